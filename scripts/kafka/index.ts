@@ -1,0 +1,5 @@
+export { ensureKafka, stopKafka, kafkaStatus, controlBroker, externalBrokers } from './local.ts'
+export type { Backend, KafkaHandle, StartOptions, StopOptions } from './local.ts'
+export { probe, waitForCluster } from './probe.ts'
+export { bootstrapFor, KAFKA_VERSION, LOCAL_SASL_USER, portsFor, libsDir, type Mode } from './paths.ts'
+export { ensureKafkaJars, javaBinary, KafkaSetupError, INSTALL_HINT } from './runtime.ts'

@@ -1,0 +1,86 @@
+// npm test: prints the runtime, brings up Kafka unless KAFKA_BROKERS is set, runs node:test, stops
+// what it started. Extra arguments are test files or node --test flags.
+import { spawn } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { ensureKafka, KAFKA_VERSION, stopKafka, type KafkaHandle } from './kafka/index.ts'
+
+const log = (line: string) => console.log(`[test] ${line}`)
+const args = process.argv.slice(2)
+const coverage = args.includes('--coverage')
+const passthrough = args.filter((a) => a !== '--coverage')
+const files = passthrough.filter((a) => !a.startsWith('-'))
+const flags = passthrough.filter((a) => a.startsWith('-') && a !== '--no-static')
+
+log(`Node ${process.version} (${process.execPath}), Kafka ${KAFKA_VERSION}`)
+
+let handle: KafkaHandle | undefined
+let stopping = false
+
+async function cleanup() {
+  if (stopping) return
+  stopping = true
+  if (handle?.started) {
+    log('stopping the Kafka broker this run started')
+    await stopKafka({ mode: handle.mode, log })
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void cleanup().finally(() => process.exit(130))
+  })
+}
+
+/** The full run also type-checks and lints, so that CI gates them; a run of chosen files does not. */
+async function staticChecks(): Promise<number> {
+  for (const [name, bin, binArgs] of [
+    ['typecheck', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json']],
+    ['lint', 'node_modules/eslint/bin/eslint.js', ['.']],
+  ] as const) {
+    const started = Date.now()
+    const code = await run(process.execPath, [bin, ...binArgs], process.env)
+    if (code !== 0) {
+      console.error(`[test] ${name} failed`)
+      return code
+    }
+    log(`${name} passed (${Date.now() - started} ms)`)
+  }
+  return 0
+}
+
+function run(command: string, commandArgs: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(command, commandArgs, { stdio: 'inherit', env })
+  return new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))))
+}
+
+async function main(): Promise<number> {
+  if (files.length === 0 && !args.includes('--no-static')) {
+    const code = await staticChecks()
+    if (code !== 0) return code
+  }
+  try {
+    handle = await ensureKafka({ log })
+  } catch (err) {
+    console.error(`[test] ${err instanceof Error ? err.message : String(err)}`)
+    return 1
+  }
+  log(`Kafka at ${handle.bootstrap} (${handle.backend}${handle.started ? ', started for this run' : ', reused'})`)
+  const nodeArgs = [
+    '--conditions=kafkit-source',
+    '--test',
+    `--test-concurrency=${process.env['KAFKIT_TEST_CONCURRENCY'] ?? Math.max(2, availableParallelism())}`,
+    '--test-timeout=300000',
+    ...(coverage ? ['--experimental-test-coverage', '--test-coverage-include=src/**'] : []),
+    ...flags,
+    ...(files.length > 0 ? files : ['test/**/*.test.ts']),
+  ]
+  return run(process.execPath, nodeArgs, {
+    ...process.env,
+    KAFKA_BROKERS: handle.bootstrap,
+    KAFKIT_TEST_BACKEND: handle.backend,
+  })
+}
+
+const code = await main()
+await cleanup()
+process.exit(code)

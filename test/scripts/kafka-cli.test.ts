@@ -1,0 +1,89 @@
+// npm run kafka:start / kafka:status / kafka:stop, and the failure messages of npm test.
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { test } from 'node:test'
+import { KAFKA_VERSION, libsDir } from '../../scripts/kafka/index.ts'
+import { javaAvailable } from '../support/java.ts'
+import { runScript } from '../support/process.ts'
+
+/** Alive and not a zombie (an exited child that nobody has reaped yet). */
+function processAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** An environment with its own KAFKIT_HOME (sharing the cached jars) and its own ports. */
+function isolatedEnv(port: number): { env: NodeJS.ProcessEnv; home: string } {
+  const home = mkdtempSync(join(tmpdir(), 'kafkit-home-'))
+  const libs = join(home, `kafka-${KAFKA_VERSION}`, 'libs')
+  mkdirSync(dirname(libs), { recursive: true })
+  symlinkSync(libsDir(), libs)
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_PORT: String(port) }
+  delete env['KAFKA_BROKERS']
+  return { env, home }
+}
+
+test(
+  'start twice reuses the broker; status reports it; stop ends exactly that process',
+  { skip: !javaAvailable() },
+  async (t) => {
+    const { env, home } = isolatedEnv(19492)
+    t.after(async () => {
+      await runScript(['scripts/kafka.ts', 'stop'], env)
+      rmSync(home, { recursive: true, force: true })
+    })
+
+    const first = await runScript(['scripts/kafka.ts', 'start'], env)
+    assert.equal(first.code, 0, first.stdout + first.stderr)
+    assert.match(first.stdout, /started: KAFKA_BROKERS=127\.0\.0\.1:19492 \(jvm\)/)
+    const pid = /started broker 1 \(pid (\d+)\)/.exec(first.stdout)?.[1]
+    assert.ok(pid, 'the start reports the broker pid')
+
+    const second = await runScript(['scripts/kafka.ts', 'start'], env)
+    assert.equal(second.code, 0)
+    assert.match(second.stdout, /already running/)
+    assert.doesNotMatch(second.stdout, /started broker/)
+
+    const status = await runScript(['scripts/kafka.ts', 'status'], env)
+    assert.equal(status.code, 0)
+    assert.match(status.stdout, new RegExp(`broker 1: running, pid ${pid}`))
+    assert.match(status.stdout, /answering: 1 broker/)
+
+    const stop = await runScript(['scripts/kafka.ts', 'stop'], env)
+    assert.equal(stop.code, 0)
+    assert.match(stop.stdout, new RegExp(`stopped broker 1 \\(pid ${pid}\\)`))
+    assert.equal(processAlive(Number(pid)), false, 'the broker process is gone')
+
+    const after = await runScript(['scripts/kafka.ts', 'status'], env)
+    assert.equal(after.code, 1)
+    assert.match(after.stdout, /broker 1: not running/)
+  },
+)
+
+test('a wrong KAFKA_BROKERS makes npm test fail fast, naming the address', async () => {
+  const env = { ...process.env, KAFKA_BROKERS: '127.0.0.1:1' }
+  const result = await runScript(['scripts/test.ts'], env, 60_000)
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /KAFKA_BROKERS=127\.0\.0\.1:1 does not answer/)
+  assert.match(result.stdout, /Node v\d+/, 'the runner prints the Node version first')
+})
+
+test('without Java or Docker, kafka:start says what to install', async () => {
+  const { env, home } = isolatedEnv(19592)
+  env['PATH'] = dirname(process.execPath)
+  delete env['JAVA_HOME']
+  try {
+    const result = await runScript(['scripts/kafka.ts', 'start'], env, 60_000)
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /Install Java 17\+/)
+    assert.match(result.stderr, /Docker/)
+    assert.match(result.stderr, /KAFKA_BROKERS/)
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,82 @@
+// Test harness: the broker address, unique names, topics and clients that clean up after the test.
+import { randomUUID } from 'node:crypto'
+import type { TestContext } from 'node:test'
+import { Admin, Consumer, Producer } from '@platformatic/kafka'
+
+export function brokers(): string[] {
+  const value = process.env['KAFKA_BROKERS']
+  if (!value) throw new Error('KAFKA_BROKERS is not set: run the tests with `npm test`, which starts Kafka')
+  return value.split(',').map((s) => s.trim())
+}
+
+/** A name no other test (or earlier run) uses: `<prefix>-<8 hex>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+interface Closable {
+  close(): Promise<void>
+}
+
+/** Closes the client when the test ends, whatever its outcome (producers and consumers forcibly). */
+export function track<T extends Closable>(t: TestContext, client: T): T {
+  t.after(async () => {
+    const closing = client instanceof Producer || client instanceof Consumer ? client.close(true) : client.close()
+    await closing.catch(() => undefined)
+  })
+  return client
+}
+
+export function testAdmin(t: TestContext): Admin {
+  return track(t, new Admin({ clientId: uniqueName('test-admin'), bootstrapBrokers: brokers() }))
+}
+
+export interface TopicOptions {
+  partitions?: number
+  replicas?: number
+  configs?: Record<string, string>
+}
+
+/** Creates a uniquely named topic, waits for its leaders and deletes it after the test. */
+export async function createTopic(t: TestContext, prefix: string, options: TopicOptions = {}): Promise<string> {
+  const admin = testAdmin(t)
+  const name = uniqueName(prefix)
+  const partitions = options.partitions ?? 1
+  await admin.createTopics({
+    topics: [name],
+    partitions,
+    replicas: options.replicas ?? 1,
+    configs: Object.entries(options.configs ?? {}).map(([key, value]) => ({ name: key, value })),
+  })
+  await waitFor(async () => {
+    const md = await admin.metadata({ topics: [name], forceUpdate: true })
+    const topic = md.topics.get(name)
+    return topic !== undefined && topic.partitionsCount === partitions && topic.partitions.every((p) => p.leader >= 0)
+  }, `leaders for ${name}`)
+  t.after(async () => {
+    const cleanup = new Admin({ clientId: uniqueName('test-cleanup'), bootstrapBrokers: brokers() })
+    await cleanup.deleteTopics({ topics: [name] }).catch(() => undefined)
+    await cleanup.close().catch(() => undefined)
+  })
+  return name
+}
+
+/** Polls a condition until it holds or the deadline passes; never a fixed sleep. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 30_000, intervalMs = 50 } = {},
+): Promise<void> {
+  const until = Date.now() + timeoutMs
+  let lastError: unknown
+  while (Date.now() < until) {
+    try {
+      if (await condition()) return
+    } catch (err) {
+      lastError = err
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+  const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${suffix}`)
+}
