@@ -1,0 +1,28 @@
+export {
+  defineTopic,
+  renderTopicName,
+  dlqTopicOf,
+  DEFAULT_DLQ_TEMPLATE,
+  DEFAULT_PARTITIONS,
+  DEFAULT_RETENTION_MS,
+  DEFAULT_RETRY_TEMPLATE,
+  type TopicDefinition,
+  type TemplateValues,
+} from './topic.ts'
+export {
+  defineEvent,
+  compareVersions,
+  parseVersion,
+  type AnyEvent,
+  type AnyTopic,
+  type DefineEventOptions,
+  type EventDefinition,
+  type InputOf,
+  type PayloadOf,
+  type TypeOf,
+  type Upcaster,
+} from './event.ts'
+export { Catalog, createCatalog, resolveVersion, type Resolution } from './catalog.ts'
+export { payloadFor, UpcastError, type Decoded } from './upcast.ts'
+export { validateSchema, type AnySchema, type SchemaInput, type SchemaOutput, type Validated } from './schema.ts'
+export { assertPattern, isPattern, matchesPattern } from './pattern.ts'

@@ -1,0 +1,65 @@
+// Turns a consumed envelope's payload into the payload a definition expects: validate as produced,
+// then upcast step by step, validating after each step.
+import { ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
+import type { Envelope } from '../envelope/types.ts'
+import { resolveVersion, type Resolution } from './catalog.ts'
+import type { AnyEvent } from './event.ts'
+import { validateSchema, type Validated } from './schema.ts'
+
+export class UpcastError extends KafkitError {
+  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(ErrorCodes.UPCAST_FAILED, message, { ...options, retryable: false })
+  }
+}
+
+export interface Decoded<T> {
+  payload: T
+  /** The versions passed through when upcasting, e.g. ["1.0", "2.0"]; empty when none. */
+  upcastedFrom: string[]
+}
+
+export function payloadFor<T>(envelope: Envelope, target: AnyEvent): Decoded<T> | Promise<Decoded<T>> {
+  const resolution = resolveVersion(target, envelope.version)
+  if (!resolution) {
+    throw new UpcastError(
+      `${envelope.type} v${envelope.version} cannot be read as v${target.version}: no upcaster path in the catalog`,
+      { details: { eventType: envelope.type, from: envelope.version, to: target.version } },
+    )
+  }
+  return run<T>(envelope, resolution)
+}
+
+function run<T>(envelope: Envelope, resolution: Resolution): Decoded<T> | Promise<Decoded<T>> {
+  const first = check(resolution.source, envelope.version, validateSchema(resolution.source.schema, envelope.payload))
+  if (resolution.steps.length === 0) {
+    return first instanceof Promise
+      ? first.then((payload) => ({ payload: payload as T, upcastedFrom: [] }))
+      : { payload: first as T, upcastedFrom: [] }
+  }
+  return (async () => {
+    let payload = await first
+    const upcastedFrom = [envelope.version]
+    for (const step of resolution.steps) {
+      let next: unknown
+      try {
+        next = step.upcast!.up(payload as never, envelope)
+      } catch (err) {
+        throw new UpcastError(`upcasting ${envelope.type} to v${step.version} failed: ${errorMessage(err)}`, {
+          cause: err,
+        })
+      }
+      payload = await check(step, step.version, validateSchema(step.schema, next))
+      upcastedFrom.push(step.version)
+    }
+    upcastedFrom.pop()
+    return { payload: payload as T, upcastedFrom }
+  })()
+}
+
+function check(def: AnyEvent, version: string, result: Validated<unknown> | Promise<Validated<unknown>>): unknown {
+  const unwrap = (r: Validated<unknown>) => {
+    if (!r.ok) throw new PayloadError(def.type, version, r.issues, { retryable: false })
+    return r.value
+  }
+  return result instanceof Promise ? result.then(unwrap) : unwrap(result)
+}

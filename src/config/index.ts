@@ -1,0 +1,7 @@
+export {
+  wireConnectionOptions,
+  type ClientOptions,
+  type SaslMechanism,
+  type SaslOptions,
+  type WireConnectionOptions,
+} from './client.ts'

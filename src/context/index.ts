@@ -1,0 +1,8 @@
+export {
+  currentContext,
+  runWithContext,
+  contextOfEvent,
+  contextFromHttpHeaders,
+  CORRELATION_HEADERS,
+  type EventContext,
+} from './context.ts'

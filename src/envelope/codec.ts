@@ -1,0 +1,65 @@
+// Wire formats. The canonical JSON envelope is the default; others are codecs beside it, so the
+// producer and consumer never change to add one.
+import { DecodeError, errorMessage } from '../errors.ts'
+import { Headers } from './headers.ts'
+import type { Envelope } from './types.ts'
+
+export interface EncodedValue {
+  value: Buffer
+  /** Headers the format itself needs (CloudEvents binary mode), besides kafkit's standard ones. */
+  headers?: Record<string, string>
+}
+
+export interface EnvelopeCodec {
+  readonly name: string
+  /** Written to the `content-type` header. */
+  readonly contentType: string
+  encode(envelope: Envelope): EncodedValue
+  /** Rebuilds an envelope-shaped value (validated afterwards). Throws DecodeError on bad bytes. */
+  decode(value: Buffer, headers: ReadonlyMap<string, string>): unknown
+  /** Whether a consumed record is in this format, judged from its headers. */
+  matches(headers: ReadonlyMap<string, string>): boolean
+}
+
+export function parseJson(value: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(value.toString('utf8'))
+  } catch (err) {
+    throw new DecodeError(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err, retryable: false })
+  }
+}
+
+/** The canonical envelope as UTF-8 JSON (`application/json`). */
+export const jsonCodec: EnvelopeCodec = {
+  name: 'json',
+  contentType: 'application/json',
+  encode: (envelope) => ({ value: Buffer.from(JSON.stringify(envelope)) }),
+  decode: (value) => fromSeriesShape(parseJson(value, 'the record value')),
+  matches: (headers) => {
+    const type = headers.get(Headers.contentType)
+    return type === undefined || type.startsWith('application/json')
+  },
+}
+
+/**
+ * Records from producers that use the Series field names (`event_id`, `event_type`, `schema_version`,
+ * `source_service`) decode to the canonical envelope, so both kinds can share a topic.
+ */
+function fromSeriesShape(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('event_id' in value) || 'id' in value) return value
+  const { event_id, event_type, schema_version, source_service, ...rest } = value as Record<string, unknown>
+  return { ...rest, id: event_id, type: event_type, version: schema_version, source: source_service }
+}
+
+/** The Series SDK's BaseMessage field names; decoded by the JSON codec. */
+export const seriesCodec: EnvelopeCodec = {
+  name: 'series',
+  contentType: 'application/json',
+  encode: (envelope) => {
+    const { id, type, version, source, ...rest } = envelope
+    const message = { event_id: id, event_type: type, schema_version: version, source_service: source, ...rest }
+    return { value: Buffer.from(JSON.stringify(message)) }
+  },
+  decode: (value, headers) => jsonCodec.decode(value, headers),
+  matches: (headers) => jsonCodec.matches(headers),
+}

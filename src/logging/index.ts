@@ -1,0 +1,1 @@
+export { defaultLogger, silentLogger, type Logger } from './logger.ts'
