@@ -1,10 +1,9 @@
 // npm run kafka:start / kafka:status / kafka:stop, and the failure messages of npm test.
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { test } from 'node:test'
-import { KAFKA_VERSION, libsDir } from '../../scripts/kafka/index.ts'
+import { isolatedEnv } from '../support/isolated-broker.ts'
 import { javaAvailable } from '../support/java.ts'
 import { runScript } from '../support/process.ts'
 
@@ -17,22 +16,11 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** An environment with its own KAFKIT_HOME (sharing the cached jars) and its own ports. */
-function isolatedEnv(port: number): { env: NodeJS.ProcessEnv; home: string } {
-  const home = mkdtempSync(join(tmpdir(), 'kafkit-home-'))
-  const libs = join(home, `kafka-${KAFKA_VERSION}`, 'libs')
-  mkdirSync(dirname(libs), { recursive: true })
-  symlinkSync(libsDir(), libs)
-  const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_PORT: String(port) }
-  delete env['KAFKA_BROKERS']
-  return { env, home }
-}
-
 test(
   'start twice reuses the broker; status reports it; stop ends exactly that process',
   { skip: !javaAvailable() },
   async (t) => {
-    const { env, home } = isolatedEnv(19492)
+    const { env, home, port } = await isolatedEnv()
     t.after(async () => {
       await runScript(['scripts/kafka.ts', 'stop'], env)
       rmSync(home, { recursive: true, force: true })
@@ -40,7 +28,7 @@ test(
 
     const first = await runScript(['scripts/kafka.ts', 'start'], env)
     assert.equal(first.code, 0, first.stdout + first.stderr)
-    assert.match(first.stdout, /started: KAFKA_BROKERS=127\.0\.0\.1:19492 \(jvm\)/)
+    assert.ok(first.stdout.includes(`started: KAFKA_BROKERS=127.0.0.1:${port} (jvm)`), first.stdout)
     const pid = /started broker 1 \(pid (\d+)\)/.exec(first.stdout)?.[1]
     assert.ok(pid, 'the start reports the broker pid')
 
@@ -74,7 +62,7 @@ test('a wrong KAFKA_BROKERS makes npm test fail fast, naming the address', async
 })
 
 test('without Java or Docker, kafka:start says what to install', async () => {
-  const { env, home } = isolatedEnv(19592)
+  const { env, home } = await isolatedEnv()
   env['PATH'] = dirname(process.execPath)
   delete env['JAVA_HOME']
   try {
