@@ -143,8 +143,14 @@ export function isRetryable(error: unknown): boolean {
   return true
 }
 
-/** A short, log-safe description of any thrown value. */
+/** A short, log-safe description of any thrown value. Never throws (BigInts, cycles). */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
-  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error))
+  if (typeof error === 'string') return error
+  try {
+    return JSON.stringify(error) ?? String(error)
+  } catch {
+    // Only BigInts and objects (cyclic, holding a BigInt, a throwing toJSON) make stringify throw.
+    return typeof error === 'bigint' ? error.toString() : Object.prototype.toString.call(error)
+  }
 }

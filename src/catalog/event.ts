@@ -68,9 +68,11 @@ export function defineEvent<const TType extends string, S extends StandardSchema
         `event ${options.type} v${options.version}: upcast source is ${upcast.from.type}, not the same type`,
       )
     }
-    if (compareVersions(upcast.from, { major, minor }) >= 0) {
+    if (upcast.from.major >= major) {
+      // Versions of one major are read with each other's schemas and never upcast, so an upcaster
+      // between them would silently never run.
       throw new CatalogError(
-        `event ${options.type}: upcast from v${upcast.from.version} to v${options.version} must go to a newer version`,
+        `event ${options.type}: upcast from v${upcast.from.version} to v${options.version} must go to a newer major version (minor versions must stay compatible)`,
       )
     }
   }

@@ -69,10 +69,15 @@ export function defineTopic(
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new CatalogError(`topic ${options.name}: partitions must be a positive integer (got ${partitions})`)
   }
+  const rf = options.replicationFactor
+  if (rf !== undefined && (!Number.isInteger(rf) || rf < 1)) {
+    throw new CatalogError(`topic ${options.name}: replicationFactor must be a positive integer (got ${rf})`)
+  }
   const retentionMs = options.retention === undefined ? DEFAULT_RETENTION_MS : parseDuration(options.retention)
-  if (retentionMs === undefined) {
+  // Zero retention would let the broker delete records before consumers read them.
+  if (retentionMs === undefined || retentionMs <= 0) {
     throw new CatalogError(
-      `topic ${options.name}: retention "${String(options.retention)}" is not a duration (e.g. "7d")`,
+      `topic ${options.name}: retention "${String(options.retention)}" is not a positive duration (e.g. "7d")`,
     )
   }
   const key = options.key
@@ -113,7 +118,8 @@ export interface TemplateValues {
 /** Renders a topic-name template; an unknown or missing placeholder is an error, not a silent gap. */
 export function renderTopicName(template: string, values: TemplateValues): string {
   const name = template.replace(/\{(\w+)\}/g, (_, key: string) => {
-    const value = values[key as keyof TemplateValues]
+    // Own properties only: "{constructor}" must be an unknown placeholder, not Object's constructor.
+    const value = Object.hasOwn(values, key) ? values[key as keyof TemplateValues] : undefined
     if (value === undefined) throw new CatalogError(`topic name template "${template}" needs {${key}}`)
     return value
   })

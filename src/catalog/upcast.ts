@@ -3,7 +3,7 @@
 import { ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { resolveVersion, type Resolution } from './catalog.ts'
-import type { AnyEvent } from './event.ts'
+import { parseVersion, type AnyEvent } from './event.ts'
 import { validateSchema, type Validated } from './schema.ts'
 
 export class UpcastError extends KafkitError {
@@ -21,10 +21,15 @@ export interface Decoded<T> {
 export function payloadFor<T>(envelope: Envelope, target: AnyEvent): Decoded<T> | Promise<Decoded<T>> {
   const resolution = resolveVersion(target, envelope.version)
   if (!resolution) {
-    throw new UpcastError(
-      `${envelope.type} v${envelope.version} cannot be read as v${target.version}: no upcaster path in the catalog`,
-      { details: { eventType: envelope.type, from: envelope.version, to: target.version } },
-    )
+    const produced = parseVersion(envelope.version)
+    // Say why: a newer major needs a newer consumer, a gap needs an upcaster; the fixes differ.
+    const why =
+      produced && produced.major > target.major
+        ? 'it is a newer major version (kafkit never downcasts): upgrade this consumer'
+        : 'no upcaster path in the catalog'
+    throw new UpcastError(`${envelope.type} v${envelope.version} cannot be read as v${target.version}: ${why}`, {
+      details: { eventType: envelope.type, from: envelope.version, to: target.version },
+    })
   }
   return run<T>(envelope, resolution)
 }

@@ -1,6 +1,7 @@
 // The flow an event belongs to, carried across awaits: correlation and causation ids, actor, trace.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { newEventId } from '../envelope/create.ts'
+import type { TraceHeaders } from '../envelope/headers.ts'
 import type { Actor, Envelope } from '../envelope/types.ts'
 
 export interface EventContext {
@@ -34,10 +35,7 @@ export function runWithContext<T>(context: Partial<EventContext>, fn: () => T): 
 }
 
 /** The context a handler runs in: same correlation id, and the handled event as the cause. */
-export function contextOfEvent(
-  envelope: Envelope,
-  trace: { traceparent?: string; tracestate?: string } = {},
-): EventContext {
+export function contextOfEvent(envelope: Envelope, trace: TraceHeaders = {}): EventContext {
   return {
     correlationId: envelope.correlation_id,
     causationId: envelope.id,
@@ -49,10 +47,14 @@ export function contextOfEvent(
 
 export const CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id', 'correlation-id'] as const
 
-/** A context from incoming HTTP request headers (correlation id and W3C trace context). */
+/**
+ * A context from incoming HTTP request headers (correlation id and W3C trace context). Names match
+ * in any case: Node lower-cases them, but other sources (proxies, Lambda events) may not.
+ */
 export function contextFromHttpHeaders(headers: Record<string, string | string[] | undefined>): EventContext {
+  const lower = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
   const first = (name: string) => {
-    const value = headers[name]
+    const value = lower.get(name)
     return Array.isArray(value) ? value[0] : value
   }
   const correlationId = CORRELATION_HEADERS.map(first).find((v) => v !== undefined && v.length > 0 && v.length <= 200)

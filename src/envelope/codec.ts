@@ -43,12 +43,29 @@ export const jsonCodec: EnvelopeCodec = {
 
 /**
  * Records from producers that use the Series field names (`event_id`, `event_type`, `schema_version`,
- * `source_service`) decode to the canonical envelope, so both kinds can share a topic.
+ * `source_service`) decode to the canonical envelope, so both kinds can share a topic. Series makes
+ * `correlation_id` optional and `metadata` a map of any JSON: a message without a correlation id
+ * starts its own flow (its id becomes the correlation id), and non-string metadata values become
+ * their JSON text, so valid Series messages are valid envelopes.
  */
 function fromSeriesShape(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || !('event_id' in value) || 'id' in value) return value
   const { event_id, event_type, schema_version, source_service, ...rest } = value as Record<string, unknown>
-  return { ...rest, id: event_id, type: event_type, version: schema_version, source: source_service }
+  const envelope: Record<string, unknown> = {
+    ...rest,
+    id: event_id,
+    type: event_type,
+    version: schema_version,
+    source: source_service,
+    correlation_id: rest['correlation_id'] ?? event_id,
+  }
+  const metadata = rest['metadata']
+  if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) {
+    envelope['metadata'] = Object.fromEntries(
+      Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    )
+  }
+  return envelope
 }
 
 /** The Series SDK's BaseMessage field names; decoded by the JSON codec. */

@@ -28,7 +28,7 @@ const checks: Record<string, { required: boolean; check: Check }> = {
   timestamp: {
     required: true,
     check: (v) =>
-      typeof v === 'string' && UTC_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v))
+      typeof v === 'string' && UTC_TIMESTAMP.test(v) && isCalendarTime(v)
         ? undefined
         : 'must be a UTC ISO 8601 time (e.g. "2026-01-31T12:00:00.000Z")',
   },
@@ -40,6 +40,12 @@ const checks: Record<string, { required: boolean; check: Check }> = {
     required: true,
     check: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be a JSON object'),
   },
+}
+
+/** Date.parse rolls impossible dates over ("02-30" becomes March 2nd): require the fields to survive. */
+function isCalendarTime(v: string): boolean {
+  const ms = Date.parse(v)
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === v.slice(0, 19)
 }
 
 function checkActor(v: unknown): string | undefined {

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { envelopeIssues, validateEnvelope } from '../../src/envelope/index.ts'
+import { EnvelopeError, ErrorCodes } from '../../src/errors.ts'
+import { fullEnvelope, minimalEnvelope } from './fixtures.ts'
+
+/** The message of the one issue reported for `field`, failing if there is not exactly one issue. */
+function issueFor(envelope: unknown, field: string): string {
+  const issues = envelopeIssues(envelope)
+  assert.equal(issues.length, 1, `expected one issue, got ${JSON.stringify(issues)}`)
+  assert.equal(issues[0]!.path, field)
+  return issues[0]!.message
+}
+
+const withField = (field: string, value: unknown) => ({ ...fullEnvelope(), [field]: value })
+
+test('valid envelopes pass, with and without optional fields', () => {
+  for (const envelope of [fullEnvelope(), minimalEnvelope()]) {
+    assert.deepEqual(envelopeIssues(envelope), [])
+    assert.equal(validateEnvelope(envelope), envelope)
+  }
+})
+
+test('unknown fields are ignored', () => {
+  const envelope = { ...fullEnvelope(), trace_id: 'abc', future_field: { nested: true } }
+  assert.deepEqual(envelopeIssues(envelope), [])
+})
+
+test('each missing required field is named', () => {
+  for (const field of ['id', 'type', 'version', 'source', 'timestamp', 'correlation_id', 'payload']) {
+    const envelope: Record<string, unknown> = { ...fullEnvelope() }
+    delete envelope[field]
+    assert.equal(issueFor(envelope, field), 'is required')
+    assert.equal(issueFor({ ...fullEnvelope(), [field]: null }, field), 'is required')
+  }
+})
+
+test('optional fields may be absent, but not empty or malformed', () => {
+  assert.match(issueFor(withField('causation_id', ''), 'causation_id'), /non-empty string/)
+  assert.match(issueFor(withField('source', ''), 'source'), /non-empty string/)
+  assert.match(issueFor(withField('correlation_id', 42), 'correlation_id'), /non-empty string/)
+})
+
+test('id must be a UUID', () => {
+  for (const id of ['not-a-uuid', '0192f3a45b6c7d8e9f0123456789abcd', 42]) {
+    assert.match(issueFor(withField('id', id), 'id'), /UUID/)
+  }
+})
+
+test('type must be "domain.action" in lower case', () => {
+  for (const type of [
+    'UserRegistered',
+    'user',
+    'user.',
+    '.registered',
+    'User.registered',
+    'user registered',
+    'user-x.y',
+  ]) {
+    assert.match(issueFor(withField('type', type), 'type'), /domain\.action/, type)
+  }
+  for (const type of ['user.registered', 'driver.location_updated', 'a.b.c', 'payment2.done']) {
+    assert.deepEqual(envelopeIssues(withField('type', type)), [], type)
+  }
+})
+
+test('version must be "major.minor"', () => {
+  for (const version of ['1', '1.0.0', 'v1.0', '1.x', '', 1]) {
+    assert.match(issueFor(withField('version', version), 'version'), /major\.minor/, String(version))
+  }
+  assert.deepEqual(envelopeIssues(withField('version', '12.34')), [])
+})
+
+test('timestamp must be a real UTC ISO 8601 time', () => {
+  const bad = [
+    '2026-01-31T14:00:00+02:00', // an offset other than UTC
+    '2026-01-31T12:00:00', // no zone: ambiguous
+    '2026-01-31',
+    '31/01/2026 12:00',
+    '2026-02-30T00:00:00Z', // Date.parse would roll this over to March 2nd
+    '2026-01-31T24:00:00Z',
+    1_769_860_800_000,
+  ]
+  for (const timestamp of bad) {
+    assert.match(issueFor(withField('timestamp', timestamp), 'timestamp'), /UTC ISO 8601/, String(timestamp))
+  }
+  for (const timestamp of ['2026-01-31T12:00:00Z', '2026-01-31T12:00:00.123456789Z', '2026-01-31T12:00:00+00:00']) {
+    assert.deepEqual(envelopeIssues(withField('timestamp', timestamp)), [], timestamp)
+  }
+  assert.deepEqual(envelopeIssues(withField('timestamp', '2028-02-29T00:00:00Z')), [], 'a leap day')
+})
+
+test('actor must be { id, type } with a known type', () => {
+  assert.match(issueFor(withField('actor', 'user-7'), 'actor'), /object/)
+  assert.match(issueFor(withField('actor', { type: 'user' }), 'actor'), /id must be a non-empty string/)
+  assert.match(
+    issueFor(withField('actor', { id: 'x', type: 'robot' }), 'actor'),
+    /type must be one of user, system, admin/,
+  )
+  assert.match(issueFor(withField('actor', { id: 'x' }), 'actor'), /type must be one of/)
+})
+
+test('metadata must map names to strings', () => {
+  assert.match(issueFor(withField('metadata', { retries: 3 }), 'metadata'), /retries must be a string/)
+  assert.match(issueFor(withField('metadata', ['a']), 'metadata'), /object of strings/)
+  assert.match(issueFor(withField('metadata', 'a=b'), 'metadata'), /object of strings/)
+})
+
+test('payload must be a JSON object', () => {
+  for (const payload of [[1, 2], 'text', 42, true]) {
+    assert.match(issueFor(withField('payload', payload), 'payload'), /JSON object/)
+  }
+})
+
+test('a non-object is not an envelope', () => {
+  for (const value of [null, 'x', 42, [fullEnvelope()]]) {
+    assert.deepEqual(envelopeIssues(value), [{ path: '', message: 'an envelope must be a JSON object' }])
+  }
+})
+
+test('validateEnvelope throws an EnvelopeError naming every bad field', () => {
+  const envelope = { ...fullEnvelope(), id: 'x', version: '1', actor: { id: 'a', type: 'robot' } }
+  assert.throws(
+    () => validateEnvelope(envelope),
+    (err: unknown) => {
+      assert.ok(err instanceof EnvelopeError)
+      assert.equal(err.code, ErrorCodes.ENVELOPE_INVALID)
+      assert.equal(err.retryable, false)
+      assert.deepEqual(
+        err.issues.map((i) => i.path),
+        ['id', 'version', 'actor'],
+      )
+      assert.match(err.message, /^invalid event envelope: id: must be a UUID; version: .*; actor: type must be/)
+      return true
+    },
+  )
+})
