@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import {
   CatalogError,
+  ConfigError,
   EnvelopeError,
   ErrorCodes,
   errorMessage,
@@ -107,6 +108,9 @@ test('validation errors list their issues in the message and in `issues`', () =>
   assert.equal(payloadError.message, 'invalid payload for order.created v1.0: items[0].price: required')
   assert.deepEqual(payloadError.details, { eventType: 'order.created', version: '1.0', topic: 'shop.orders.v1' })
   assert.deepEqual(new UnknownEventTypeError('user.merged').details, { eventType: 'user.merged' })
+  const configError = new ConfigError('invalid producer options', [{ path: 'acks', message: 'must be all' }])
+  assert.equal(configError.code, ErrorCodes.CONFIG_INVALID)
+  assert.deepEqual(configError.issues, [{ path: 'acks', message: 'must be all' }])
 })
 
 test('NonRetryableError is never retryable', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic, matchesPattern } from '../../src/catalog/index.ts'
+import { createCatalog, defineEvent, defineTopic, isPattern, matchesPattern } from '../../src/catalog/index.ts'
 import { CatalogError } from '../../src/errors.ts'
 
 const users = defineTopic({ name: 'txova.users.v1', key: 'user_id' })
@@ -91,6 +91,8 @@ test('patterns: segment wildcards, and a trailing "*" takes one or more segments
   assert.equal(matchesPattern('a.*.c', 'a.b.d'), false)
   assert.equal(matchesPattern('user.registered', 'user.registered'), true)
   assert.equal(matchesPattern('user.registered', 'user.registered.v2'), false)
+  assert.equal(isPattern('user.*'), true)
+  assert.equal(isPattern('user.registered'), false)
 })
 
 test('an invalid pattern is an error, not an empty match', () => {
