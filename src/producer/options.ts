@@ -1,0 +1,169 @@
+// Producer settings: kafkit's defaults (txova's, plus a per-send deadline), their validation, and
+// the wire client's options derived from them.
+import { CompressionAlgorithms, ProduceAcks, compressionsAlgorithms } from '@platformatic/kafka'
+import { ConfigError, type ValidationIssue } from '../errors.ts'
+import type { ClientOptions } from '../config/client.ts'
+import type { CodecName } from '../envelope/registry.ts'
+import type { EnvelopeCodec } from '../envelope/codec.ts'
+import type { Logger } from '../logging/logger.ts'
+
+export type Acks = 'all' | 'leader' | 'none'
+export type Compression = 'snappy' | 'gzip' | 'lz4' | 'zstd' | 'none'
+
+export interface ProducerOptions {
+  client: ClientOptions
+  /** The producing service: the envelope's `source`. */
+  service: string
+  logger?: Logger
+  /** Default `all`: every in-sync replica has the record before it counts as published. */
+  acks?: Acks
+  /** Default true: broker-side de-duplication of retried batches (requires `acks: 'all'`). */
+  idempotent?: boolean
+  /** Default `snappy`. */
+  compression?: Compression
+  /** How long the async path waits to fill a batch. Default 5 ms. */
+  lingerMs?: number
+  /** The async path sends a batch once it holds this many bytes. Default 16 KiB. */
+  batchSizeBytes?: number
+  /** A publish settles within this time: acknowledged, failed, or timed out. Default 30 s. */
+  deliveryTimeoutMs?: number
+  /** Caps retries of retriable errors; by default they go on until the deadline. */
+  retries?: number
+  /** First retry delay; doubles per attempt, with jitter. Default 100 ms. */
+  retryBackoffMs?: number
+  /** Longest retry delay. Default 1 s. */
+  retryBackoffMaxMs?: number
+  /** Bound of records accepted by `publishAsync` and not yet settled. Default 100,000. */
+  maxBufferedRecords?: number
+  /** Largest record (key, value, headers) sent; bigger ones fail before sending. Default 1 MiB. */
+  maxRecordBytes?: number
+  /** Route records that can never be written (invalid, too large) to their topic's DLQ. Default false. */
+  deadLetter?: boolean
+  /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
+  codec?: CodecName | EnvelopeCodec
+}
+
+export interface ResolvedProducerOptions {
+  client: ClientOptions
+  service: string
+  acks: Acks
+  idempotent: boolean
+  compression: Compression
+  lingerMs: number
+  batchSizeBytes: number
+  deliveryTimeoutMs: number
+  retries: number | undefined
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
+  maxBufferedRecords: number
+  maxRecordBytes: number
+  deadLetter: boolean
+}
+
+export const PRODUCER_DEFAULTS = {
+  acks: 'all',
+  idempotent: true,
+  compression: 'snappy',
+  lingerMs: 5,
+  batchSizeBytes: 16 * 1024,
+  deliveryTimeoutMs: 30_000,
+  retryBackoffMs: 100,
+  retryBackoffMaxMs: 1_000,
+  maxBufferedRecords: 100_000,
+  maxRecordBytes: 1024 * 1024,
+  deadLetter: false,
+} as const satisfies Partial<ResolvedProducerOptions>
+
+const ACKS: readonly Acks[] = ['all', 'leader', 'none']
+const COMPRESSIONS: readonly Compression[] = ['snappy', 'gzip', 'lz4', 'zstd', 'none']
+
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  const resolved: ResolvedProducerOptions = {
+    client: options.client,
+    service: options.service,
+    acks: options.acks ?? PRODUCER_DEFAULTS.acks,
+    idempotent: options.idempotent ?? PRODUCER_DEFAULTS.idempotent,
+    compression: options.compression ?? PRODUCER_DEFAULTS.compression,
+    lingerMs: options.lingerMs ?? PRODUCER_DEFAULTS.lingerMs,
+    batchSizeBytes: options.batchSizeBytes ?? PRODUCER_DEFAULTS.batchSizeBytes,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? PRODUCER_DEFAULTS.deliveryTimeoutMs,
+    retries: options.retries,
+    retryBackoffMs: options.retryBackoffMs ?? PRODUCER_DEFAULTS.retryBackoffMs,
+    retryBackoffMaxMs: options.retryBackoffMaxMs ?? PRODUCER_DEFAULTS.retryBackoffMaxMs,
+    maxBufferedRecords: options.maxBufferedRecords ?? PRODUCER_DEFAULTS.maxBufferedRecords,
+    maxRecordBytes: options.maxRecordBytes ?? PRODUCER_DEFAULTS.maxRecordBytes,
+    deadLetter: options.deadLetter ?? PRODUCER_DEFAULTS.deadLetter,
+  }
+  const issues = producerOptionIssues(resolved)
+  if (issues.length > 0) throw new ConfigError('invalid producer options', issues)
+  return resolved
+}
+
+function producerOptionIssues(o: ResolvedProducerOptions): ValidationIssue[] {
+  const issues: ValidationIssue[] = []
+  const need = (ok: boolean, path: string, message: string) => {
+    if (!ok) issues.push({ path, message })
+  }
+  const count = (value: number | undefined, path: string, min: number) =>
+    need(value === undefined || (Number.isInteger(value) && value >= min), path, `must be an integer >= ${min}`)
+  need(
+    Array.isArray(o.client?.brokers) && o.client.brokers.length > 0,
+    'client.brokers',
+    'must list at least one broker',
+  )
+  need(typeof o.service === 'string' && o.service.length > 0, 'service', 'must be a non-empty string')
+  need(ACKS.includes(o.acks), 'acks', `must be one of ${ACKS.join(', ')}`)
+  need(COMPRESSIONS.includes(o.compression), 'compression', `must be one of ${COMPRESSIONS.join(', ')}`)
+  need(
+    o.compression !== 'zstd' || compressionsAlgorithms.zstd.available,
+    'compression',
+    'zstd needs Node.js >= 22.15 (zlib.zstdCompressSync)',
+  )
+  need(!o.idempotent || o.acks === 'all', 'acks', "must be 'all' when idempotent (set idempotent: false to change it)")
+  count(o.lingerMs, 'lingerMs', 0)
+  count(o.batchSizeBytes, 'batchSizeBytes', 1)
+  count(o.deliveryTimeoutMs, 'deliveryTimeoutMs', 1)
+  count(o.retries, 'retries', 0)
+  count(o.retryBackoffMs, 'retryBackoffMs', 1)
+  count(o.retryBackoffMaxMs, 'retryBackoffMaxMs', 1)
+  count(o.maxBufferedRecords, 'maxBufferedRecords', 1)
+  count(o.maxRecordBytes, 'maxRecordBytes', 1024)
+  need(o.retryBackoffMaxMs >= o.retryBackoffMs, 'retryBackoffMaxMs', 'must be >= retryBackoffMs')
+  return issues
+}
+
+/** The nominal delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30))
+}
+
+/**
+ * How many retries the wire client may make so that it gives up just after the deadline, not
+ * before (kafkit's own deadline timer then reports the timeout) and not forever (the wire client
+ * has no deadline and would otherwise retry in the background indefinitely). `retries` caps it.
+ */
+export function wireRetries(
+  o: Pick<ResolvedProducerOptions, 'deliveryTimeoutMs' | 'retries' | 'retryBackoffMs' | 'retryBackoffMaxMs'>,
+): number {
+  let total = 0
+  let attempts = 0
+  // One retry beyond the deadline, so that kafkit's timer fires first.
+  while (total <= o.deliveryTimeoutMs) {
+    attempts++
+    total += backoffDelay(attempts, o.retryBackoffMs, o.retryBackoffMaxMs)
+  }
+  return o.retries === undefined ? attempts : Math.min(o.retries, attempts)
+}
+
+/** Exponential backoff with ±20 % jitter, so that many producers do not retry in lockstep. */
+export function jitteredBackoff(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.round(backoffDelay(attempt, baseMs, maxMs) * (0.8 + Math.random() * 0.4))
+}
+
+export function wireAcks(acks: Acks): number {
+  return acks === 'all' ? ProduceAcks.ALL : acks === 'leader' ? ProduceAcks.LEADER : ProduceAcks.NO_RESPONSE
+}
+
+export function wireCompression(compression: Compression) {
+  return CompressionAlgorithms[compression.toUpperCase() as keyof typeof CompressionAlgorithms]
+}

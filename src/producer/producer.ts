@@ -1,0 +1,366 @@
+// The producer: typed publish (sync, batch, async with a delivery report) and a raw-bytes path, on
+// the @platformatic/kafka producer with idempotence, acks=all, retries inside the wire client and a
+// per-send deadline. Structured as prepare → enqueue → settle, so that a tracing span can wrap it.
+import { EventEmitter } from 'node:events'
+import { Producer as WireProducer } from '@platformatic/kafka'
+import type { AnyEvent, InputOf } from '../catalog/event.ts'
+import { wireConnectionOptions } from '../config/client.ts'
+import { resolveCodec } from '../envelope/registry.ts'
+import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
+import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { DeadLetters } from './dead-letter-route.ts'
+import { FlushTracker } from './flush.ts'
+import { bufferFullError, closedError, isPermanentRecordFailure, recordTooLargeError } from './failures.ts'
+import {
+  jitteredBackoff,
+  resolveProducerOptions,
+  wireAcks,
+  wireCompression,
+  wireRetries,
+  type ProducerOptions,
+  type ResolvedProducerOptions,
+} from './options.ts'
+import { prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
+import { BATCH_OVERHEAD, OutgoingRecord, type Sink } from './record.ts'
+import { Sender, type Wire } from './sender.ts'
+import { batchSink, newBatch, promiseSink } from './sinks.ts'
+import type {
+  DeliveryCallback,
+  ProducerEvents,
+  PublishOptions,
+  PublishResult,
+  RawRecord,
+  RecordMetadata,
+  SendRecordsOptions,
+} from './types.ts'
+
+export interface PublishItem<E extends AnyEvent = AnyEvent> {
+  event: E
+  payload: InputOf<E>
+  options?: PublishOptions
+}
+
+/** Checks each item's payload against its own event's schema input type. */
+export type CheckedItems<T extends readonly PublishItem[]> = {
+  [K in keyof T]: T[K] extends { event: infer E extends AnyEvent } ? PublishItem<E> : never
+}
+
+export class Producer extends EventEmitter<ProducerEvents> {
+  readonly service: string
+  readonly #o: ResolvedProducerOptions
+  readonly #log: Logger
+  readonly #wire: Wire
+  readonly #sender: Sender
+  readonly #settings: PrepareSettings
+  readonly #flush = new FlushTracker()
+  readonly #deadLetters: DeadLetters
+  readonly #asyncSink: Sink
+  #asyncOutstanding = 0
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(options: ProducerOptions) {
+    super()
+    this.#o = resolveProducerOptions(options)
+    this.service = this.#o.service
+    this.#log = (options.logger ?? defaultLogger()).child({ component: 'kafkit-producer', service: this.service })
+    this.#settings = {
+      service: this.service,
+      codec: resolveCodec(options.codec),
+      maxRecordBytes: this.#o.maxRecordBytes,
+    }
+    this.#wire = createWire(this.#o)
+    this.#sender = new Sender({
+      wire: this.#wire,
+      acknowledged: this.#o.acks !== 'none',
+      lingerMs: this.#o.lingerMs,
+      batchSizeBytes: this.#o.batchSizeBytes,
+      maxRequestBytes: this.#o.maxRecordBytes,
+      onSettled: (record, error, metadata) => this.#settled(record, error, metadata),
+    })
+    this.#deadLetters = new DeadLetters(this.service, this.#o.maxRecordBytes, this.#log, this.#sender)
+    this.#asyncSink = { settle: (record, error, result) => this.#deliver(record, error, result as PublishResult) }
+  }
+
+  /** Publishes one event; resolves when the broker acknowledges it (or it was dead-lettered). */
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishOptions): Promise<PublishResult> {
+    if (this.#closed) return Promise.reject(this.#failedEarly(closedError()))
+    const resolvers = Promise.withResolvers<PublishResult>()
+    const epoch = this.#flush.accept()
+    const prepared = prepareEvent(this.#settings, event, payload, options)
+    if (prepared instanceof Promise) {
+      prepared.then(
+        (p) => this.#accept(p, event, options, promiseSink, resolvers, epoch, false),
+        (err: unknown) => this.#abandon(epoch, resolvers, err),
+      )
+    } else this.#accept(prepared, event, options, promiseSink, resolvers, epoch, false)
+    return resolvers.promise
+  }
+
+  /**
+   * Publishes several events in as few requests as possible. Every item is validated first: if one
+   * is invalid (and dead-lettering is off) the call fails and nothing is sent.
+   */
+  async publishBatch<const T extends readonly PublishItem[]>(items: T & CheckedItems<T>): Promise<PublishResult[]> {
+    if (this.#closed) throw this.#failedEarly(closedError())
+    const list: readonly PublishItem[] = items
+    const pending = list.map((item) => prepareEvent(this.#settings, item.event, item.payload, item.options))
+    // Asynchronous schemas are rare: only then wait a tick.
+    const prepared = pending.some((p) => p instanceof Promise)
+      ? await Promise.all(pending.map(async (p) => p))
+      : (pending as Prepared[])
+    const invalid = this.#o.deadLetter ? -1 : prepared.findIndex((p) => !p.ok)
+    if (invalid >= 0) {
+      const rejected = prepared[invalid] as RejectedEvent
+      this.#logFailure(rejected.error, rejected, items[invalid]!.event.type)
+      throw withIndex(rejected.error, invalid)
+    }
+    if (this.#closed) throw this.#failedEarly(closedError())
+    const batch = newBatch(items.length)
+    prepared.forEach((p, slot) => {
+      const epoch = this.#flush.accept()
+      this.#accept(p, items[slot]!.event, items[slot]!.options, batchSink, batch, epoch, false, slot)
+    })
+    return batch.resolvers.promise as Promise<PublishResult[]>
+  }
+
+  /**
+   * Fire-and-forget: returns at once; the outcome goes to `onDelivery` and the 'delivery' event.
+   * Throws (and sends nothing) when the input is invalid, the producer is closed, or the buffer is full.
+   */
+  publishAsync<E extends AnyEvent>(
+    event: E,
+    payload: InputOf<E>,
+    options?: PublishOptions,
+    onDelivery?: DeliveryCallback,
+  ): void {
+    if (this.#closed) throw this.#failedEarly(closedError())
+    if (this.#asyncOutstanding >= this.#o.maxBufferedRecords) throw bufferFullError(this.#o.maxBufferedRecords)
+    const prepared = prepareEvent(this.#settings, event, payload, options)
+    if (
+      !(prepared instanceof Promise) &&
+      !prepared.ok &&
+      !(this.#o.deadLetter && isPermanentRecordFailure(prepared.error))
+    ) {
+      this.#logFailure(prepared.error, prepared, event.type)
+      throw prepared.error
+    }
+    this.#asyncOutstanding++
+    const epoch = this.#flush.accept()
+    if (prepared instanceof Promise) {
+      prepared.then(
+        (p) => this.#accept(p, event, options, this.#asyncSink, onDelivery, epoch, true),
+        (err: unknown) => this.#abandon(epoch, undefined, err, onDelivery),
+      )
+    } else this.#accept(prepared, event, options, this.#asyncSink, onDelivery, epoch, true)
+  }
+
+  /**
+   * The raw path: bytes in, no envelope or validation; same batching, deadline and retries. Used
+   * for DLQ and retry-topic writes and replays. Fails (listing each outcome) if any record failed.
+   */
+  async sendRecords(records: readonly RawRecord[], options: SendRecordsOptions = {}): Promise<RecordMetadata[]> {
+    if (this.#closed) throw this.#failedEarly(closedError())
+    const deadlineMs = options.deadlineMs ?? this.#o.deliveryTimeoutMs
+    const outgoing = records.map((r) => rawRecord(r, deadlineMs))
+    const tooLarge = outgoing.findIndex((r) => r.bytes + BATCH_OVERHEAD > this.#o.maxRecordBytes)
+    if (tooLarge >= 0) {
+      const error = recordTooLargeError(
+        { topic: outgoing[tooLarge]!.topic },
+        outgoing[tooLarge]!.bytes,
+        this.#o.maxRecordBytes,
+      )
+      throw this.#failedEarly(withIndex(error, tooLarge))
+    }
+    const batch = newBatch(outgoing.length)
+    outgoing.forEach((record, slot) => {
+      record.handle = batch
+      record.slot = slot
+      record.epoch = this.#flush.accept()
+      this.#sender.enqueue(record)
+    })
+    return batch.resolvers.promise as Promise<RecordMetadata[]>
+  }
+
+  /** Resolves once every record accepted before the call has settled (async ones included). */
+  async flush(): Promise<void> {
+    this.#sender.releaseLingering()
+    await this.#flush.drain()
+  }
+
+  /** Stops accepting, sends and settles everything accepted, then closes the connections. */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close())
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true
+    await this.flush()
+    // Records are settled; the wire client may still be finishing a request (its retries).
+    await this.#sender.idle()
+    await this.#wire.close()
+    this.#log.debug({}, 'producer closed')
+  }
+
+  /** An accepted publish, prepared: enqueue it, or dead-letter it, or fail it. */
+  #accept(
+    prepared: Prepared,
+    event: AnyEvent,
+    options: PublishOptions | undefined,
+    sink: Sink,
+    handle: unknown,
+    epoch: number,
+    lingering: boolean,
+    slot = 0,
+  ): void {
+    const deadlineMs = options?.deadlineMs ?? this.#o.deliveryTimeoutMs
+    const record = new OutgoingRecord(
+      prepared.topic,
+      prepared.ok ? prepared.key : undefined,
+      prepared.ok ? prepared.value : (prepared.value ?? EMPTY),
+      prepared.headers,
+      options?.partition,
+      prepared.ok ? prepared.timestamp : undefined,
+      deadlineMs,
+      sink,
+    )
+    record.handle = handle
+    record.slot = slot
+    record.epoch = epoch
+    record.event = event
+    record.eventId = prepared.eventId
+    record.correlationId = prepared.correlationId
+    record.keyText = prepared.keyText
+    if (!prepared.ok) this.#settled(record, prepared.error, undefined)
+    else if (lingering) this.#sender.enqueueLingering(record)
+    else this.#sender.enqueue(record)
+  }
+
+  /** Every record's outcome passes here once (a dead-letter record settles the one it replaces). */
+  #settled(record: OutgoingRecord, error: KafkitError | null, metadata: RecordMetadata | undefined): void {
+    const original = record.replaces
+    if (original) {
+      if (error) this.#finish(original, this.#deadLetters.failed(record, error), undefined)
+      else this.#finish(original, null, this.#deadLetters.result(record, metadata!))
+      return
+    }
+    if (error && record.event && this.#o.deadLetter && isPermanentRecordFailure(error)) {
+      if (this.#deadLetters.route(record, error)) return
+    }
+    this.#finish(record, error, metadata && record.event ? publishedResult(record, metadata) : metadata)
+  }
+
+  #finish(record: OutgoingRecord, error: KafkitError | null, result: PublishResult | RecordMetadata | undefined): void {
+    if (error) this.#logFailure(error, record, record.eventType)
+    record.sink.settle(record, error, result)
+    this.#flush.settle(record.epoch)
+  }
+
+  #deliver(record: OutgoingRecord, error: KafkitError | null, result: PublishResult | undefined): void {
+    this.#asyncOutstanding--
+    const callback = record.handle as DeliveryCallback | undefined
+    if (callback) {
+      try {
+        callback(error, result)
+      } catch (err) {
+        this.#log.error({ eventId: record.eventId, error: errorMessage(err) }, 'a delivery callback threw')
+      }
+    }
+    if (this.listenerCount('delivery') > 0) {
+      this.emit(
+        'delivery',
+        error
+          ? { ok: false, error, eventId: record.eventId, eventType: record.eventType, topic: record.topic }
+          : { ok: true, result: result! },
+      )
+    }
+    // 'error' without a listener would throw: failures are logged either way.
+    if (error && this.listenerCount('error') > 0) this.emit('error', error)
+  }
+
+  /** A publish whose asynchronous validation itself threw (a schema bug, not invalid input). */
+  #abandon(
+    epoch: number,
+    resolvers: PromiseWithResolvers<PublishResult> | undefined,
+    err: unknown,
+    callback?: DeliveryCallback,
+  ): void {
+    const error = new PublishError(ErrorCodes.PUBLISH_FAILED, `payload validation threw: ${errorMessage(err)}`, {
+      cause: err,
+    })
+    this.#log.error({ code: error.code, error: error.message }, 'publish failed')
+    if (resolvers) resolvers.reject(error)
+    else {
+      this.#asyncOutstanding--
+      callback?.(error, undefined)
+    }
+    this.#flush.settle(epoch)
+  }
+
+  #failedEarly(error: KafkitError): KafkitError {
+    this.#logFailure(error, undefined, undefined)
+    return error
+  }
+
+  /** One line per failed publish: ids, type, topic and code; never payloads or credentials. */
+  #logFailure(
+    error: KafkitError,
+    record: { topic: string; eventId?: string | undefined; correlationId?: string | undefined } | undefined,
+    eventType: string | undefined,
+  ): void {
+    this.#log.error(
+      {
+        eventId: record?.eventId,
+        eventType,
+        topic: record?.topic,
+        correlationId: record?.correlationId,
+        code: error.code,
+        retryable: error.retryable,
+        error: error.message,
+      },
+      'publish failed',
+    )
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+function createWire(o: ResolvedProducerOptions): Wire {
+  const retries = wireRetries(o)
+  return new WireProducer<Buffer, Buffer, string, string | Buffer>({
+    ...wireConnectionOptions(o.client, `kafkit-producer-${o.service}`),
+    idempotent: o.idempotent,
+    acks: wireAcks(o.acks),
+    compression: wireCompression(o.compression),
+    // The wire client turns 0 or 1 retries into "forever" when idempotent; false means none.
+    retries: retries === 0 ? false : o.idempotent && retries === 1 ? 2 : retries,
+    retryDelay: (_client, _operation, attempt) => jitteredBackoff(attempt, o.retryBackoffMs, o.retryBackoffMaxMs),
+    autocreateTopics: false,
+    serializers: {
+      headerKey: (name) => (name === undefined ? undefined : Buffer.from(name)),
+      headerValue: (value) => (value === undefined || Buffer.isBuffer(value) ? value : Buffer.from(value)),
+    },
+  })
+}
+
+function rawRecord(r: RawRecord, deadlineMs: number): OutgoingRecord {
+  const key = r.key === undefined ? undefined : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key)
+  const timestamp = r.timestamp === undefined ? undefined : BigInt(r.timestamp.getTime())
+  return new OutgoingRecord(r.topic, key, r.value, r.headers ?? {}, r.partition, timestamp, deadlineMs, batchSink)
+}
+
+function publishedResult(record: OutgoingRecord, metadata: RecordMetadata): PublishResult {
+  return {
+    status: 'published',
+    topic: metadata.topic,
+    partition: metadata.partition,
+    offset: metadata.offset,
+    eventId: record.eventId!,
+    key: record.keyText,
+  }
+}
+
+function withIndex(error: KafkitError, index: number): KafkitError {
+  Object.assign(error.details, { index })
+  return error
+}

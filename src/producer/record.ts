@@ -1,0 +1,96 @@
+// One record on its way to the broker. The object is also the message handed to the wire client
+// (topic, key, value, headers, partition, timestamp), so sending allocates nothing per record.
+import type { AnyEvent } from '../catalog/event.ts'
+import type { KafkitError } from '../errors.ts'
+import type { PublishResult, RecordMetadata } from './types.ts'
+
+/**
+ * Receives the outcome of its records: a publish promise, a batch, the async path. One sink object
+ * serves many records; each record carries its own `handle` (resolvers, batch state, callback).
+ */
+export interface Sink {
+  settle(record: OutgoingRecord, error: KafkitError | null, result: PublishResult | RecordMetadata | undefined): void
+}
+
+/** Bytes a record adds to a batch besides key, value and headers (varints, attributes, deltas). */
+const RECORD_OVERHEAD = 24
+const HEADER_OVERHEAD = 2
+/** The record batch header (61 bytes), rounded up: a batch of one record must fit too. */
+export const BATCH_OVERHEAD = 100
+
+export class OutgoingRecord {
+  // The wire client's message fields.
+  readonly topic: string
+  readonly key: Buffer | undefined
+  readonly value: Buffer
+  readonly headers: Record<string, string | Buffer>
+  /** Chosen at dispatch: the explicit partition, else murmur2 of the key, else sticky. */
+  partition: number | undefined = undefined
+  readonly timestamp: bigint | undefined
+
+  readonly explicitPartition: number | undefined
+  /** Estimated uncompressed size in a record batch. */
+  readonly bytes: number
+  /** Epoch ms after which the record fails with KAFKIT_PUBLISH_TIMEOUT. */
+  readonly deadline: number
+  readonly deadlineMs: number
+
+  readonly sink: Sink
+  /** The sink's per-record state (see Sink). */
+  handle: unknown = undefined
+  /** Position in a batch sink's results. */
+  slot = 0
+  /** The flush epoch the record was accepted in (see Producer.flush). */
+  epoch = 0
+  settled = false
+  /** Sent in a request of its own (after the broker refused its batch as too large). */
+  solo = false
+
+  // What kafkit knows about the event (undefined on the raw path), for results, logs and the DLQ.
+  event: AnyEvent | undefined = undefined
+  eventId: string | undefined = undefined
+  correlationId: string | undefined = undefined
+  keyText: string | undefined = undefined
+  /** Set on a dead-letter record: the record it stands in for, and why that one failed. */
+  replaces: OutgoingRecord | undefined = undefined
+  replacedError: KafkitError | undefined = undefined
+
+  constructor(
+    topic: string,
+    key: Buffer | undefined,
+    value: Buffer,
+    headers: Record<string, string | Buffer>,
+    explicitPartition: number | undefined,
+    timestamp: bigint | undefined,
+    deadlineMs: number,
+    sink: Sink,
+  ) {
+    this.topic = topic
+    this.key = key
+    this.value = value
+    this.headers = headers
+    this.explicitPartition = explicitPartition
+    this.timestamp = timestamp
+    this.deadlineMs = deadlineMs
+    this.deadline = Date.now() + deadlineMs
+    this.sink = sink
+    this.bytes = estimateBytes(key, value, headers)
+  }
+
+  get eventType(): string | undefined {
+    return this.event?.type
+  }
+}
+
+export function estimateBytes(
+  key: Buffer | undefined,
+  value: Buffer,
+  headers: Record<string, string | Buffer>,
+): number {
+  let bytes = RECORD_OVERHEAD + value.length + (key?.length ?? 0)
+  for (const name in headers) {
+    const v = headers[name]!
+    bytes += HEADER_OVERHEAD + Buffer.byteLength(name) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length)
+  }
+  return bytes
+}

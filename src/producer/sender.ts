@@ -1,0 +1,338 @@
+// Batching and dispatch. The wire client's send() does not batch, so kafkit does:
+// - records ready to go are sent at once, several per request: those published in the same tick,
+//   and those that arrived while the previous request was in flight (no added latency when idle);
+// - the async path lingers up to `lingerMs` or `batchSizeBytes` before its records are ready;
+// - one wire request is in flight at a time, which keeps every key's order even across the wire
+//   client's retries and lets idle time fill the next batch.
+// Every record settles exactly once: acknowledged, failed, or timed out at its deadline.
+import type { Producer as WireProducer, ProduceResult } from '@platformatic/kafka'
+import type { KafkitError } from '../errors.ts'
+import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
+import { outcomeOf, type SendOutcome } from './outcome.ts'
+import { partitionForKey, StickyPartitions } from './partitioner.ts'
+import { BATCH_OVERHEAD, type OutgoingRecord } from './record.ts'
+import type { RecordMetadata } from './types.ts'
+
+export type Wire = WireProducer<Buffer, Buffer, string, string | Buffer>
+export type SettleHandler = (
+  record: OutgoingRecord,
+  error: KafkitError | null,
+  metadata: RecordMetadata | undefined,
+) => void
+
+export interface SenderOptions {
+  wire: Wire
+  /** Whether the broker returns offsets (acks != none). */
+  acknowledged: boolean
+  lingerMs: number
+  batchSizeBytes: number
+  /** Cap of one request's records (uncompressed): the broker limits each partition's batch. */
+  maxRequestBytes: number
+  onSettled: SettleHandler
+}
+
+/** Records sent in one wire request, with the single timer that enforces their deadlines. */
+interface Flight {
+  records: OutgoingRecord[]
+  /** False until the records are handed to the wire client: until then a timeout means "not written". */
+  sent: boolean
+  timer: NodeJS.Timeout | undefined
+}
+
+export class Sender {
+  readonly #o: SenderOptions
+  readonly #sticky = new StickyPartitions()
+  #ready: OutgoingRecord[] = []
+  #lingering: OutgoingRecord[] = []
+  #lingerBytes = 0
+  #lingerTimer: NodeJS.Timeout | undefined
+  #queueTimer: NodeJS.Timeout | undefined
+  #flight: Flight | undefined
+  #scheduled = false
+  #idleWaiters: (() => void)[] = []
+  readonly #dispatch = () => this.#dispatchNow()
+
+  constructor(options: SenderOptions) {
+    this.#o = options
+  }
+
+  /** A record to send now (the sync path): it goes behind any lingering ones, keeping order. */
+  enqueue(record: OutgoingRecord): void {
+    if (this.#lingering.length > 0) this.#releaseLingering()
+    this.#ready.push(record)
+    this.#schedule()
+  }
+
+  /** Records to send now, ahead of everything waiting (a batch split after the broker refused it). */
+  requeueFirst(records: OutgoingRecord[]): void {
+    this.#ready.unshift(...records)
+    this.#schedule()
+  }
+
+  /** A record of the async path: it waits up to lingerMs for company, or until a batch is full. */
+  enqueueLingering(record: OutgoingRecord): void {
+    this.#lingering.push(record)
+    this.#lingerBytes += record.bytes
+    if (this.#lingerBytes >= this.#o.batchSizeBytes) this.#releaseLingering()
+    else this.#lingerTimer ??= setTimeout(() => this.#releaseLingering(), this.#o.lingerMs)
+  }
+
+  /** Sends whatever lingers without waiting for linger to pass (flush and close). */
+  releaseLingering(): void {
+    if (this.#lingering.length > 0) this.#releaseLingering()
+  }
+
+  /** Resolves once nothing is queued, lingering or in flight (including the wire client's retries). */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  #isIdle(): boolean {
+    return this.#ready.length === 0 && this.#lingering.length === 0 && this.#flight === undefined
+  }
+
+  #releaseLingering(): void {
+    clearTimeout(this.#lingerTimer)
+    this.#lingerTimer = undefined
+    for (const record of this.#lingering) this.#ready.push(record)
+    this.#lingering = []
+    this.#lingerBytes = 0
+    this.#schedule()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    queueMicrotask(this.#dispatch)
+  }
+
+  #dispatchNow(): void {
+    this.#scheduled = false
+    if (this.#flight !== undefined) {
+      this.#armQueueTimer()
+      return
+    }
+    clearTimeout(this.#queueTimer)
+    this.#queueTimer = undefined
+    const batch = this.#takeBatch()
+    if (batch.length > 0) void this.#send(batch)
+    else this.#notifyIdle()
+  }
+
+  /** The next request's records, in order: expired ones fail here, never sent. */
+  #takeBatch(): OutgoingRecord[] {
+    const now = Date.now()
+    const batch: OutgoingRecord[] = []
+    let bytes = BATCH_OVERHEAD
+    let taken = 0
+    for (; taken < this.#ready.length; taken++) {
+      const record = this.#ready[taken]!
+      if (record.deadline <= now) {
+        this.#fail(record, timeoutError(facts(record), record.deadlineMs, false))
+        continue
+      }
+      if (batch.length > 0 && (bytes + record.bytes > this.#o.maxRequestBytes || record.solo || batch[0]!.solo)) break
+      batch.push(record)
+      bytes += record.bytes
+    }
+    this.#ready = taken === this.#ready.length ? [] : this.#ready.slice(taken)
+    return batch
+  }
+
+  async #send(records: OutgoingRecord[]): Promise<void> {
+    const flight: Flight = { records, sent: false, timer: undefined }
+    this.#flight = flight
+    this.#armFlightTimer(flight)
+    let result: ProduceResult | undefined
+    let error: unknown
+    try {
+      const live = await this.#assignPartitions(records)
+      if (live.length > 0) {
+        flight.sent = true
+        // The records are the wire messages (see OutgoingRecord); partition is set by now.
+        result = await this.#o.wire.send({ messages: live as never[] })
+      }
+    } catch (err) {
+      error = err ?? new Error('the wire client failed without an error')
+    }
+    clearTimeout(flight.timer)
+    this.#complete(records, outcomeOf(result, error), error)
+    this.#flight = undefined
+    this.#schedule()
+  }
+
+  /** Sets each record's partition; records of unknown topics or partitions fail here. */
+  async #assignPartitions(records: OutgoingRecord[]): Promise<OutgoingRecord[]> {
+    const counts = await this.#partitionCounts(records)
+    const live: OutgoingRecord[] = []
+    for (const record of records) {
+      if (record.settled) continue
+      const count = counts.get(record.topic)
+      if (count instanceof Error || count === undefined) {
+        this.#fail(record, publishErrorFromWire(count, facts(record)))
+        continue
+      }
+      const explicit = record.explicitPartition
+      if (explicit !== undefined && explicit >= count) {
+        this.#fail(
+          record,
+          publishErrorFromWire(
+            new Error(`partition ${explicit} does not exist (the topic has ${count})`),
+            facts(record),
+          ),
+        )
+        continue
+      }
+      record.partition =
+        explicit ??
+        (record.key !== undefined ? partitionForKey(record.key, count) : this.#sticky.current(record.topic, count))
+      live.push(record)
+    }
+    for (const topic of counts.keys()) this.#sticky.advance(topic)
+    return live
+  }
+
+  /** Partition count per topic, from the wire client's cached metadata when it has the topic. */
+  async #partitionCounts(records: OutgoingRecord[]): Promise<Map<string, number | Error>> {
+    const counts = new Map<string, number | Error>()
+    const missing: string[] = []
+    const cached = this.#o.wire.currentMetadata?.topics
+    for (const { topic } of records) {
+      if (counts.has(topic) || missing.includes(topic)) continue
+      const known = cached?.get(topic)
+      if (known) counts.set(topic, known.partitionsCount)
+      else missing.push(topic)
+    }
+    // One topic at a time, so that a topic that does not exist fails only its own records.
+    for (const topic of missing) {
+      try {
+        const metadata = await this.#o.wire.metadata({ topics: [topic] })
+        counts.set(topic, metadata.topics.get(topic)?.partitionsCount ?? new Error(`Unknown topic ${topic}.`))
+      } catch (err) {
+        counts.set(topic, err instanceof Error ? err : new Error(String(err)))
+      }
+    }
+    return counts
+  }
+
+  /** Settles what the broker wrote; splits batches it refused as too large; fails the rest. */
+  #complete(records: OutgoingRecord[], outcome: SendOutcome, error: unknown): void {
+    const next = new Map<string, Map<number, number>>()
+    const retrySolo: OutgoingRecord[] = []
+    for (const record of records) {
+      if (record.settled && record.partition === undefined) continue
+      const partition = record.partition!
+      const index = bump(next, record.topic, partition)
+      if (record.settled) continue
+      const base = outcome.written.get(record.topic)?.get(partition)
+      if (base !== undefined) {
+        this.#succeed(record, base >= 0n ? base + BigInt(index) : -1n)
+        continue
+      }
+      if (error === undefined) {
+        // acks=none: the broker does not answer, so there is no offset to report.
+        if (!this.#o.acknowledged) this.#succeed(record, -1n)
+        else
+          this.#fail(
+            record,
+            publishErrorFromWire(new Error('the broker returned no offset for the partition'), facts(record)),
+          )
+        continue
+      }
+      const failure = publishErrorFromWire(outcome.rejected.get(record.topic)?.get(partition) ?? error, facts(record))
+      if (failure.code === 'KAFKIT_RECORD_TOO_LARGE' && !record.solo && countIn(records, record) > 1) {
+        // The partition's batch was too large, not necessarily this record: send each on its own.
+        record.solo = true
+        record.partition = undefined
+        retrySolo.push(record)
+        continue
+      }
+      this.#fail(record, failure)
+    }
+    if (retrySolo.length > 0) this.requeueFirst(retrySolo)
+  }
+
+  #succeed(record: OutgoingRecord, offset: bigint): void {
+    record.settled = true
+    this.#o.onSettled(record, null, { topic: record.topic, partition: record.partition!, offset })
+  }
+
+  #fail(record: OutgoingRecord, error: KafkitError): void {
+    record.settled = true
+    this.#o.onSettled(record, error, undefined)
+  }
+
+  /** One timer per request, at its earliest deadline; re-armed for records with later ones. */
+  #armFlightTimer(flight: Flight): void {
+    const earliest = earliestDeadline(flight.records)
+    if (earliest === undefined) return
+    flight.timer = setTimeout(
+      () => {
+        const now = Date.now()
+        for (const record of flight.records) {
+          if (!record.settled && record.deadline <= now) {
+            this.#fail(record, timeoutError(facts(record), record.deadlineMs, flight.sent))
+          }
+        }
+        this.#armFlightTimer(flight)
+      },
+      Math.max(0, earliest - Date.now()),
+    )
+  }
+
+  /** Records waiting behind a request in flight still fail at their deadline. */
+  #armQueueTimer(): void {
+    if (this.#queueTimer !== undefined) return
+    const earliest = earliestDeadline(this.#ready)
+    if (earliest === undefined) return
+    this.#queueTimer = setTimeout(
+      () => {
+        this.#queueTimer = undefined
+        const now = Date.now()
+        this.#ready = this.#ready.filter((record) => {
+          if (record.deadline > now) return true
+          this.#fail(record, timeoutError(facts(record), record.deadlineMs, false))
+          return false
+        })
+        if (this.#flight !== undefined) this.#armQueueTimer()
+        else this.#schedule()
+      },
+      Math.max(0, earliest - Date.now()),
+    )
+  }
+
+  #notifyIdle(): void {
+    if (!this.#isIdle() || this.#idleWaiters.length === 0) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}
+
+function facts(record: OutgoingRecord): FailedRecordFacts {
+  return { topic: record.topic, eventId: record.eventId, eventType: record.eventType }
+}
+
+function earliestDeadline(records: readonly OutgoingRecord[]): number | undefined {
+  let earliest: number | undefined
+  for (const record of records) {
+    if (!record.settled && (earliest === undefined || record.deadline < earliest)) earliest = record.deadline
+  }
+  return earliest
+}
+
+/** The record's index within its partition's batch (the broker numbers them from the base offset). */
+function bump(next: Map<string, Map<number, number>>, topic: string, partition: number): number {
+  let partitions = next.get(topic)
+  if (!partitions) next.set(topic, (partitions = new Map<number, number>()))
+  const index = partitions.get(partition) ?? 0
+  partitions.set(partition, index + 1)
+  return index
+}
+
+function countIn(records: readonly OutgoingRecord[], record: OutgoingRecord): number {
+  let count = 0
+  for (const r of records) if (r.topic === record.topic && r.partition === record.partition) count++
+  return count
+}
