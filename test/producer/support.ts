@@ -3,7 +3,7 @@
 import type { TestContext } from 'node:test'
 import { Admin, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka'
 import { z } from 'zod'
-import { defineEvent, defineTopic } from '../../src/catalog/index.ts'
+import { defineEvent, defineTopic, type InputOf } from '../../src/catalog/index.ts'
 import { silentLogger, type Logger } from '../../src/logging/index.ts'
 import { Producer, type ProducerOptions } from '../../src/producer/index.ts'
 import { brokers, track, uniqueName, waitFor } from '../support/kafka.ts'
@@ -24,6 +24,8 @@ export function userEvents(topicName: string, partitions = 3, extra: { dlqInclud
   })
   return { users, UserRegistered }
 }
+
+export type UserRegisteredInput = InputOf<ReturnType<typeof userEvents>['UserRegistered']>
 
 export interface TestProducerOptions extends Partial<Omit<ProducerOptions, 'client'>> {
   brokers?: string[]
