@@ -47,10 +47,7 @@ export function topicSpec(topic: AnyTopic): TopicSpec {
   }
 }
 
-/**
- * A topic's DLQ: same partitions and replication (a failure record keeps the original key), its
- * retention, and never compacted: compaction would keep only the last failure of each key.
- */
+/** A topic's DLQ: same partitions and replication (a failure record keeps the original key). */
 export function dlqTopicSpec(topic: AnyTopic, values: { service?: string; group?: string } = {}): TopicSpec {
   return { ...sideTopic(topic), name: dlqTopicOf(topic, definedValues(values)) }
 }
@@ -68,11 +65,17 @@ export function retryTopicSpecs(topic: AnyTopic, group: string, delays: readonly
   })
 }
 
+/**
+ * DLQ and retry topics: the topic's layout and configs, but always `delete` (compaction would keep
+ * one failure per key) and the broker's record size limit: their records wrap or extend the
+ * original, so a topic's tighter `max.message.bytes` could refuse them.
+ */
 function sideTopic(topic: AnyTopic): Omit<TopicSpec, 'name'> {
+  const { 'max.message.bytes': _limit, ...configs } = topic.config
   return {
     partitions: topic.partitions,
     replicationFactor: topic.replicationFactor,
-    configs: { ...topic.config, 'retention.ms': String(topic.retentionMs), 'cleanup.policy': 'delete' },
+    configs: { ...configs, 'retention.ms': String(topic.retentionMs), 'cleanup.policy': 'delete' },
   }
 }
 
