@@ -6,7 +6,7 @@
 //   client's retries and lets idle time fill the next batch.
 // Every record settles exactly once: acknowledged, failed, or timed out at its deadline.
 import type { Producer as WireProducer, ProduceResult } from '@platformatic/kafka'
-import type { KafkitError } from '../errors.ts'
+import { ErrorCodes, type KafkitError } from '../errors.ts'
 import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
 import { outcomeOf, type SendOutcome } from './outcome.ts'
 import { partitionForKey, StickyPartitions } from './partitioner.ts'
@@ -174,7 +174,7 @@ export class Sender {
         continue
       }
       const explicit = record.explicitPartition
-      if (explicit !== undefined && explicit >= count) {
+      if (explicit !== undefined && !(Number.isInteger(explicit) && explicit >= 0 && explicit < count)) {
         this.#fail(
           record,
           publishErrorFromWire(
@@ -218,38 +218,33 @@ export class Sender {
 
   /** Settles what the broker wrote; splits batches it refused as too large; fails the rest. */
   #complete(records: OutgoingRecord[], outcome: SendOutcome, error: unknown): void {
-    const next = new Map<string, Map<number, number>>()
+    // The records handed to the wire client, and each one's index in its partition's batch.
+    const sent = records.filter((r) => r.partition !== undefined)
+    const sizes = new Map<string, Map<number, number>>()
+    const indices = sent.map((r) => bump(sizes, r.topic, r.partition!))
     const retrySolo: OutgoingRecord[] = []
-    for (const record of records) {
-      if (record.settled && record.partition === undefined) continue
+    sent.forEach((record, i) => {
+      if (record.settled) return
       const partition = record.partition!
-      const index = bump(next, record.topic, partition)
-      if (record.settled) continue
       const base = outcome.written.get(record.topic)?.get(partition)
-      if (base !== undefined) {
-        this.#succeed(record, base >= 0n ? base + BigInt(index) : -1n)
-        continue
-      }
+      if (base !== undefined) return this.#succeed(record, base >= 0n ? base + BigInt(indices[i]!) : -1n)
       if (error === undefined) {
         // acks=none: the broker does not answer, so there is no offset to report.
-        if (!this.#o.acknowledged) this.#succeed(record, -1n)
-        else
-          this.#fail(
-            record,
-            publishErrorFromWire(new Error('the broker returned no offset for the partition'), facts(record)),
-          )
-        continue
+        if (!this.#o.acknowledged) return this.#succeed(record, -1n)
+        const missing = new Error('the broker returned no offset for the partition')
+        return this.#fail(record, publishErrorFromWire(missing, facts(record)))
       }
       const failure = publishErrorFromWire(outcome.rejected.get(record.topic)?.get(partition) ?? error, facts(record))
-      if (failure.code === 'KAFKIT_RECORD_TOO_LARGE' && !record.solo && countIn(records, record) > 1) {
+      const batchSize = sizes.get(record.topic)!.get(partition)!
+      if (failure.code === ErrorCodes.RECORD_TOO_LARGE && !record.solo && batchSize > 1) {
         // The partition's batch was too large, not necessarily this record: send each on its own.
         record.solo = true
         record.partition = undefined
         retrySolo.push(record)
-        continue
+        return
       }
       this.#fail(record, failure)
-    }
+    })
     if (retrySolo.length > 0) this.requeueFirst(retrySolo)
   }
 
@@ -329,10 +324,4 @@ function bump(next: Map<string, Map<number, number>>, topic: string, partition: 
   const index = partitions.get(partition) ?? 0
   partitions.set(partition, index + 1)
   return index
-}
-
-function countIn(records: readonly OutgoingRecord[], record: OutgoingRecord): number {
-  let count = 0
-  for (const r of records) if (r.topic === record.topic && r.partition === record.partition) count++
-  return count
 }

@@ -3,13 +3,18 @@
 import type { TestContext } from 'node:test'
 import { Admin, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka'
 import { z } from 'zod'
-import { defineEvent, defineTopic, type InputOf } from '../../src/catalog/index.ts'
+import { defineEvent, defineTopic, type AnyTopic, type InputOf } from '../../src/catalog/index.ts'
+import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { silentLogger, type Logger } from '../../src/logging/index.ts'
 import { Producer, type ProducerOptions } from '../../src/producer/index.ts'
 import { brokers, track, uniqueName, waitFor } from '../support/kafka.ts'
 
 /** Events on a topic keyed by user_id; the topic name is the test's own. */
-export function userEvents(topicName: string, partitions = 3, extra: { dlqIncludesValue?: boolean } = {}) {
+export function userEvents(
+  topicName: string,
+  partitions = 3,
+  extra: { dlqIncludesValue?: boolean; config?: Record<string, string> } = {},
+) {
   const users = defineTopic({ name: topicName, key: 'user_id', partitions, ...extra })
   const UserRegistered = defineEvent({
     type: 'user.registered',
@@ -119,6 +124,19 @@ export async function recordCount(t: TestContext, topic: string, list = brokers(
   let total = 0n
   for (const t of offsets) for (const p of t.partitions) total += p.offset
   return Number(total)
+}
+
+/** Creates the topics (and DLQs) of these definitions with kafkit's ensureTopics; deletes them after the test. */
+export async function provision(t: TestContext, topics: AnyTopic[], list = brokers()): Promise<string[]> {
+  const specs = topicSpecsFor(topics)
+  const names = specs.map((s) => s.name)
+  t.after(async () => {
+    const admin = new Admin({ clientId: uniqueName('cleanup'), bootstrapBrokers: list })
+    await admin.deleteTopics({ topics: names }).catch(() => undefined)
+    await admin.close().catch(() => undefined)
+  })
+  await ensureTopics({ brokers: list }, specs, { logger: silentLogger() })
+  return names
 }
 
 /** A logger that keeps what it is given, to check what was logged. */
