@@ -1,0 +1,94 @@
+// The HandlerContext given to handlers. The logger and AbortController are made on first use:
+// most handlers never touch them, and this runs for every record.
+import type { AnyEvent, InputOf } from '../catalog/event.ts'
+import type { Envelope } from '../envelope/types.ts'
+import type { Logger } from '../logging/logger.ts'
+import type { EventPublisher, HandlerContext, PublishInHandlerOptions } from './types.ts'
+
+export interface RecordFacts {
+  topic: string
+  partition: number
+  offset: bigint
+  key: string | undefined
+  timestamp: Date
+  headers: ReadonlyMap<string, string>
+  group: string
+}
+
+export class Context implements HandlerContext {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly key: string | undefined
+  readonly timestamp: Date
+  readonly headers: ReadonlyMap<string, string>
+  readonly group: string
+  readonly attempt: number
+  readonly upcastedFrom: readonly string[]
+  readonly #envelope: Envelope
+  readonly #baseLogger: Logger
+  readonly #publisher: EventPublisher | undefined
+  #logger: Logger | undefined
+  #controller: AbortController | undefined
+  /** When the handler's time is up (ms since epoch), or Infinity. */
+  readonly deadline: number
+  readonly timeoutMs: number | undefined
+  /** Rejects the running attempt when it times out or the consumer shuts down. */
+  interrupt: ((reason: Error) => void) | undefined
+
+  constructor(
+    facts: RecordFacts,
+    envelope: Envelope,
+    attempt: number,
+    upcastedFrom: readonly string[],
+    logger: Logger,
+    publisher: EventPublisher | undefined,
+    timeoutMs: number | undefined,
+  ) {
+    this.topic = facts.topic
+    this.partition = facts.partition
+    this.offset = facts.offset
+    this.key = facts.key
+    this.timestamp = facts.timestamp
+    this.headers = facts.headers
+    this.group = facts.group
+    this.attempt = attempt
+    this.upcastedFrom = upcastedFrom
+    this.#envelope = envelope
+    this.#baseLogger = logger
+    this.#publisher = publisher
+    this.timeoutMs = timeoutMs
+    this.deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController()
+    return this.#controller.signal
+  }
+
+  get logger(): Logger {
+    this.#logger ??= this.#baseLogger.child({
+      eventId: this.#envelope.id,
+      eventType: this.#envelope.type,
+      topic: this.topic,
+      partition: this.partition,
+      offset: this.offset.toString(),
+      correlationId: this.#envelope.correlation_id,
+      attempt: this.attempt,
+    })
+    return this.#logger
+  }
+
+  /** Fires the signal and ends the attempt with `reason`. */
+  abort(reason: Error): void {
+    this.#controller ??= new AbortController()
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason)
+    this.interrupt?.(reason)
+  }
+
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown> {
+    if (!this.#publisher) return Promise.reject(new Error('this consumer has no producer to publish with'))
+    // The handler runs inside the event's context, so correlation and causation ids carry over.
+    return this.#publisher.publish(event, payload, options)
+  }
+}

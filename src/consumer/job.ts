@@ -1,0 +1,212 @@
+// One consumed record's way through the pipeline: decode → route → upcast and validate → handlers
+// (behind the middleware) → done, or retry later, or escalate (retry topic / DLQ). A record is done
+// for the offset tracker only when every handler succeeded or the failure was safely written away.
+import type { Message } from '@platformatic/kafka'
+import { payloadFor } from '../catalog/upcast.ts'
+import { contextOfEvent, runWithContext } from '../context/context.ts'
+import { Headers } from '../envelope/headers.ts'
+import type { Envelope } from '../envelope/types.ts'
+import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryable } from '../errors.ts'
+import { Context, type RecordFacts } from './context.ts'
+import { decodeEnvelope, project } from './decode.ts'
+import type { Job } from './pool.ts'
+import { backoffDelay } from './retry.ts'
+import type { RouteMatch } from './router.ts'
+import type { PipelineDeps } from './pipeline.ts'
+
+export type WireMessage = Message<Buffer, Buffer, Buffer, Buffer>
+
+export class HandlerTimeoutError extends KafkitError {
+  constructor(timeoutMs: number) {
+    super(ErrorCodes.HANDLER_TIMEOUT, `the handler did not finish within ${timeoutMs} ms`, { retryable: true })
+  }
+}
+
+export class ShutdownError extends KafkitError {
+  constructor() {
+    super(ErrorCodes.SHUTDOWN, 'the consumer is shutting down', { retryable: true })
+  }
+}
+
+/** What escalation (retry topic or DLQ) needs to know about a record that could not be handled. */
+export interface RecordFailure {
+  message: WireMessage
+  facts: RecordFacts
+  headers: ReadonlyMap<string, string>
+  envelope: Envelope | undefined
+  error: unknown
+  handler: string | undefined
+  attempts: number
+  firstFailure: Date
+  lastFailure: Date
+}
+
+export class RecordJob implements Job {
+  readonly lane: string
+  readonly message: WireMessage
+  readonly facts: RecordFacts
+  readonly #deps: PipelineDeps
+  readonly #isCurrent: () => boolean
+  readonly #done: () => void
+  #attempt: number
+  #envelope: Envelope | undefined
+  readonly #succeeded = new Set<number>()
+  #firstFailure: Date | undefined
+  #failure: { error: unknown; handler: string | undefined } | undefined
+  #escalations = 0
+
+  constructor(
+    deps: PipelineDeps,
+    message: WireMessage,
+    facts: RecordFacts,
+    lane: string,
+    isCurrent: () => boolean,
+    done: () => void,
+  ) {
+    this.#deps = deps
+    this.message = message
+    this.facts = facts
+    this.lane = lane
+    this.#isCurrent = isCurrent
+    this.#done = done
+    this.#attempt = deps.priorAttempts(facts.headers)
+  }
+
+  abandon(): void {
+    // Dropped unfinished (partition revoked or shutdown past its deadline): not marked done, so
+    // the offset is not committed and the record is delivered again.
+  }
+
+  async step(): Promise<number | undefined> {
+    if (!this.#isCurrent()) return undefined
+    if (this.#failure) return this.#escalate()
+    this.#attempt++
+    const now = new Date()
+    try {
+      this.#envelope ??= decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers)
+    } catch (error) {
+      return this.#fail(error, undefined, now)
+    }
+    const routing = this.#deps.router.route(this.#envelope.type, this.#envelope.version)
+    if (routing.kind !== 'routes') {
+      const policy = routing.kind === 'unknown' ? this.#deps.onUnknownType : this.#deps.onUnhandled
+      if (policy === 'skip') {
+        this.#deps.logger.debug(
+          { eventType: this.#envelope.type, topic: this.facts.topic },
+          `skipping ${routing.kind} event type`,
+        )
+        return this.#finish()
+      }
+      return this.#fail(new UnknownEventTypeError(this.#envelope.type, { retryable: false }), undefined, now)
+    }
+    let failed: { error: unknown; match: RouteMatch } | undefined
+    for (const match of routing.matches) {
+      if (this.#succeeded.has(match.route.id)) continue
+      try {
+        await this.#invoke(match, this.#envelope)
+        this.#succeeded.add(match.route.id)
+      } catch (error) {
+        failed ??= { error, match }
+        this.#deps.logger.warn(
+          {
+            err: error,
+            eventId: this.#envelope.id,
+            eventType: this.#envelope.type,
+            handler: match.route.name,
+            attempt: this.#attempt,
+          },
+          `handler failed: ${errorMessage(error)}`,
+        )
+      }
+    }
+    if (!failed) return this.#finish()
+    if (!this.#isCurrent()) return undefined
+    const policy = this.#deps.retryPolicy(failed.match.route)
+    if (this.#attempt < policy.maxAttempts && isRetryable(failed.error) && !this.#deps.stopping()) {
+      this.#firstFailure ??= now
+      this.#deps.observer.onRetry?.(this, failed.error)
+      return backoffDelay(policy, this.#attempt)
+    }
+    return this.#fail(failed.error, failed.match.route.name, now)
+  }
+
+  async #invoke(match: RouteMatch, envelope: Envelope): Promise<void> {
+    const decoded = await payloadFor(envelope, match.target)
+    let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
+    const fields = match.route.options.fields
+    if (fields) event = project(event, fields)
+    const timeoutMs = match.route.options.timeoutMs ?? this.#deps.handlerTimeoutMs
+    const ctx = new Context(
+      this.facts,
+      envelope,
+      this.#attempt,
+      decoded.upcastedFrom,
+      this.#deps.logger,
+      this.#deps.publisher,
+      timeoutMs,
+    )
+    const handler = this.#deps.handlerFor(match.route)
+    const trace = {
+      traceparent: this.facts.headers.get(Headers.traceparent),
+      tracestate: this.facts.headers.get(Headers.tracestate),
+    }
+    const interrupted = new Promise<never>((_, reject) => {
+      ctx.interrupt = reject
+    })
+    this.#deps.active.add(ctx)
+    try {
+      await Promise.race([
+        runWithContext(contextOfEvent(envelope, definedTrace(trace)), () => handler(event, ctx)),
+        interrupted,
+      ])
+    } finally {
+      this.#deps.active.delete(ctx)
+      ctx.interrupt = undefined
+    }
+  }
+
+  #fail(error: unknown, handler: string | undefined, at: Date): Promise<number | undefined> {
+    this.#firstFailure ??= at
+    this.#failure = { error, handler }
+    return this.#escalate()
+  }
+
+  /** Writes the failure to a retry topic or the DLQ; only then is the record done. */
+  async #escalate(): Promise<number | undefined> {
+    const failure = this.#failure!
+    try {
+      await this.#deps.escalate({
+        message: this.message,
+        facts: this.facts,
+        headers: this.facts.headers,
+        envelope: this.#envelope,
+        error: failure.error,
+        handler: failure.handler,
+        attempts: this.#attempt,
+        firstFailure: this.#firstFailure ?? new Date(),
+        lastFailure: new Date(),
+      })
+      return this.#finish()
+    } catch (error) {
+      // The DLQ (or retry topic) write failed: the offset stays uncommitted and we try again.
+      this.#escalations++
+      this.#deps.logger.error(
+        { err: error, topic: this.facts.topic, offset: this.facts.offset.toString() },
+        'could not write the failed record away; will retry',
+      )
+      return Math.min(30_000, 500 * 2 ** Math.min(this.#escalations, 6))
+    }
+  }
+
+  #finish(): undefined {
+    this.#done()
+    return undefined
+  }
+}
+
+function definedTrace(trace: { traceparent: string | undefined; tracestate: string | undefined }) {
+  const out: { traceparent?: string; tracestate?: string } = {}
+  if (trace.traceparent) out.traceparent = trace.traceparent
+  if (trace.tracestate) out.tracestate = trace.tracestate
+  return out
+}

@@ -1,0 +1,132 @@
+// Per-partition commit tracking: the committable offset is the lowest offset dispatched and not yet
+// done, or one past the highest done when nothing is pending. Records complete in any order.
+
+interface Slot {
+  offset: bigint
+  done: boolean
+}
+
+export class PartitionOffsets {
+  /** Dispatched records in offset order; the head is the lowest not yet committed. */
+  readonly #slots: Slot[] = []
+  #head = 0
+  readonly #index = new Map<bigint, Slot>()
+  /** One past the highest offset ever dispatched here; lower offsets arriving later are duplicates. */
+  #next: bigint | undefined
+  #committable: bigint | undefined
+  #committed: bigint | undefined
+  /** The leader epoch of the last dispatched record, sent with commits. */
+  leaderEpoch = -1
+
+  /** The group generation in which this partition was (re)assigned to us. */
+  readonly assignedGeneration: number
+
+  constructor(assignedGeneration: number) {
+    this.assignedGeneration = assignedGeneration
+  }
+
+  /** Whether a record at `offset` is new (not a re-delivery of something already dispatched). */
+  isNew(offset: bigint): boolean {
+    return this.#next === undefined || offset >= this.#next
+  }
+
+  dispatched(offset: bigint, leaderEpoch: number): void {
+    const slot = { offset, done: false }
+    this.#slots.push(slot)
+    this.#index.set(offset, slot)
+    this.#next = offset + 1n
+    this.leaderEpoch = leaderEpoch
+  }
+
+  done(offset: bigint): void {
+    const slot = this.#index.get(offset)
+    if (!slot) return
+    slot.done = true
+    this.#index.delete(offset)
+    while (this.#head < this.#slots.length && this.#slots[this.#head]!.done) {
+      this.#committable = this.#slots[this.#head]!.offset + 1n
+      this.#head++
+    }
+    // Compact now and then so the array does not grow without bound.
+    if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
+      this.#slots.splice(0, this.#head)
+      this.#head = 0
+    }
+  }
+
+  /** Records dispatched and not yet done. */
+  get pending(): number {
+    return this.#index.size
+  }
+
+  /** The offset to commit if it moved since the last commit, else undefined. */
+  toCommit(): bigint | undefined {
+    const target = this.#committable
+    if (target === undefined || (this.#committed !== undefined && target <= this.#committed)) return undefined
+    return target
+  }
+
+  committed(offset: bigint): void {
+    if (this.#committed === undefined || offset > this.#committed) this.#committed = offset
+  }
+
+  get lastCommitted(): bigint | undefined {
+    return this.#committed
+  }
+}
+
+export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
+
+export interface CommitEntry {
+  topic: string
+  partition: number
+  offset: bigint
+  leaderEpoch: number
+}
+
+/** The offset trackers of every partition this member owns. */
+export class OffsetTracker {
+  readonly #partitions = new Map<string, { topic: string; partition: number; offsets: PartitionOffsets }>()
+
+  get(topic: string, partition: number): PartitionOffsets | undefined {
+    return this.#partitions.get(tpKey(topic, partition))?.offsets
+  }
+
+  assign(topic: string, partition: number, generation: number): PartitionOffsets {
+    const key = tpKey(topic, partition)
+    const known = this.#partitions.get(key)
+    if (known) return known.offsets
+    const offsets = new PartitionOffsets(generation)
+    this.#partitions.set(key, { topic, partition, offsets })
+    return offsets
+  }
+
+  revoke(topic: string, partition: number): void {
+    this.#partitions.delete(tpKey(topic, partition))
+  }
+
+  owned(): { topic: string; partition: number }[] {
+    return [...this.#partitions.values()].map(({ topic, partition }) => ({ topic, partition }))
+  }
+
+  /** Offsets that moved since their last commit, optionally only for some partitions. */
+  commitEntries(only?: (topic: string, partition: number) => boolean): CommitEntry[] {
+    const entries: CommitEntry[] = []
+    for (const { topic, partition, offsets } of this.#partitions.values()) {
+      if (only && !only(topic, partition)) continue
+      const offset = offsets.toCommit()
+      if (offset !== undefined) entries.push({ topic, partition, offset, leaderEpoch: offsets.leaderEpoch })
+    }
+    return entries
+  }
+
+  markCommitted(entries: readonly CommitEntry[]): void {
+    for (const entry of entries) this.get(entry.topic, entry.partition)?.committed(entry.offset)
+  }
+
+  get pending(): number {
+    let total = 0
+    for (const { offsets } of this.#partitions.values()) total += offsets.pending
+    return total
+  }
+}

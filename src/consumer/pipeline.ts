@@ -1,0 +1,32 @@
+// Everything a RecordJob needs from its consumer, gathered in one object built once per consumer.
+import type { CodecRegistry } from '../envelope/registry.ts'
+import type { Logger } from '../logging/logger.ts'
+import type { Context } from './context.ts'
+import type { RecordFailure, RecordJob } from './job.ts'
+import type { Route, Router } from './router.ts'
+import type { EventPublisher, Handler, RetryPolicy, UnroutedPolicy } from './types.ts'
+
+/** Hooks for metrics and tracing; each is optional and must be cheap. */
+export interface PipelineObserver {
+  onRetry?(job: RecordJob, error: unknown): void
+}
+
+export interface PipelineDeps {
+  registry: CodecRegistry
+  router: Router
+  logger: Logger
+  publisher: EventPublisher | undefined
+  onUnknownType: UnroutedPolicy
+  onUnhandled: UnroutedPolicy
+  handlerTimeoutMs: number | undefined
+  retryPolicy(route: Route): RetryPolicy
+  /** The route's handler wrapped in the consumer's middleware (built once per route). */
+  handlerFor(route: Route): Handler
+  /** Attempts already made before this delivery (a record from a retry topic carries them). */
+  priorAttempts(headers: ReadonlyMap<string, string>): number
+  escalate(failure: RecordFailure): Promise<void>
+  stopping(): boolean
+  /** Handler contexts running now, for timeouts and shutdown. */
+  active: Set<Context>
+  observer: PipelineObserver
+}

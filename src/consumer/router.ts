@@ -1,0 +1,120 @@
+// Which handlers an event goes to: exact registrations (by definition or type, picking the version
+// the record can reach by upcasting) and wildcard registrations ("user.*", "*").
+import { resolveVersion } from '../catalog/catalog.ts'
+import type { Catalog } from '../catalog/catalog.ts'
+import type { AnyEvent } from '../catalog/event.ts'
+import { assertPattern, isPattern, matchesPattern } from '../catalog/pattern.ts'
+import { CatalogError } from '../errors.ts'
+import type { Handler, HandlerOptions } from './types.ts'
+
+export interface Route {
+  readonly id: number
+  readonly name: string
+  /** Set for exact registrations: the version the handler wants. */
+  readonly event: AnyEvent | undefined
+  /** Set for wildcard registrations. */
+  readonly pattern: string | undefined
+  readonly handler: Handler
+  readonly options: HandlerOptions
+}
+
+/** A route chosen for one record and the definition whose schema (and upcasters) reach it. */
+export interface RouteMatch {
+  route: Route
+  target: AnyEvent
+}
+
+export type Routing = { kind: 'routes'; matches: RouteMatch[] } | { kind: 'unknown' } | { kind: 'unhandled' }
+
+export class Router {
+  readonly #routes: Route[] = []
+  readonly #cache = new Map<string, Routing>()
+  readonly #catalog: Catalog
+
+  constructor(catalog: Catalog) {
+    this.#catalog = catalog
+  }
+
+  get routes(): readonly Route[] {
+    return this.#routes
+  }
+
+  add(target: AnyEvent | string, handler: Handler, options: HandlerOptions = {}): Route {
+    let event: AnyEvent | undefined
+    let pattern: string | undefined
+    if (typeof target !== 'string') {
+      event = target
+      if (!this.#catalog.events.includes(target)) {
+        throw new CatalogError(
+          `${target.type} v${target.version} is not in this consumer's catalog: add it to the catalog`,
+        )
+      }
+    } else if (isPattern(target)) {
+      assertPattern(target)
+      pattern = target
+      if (this.#catalog.match(target).length === 0) {
+        throw new CatalogError(`no event in the catalog matches "${target}"`)
+      }
+    } else {
+      event = this.#catalog.latest(target)
+      if (!event) throw new CatalogError(`no event type "${target}" in the catalog`)
+    }
+    const route: Route = {
+      id: this.#routes.length,
+      name: options.name ?? (event ? `${event.type}@${event.version}` : pattern!),
+      event,
+      pattern,
+      handler,
+      options,
+    }
+    this.#routes.push(route)
+    this.#cache.clear()
+    return route
+  }
+
+  /** Topics the registered handlers need. */
+  topics(): string[] {
+    const names = new Set<string>()
+    for (const route of this.#routes) {
+      const events = route.event ? [route.event] : this.#catalog.match(route.pattern!)
+      for (const event of events) names.add(event.topic.name)
+    }
+    return [...names]
+  }
+
+  route(type: string, version: string): Routing {
+    const cacheKey = `${type}\u0000${version}`
+    let routing = this.#cache.get(cacheKey)
+    if (!routing) {
+      routing = this.#compute(type, version)
+      this.#cache.set(cacheKey, routing)
+    }
+    return routing
+  }
+
+  #compute(type: string, version: string): Routing {
+    const asProduced = this.#catalog.find(type, version)
+    const matches: RouteMatch[] = []
+    // Exact routes: among the versions handlers asked for, the nearest one the record can reach.
+    const exact = this.#routes.filter((r) => r.event?.type === type)
+    const reachable = exact.filter((r) => resolveVersion(r.event!, version) !== undefined)
+    const best = reachable.reduce<number | undefined>(
+      (m, r) => (m === undefined || r.event!.major < m ? r.event!.major : m),
+      undefined,
+    )
+    for (const route of reachable) if (route.event!.major === best) matches.push({ route, target: route.event! })
+    if (exact.length > 0 && reachable.length === 0) {
+      // A version no handler can read (e.g. a newer major): routed anyway so that payloadFor
+      // explains the failure and the record goes to the DLQ instead of being silently skipped.
+      for (const route of exact) matches.push({ route, target: route.event! })
+    }
+    if (asProduced) {
+      for (const route of this.#routes) {
+        if (route.pattern !== undefined && matchesPattern(route.pattern, type))
+          matches.push({ route, target: asProduced })
+      }
+    }
+    if (matches.length > 0) return { kind: 'routes', matches: matches.sort((a, b) => a.route.id - b.route.id) }
+    return asProduced || this.#catalog.versions(type).length > 0 ? { kind: 'unhandled' } : { kind: 'unknown' }
+  }
+}
