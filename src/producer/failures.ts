@@ -55,6 +55,15 @@ export function publishErrorFromWire(error: unknown, facts: FailedRecordFacts): 
       { cause: error, retryable: false, details: detailsOf(facts, { permanent: true }) },
     )
   }
+  if (wireFinds(error, 'code', 'PLT_KFK_NETWORK')) {
+    // Connection lost or request timed out: the broker may have written the record.
+    const message = `publishing ${subject(facts)} failed: ${wireErrorMessage(error)} (the outcome is unknown: it may have been written)`
+    return new PublishError(ErrorCodes.PUBLISH_FAILED, message, {
+      cause: error,
+      retryable: true,
+      details: detailsOf(facts),
+    })
+  }
   const unknownTopic =
     wireFinds(error, 'apiId', 'UNKNOWN_TOPIC_OR_PARTITION') || /^Unknown topic/.test(errorMessage(error))
   // A wire error is retriable unless some error in its chain says it cannot be retried.

@@ -1,7 +1,7 @@
 // Producer settings: kafkit's defaults (txova's, plus a per-send deadline), their validation, and
 // the wire client's options derived from them.
 import { CompressionAlgorithms, ProduceAcks, compressionsAlgorithms } from '@platformatic/kafka'
-import { ConfigError, type ValidationIssue } from '../errors.ts'
+import { ConfigError, formatIssues, type ValidationIssue } from '../errors.ts'
 import type { ClientOptions } from '../config/client.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
@@ -95,7 +95,7 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     deadLetter: options.deadLetter ?? PRODUCER_DEFAULTS.deadLetter,
   }
   const issues = producerOptionIssues(resolved)
-  if (issues.length > 0) throw new ConfigError('invalid producer options', issues)
+  if (issues.length > 0) throw new ConfigError(`invalid producer options: ${formatIssues(issues)}`, issues)
   return resolved
 }
 

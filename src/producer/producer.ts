@@ -329,6 +329,8 @@ function createWire(o: ResolvedProducerOptions): Wire {
   const retries = wireRetries(o)
   return new WireProducer<Buffer, Buffer, string, string | Buffer>({
     ...wireConnectionOptions(o.client, `kafkit-producer-${o.service}`),
+    // A request cannot usefully outlive the deadline (the wire default is 30 s).
+    requestTimeout: o.client.requestTimeoutMs ?? o.deliveryTimeoutMs,
     idempotent: o.idempotent,
     acks: wireAcks(o.acks),
     compression: wireCompression(o.compression),

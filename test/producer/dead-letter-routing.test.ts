@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import type { KafkitError} from '../../src/errors.ts';
+import type { KafkitError } from '../../src/errors.ts'
 import { ErrorCodes, PayloadError } from '../../src/errors.ts'
 import { parseDeadLetterRecord, type PublishResult } from '../../src/producer/index.ts'
 import { createTopic, uniqueName } from '../support/kafka.ts'
