@@ -46,7 +46,7 @@ export class DeadLetters {
       topic: record.topic,
       key: record.keyText,
       headers: record.headers,
-      value: record.value.length > 0 ? record.value : undefined,
+      value: record.value !== null && record.value.length > 0 ? record.value : undefined,
       service: this.#service,
       eventId: record.eventId,
       eventType: event.type,

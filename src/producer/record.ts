@@ -22,7 +22,7 @@ export class OutgoingRecord {
   // The wire client's message fields.
   readonly topic: string
   readonly key: Buffer | undefined
-  readonly value: Buffer
+  readonly value: Buffer | null
   readonly headers: Record<string, string | Buffer>
   /** Chosen at dispatch: the explicit partition, else murmur2 of the key, else sticky. */
   partition: number | undefined = undefined
@@ -58,7 +58,7 @@ export class OutgoingRecord {
   constructor(
     topic: string,
     key: Buffer | undefined,
-    value: Buffer,
+    value: Buffer | null,
     headers: Record<string, string | Buffer>,
     explicitPartition: number | undefined,
     timestamp: bigint | undefined,
@@ -84,10 +84,10 @@ export class OutgoingRecord {
 
 export function estimateBytes(
   key: Buffer | undefined,
-  value: Buffer,
+  value: Buffer | null,
   headers: Record<string, string | Buffer>,
 ): number {
-  let bytes = RECORD_OVERHEAD + value.length + (key?.length ?? 0)
+  let bytes = RECORD_OVERHEAD + (value?.length ?? 0) + (key?.length ?? 0)
   for (const name in headers) {
     const v = headers[name]!
     bytes += HEADER_OVERHEAD + Buffer.byteLength(name) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length)

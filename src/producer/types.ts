@@ -53,7 +53,8 @@ export type PublishResult = PublishedResult | DeadLetteredResult
 export interface RawRecord {
   topic: string
   key?: Buffer | string | undefined
-  value: Buffer
+  /** Null writes a tombstone (a record without a value). */
+  value: Buffer | null
   headers?: Record<string, string | Buffer> | undefined
   partition?: number | undefined
   timestamp?: Date | undefined

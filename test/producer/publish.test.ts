@@ -186,11 +186,14 @@ test('sendRecords writes raw bytes with headers, keys and explicit partitions', 
   const metadata = await producer.sendRecords([
     { topic, key: 'k1', value: Buffer.from('not an envelope'), headers: { a: 'b', bin: Buffer.from([1, 2]) } },
     { topic, value: Buffer.from([0xff, 0x00]), partition: 1 },
+    { topic, key: 'gone', value: null },
   ])
-  assert.equal(metadata.length, 2)
+  assert.equal(metadata.length, 3)
   assert.equal(metadata[0]?.partition, partitionForKey('k1', 2))
   assert.equal(metadata[1]?.partition, 1)
-  const records = await readRecords(t, topic, 2)
+  const records = await readRecords(t, topic, 3)
+  const tombstone = records.find((r) => r.key === 'gone')!
+  assert.equal(tombstone.tombstone, true, 'a null value is a tombstone')
   const first = records.find((r) => r.key === 'k1')!
   assert.equal(first.value.toString(), 'not an envelope')
   assert.equal(first.headers.get('a'), 'b')

@@ -53,7 +53,9 @@ export interface ReadRecord {
   partition: number
   offset: bigint
   key: string | undefined
+  /** Empty for a tombstone (see `tombstone`). */
   value: Buffer
+  tombstone: boolean
   headers: Map<string, string>
   timestamp: bigint
 }
@@ -102,7 +104,8 @@ function toRecord(message: Message): ReadRecord {
     partition: message.partition,
     offset: message.offset,
     key: message.key && message.key.length > 0 ? message.key.toString() : undefined,
-    value: message.value,
+    value: message.value ?? Buffer.alloc(0),
+    tombstone: message.value === null || message.value === undefined,
     headers,
     timestamp: message.timestamp,
   }
