@@ -1,7 +1,7 @@
 // Test harness: the broker address, unique names, topics and clients that clean up after the test.
 import { randomUUID } from 'node:crypto'
 import type { TestContext } from 'node:test'
-import { Admin, Consumer, Producer } from '@platformatic/kafka'
+import { Admin, Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka'
 
 export function brokers(): string[] {
   const value = process.env['KAFKA_BROKERS']
@@ -79,4 +79,55 @@ export async function waitFor(
   }
   const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${suffix}`)
+}
+
+/** Deletes the named topics when the test ends (for topics made by kafkit's own provisioning). */
+export function deleteAfter(t: TestContext, names: () => string[]): void {
+  t.after(async () => {
+    const admin = new Admin({ clientId: uniqueName('test-cleanup'), bootstrapBrokers: brokers() })
+    await admin.deleteTopics({ topics: names() }).catch(() => undefined)
+    await admin.close().catch(() => undefined)
+  })
+}
+
+/** Reads `count` records of a topic from the start, with the wire client alone (no kafkit code). */
+export async function readTopic(t: TestContext, topic: string, count: number, timeoutMs = 30_000) {
+  const consumer = track(
+    t,
+    new Consumer({ clientId: uniqueName('reader'), groupId: uniqueName('reader'), bootstrapBrokers: brokers() }),
+  )
+  const stream = await consumer.consume({
+    topics: [topic],
+    autocommit: false,
+    mode: MessagesStreamModes.EARLIEST,
+    maxWaitTime: 200,
+  })
+  const records: {
+    key: Buffer | undefined
+    value: Buffer
+    headers: Map<string, string>
+    partition: number
+    offset: bigint
+  }[] = []
+  const timer = setTimeout(() => void stream.close(), timeoutMs)
+  try {
+    for await (const message of stream) {
+      const headers = new Map<string, string>()
+      for (const [k, v] of message.headers) headers.set(k.toString(), v.toString())
+      records.push({
+        key: message.key ?? undefined,
+        value: message.value,
+        headers,
+        partition: message.partition,
+        offset: message.offset,
+      })
+      if (records.length >= count) break
+    }
+  } finally {
+    clearTimeout(timer)
+    await stream.close().catch(() => undefined)
+  }
+  if (records.length < count)
+    throw new Error(`read ${records.length} of ${count} records from ${topic} within ${timeoutMs} ms`)
+  return records
 }
