@@ -268,7 +268,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
               headers,
               group: this.group,
             }
-        return new RecordJob(deps, message, facts, laneOf(ordering, message), isCurrent, done)
+        return new RecordJob(deps, message, headers, facts, laneOf(ordering, message), isCurrent, done)
       },
     }
     if (tier) options.dueIn = (message: WireMessage) => dueIn(headersToStrings(message.headers))

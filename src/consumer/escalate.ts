@@ -24,8 +24,7 @@ export interface EscalationOptions {
 export type Escalate = (failure: RecordFailure) => Promise<void>
 
 export function createEscalation(options: EscalationOptions): Escalate {
-  const topicOf = (name: string): AnyTopic =>
-    options.catalog.topic(name) ?? (defineTopic({ name }))
+  const topicOf = (name: string): AnyTopic => options.catalog.topic(name) ?? defineTopic({ name })
   return async (failure) => {
     const topic = topicOf(failure.facts.topic)
     const nextTier = tierOf(failure.headers) + 1

@@ -32,6 +32,7 @@ export class ShutdownError extends KafkitError {
 export interface RecordFailure {
   message: WireMessage
   facts: RecordFacts
+  /** Every header as consumed, including the retry bookkeeping of a tier record. */
   headers: ReadonlyMap<string, string>
   envelope: Envelope | undefined
   error: unknown
@@ -45,6 +46,8 @@ export class RecordJob implements Job {
   readonly lane: string
   readonly message: WireMessage
   readonly facts: RecordFacts
+  /** Every header of the record as consumed (for tier records, with the retry bookkeeping). */
+  readonly #headers: ReadonlyMap<string, string>
   readonly #deps: PipelineDeps
   readonly #isCurrent: () => boolean
   readonly #done: () => void
@@ -58,6 +61,7 @@ export class RecordJob implements Job {
   constructor(
     deps: PipelineDeps,
     message: WireMessage,
+    headers: ReadonlyMap<string, string>,
     facts: RecordFacts,
     lane: string,
     isCurrent: () => boolean,
@@ -65,11 +69,12 @@ export class RecordJob implements Job {
   ) {
     this.#deps = deps
     this.message = message
+    this.#headers = headers
     this.facts = facts
     this.lane = lane
     this.#isCurrent = isCurrent
     this.#done = done
-    this.#attempt = deps.priorAttempts(facts.headers)
+    this.#attempt = deps.priorAttempts(headers)
   }
 
   abandon(): void {
@@ -178,7 +183,7 @@ export class RecordJob implements Job {
       await this.#deps.escalate({
         message: this.message,
         facts: this.facts,
-        headers: this.facts.headers,
+        headers: this.#headers,
         envelope: this.#envelope,
         error: failure.error,
         handler: failure.handler,
