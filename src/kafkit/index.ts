@@ -1,0 +1,1 @@
+export { createKafkit, Kafkit, type KafkitConsumerOptions, type KafkitOptions } from './kafkit.ts'

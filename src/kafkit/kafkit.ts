@@ -1,0 +1,111 @@
+// createKafkit: one object per service holding its catalog, one producer and its consumers.
+// `publish` and `consumer().on()` are all most services need; `close()` drains and flushes.
+import { ensureTopics, topicSpecsFor, type EnsureTopicsOptions, type EnsureTopicsReport } from '../admin/index.ts'
+import { Catalog } from '../catalog/catalog.ts'
+import type { AnyEvent, InputOf } from '../catalog/event.ts'
+import type { ClientOptions } from '../config/client.ts'
+import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
+import { ErrorCodes, KafkitError } from '../errors.ts'
+import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
+import type { CheckedItems } from '../producer/producer.ts'
+import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
+
+export interface KafkitOptions<E extends AnyEvent> {
+  /** The service name: envelope `source`, default consumer group `{service}-group`. */
+  service: string
+  catalog: Catalog<E> | readonly E[]
+  client: ClientOptions
+  logger?: Logger
+  producer?: Omit<ProducerOptions, 'client' | 'service' | 'logger'>
+  /** Defaults for every consumer this instance creates. */
+  consumer?: Omit<ConsumerOptions, 'client' | 'catalog' | 'service' | 'logger' | 'producer'>
+}
+
+export type KafkitConsumerOptions = Omit<ConsumerOptions, 'client' | 'catalog' | 'service' | 'logger' | 'producer'>
+
+export class Kafkit<E extends AnyEvent = AnyEvent> {
+  readonly service: string
+  readonly catalog: Catalog<E>
+  readonly client: ClientOptions
+  readonly logger: Logger
+  readonly #options: KafkitOptions<E>
+  readonly #consumers: Consumer<E>[] = []
+  #producer: Producer | undefined
+  #closed = false
+
+  constructor(options: KafkitOptions<E>) {
+    this.#options = options
+    this.service = options.service
+    this.catalog = options.catalog instanceof Catalog ? options.catalog : new Catalog(options.catalog)
+    this.client = options.client
+    this.logger = (options.logger ?? defaultLogger()).child({ service: options.service })
+  }
+
+  /** The producer, created on first use. */
+  get producer(): Producer {
+    if (this.#closed) throw new KafkitError(ErrorCodes.PRODUCER_CLOSED, 'this kafkit instance is closed')
+    this.#producer ??= new Producer({
+      ...this.#options.producer,
+      client: this.client,
+      service: this.service,
+      logger: this.logger,
+    })
+    return this.#producer
+  }
+
+  /** Publishes and resolves once the broker acknowledged (topic, partition, offset). */
+  publish<D extends E>(event: D, payload: InputOf<D>, options?: PublishOptions): Promise<PublishResult> {
+    return this.producer.publish(event, payload, options)
+  }
+
+  publishBatch<const T extends readonly PublishItem<E>[]>(items: T & CheckedItems<T>): Promise<PublishResult[]> {
+    return this.producer.publishBatch(items)
+  }
+
+  /** Fire and forget, batched; the outcome comes through `callback` and the producer's 'delivery' event. */
+  publishAsync<D extends E>(
+    event: D,
+    payload: InputOf<D>,
+    options?: PublishOptions,
+    callback?: DeliveryCallback,
+  ): void {
+    this.producer.publishAsync(event, payload, options, callback)
+  }
+
+  /** A new consumer (group `{service}-group` unless given); start it after registering handlers. */
+  consumer(options: KafkitConsumerOptions = {}): Consumer<E> {
+    if (this.#closed) throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'this kafkit instance is closed')
+    const consumer = new Consumer<E>({
+      ...this.#options.consumer,
+      ...options,
+      client: this.client,
+      catalog: this.catalog,
+      service: this.service,
+      logger: this.logger,
+      producer: this.producer,
+    })
+    this.#consumers.push(consumer)
+    return consumer
+  }
+
+  /** Creates the catalog's topics and their DLQs where missing, and waits for their leaders. */
+  provision(options: EnsureTopicsOptions = {}): Promise<EnsureTopicsReport> {
+    return ensureTopics(this.client, topicSpecsFor(this.catalog, { service: this.service }), {
+      logger: this.logger,
+      ...options,
+    })
+  }
+
+  /** Stops every consumer (drain, commit, leave), then flushes and closes the producer. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.all(this.#consumers.map((c) => c.stop()))
+    await this.#producer?.close()
+  }
+}
+
+export function createKafkit<const E extends AnyEvent>(options: KafkitOptions<E>): Kafkit<E> {
+  return new Kafkit(options)
+}
