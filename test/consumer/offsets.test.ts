@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { OffsetTracker, PartitionOffsets } from '../../src/consumer/offsets.ts'
+
+test('the committable offset is the lowest unfinished one, whatever order records finish in', () => {
+  const p = new PartitionOffsets(1)
+  for (const offset of [10n, 11n, 12n, 13n]) p.dispatched(offset, 0)
+  assert.equal(p.toCommit(), undefined, 'nothing finished yet')
+  p.done(12n)
+  p.done(11n)
+  assert.equal(p.toCommit(), undefined, '10 is still running')
+  p.done(10n)
+  assert.equal(p.toCommit(), 13n, '10-12 done, 13 running')
+  p.committed(13n)
+  assert.equal(p.toCommit(), undefined, 'already committed')
+  p.done(13n)
+  assert.equal(p.toCommit(), 14n)
+})
+
+test('gaps in offsets (compaction, transaction markers) do not block commits', () => {
+  const p = new PartitionOffsets(1)
+  p.dispatched(5n, 0)
+  p.dispatched(9n, 0)
+  p.done(5n)
+  assert.equal(p.toCommit(), 6n)
+  p.done(9n)
+  assert.equal(p.toCommit(), 10n)
+})
+
+test('re-deliveries of offsets already dispatched are recognised', () => {
+  const p = new PartitionOffsets(1)
+  assert.equal(p.isNew(0n), true)
+  p.dispatched(0n, 0)
+  p.dispatched(1n, 0)
+  assert.equal(p.isNew(1n), false)
+  assert.equal(p.isNew(0n), false)
+  assert.equal(p.isNew(2n), true)
+})
+
+test('a long run of finished records is compacted and stays correct', () => {
+  const p = new PartitionOffsets(1)
+  for (let i = 0n; i < 10_000n; i++) p.dispatched(i, 0)
+  for (let i = 9_999n; i >= 1n; i--) p.done(i)
+  assert.equal(p.toCommit(), undefined)
+  assert.equal(p.pending, 1)
+  p.done(0n)
+  assert.equal(p.toCommit(), 10_000n)
+  assert.equal(p.pending, 0)
+})
+
+test('the tracker commits only partitions that moved, and forgets revoked ones', () => {
+  const tracker = new OffsetTracker()
+  tracker.assign('t', 0, 1).dispatched(0n, 3)
+  tracker.assign('t', 1, 1).dispatched(0n, 3)
+  tracker.get('t', 0)!.done(0n)
+  assert.deepEqual(tracker.commitEntries(), [{ topic: 't', partition: 0, offset: 1n, leaderEpoch: 3 }])
+  tracker.markCommitted(tracker.commitEntries())
+  assert.deepEqual(tracker.commitEntries(), [])
+  tracker.revoke('t', 1)
+  assert.deepEqual(tracker.owned(), [{ topic: 't', partition: 0 }])
+  assert.equal(tracker.assign('t', 0, 7).assignedGeneration, 1, 'a kept partition keeps its state')
+})
