@@ -143,7 +143,9 @@ export class GroupRunner {
       highWaterMark: o.maxPollRecords,
     })
     this.#stream = stream
-    this.#paused.clear()
+    // Holds taken before the stream existed (the first join's onAssign hook) or while it was being
+    // recreated (a full pool) still apply: pause before 'data' would switch it to flowing mode.
+    if (this.#paused.size > 0) stream.pause()
     stream.on('data', (message: WireMessage) => this.#admit(message))
     stream.on('error', (error: unknown) => this.#scheduleRestart(error, false))
     stream.on('close', () => {
@@ -194,15 +196,17 @@ export class GroupRunner {
     // Queued records of revoked partitions must not run: their new owner will handle them.
     this.pool.drop((job) => isRecordOf(job, gone))
     const committed = entries.length > 0 ? this.#commitEntries(entries) : Promise.resolve()
+    void committed.then(() => this.#runRevokeHook(partitions))
+  }
+
+  async #runRevokeHook(partitions: TopicPartition[]) {
     const hook = this.#options.hooks.onRevoke
-    void committed.then(async () => {
-      if (!hook) return
-      try {
-        await hook(partitions)
-      } catch (error) {
-        this.#log.error({ err: error }, 'onRevoke hook failed')
-      }
-    })
+    if (!hook || partitions.length === 0) return
+    try {
+      await hook(partitions)
+    } catch (error) {
+      this.#log.error({ err: error }, 'onRevoke hook failed')
+    }
   }
 
   #admit(message: WireMessage) {
@@ -362,6 +366,8 @@ export class GroupRunner {
     }
     await this.#committing
     await this.commit()
+    // Leaving the group gives every partition up: the revoke hook runs after the final commit.
+    await this.#runRevokeHook(this.#tracker.owned())
     await this.#stream?.close().catch(() => undefined)
     this.#stream = undefined
     await this.#wire?.close(true).catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))

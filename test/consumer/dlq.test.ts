@@ -8,7 +8,7 @@ import { createCatalog, defineEvent, defineTopic, type Catalog } from '../../src
 import { Consumer, type ConsumerOptions } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
-import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { captureLogs } from '../support/logs.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
 
@@ -43,7 +43,7 @@ function consumerOf(t: TestContext, options: Omit<ConsumerOptions, 'client' | 's
     logger: silentLogger(),
     ...options,
   })
-  t.after(() => consumer.stop())
+  defer(t, () => consumer.stop())
   return consumer
 }
 

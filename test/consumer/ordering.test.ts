@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { Consumer } from '../../src/consumer/index.ts'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { brokers, createTopic, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, createTopic, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
 
 const EVENTS = 10_000
@@ -57,7 +57,7 @@ test('per-key order holds at concurrency 32 over 10,000 events, and different ke
     running--
     handled++
   })
-  t.after(() => consumer.stop())
+  defer(t, () => consumer.stop())
   const started = performance.now()
   await consumer.start()
   await waitFor(() => handled >= EVENTS, `${EVENTS} events handled`, { timeoutMs: 120_000 })

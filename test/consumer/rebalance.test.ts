@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { Consumer } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { brokers, createTopic, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, createTopic, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
 
 const EVENTS = 6000
@@ -60,7 +60,7 @@ test('members join and leave during load: nothing lost, and no event runs before
       contiguous.set(entity, next)
       handled++
     })
-    t.after(() => consumer.stop())
+    defer(t, () => consumer.stop())
     return consumer
   }
 

@@ -8,7 +8,7 @@ import { Consumer, tierTopicName } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import type { Duration } from '../../src/util/duration.ts'
 import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
-import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 
 async function setup(t: TestContext, tiers: Duration[]) {
   const name = uniqueName('tiers')
@@ -42,7 +42,7 @@ async function setup(t: TestContext, tiers: Duration[]) {
       retryTopics,
       retry: { maxAttempts: 1 },
     })
-    t.after(() => c.stop())
+    defer(t, () => c.stop())
     return c
   }
   return { name, topic, Happened, producer, groupA, consumer }

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { Consumer, backoffBounds, DEFAULT_RETRY } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { brokers, createTopic, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, createTopic, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
 
 test('a handler that fails twice then succeeds runs three times, within the backoff bounds', async (t) => {
@@ -43,7 +43,7 @@ test('a handler that fails twice then succeeds runs three times, within the back
     attempts.push({ at: performance.now(), attempt: ctx.attempt })
     if (attempts.length <= 2) throw new Error(`transient failure ${attempts.length}`)
   })
-  t.after(() => consumer.stop())
+  defer(t, () => consumer.stop())
   await consumer.start()
   await waitFor(() => attempts.length === 3 && othersDone.length === 50, 'three attempts and every other key handled')
 

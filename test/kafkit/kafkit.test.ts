@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { createKafkit, defineEvent, defineTopic, runWithContext, silentLogger, type ConsumedEvent } from 'kafkit'
-import { brokers, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, deleteAfter, uniqueName, waitFor, defer } from '../support/kafka.ts'
 
 test('publish, consume and publish from a handler: correlation and causation ids carry through', async (t) => {
   const orders = defineTopic({ name: uniqueName('kafkit-orders'), key: 'order_id', partitions: 3 })
@@ -27,7 +27,7 @@ test('publish, consume and publish from a handler: correlation and causation ids
     client: { brokers: brokers() },
     logger: silentLogger(),
   })
-  t.after(() => kafkit.close())
+  defer(t, () => kafkit.close())
   const report = await kafkit.provision()
   assert.deepEqual(report.created.sort(), [orders.name, `${orders.name}.dlq`].sort())
 

@@ -18,12 +18,35 @@ interface Closable {
   close(): Promise<void>
 }
 
+const stacks = new WeakMap<TestContext, (() => unknown)[]>()
+
+/**
+ * Runs `cleanup` when the test ends, last registered first (like `defer`): consumers stop before the
+ * producer they write with closes and before their topics are deleted. (node:test runs its own
+ * `after` hooks first registered first, which gets that order backwards.)
+ */
+export function defer(t: TestContext, cleanup: () => unknown): void {
+  let stack = stacks.get(t)
+  if (!stack) {
+    const created: (() => unknown)[] = []
+    stack = created
+    stacks.set(t, created)
+    t.after(async () => {
+      for (const step of created.reverse()) {
+        try {
+          await step()
+        } catch {
+          // Cleanup is best effort: one failure must not skip the rest.
+        }
+      }
+    })
+  }
+  stack.push(cleanup)
+}
+
 /** Closes the client when the test ends, whatever its outcome (producers and consumers forcibly). */
 export function track<T extends Closable>(t: TestContext, client: T): T {
-  t.after(async () => {
-    const closing = client instanceof Producer || client instanceof Consumer ? client.close(true) : client.close()
-    await closing.catch(() => undefined)
-  })
+  defer(t, () => (client instanceof Producer || client instanceof Consumer ? client.close(true) : client.close()))
   return client
 }
 
@@ -53,11 +76,7 @@ export async function createTopic(t: TestContext, prefix: string, options: Topic
     const topic = md.topics.get(name)
     return topic !== undefined && topic.partitionsCount === partitions && topic.partitions.every((p) => p.leader >= 0)
   }, `leaders for ${name}`)
-  t.after(async () => {
-    const cleanup = new Admin({ clientId: uniqueName('test-cleanup'), bootstrapBrokers: brokers() })
-    await cleanup.deleteTopics({ topics: [name] }).catch(() => undefined)
-    await cleanup.close().catch(() => undefined)
-  })
+  deleteAfter(t, () => [name])
   return name
 }
 
@@ -83,7 +102,7 @@ export async function waitFor(
 
 /** Deletes the named topics when the test ends (for topics made by kafkit's own provisioning). */
 export function deleteAfter(t: TestContext, names: () => string[]): void {
-  t.after(async () => {
+  defer(t, async () => {
     const admin = new Admin({ clientId: uniqueName('test-cleanup'), bootstrapBrokers: brokers() })
     await admin.deleteTopics({ topics: names() }).catch(() => undefined)
     await admin.close().catch(() => undefined)

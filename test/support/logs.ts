@@ -25,5 +25,10 @@ export function captureLogs(level = 'debug'): CapturedLogs {
     },
   })
   const logger = pino({ level }, sink)
-  return { logger, lines, raw, matching: (text) => lines.filter((l) => typeof l['msg'] === 'string' && l['msg'].includes(text)) }
+  return {
+    logger,
+    lines,
+    raw,
+    matching: (text) => lines.filter((l) => typeof l['msg'] === 'string' && l['msg'].includes(text)),
+  }
 }
