@@ -24,6 +24,7 @@ export const ErrorCodes = {
   CONSUMER_STATE: 'KAFKIT_CONSUMER_STATE',
   SHUTDOWN: 'KAFKIT_SHUTDOWN',
   BROKER_UNAVAILABLE: 'KAFKIT_BROKER_UNAVAILABLE',
+  AUTH_FAILED: 'KAFKIT_AUTH_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

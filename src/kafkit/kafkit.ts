@@ -4,9 +4,11 @@ import { ensureTopics, topicSpecsFor, type EnsureTopicsOptions, type EnsureTopic
 import { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
+import { loadConfig, type KafkitConfig } from '../config/load.ts'
+import { checkConnection, type ConnectionInfo } from './connect.ts'
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
-import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { createLogger, type Logger } from '../logging/logger.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
 import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
@@ -15,11 +17,19 @@ export interface KafkitOptions<E extends AnyEvent> {
   /** The service name: envelope `source`, default consumer group `{service}-group`. */
   service: string
   catalog: Catalog<E> | readonly E[]
-  client: ClientOptions
+  /**
+   * Settings from `loadConfig()`: client, producer and consumer defaults, log level. Without
+   * `config` and `client`, the configuration is loaded from the file and environment variables.
+   */
+  config?: KafkitConfig
+  /** Connection settings; given without `config`, nothing is read from files or variables. */
+  client?: ClientOptions
+  /** Default: a pino logger at the configured level (`createLogger`). */
   logger?: Logger
+  /** Over the config's producer settings. */
   producer?: Omit<ProducerOptions, 'client' | 'service' | 'logger'>
-  /** Defaults for every consumer this instance creates. */
-  consumer?: Omit<ConsumerOptions, 'client' | 'catalog' | 'service' | 'logger' | 'producer'>
+  /** Defaults for every consumer this instance creates (over the config's consumer settings). */
+  consumer?: KafkitConsumerOptions
 }
 
 export type KafkitConsumerOptions = Omit<ConsumerOptions, 'client' | 'catalog' | 'service' | 'logger' | 'producer'>
@@ -29,24 +39,31 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   readonly catalog: Catalog<E>
   readonly client: ClientOptions
   readonly logger: Logger
-  readonly #options: KafkitOptions<E>
+  /** The configuration this instance was made from, if any. */
+  readonly config: KafkitConfig | undefined
+  readonly #producerOptions: Omit<ProducerOptions, 'client' | 'service' | 'logger'>
+  readonly #consumerDefaults: KafkitConsumerOptions
   readonly #consumers: Consumer<E>[] = []
   #producer: Producer | undefined
   #closed = false
 
   constructor(options: KafkitOptions<E>) {
-    this.#options = options
     this.service = options.service
     this.catalog = options.catalog instanceof Catalog ? options.catalog : new Catalog(options.catalog)
-    this.client = options.client
-    this.logger = (options.logger ?? defaultLogger()).child({ service: options.service })
+    this.config = options.config ?? (options.client ? undefined : loadConfig())
+    // One of the two is defined: config is loaded above whenever client is not given.
+    this.client = options.client ?? this.config!.client
+    this.#producerOptions = { ...this.config?.producer, ...options.producer }
+    this.#consumerDefaults = mergeConsumerOptions(this.config?.consumer ?? {}, options.consumer ?? {})
+    const logger = options.logger ?? createLogger({ name: options.service, ...this.config?.log })
+    this.logger = logger.child({ service: options.service })
   }
 
   /** The producer, created on first use. */
   get producer(): Producer {
     if (this.#closed) throw new KafkitError(ErrorCodes.PRODUCER_CLOSED, 'this kafkit instance is closed')
     this.#producer ??= new Producer({
-      ...this.#options.producer,
+      ...this.#producerOptions,
       client: this.client,
       service: this.service,
       logger: this.logger,
@@ -77,8 +94,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   consumer(options: KafkitConsumerOptions = {}): Consumer<E> {
     if (this.#closed) throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'this kafkit instance is closed')
     const consumer = new Consumer<E>({
-      ...this.#options.consumer,
-      ...options,
+      ...mergeConsumerOptions(this.#consumerDefaults, options),
       client: this.client,
       catalog: this.catalog,
       service: this.service,
@@ -87,6 +103,14 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     })
     this.#consumers.push(consumer)
     return consumer
+  }
+
+  /**
+   * Checks once, without retries, that the brokers answer and accept the credentials: call it at
+   * start so that a wrong password or broker list fails in seconds with a message naming the setting.
+   */
+  connect(options: { timeoutMs?: number } = {}): Promise<ConnectionInfo> {
+    return checkConnection(this.client, { ...options, ...(this.config && { config: this.config }) })
   }
 
   /** Creates the catalog's topics and their DLQs where missing, and waits for their leaders. */
@@ -104,6 +128,13 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     await Promise.all(this.#consumers.map((c) => c.stop()))
     await this.#producer?.close()
   }
+}
+
+/** Options over defaults; the retry policy is merged field by field. */
+function mergeConsumerOptions(base: KafkitConsumerOptions, over: KafkitConsumerOptions): KafkitConsumerOptions {
+  const merged = { ...base, ...over }
+  if (base.retry && over.retry) merged.retry = { ...base.retry, ...over.retry }
+  return merged
 }
 
 export function createKafkit<const E extends AnyEvent>(options: KafkitOptions<E>): Kafkit<E> {

@@ -1,1 +1,1 @@
-export { defaultLogger, silentLogger, type Logger } from './logger.ts'
+export { createLogger, defaultLogger, silentLogger, type LogFormat, type Logger, type LoggerOptions } from './logger.ts'
