@@ -4,6 +4,7 @@
 import type { Message } from '@platformatic/kafka'
 import { payloadFor } from '../catalog/upcast.ts'
 import { contextOfEvent, runWithContext } from '../context/context.ts'
+import { ReplayHeaders } from '../dlq/headers.ts'
 import { Headers } from '../envelope/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryable } from '../errors.ts'
@@ -85,6 +86,8 @@ export class RecordJob implements Job {
   async step(): Promise<number | undefined> {
     if (!this.#isCurrent()) return undefined
     if (this.#failure) return this.#escalate()
+    const replayFor = this.#headers.get(ReplayHeaders.group)
+    if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish() // replayed for another group
     this.#attempt++
     const now = new Date()
     try {

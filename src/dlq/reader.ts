@@ -1,0 +1,148 @@
+// Reads a DLQ topic as it stands now (up to each partition's current end), with filters.
+import { randomUUID } from 'node:crypto'
+import { Admin, Consumer, MessagesStreamModes } from '@platformatic/kafka'
+import { matchesPattern } from '../catalog/pattern.ts'
+import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { errorMessage } from '../errors.ts'
+import { parseDeadLetterRecord, type DeadLetterRecord } from '../producer/dead-letter.ts'
+
+export interface DeadLetterEntry {
+  topic: string
+  partition: number
+  offset: bigint
+  timestamp: Date
+  key: Buffer | undefined
+  headers: Map<string, string>
+  /** Undefined when the value is not a kafkit failure record (then `problem` says why). */
+  record: DeadLetterRecord | undefined
+  problem?: string
+}
+
+export interface DeadLetterFilter {
+  /** Failures of this consumer group only. */
+  group?: string
+  /** An event type or pattern ("ride.*"). */
+  type?: string
+  eventId?: string
+  errorCode?: string
+  /** Failures last seen at or after / before these times. */
+  since?: Date
+  until?: Date
+  partition?: number
+  fromOffset?: bigint
+  toOffset?: bigint
+  /** At most this many entries (after filtering). */
+  limit?: number
+}
+
+export function matchesFilter(entry: DeadLetterEntry, filter: DeadLetterFilter): boolean {
+  const r = entry.record
+  if (filter.partition !== undefined && entry.partition !== filter.partition) return false
+  if (filter.fromOffset !== undefined && entry.offset < filter.fromOffset) return false
+  if (filter.toOffset !== undefined && entry.offset > filter.toOffset) return false
+  const wantsRecordFields =
+    filter.group ?? filter.type ?? filter.eventId ?? filter.errorCode ?? filter.since ?? filter.until
+  if (wantsRecordFields === undefined) return true
+  if (!r) return false
+  if (filter.group !== undefined && r.consumer_group !== filter.group) return false
+  if (filter.type !== undefined && (r.event_type === undefined || !matchesPattern(filter.type, r.event_type)))
+    return false
+  if (filter.eventId !== undefined && r.event_id !== filter.eventId) return false
+  if (filter.errorCode !== undefined && r.error_code !== filter.errorCode) return false
+  const last = Date.parse(r.last_failure)
+  if (filter.since !== undefined && last < filter.since.getTime()) return false
+  if (filter.until !== undefined && last > filter.until.getTime()) return false
+  return true
+}
+
+/** End offsets (exclusive) of every partition that holds records. */
+async function endOffsets(client: ClientOptions, topic: string): Promise<Map<number, bigint>> {
+  const admin = new Admin(wireConnectionOptions(client, 'kafkit-dlq-reader'))
+  try {
+    const metadata = await admin.metadata({ topics: [topic] })
+    const partitions = metadata.topics.get(topic)?.partitionsCount ?? 0
+    const request = (timestamp: bigint) =>
+      admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp })),
+          },
+        ],
+      })
+    const [latest, earliest] = await Promise.all([request(-1n), request(-2n)])
+    const start = new Map(earliest[0]?.partitions.map((p) => [p.partitionIndex, p.offset]) ?? [])
+    const ends = new Map<number, bigint>()
+    for (const p of latest[0]?.partitions ?? [])
+      if (p.offset > (start.get(p.partitionIndex) ?? 0n)) ends.set(p.partitionIndex, p.offset)
+    return ends
+  } finally {
+    await admin.close()
+  }
+}
+
+export async function readDeadLetters(
+  client: ClientOptions,
+  topic: string,
+  filter: DeadLetterFilter = {},
+  { timeoutMs = 60_000 } = {},
+): Promise<DeadLetterEntry[]> {
+  const ends = await endOffsets(client, topic)
+  if (ends.size === 0) return []
+  // A throw-away group that never commits: reading leaves no trace on the DLQ's consumers.
+  const consumer = new Consumer({
+    ...wireConnectionOptions(client, 'kafkit-dlq-reader'),
+    groupId: `kafkit-dlq-reader-${randomUUID()}`,
+  })
+  const entries: DeadLetterEntry[] = []
+  const stream = await consumer.consume({
+    topics: [topic],
+    autocommit: false,
+    mode: MessagesStreamModes.EARLIEST,
+    maxWaitTime: 200,
+  })
+  const timer = setTimeout(() => void stream.close(), timeoutMs)
+  try {
+    for await (const message of stream) {
+      const end = ends.get(message.partition)
+      if (end === undefined || message.offset >= end) continue
+      const entry = toEntry(topic, message)
+      if (matchesFilter(entry, filter)) entries.push(entry)
+      if (message.offset === end - 1n) ends.delete(message.partition)
+      if (ends.size === 0 || (filter.limit !== undefined && entries.length >= filter.limit)) break
+    }
+  } finally {
+    clearTimeout(timer)
+    await stream.close().catch(() => undefined)
+    await consumer.close(true).catch(() => undefined)
+  }
+  return entries.sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset))
+}
+
+function toEntry(
+  topic: string,
+  message: {
+    partition: number
+    offset: bigint
+    timestamp: bigint
+    key: Buffer | undefined
+    value: Buffer
+    headers: Map<Buffer, Buffer>
+  },
+): DeadLetterEntry {
+  const headers = new Map<string, string>()
+  for (const [k, v] of message.headers) headers.set(k.toString(), v.toString())
+  const base = {
+    topic,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: new Date(Number(message.timestamp)),
+    key: message.key ?? undefined,
+    headers,
+  }
+  try {
+    return { ...base, record: parseDeadLetterRecord(message.value) }
+  } catch (error) {
+    return { ...base, record: undefined, problem: errorMessage(error) }
+  }
+}
