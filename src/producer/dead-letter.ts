@@ -1,7 +1,7 @@
 // The dead-letter record format, written by the producer (records that can never be written) and
 // by the consumer runtime (records that could not be handled). One format, so that DLQ tooling
 // reads both. Field names follow the txova DLQ additions (snake_case, like the envelope).
-import { DecodeError, KafkitError, errorMessage } from '../errors.ts'
+import { DecodeError, KafkitError, errorMessage, isRetryable } from '../errors.ts'
 
 export const DLQ_FORMAT_VERSION = 1
 export const DLQ_HEADER_PREFIX = 'kafkit-dlq-'
@@ -30,6 +30,8 @@ export interface DeadLetterInput {
   eventId?: string | undefined
   eventType?: string | undefined
   error: unknown
+  /** Whether the error itself was retryable (then it was given up after retries). Default: what the error says. */
+  retryable?: boolean | undefined
   attempts: number
   firstFailure: Date
   lastFailure: Date
@@ -90,7 +92,7 @@ export function buildDeadLetterRecord(input: DeadLetterInput): DeadLetterMessage
     error_message: truncate(error.message, DLQ_LIMITS.errorMessageChars),
     error_type: error.type,
     ...optional('error_code', error.code),
-    retryable: false,
+    retryable: input.retryable ?? isRetryable(input.error),
     attempt_count: input.attempts,
     first_failure: input.firstFailure.toISOString(),
     last_failure: input.lastFailure.toISOString(),
