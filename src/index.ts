@@ -1,5 +1,5 @@
 // kafkit: the public face of the SDK. Each capability folder re-exports through its own index.ts.
-export const VERSION = '0.1.0'
+export { VERSION } from './version.ts'
 
 export * from './errors.ts'
 export * from './envelope/index.ts'

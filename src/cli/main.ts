@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The kafkit command-line tool (DLQ inspection, replay, tailing topics). Commands arrive with later issues.
-import { VERSION } from '../index.ts'
+// The `kafkit` command-line tool.
+import { runCli } from './program.ts'
 
-console.log(`kafkit ${VERSION}`)
+process.exitCode = await runCli(process.argv.slice(2))

@@ -76,6 +76,7 @@ test('a handler that always fails: the record reaches the DLQ after the configur
   assert.equal(record.error_message, 'cannot ever work')
   assert.equal(record.error_type, 'Error')
   assert.equal(record.attempt_count, 4)
+  assert.equal(record.retryable, true, 'a retryable error, given up after the configured attempts')
   assert.ok(Date.parse(record.first_failure) < Date.parse(record.last_failure))
   assert.equal(record.value_encoding, 'json')
   assert.equal((record.original_value as { payload: { entity: string } }).payload.entity, 'poison')
@@ -114,7 +115,10 @@ test('malformed bytes, an invalid envelope, an invalid payload and an unknown ty
   assert.equal(byOffset.get('2')!.error_code, 'KAFKIT_PAYLOAD_INVALID')
   assert.match(byOffset.get('2')!.error_message, /seq/)
   assert.equal(byOffset.get('3')!.error_code, 'KAFKIT_UNKNOWN_EVENT_TYPE')
-  for (const d of dead) assert.equal(d.attempt_count, 1, `offset ${d.original_offset} was not retried`)
+  for (const d of dead) {
+    assert.equal(d.attempt_count, 1, `offset ${d.original_offset} was not retried`)
+    assert.equal(d.retryable, false, `offset ${d.original_offset} could never succeed`)
+  }
   assert.equal(calls, 0, 'the handler never saw any of them')
 })
 
