@@ -1,0 +1,87 @@
+// The HTTP side every service of the order system shares: a Fastify server whose requests run in
+// an event context (the correlation id comes from the request or is made, and is sent back), one
+// log line per request, JSON errors, and the health endpoints.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { contextFromHttpHeaders, runWithContext, type EventContext, type Logger } from 'kafkit'
+
+export const CORRELATION_HEADER = 'x-correlation-id'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    eventContext: EventContext
+  }
+}
+
+export interface Readiness {
+  ready: boolean
+  /** What each dependency reports, e.g. `{ consumer: 'running' }`. */
+  checks: Record<string, string>
+}
+
+export interface HttpOptions {
+  logger: Logger
+  /** Largest request body accepted; bigger ones get 413. Default 64 KiB. */
+  bodyLimit?: number
+  readiness: () => Readiness
+}
+
+export function createHttpServer(options: HttpOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 64 * 1024, return503OnClosing: true })
+  app.decorateRequest('eventContext', null as unknown as EventContext)
+  app.addHook('onRequest', (request, reply, done) => {
+    request.eventContext = contextFromHttpHeaders(request.headers)
+    void reply.header(CORRELATION_HEADER, request.eventContext.correlationId)
+    done()
+  })
+  // After the body is parsed (its stream events run outside any request context), so that the
+  // handler and everything it publishes run inside the request's event context.
+  app.addHook('preHandler', (request, _reply, done) => runWithContext(request.eventContext, done))
+  app.addHook('onResponse', (request, reply, done) => {
+    logRequest(options.logger, request, reply)
+    done()
+  })
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode ?? 500
+    if (status >= 500)
+      options.logger.error({ err: error, correlationId: request.eventContext?.correlationId }, 'request failed')
+    return reply.status(status).send({
+      error: status === 413 ? 'payload_too_large' : status >= 500 ? 'internal_error' : 'bad_request',
+      message: status >= 500 ? 'the request could not be handled' : error.message,
+    })
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }),
+  )
+  app.get('/health', () => ({ status: 'ok' }))
+  app.get('/ready', (_request, reply) => {
+    const readiness = options.readiness()
+    return reply
+      .status(readiness.ready ? 200 : 503)
+      .send({ status: readiness.ready ? 'ready' : 'not_ready', ...readiness })
+  })
+  return app
+}
+
+function logRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply) {
+  // Probes run every few seconds: logging them would bury everything else.
+  if (request.url === '/health' || request.url === '/ready') return
+  logger.info(
+    {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      correlationId: request.eventContext?.correlationId,
+    },
+    'http request',
+  )
+}
+
+/** Listens and returns the base URL (the real port when 0 asked for any free one). */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ host, port })
+  const address = app.server.address()
+  const actualPort = typeof address === 'object' && address ? address.port : port
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  return `http://${shownHost}:${actualPort}`
+}

@@ -1,0 +1,35 @@
+// The entry point of each service program: load the configuration (an error exits with the
+// message, nothing started), start, log where it listens, stop gracefully on SIGTERM / SIGINT.
+import { ConfigError, createLogger, formatConfig, loadConfig, stopOnSignals, type KafkitConfig } from 'kafkit'
+import { DEFAULT_NAMESPACE } from '../flow.ts'
+import type { RunningService, ServiceOptions } from './service.ts'
+
+/** The flow's topic namespace; `shop` unless ORDER_SYSTEM_NAMESPACE says otherwise (tests, side-by-side demos). */
+export function namespaceFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env['ORDER_SYSTEM_NAMESPACE'] || DEFAULT_NAMESPACE
+}
+
+export async function main(
+  name: string,
+  defaults: Record<string, unknown>,
+  start: (options: ServiceOptions) => Promise<RunningService>,
+): Promise<void> {
+  let config: KafkitConfig
+  try {
+    config = loadConfig({ defaults })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`${name}: ${error.message}`)
+    process.exit(2)
+  }
+  const logger = createLogger({ ...config.log, name })
+  // Debug level shows every setting and its source, secrets redacted.
+  logger.debug({ file: config.file }, `configuration:\n${formatConfig(config)}`)
+  try {
+    const service = await start({ config, logger, namespace: namespaceFromEnv() })
+    stopOnSignals([service], { logger })
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} could not start: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  }
+}

@@ -1,0 +1,203 @@
+// The example order system end to end through HTTP against the real broker: the three services
+// in this process on free ports, on a private topic namespace (so parallel tests and a running
+// demo never share topics or groups), watched by an independent consumer of every flow topic.
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { createKafkit, loadConfig, silentLogger, type ConsumedEvent } from 'kafkit'
+import { orderFlow } from '../../examples/order-system/flow.ts'
+import { startInventoryService } from '../../examples/order-system/inventory-service/service.ts'
+import { startNotificationService } from '../../examples/order-system/notification-service/service.ts'
+import { startOrderService } from '../../examples/order-system/order-service/service.ts'
+import { captureKafkitLogs } from '../logging/capture.ts'
+import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+
+interface Reply {
+  status: number
+  headers: Headers
+  body: Record<string, unknown>
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Reply> {
+  const response = await fetch(url, init)
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  }
+}
+
+function post(base: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return call(`${base}/api/v1/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+const goodOrder = {
+  customer_id: 'customer-123',
+  items: [
+    { product_id: 'product-001', quantity: 2, price: 99.99 },
+    { product_id: 'product-002', quantity: 1, price: 149.99 },
+  ],
+}
+
+async function startSystem(t: TestContext) {
+  const namespace = uniqueName('shop-e2e')
+  const flow = orderFlow(namespace)
+  deleteAfter(t, () => flow.topics.flatMap((topic) => [topic, `${topic}.dlq`]))
+  const config = loadConfig({ argv: [], cwd: '/', env: { KAFKA_BROKERS: brokers().join(','), APP_SERVER_PORT: '0' } })
+  const logs = captureKafkitLogs({ level: 'info' })
+
+  // An observer of everything the flow publishes, independent of the services.
+  const seen: ConsumedEvent<{ order_id: string }>[] = []
+  const observer = createKafkit({
+    service: 'e2e-observer',
+    catalog: flow.catalog,
+    client: config.client,
+    logger: silentLogger(),
+  })
+  defer(t, () => observer.close())
+  await observer.provision()
+  const watch = observer.consumer({ group: uniqueName('e2e-observer') })
+  watch.on('*', (event) => void seen.push(event as ConsumedEvent<{ order_id: string }>))
+  await watch.start()
+
+  const options = { config, namespace, logger: logs.logger }
+  const [orders, inventory, notifications] = await Promise.all([
+    startOrderService(options),
+    startInventoryService(options),
+    startNotificationService(options),
+  ])
+  defer(t, () => Promise.all([orders.stop(), inventory.stop(), notifications.stop()]))
+  const eventsOf = (orderId: string) => seen.filter((e) => e.payload.order_id === orderId)
+  return { flow, orders, inventory, notifications, logs, eventsOf }
+}
+
+test('the order system through HTTP', async (t) => {
+  const system = await startSystem(t)
+  const api = system.orders.url
+  const statusOf = async (id: string) => (await call(`${api}/api/v1/orders/${id}`)).body
+
+  await t.test('a good order ends notified; all its events share the request correlation id', async () => {
+    const placed = await post(api, goodOrder, { 'x-correlation-id': 'e2e-corr-good' })
+    assert.equal(placed.status, 201)
+    assert.equal(placed.headers.get('x-correlation-id'), 'e2e-corr-good')
+    const id = placed.body['order_id'] as string
+    assert.equal(placed.headers.get('location'), `/api/v1/orders/${id}`)
+    assert.deepEqual(placed.body, { order_id: id, status: 'pending', total: 349.97, correlation_id: 'e2e-corr-good' })
+
+    await waitFor(async () => (await statusOf(id))['status'] === 'notified', 'the order to be notified')
+    await waitFor(() => system.eventsOf(id).length === 3, 'three events of the order')
+    const [created, reserved, sent] = ['order.created', 'inventory.reserved', 'notification.sent'].map((type) =>
+      system.eventsOf(id).find((e) => e.type === type)!,
+    )
+    assert.ok(created && reserved && sent, 'one event of each type')
+    for (const event of system.eventsOf(id)) {
+      assert.equal(event.correlation_id, 'e2e-corr-good', `${event.type} correlation id`)
+      assert.deepEqual(event.actor, { id: 'customer-123', type: 'user' }, `${event.type} actor`)
+    }
+    assert.deepEqual(
+      [created.source, reserved.source, sent.source],
+      ['order-service', 'inventory-service', 'notification-service'],
+    )
+    assert.equal(reserved.causation_id, created.id, 'the reservation was caused by the order')
+    assert.equal(sent.causation_id, reserved.id, 'the notification was caused by the reservation')
+    assert.equal((sent.payload as { template?: string }).template, 'order_confirmed')
+
+    const order = await statusOf(id)
+    assert.equal(order['customer_notified'], true)
+    assert.deepEqual((order['history'] as { event_type: string }[]).map((h) => h.event_type).sort(), [
+      'inventory.reserved',
+      'notification.sent',
+    ])
+    const logged = system.logs.lines().find((l) => l['msg'] === 'stock reserved' && l['orderId'] === id)
+    assert.ok(logged, 'the inventory service logged the reservation')
+    assert.equal(logged['eventId'], created.id)
+    assert.equal(logged['eventType'], 'order.created')
+    assert.equal(logged['topic'], system.flow.OrderCreated.topic.name)
+    assert.equal(typeof logged['partition'], 'number')
+    assert.match(String(logged['offset']), /^\d+$/)
+    assert.equal(logged['correlationId'], 'e2e-corr-good')
+  })
+
+  await t.test('an out-of-stock order ends rejected and its customer is told; so does an unknown product', async () => {
+    const outOfStock = await post(api, {
+      customer_id: 'customer-9',
+      items: [{ product_id: 'product-003', quantity: 1, price: 5 }],
+    })
+    const unknown = await post(api, {
+      customer_id: 'customer-9',
+      items: [{ product_id: 'product-999', quantity: 1, price: 5 }],
+    })
+    assert.equal(outOfStock.status, 201)
+    const ids = [outOfStock.body['order_id'] as string, unknown.body['order_id'] as string]
+    await waitFor(async () => {
+      const orders = await Promise.all(ids.map(statusOf))
+      return orders.every((o) => o['status'] === 'rejected' && o['customer_notified'] === true)
+    }, 'both orders rejected and notified of it')
+    assert.deepEqual(
+      (await Promise.all(ids.map(statusOf))).map((o) => o['reason']),
+      ['insufficient_stock', 'unknown_product'],
+    )
+    await waitFor(() => ids.every((id) => system.eventsOf(id).length === 3), 'three events of each order')
+    for (const id of ids) {
+      const types = system
+        .eventsOf(id)
+        .map((e) => e.type)
+        .sort()
+      assert.deepEqual(types, ['inventory.reservation_failed', 'notification.sent', 'order.created'])
+      const correlation = (await statusOf(id))['correlation_id']
+      assert.ok(
+        system.eventsOf(id).every((e) => e.correlation_id === correlation),
+        'a generated correlation id is shared too',
+      )
+    }
+  })
+
+  await t.test('bad requests get 400 naming the field; too large 413; unknown order 404', async () => {
+    const fields = async (body: unknown) => {
+      const reply = await post(api, body)
+      assert.equal(reply.status, 400, JSON.stringify(reply.body))
+      return (reply.body['issues'] as { field: string }[]).map((i) => i.field)
+    }
+    assert.deepEqual(await fields({ items: goodOrder.items }), ['customer_id'])
+    assert.deepEqual(await fields({ ...goodOrder, items: [] }), ['items'])
+    assert.deepEqual(await fields({ ...goodOrder, items: [{ product_id: 'product-001', quantity: 0, price: 1 }] }), [
+      'items[0].quantity',
+    ])
+    assert.deepEqual(await fields({ ...goodOrder, items: [{ product_id: 'p', quantity: 1, price: '9.99' }] }), [
+      'items[0].price',
+    ])
+    assert.deepEqual(await fields({ ...goodOrder, coupon: 'FREE' }), ['coupon'])
+    const notJson = await post(api, '{"customer_id": ')
+    assert.equal(notJson.status, 400)
+    assert.equal(notJson.body['error'], 'bad_request')
+    const huge = await post(api, { ...goodOrder, customer_id: 'x'.repeat(100_000) })
+    assert.equal(huge.status, 413)
+    assert.equal((await call(`${api}/api/v1/orders/no-such-order`)).status, 404)
+  })
+
+  await t.test('every service answers /health and /ready', async () => {
+    for (const service of [system.orders, system.inventory, system.notifications]) {
+      assert.deepEqual((await call(`${service.url}/health`)).body, { status: 'ok' })
+      const ready = await call(`${service.url}/ready`)
+      assert.equal(ready.status, 200, service.name)
+      assert.equal(ready.body['status'], 'ready')
+    }
+  })
+})
+
+test('a stopping service reports not ready, then stops its consumer and producer', async (t) => {
+  const flow = orderFlow(uniqueName('shop-stop'))
+  deleteAfter(t, () => flow.topics.flatMap((topic) => [topic, `${topic}.dlq`]))
+  const config = loadConfig({ argv: [], cwd: '/', env: { KAFKA_BROKERS: brokers().join(','), APP_SERVER_PORT: '0' } })
+  const inventory = await startInventoryService({ config, namespace: flow.namespace, logger: silentLogger() })
+  defer(t, () => inventory.stop())
+  assert.equal(inventory.readiness().ready, true)
+  const stopping = inventory.stop()
+  assert.equal(inventory.readiness().ready, false, 'not ready as soon as the stop begins')
+  await stopping
+  assert.deepEqual(inventory.readiness().checks, { consumer: 'stopped', shutdown: 'in progress' })
+  await assert.rejects(fetch(`${inventory.url}/health`), 'the HTTP server is closed')
+})
