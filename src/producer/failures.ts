@@ -102,6 +102,14 @@ export function recordTooLargeError(facts: FailedRecordFacts, bytes: number, max
   )
 }
 
+export function invalidPartitionError(facts: FailedRecordFacts, partition: number, partitions: number): PublishError {
+  return new PublishError(
+    ErrorCodes.PUBLISH_FAILED,
+    `${subject(facts)}: partition ${partition} does not exist (the topic has ${partitions}): it was not sent`,
+    { retryable: false, details: detailsOf(facts, { partition, partitions }) },
+  )
+}
+
 export function closedError(): PublishError {
   return new PublishError(ErrorCodes.PRODUCER_CLOSED, 'the producer is closed (or closing): nothing was sent', {
     retryable: false,

@@ -76,6 +76,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
       lingerMs: this.#o.lingerMs,
       batchSizeBytes: this.#o.batchSizeBytes,
       maxRequestBytes: this.#o.maxRecordBytes,
+      retryBackoffMs: this.#o.retryBackoffMs,
+      retryBackoffMaxMs: this.#o.retryBackoffMaxMs,
       onSettled: (record, error, metadata) => this.#settled(record, error, metadata),
     })
     this.#deadLetters = new DeadLetters(this.service, this.#o.maxRecordBytes, this.#log, this.#sender)
@@ -104,6 +106,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   async publishBatch<const T extends readonly PublishItem[]>(items: T & CheckedItems<T>): Promise<PublishResult[]> {
     if (this.#closed) throw this.#failedEarly(closedError())
     const list: readonly PublishItem[] = items
+    if (list.length === 0) return []
     const pending = list.map((item) => prepareEvent(this.#settings, item.event, item.payload, item.options))
     // Asynchronous schemas are rare: only then wait a tick.
     const prepared = pending.some((p) => p instanceof Promise)
@@ -161,6 +164,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
    */
   async sendRecords(records: readonly RawRecord[], options: SendRecordsOptions = {}): Promise<RecordMetadata[]> {
     if (this.#closed) throw this.#failedEarly(closedError())
+    if (records.length === 0) return []
     const deadlineMs = options.deadlineMs ?? this.#o.deliveryTimeoutMs
     const outgoing = records.map((r) => rawRecord(r, deadlineMs))
     const tooLarge = outgoing.findIndex((r) => r.bytes + BATCH_OVERHEAD > this.#o.maxRecordBytes)

@@ -7,7 +7,8 @@
 // Every record settles exactly once: acknowledged, failed, or timed out at its deadline.
 import type { Producer as WireProducer, ProduceResult } from '@platformatic/kafka'
 import { ErrorCodes, type KafkitError } from '../errors.ts'
-import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
+import { invalidPartitionError, publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
+import { PartitionCounts } from './metadata.ts'
 import { outcomeOf, type SendOutcome } from './outcome.ts'
 import { partitionForKey, StickyPartitions } from './partitioner.ts'
 import { BATCH_OVERHEAD, type OutgoingRecord } from './record.ts'
@@ -29,6 +30,9 @@ export interface SenderOptions {
   /** Cap of one request's records (uncompressed): the broker limits each partition's batch. */
   maxRequestBytes: number
   onSettled: SettleHandler
+  /** Backoff of metadata lookups while the cluster is unreachable. */
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
 }
 
 /** Records sent in one wire request, with the single timer that enforces their deadlines. */
@@ -42,6 +46,7 @@ interface Flight {
 export class Sender {
   readonly #o: SenderOptions
   readonly #sticky = new StickyPartitions()
+  readonly #counts: PartitionCounts
   #ready: OutgoingRecord[] = []
   #lingering: OutgoingRecord[] = []
   #lingerBytes = 0
@@ -54,6 +59,7 @@ export class Sender {
 
   constructor(options: SenderOptions) {
     this.#o = options
+    this.#counts = new PartitionCounts(options.wire, options)
   }
 
   /** A record to send now (the sync path): it goes behind any lingering ones, keeping order. */
@@ -164,7 +170,10 @@ export class Sender {
 
   /** Sets each record's partition; records of unknown topics or partitions fail here. */
   async #assignPartitions(records: OutgoingRecord[]): Promise<OutgoingRecord[]> {
-    const counts = await this.#partitionCounts(records)
+    const counts = await this.#counts.of(
+      records.map((r) => r.topic),
+      () => records.some((r) => !r.settled),
+    )
     const live: OutgoingRecord[] = []
     for (const record of records) {
       if (record.settled) continue
@@ -175,13 +184,7 @@ export class Sender {
       }
       const explicit = record.explicitPartition
       if (explicit !== undefined && !(Number.isInteger(explicit) && explicit >= 0 && explicit < count)) {
-        this.#fail(
-          record,
-          publishErrorFromWire(
-            new Error(`partition ${explicit} does not exist (the topic has ${count})`),
-            facts(record),
-          ),
-        )
+        this.#fail(record, invalidPartitionError(facts(record), explicit, count))
         continue
       }
       record.partition =
@@ -191,29 +194,6 @@ export class Sender {
     }
     for (const topic of counts.keys()) this.#sticky.advance(topic)
     return live
-  }
-
-  /** Partition count per topic, from the wire client's cached metadata when it has the topic. */
-  async #partitionCounts(records: OutgoingRecord[]): Promise<Map<string, number | Error>> {
-    const counts = new Map<string, number | Error>()
-    const missing: string[] = []
-    const cached = this.#o.wire.currentMetadata?.topics
-    for (const { topic } of records) {
-      if (counts.has(topic) || missing.includes(topic)) continue
-      const known = cached?.get(topic)
-      if (known) counts.set(topic, known.partitionsCount)
-      else missing.push(topic)
-    }
-    // One topic at a time, so that a topic that does not exist fails only its own records.
-    for (const topic of missing) {
-      try {
-        const metadata = await this.#o.wire.metadata({ topics: [topic] })
-        counts.set(topic, metadata.topics.get(topic)?.partitionsCount ?? new Error(`Unknown topic ${topic}.`))
-      } catch (err) {
-        counts.set(topic, err instanceof Error ? err : new Error(String(err)))
-      }
-    }
-    return counts
   }
 
   /** Settles what the broker wrote; splits batches it refused as too large; fails the rest. */

@@ -152,6 +152,8 @@ test('publishBatch writes every event with the offsets it reports', async (t) =>
     event: UserRegistered,
     payload: { user_id: `user-${i % 7}`, email: `u${i}@example.com`, note: String(i) },
   }))
+  assert.deepEqual(await producer.publishBatch([]), [], 'an empty batch resolves at once')
+  assert.deepEqual(await producer.sendRecords([]), [])
   const results = await producer.publishBatch(items)
   assert.equal(results.length, 60)
   const records = await readRecords(t, topic, 60)

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ErrorCodes, EnvelopeError, KafkitError, PayloadError } from '../../src/errors.ts'
 import { Producer } from '../../src/producer/index.ts'
-import { createTopic } from '../support/kafka.ts'
+import { createTopic, uniqueName } from '../support/kafka.ts'
 import {
   readRecords,
   recordCount,
@@ -85,7 +85,7 @@ test('invalid payloads and envelopes are rejected field by field and nothing rea
   }
 })
 
-test('a record over maxRecordBytes fails before sending', async (t) => {
+test('a record over maxRecordBytes, or for a partition that does not exist, fails before sending', async (t) => {
   const topic = await createTopic(t, 'validation-size')
   const { UserRegistered } = userEvents(topic, 1)
   const producer = testProducer(t, { maxRecordBytes: 4096 })
@@ -98,7 +98,22 @@ test('a record over maxRecordBytes fails before sending', async (t) => {
     producer.sendRecords([{ topic, value: Buffer.alloc(5000) }]),
     (err: KafkitError) => err.code === ErrorCodes.RECORD_TOO_LARGE,
   )
+  await assert.rejects(
+    producer.publish(UserRegistered, { user_id: 'u1', email: 'a@b.co' }, { partition: 3 }),
+    (err: KafkitError) =>
+      err.code === ErrorCodes.PUBLISH_FAILED && !err.retryable && /partition 3 does not exist/.test(err.message),
+  )
   assert.equal(await recordCount(t, topic), 0)
+})
+
+test('publishing to a topic that does not exist fails at once, not at the deadline', async (t) => {
+  const { UserRegistered } = userEvents(uniqueName('validation-missing'), 1)
+  const producer = testProducer(t)
+  await assert.rejects(
+    producer.publish(UserRegistered, { user_id: 'u1', email: 'a@b.co' }),
+    (err: KafkitError) =>
+      err.code === ErrorCodes.PUBLISH_FAILED && !err.retryable && /does the topic exist\?/.test(err.message),
+  )
 })
 
 test('failure logs carry no credentials', async (t) => {
