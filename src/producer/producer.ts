@@ -26,6 +26,7 @@ import { Sender, type Wire } from './sender.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
 import type {
   DeliveryCallback,
+  DeliveryReport,
   ProducerEvents,
   PublishOptions,
   PublishResult,
@@ -260,26 +261,37 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.#flush.settle(record.epoch)
   }
 
+  // The user's code runs inside kafkit's send loop: what it throws is logged, never propagated.
   #deliver(record: OutgoingRecord, error: KafkitError | null, result: PublishResult | undefined): void {
     this.#asyncOutstanding--
     const callback = record.handle as DeliveryCallback | undefined
-    if (callback) {
-      try {
-        callback(error, result)
-      } catch (err) {
-        this.#log.error({ eventId: record.eventId, error: errorMessage(err) }, 'a delivery callback threw')
-      }
+    try {
+      callback?.(error, result)
+    } catch (err) {
+      this.#userCodeThrew(record, err)
     }
     if (this.listenerCount('delivery') > 0) {
-      this.emit(
-        'delivery',
-        error
-          ? { ok: false, error, eventId: record.eventId, eventType: record.eventType, topic: record.topic }
-          : { ok: true, result: result! },
-      )
+      const report: DeliveryReport = error
+        ? { ok: false, error, eventId: record.eventId, eventType: record.eventType, topic: record.topic }
+        : { ok: true, result: result! }
+      try {
+        this.emit('delivery', report)
+      } catch (err) {
+        this.#userCodeThrew(record, err)
+      }
     }
     // 'error' without a listener would throw: failures are logged either way.
-    if (error && this.listenerCount('error') > 0) this.emit('error', error)
+    if (error && this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', error)
+      } catch (err) {
+        this.#userCodeThrew(record, err)
+      }
+    }
+  }
+
+  #userCodeThrew(record: OutgoingRecord, err: unknown): void {
+    this.#log.error({ eventId: record.eventId, error: errorMessage(err) }, 'a delivery callback or listener threw')
   }
 
   /** A publish whose asynchronous validation itself threw (a schema bug, not invalid input). */

@@ -163,9 +163,13 @@ export class Sender {
       error = err ?? new Error('the wire client failed without an error')
     }
     clearTimeout(flight.timer)
-    this.#complete(records, outcomeOf(result, error), error)
-    this.#flight = undefined
-    this.#schedule()
+    try {
+      this.#complete(records, outcomeOf(result, error), error)
+    } finally {
+      // Whatever happened above, the next request must be able to go.
+      this.#flight = undefined
+      this.#schedule()
+    }
   }
 
   /** Sets each record's partition; records of unknown topics or partitions fail here. */

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import { ErrorCodes, type KafkitError } from '../../src/errors.ts'
 import type { DeliveryReport, PublishResult } from '../../src/producer/index.ts'
 import { createTopic } from '../support/kafka.ts'
-import { readRecords, recordCount, testProducer, userEvents } from './support.ts'
+import { readRecords, recordCount, recordingLogger, testProducer, userEvents } from './support.ts'
 
 const COUNT = 10_000
 
@@ -120,4 +120,26 @@ test('a sync publish goes after lingering async records of the same key', async 
   const sync = await producer.publish(UserRegistered, { user_id: 'u', email: 'second@b.co' })
   assert.equal(asyncResults.length, 1, 'the lingering record was sent with (before) the sync one')
   assert.ok(asyncResults[0]!.offset < sync.offset)
+})
+
+test('a delivery callback or listener that throws is logged and breaks nothing', async (t) => {
+  const topic = await createTopic(t, 'async-throw')
+  const { UserRegistered } = userEvents(topic, 1)
+  const logger = recordingLogger()
+  const producer = testProducer(t, { logger })
+  producer.on('delivery', () => {
+    throw new Error('listener bug')
+  })
+  const delivered: string[] = []
+  for (let i = 0; i < 3; i++) {
+    producer.publishAsync(UserRegistered, { user_id: 'u', email: `a${i}@b.co` }, {}, (_, result) => {
+      delivered.push(result!.eventId)
+      throw new Error('callback bug')
+    })
+  }
+  await producer.flush()
+  assert.equal(delivered.length, 3)
+  assert.equal(logger.lines.filter((l) => l.msg === 'a delivery callback or listener threw').length, 6)
+  const later = await producer.publish(UserRegistered, { user_id: 'u', email: 'later@b.co' })
+  assert.equal(later.offset, 3n, 'the producer goes on')
 })
