@@ -15,6 +15,18 @@ export interface RecordFacts {
   group: string
 }
 
+/** The fields every log line about a record carries: event id and type, where it is, its flow. */
+export function recordLogFields(facts: RecordFacts, envelope: Envelope | undefined) {
+  return {
+    eventId: envelope?.id,
+    eventType: envelope?.type,
+    topic: facts.topic,
+    partition: facts.partition,
+    offset: facts.offset.toString(),
+    correlationId: envelope?.correlation_id,
+  }
+}
+
 export class Context implements HandlerContext {
   readonly topic: string
   readonly partition: number
@@ -68,12 +80,7 @@ export class Context implements HandlerContext {
 
   get logger(): Logger {
     this.#logger ??= this.#baseLogger.child({
-      eventId: this.#envelope.id,
-      eventType: this.#envelope.type,
-      topic: this.topic,
-      partition: this.partition,
-      offset: this.offset.toString(),
-      correlationId: this.#envelope.correlation_id,
+      ...recordLogFields(this, this.#envelope),
       attempt: this.attempt,
     })
     return this.#logger

@@ -6,6 +6,7 @@ import type { AnyTopic } from '../catalog/event.ts'
 import { errorMessage, isRetryable } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { buildDeadLetterRecord } from '../producer/dead-letter.ts'
+import { recordLogFields } from './context.ts'
 import type { RecordFailure } from './job.ts'
 import { RetryHeaders, tierHeaders, tierOf, tierTopicName } from './tiers.ts'
 import type { RecordSender } from './types.ts'
@@ -48,7 +49,7 @@ export function createEscalation(options: EscalationOptions): Escalate {
       ])
       options.observer?.onRetryTopic?.(failure, nextTier)
       options.logger.info(
-        { eventId: failure.envelope?.id, topic: failure.facts.topic, tier: nextTier, delayMs },
+        { ...recordLogFields(failure.facts, failure.envelope), tier: nextTier, delayMs },
         'record moved to a retry topic',
       )
       return
@@ -81,12 +82,7 @@ export function createEscalation(options: EscalationOptions): Escalate {
     options.observer?.onDeadLetter?.(failure)
     options.logger.warn(
       {
-        eventId: failure.envelope?.id,
-        eventType: failure.envelope?.type,
-        topic: failure.facts.topic,
-        partition: failure.facts.partition,
-        offset: failure.facts.offset.toString(),
-        correlationId: failure.envelope?.correlation_id,
+        ...recordLogFields(failure.facts, failure.envelope),
         dlqTopic,
         attempts: failure.attempts,
         handler: failure.handler,

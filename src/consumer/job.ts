@@ -8,7 +8,7 @@ import { ReplayHeaders } from '../dlq/headers.ts'
 import { Headers } from '../envelope/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryable } from '../errors.ts'
-import { Context, type RecordFacts } from './context.ts'
+import { Context, recordLogFields, type RecordFacts } from './context.ts'
 import { decodeEnvelope, project } from './decode.ts'
 import type { Job } from './pool.ts'
 import { backoffDelay } from './retry.ts'
@@ -99,10 +99,7 @@ export class RecordJob implements Job {
     if (routing.kind !== 'routes') {
       const policy = routing.kind === 'unknown' ? this.#deps.onUnknownType : this.#deps.onUnhandled
       if (policy === 'skip') {
-        this.#deps.logger.debug(
-          { eventType: this.#envelope.type, topic: this.facts.topic },
-          `skipping ${routing.kind} event type`,
-        )
+        this.#deps.logger.debug(recordLogFields(this.facts, this.#envelope), `skipping ${routing.kind} event type`)
         return this.#finish()
       }
       return this.#fail(new UnknownEventTypeError(this.#envelope.type, { retryable: false }), undefined, now)
@@ -118,8 +115,7 @@ export class RecordJob implements Job {
         this.#deps.logger.warn(
           {
             err: error,
-            eventId: this.#envelope.id,
-            eventType: this.#envelope.type,
+            ...recordLogFields(this.facts, this.#envelope),
             handler: match.route.name,
             attempt: this.#attempt,
           },
@@ -199,7 +195,7 @@ export class RecordJob implements Job {
       // The DLQ (or retry topic) write failed: the offset stays uncommitted and we try again.
       this.#escalations++
       this.#deps.logger.error(
-        { err: error, topic: this.facts.topic, offset: this.facts.offset.toString() },
+        { err: error, ...recordLogFields(this.facts, this.#envelope) },
         'could not write the failed record away; will retry',
       )
       return Math.min(30_000, 500 * 2 ** Math.min(this.#escalations, 6))

@@ -111,8 +111,9 @@ test('the order system through HTTP', async (t) => {
       'inventory.reserved',
       'notification.sent',
     ])
-    const logged = system.logs.lines().find((l) => l['msg'] === 'stock reserved' && l['orderId'] === id)
-    assert.ok(logged, 'the inventory service logged the reservation')
+    const reservedLine = () => system.logs.lines().find((l) => l['msg'] === 'stock reserved' && l['orderId'] === id)
+    await waitFor(() => reservedLine() !== undefined, 'the inventory service to log the reservation')
+    const logged = reservedLine()!
     assert.equal(logged['eventId'], created.id)
     assert.equal(logged['eventType'], 'order.created')
     assert.equal(logged['topic'], system.flow.OrderCreated.topic.name)

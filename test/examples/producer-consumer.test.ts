@@ -75,9 +75,11 @@ test('cmd producer and consumer: N sent, all handled, poison messages end in the
     [3, 3],
     'two in-process deliveries and one from the retry topic',
   )
-  const deadLettered = jsonLines(stdout).filter((l) => String(l['msg']).startsWith('record dead-lettered'))
+  // The log line follows the DLQ write, so it may come a moment after the record is readable.
+  const deadLettered = () => jsonLines(stdout).filter((l) => String(l['msg']).startsWith('record dead-lettered'))
+  await waitFor(() => deadLettered().length === 2, 'two dead-letter log lines')
   assert.deepEqual(
-    new Set(deadLettered.map((l) => l['eventId'])),
+    new Set(deadLettered().map((l) => l['eventId'])),
     new Set(records.map((r) => r.event_id)),
     'each logged with its event id',
   )
