@@ -174,6 +174,12 @@ test('the order system through HTTP', async (t) => {
     const notJson = await post(api, '{"customer_id": ')
     assert.equal(notJson.status, 400)
     assert.equal(notJson.body['error'], 'bad_request')
+    const xml = await call(`${api}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<order/>',
+    })
+    assert.equal(xml.status, 415)
     const huge = await post(api, { ...goodOrder, customer_id: 'x'.repeat(100_000) })
     assert.equal(huge.status, 413)
     assert.equal((await call(`${api}/api/v1/orders/no-such-order`)).status, 404)
