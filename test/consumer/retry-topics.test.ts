@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/logging/index.ts'
 import type { Duration } from '../../src/util/duration.ts'
 import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
 import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
+import { captureLogs } from '../support/logs.ts'
 
 async function setup(t: TestContext, tiers: Duration[]) {
   const name = uniqueName('tiers')
@@ -31,6 +32,7 @@ async function setup(t: TestContext, tiers: Duration[]) {
     t,
     new Producer({ client: { brokers: brokers() }, service: 'tiers-test', logger: silentLogger() }),
   )
+  const logs = captureLogs('info')
   const consumer = (group: string, retryTopics: Duration[]) => {
     const c = new Consumer({
       client: { brokers: brokers() },
@@ -38,18 +40,27 @@ async function setup(t: TestContext, tiers: Duration[]) {
       service: 'tiers-svc',
       group,
       producer,
-      logger: silentLogger(),
+      logger: logs.logger,
       retryTopics,
       retry: { maxAttempts: 1 },
     })
     defer(t, () => c.stop())
     return c
   }
-  return { name, topic, Happened, producer, groupA, consumer }
+  /** Waits, and on failure shows what the consumers logged (timing problems are otherwise invisible). */
+  const waitOrExplain = async (what: () => Promise<unknown>) => {
+    try {
+      return await what()
+    } catch (error) {
+      t.diagnostic(logs.raw.slice(-40).join('\n'))
+      throw error
+    }
+  }
+  return { name, topic, Happened, producer, groupA, consumer, waitOrExplain }
 }
 
 test('a record failing with a 2 s tier is retried no earlier than 2 s later, by its group only', async (t) => {
-  const { name, topic, Happened, producer, groupA, consumer } = await setup(t, ['2s'])
+  const { name, topic, Happened, producer, groupA, consumer, waitOrExplain } = await setup(t, ['2s'])
   const attempts: { at: number; attempt: number; topic: string; offset: bigint }[] = []
   const a = consumer(groupA, ['2s'])
   a.on(Happened, (_event, ctx) => {
@@ -62,10 +73,14 @@ test('a record failing with a 2 s tier is retried no earlier than 2 s later, by 
   await Promise.all([a.start(), b.start()])
 
   const published = await producer.publish(Happened, { entity: 'e1' })
-  await waitFor(
-    () => attempts.length === 2 && seenByB.length === 1,
-    'the retry in group A and the one delivery in group B',
-    { timeoutMs: 30_000 },
+  await waitOrExplain(() =>
+    waitFor(
+      () => attempts.length === 2 && seenByB.length === 1,
+      'the retry in group A and the one delivery in group B',
+      {
+        timeoutMs: 30_000,
+      },
+    ),
   )
   const [first, retry] = attempts as [(typeof attempts)[0], (typeof attempts)[0]]
   assert.ok(retry.at - first.at >= 2000, `retried after ${retry.at - first.at} ms, before the 2 s tier was due`)
@@ -82,7 +97,7 @@ test('a record failing with a 2 s tier is retried no earlier than 2 s later, by 
 })
 
 test('a record failing every tier ends in the DLQ with every attempt counted', async (t) => {
-  const { name, Happened, producer, groupA, consumer } = await setup(t, ['1s', '2s'])
+  const { name, Happened, producer, groupA, consumer, waitOrExplain } = await setup(t, ['1s', '2s'])
   const attempts: number[] = []
   const a = consumer(groupA, ['1s', '2s'])
   a.on(Happened, (_event, ctx) => {
@@ -91,7 +106,9 @@ test('a record failing every tier ends in the DLQ with every attempt counted', a
   })
   await a.start()
   await producer.publish(Happened, { entity: 'e2' })
-  const [dead] = await readTopic(t, `${name}.dlq`, 1, 30_000)
+  const [dead] = (await waitOrExplain(() => readTopic(t, `${name}.dlq`, 1, 30_000))) as Awaited<
+    ReturnType<typeof readTopic>
+  >
   const record = parseDeadLetterRecord(dead!.value)
   assert.deepEqual(attempts, [1, 2, 3])
   assert.equal(record.attempt_count, 3)
