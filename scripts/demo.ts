@@ -6,7 +6,7 @@
 // DEMO_PORT (default 8080): order-service port; inventory and notification use the next two.
 // ORDER_SYSTEM_NAMESPACE (default shop): topic namespace. LOG_LEVEL: the services' level (warn).
 import { randomUUID } from 'node:crypto'
-import { createKafkit, createLogger, type ConsumedEvent, type Kafkit } from 'kafkit'
+import { createKafkit, createLogger, loadConfig, type ConsumedEvent, type Kafkit } from 'kafkit'
 import { DEFAULT_NAMESPACE, orderFlow } from '../examples/order-system/flow.ts'
 import { eventLine, logLine, paint } from './demo/flow.ts'
 import { curlExample, INVALID_SAMPLE, orderState, postOrder, SAMPLES, settled, type Posted } from './demo/samples.ts'
@@ -31,7 +31,7 @@ function basePort(): number {
   return port
 }
 
-async function startServices(bootstrap: string): Promise<Child> {
+async function startServices(bootstrap: string, configFile: string | undefined): Promise<Child> {
   const { ports, moved } = await choosePorts(basePort())
   if (moved) say(`ports ${basePort()}-${basePort() + 2} are taken; using free ones instead`)
   const env = {
@@ -39,6 +39,8 @@ async function startServices(bootstrap: string): Promise<Child> {
     KAFKA_BROKERS: bootstrap,
     ORDER_SYSTEM_NAMESPACE: namespace,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    // `npm run demo -- --config <file>` applies to the services too.
+    ...(configFile && { KAFKIT_CONFIG: configFile }),
   }
   for (const name of SERVICES) {
     children.push(startService(name, { env, ports, onLog: (service, line) => console.log(logLine(service, line)) }))
@@ -114,16 +116,18 @@ async function main(): Promise<void> {
     `Kafka at ${broker.bootstrap} (${broker.started ? 'started for the demo' : broker.backend === 'external' ? 'KAFKA_BROKERS' : 'already running'})`,
   )
   const flow = orderFlow(namespace)
+  // The same configuration as the services (security variables included), on the chosen brokers.
+  const config = loadConfig({ env: { ...process.env, KAFKA_BROKERS: broker.bootstrap } })
   watcher = createKafkit({
     service: 'demo',
     catalog: flow.catalog,
-    client: { brokers: broker.bootstrap.split(',') },
+    config,
     logger: createLogger({ name: 'demo', level: 'warn' }),
   })
   await watcher.connect()
   const report = await watcher.provision()
   say(`topics: ${flow.topics.join(', ')} and their DLQs (${report.created.length} created)`)
-  const orderService = await startServices(broker.bootstrap)
+  const orderService = await startServices(broker.bootstrap, config.file)
   await watchFlow(watcher, since)
   say('the event flow, one line per event (time, service, type, order, correlation id):')
   await postSamples(orderService.url)
