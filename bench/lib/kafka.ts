@@ -1,0 +1,47 @@
+// Broker address and fresh topics for a run (created with their leaders ready, deleted at the end).
+import { randomUUID } from 'node:crypto'
+import { Admin } from '@platformatic/kafka'
+
+export function brokers(): string[] {
+  const value = process.env['KAFKA_BROKERS']
+  if (!value) throw new Error('KAFKA_BROKERS is not set (bench/run.ts sets it from ensureKafka)')
+  return value.split(',').map((s) => s.trim())
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+function admin(): Admin {
+  return new Admin({ clientId: uniqueName('bench-admin'), bootstrapBrokers: brokers() })
+}
+
+/** Creates a topic and waits until every partition has a leader. */
+export async function createTopic(prefix: string, partitions: number): Promise<string> {
+  const name = uniqueName(`bench-${prefix}`)
+  const client = admin()
+  try {
+    await client.createTopics({ topics: [name], partitions, replicas: 1 })
+    const until = Date.now() + 30_000
+    for (;;) {
+      const md = await client.metadata({ topics: [name], forceUpdate: true }).catch(() => undefined)
+      const topic = md?.topics.get(name)
+      if (topic?.partitionsCount === partitions && topic.partitions.every((p) => p.leader >= 0)) break
+      if (Date.now() > until) throw new Error(`no leaders for ${name} after 30 s`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } finally {
+    await client.close()
+  }
+  return name
+}
+
+export async function deleteTopics(names: string[]): Promise<void> {
+  if (names.length === 0) return
+  const client = admin()
+  try {
+    await client.deleteTopics({ topics: names })
+  } finally {
+    await client.close()
+  }
+}

@@ -1,0 +1,249 @@
+// The results of one run: the targets they are judged against, the markdown table and the files
+// bench/results/latest.md and latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import type { ConsumerResults } from '../scenarios/consumer.ts'
+import type { LatencyResults } from '../scenarios/latency.ts'
+import type { MemoryResult } from '../scenarios/memory.ts'
+import type { PoolCase } from '../scenarios/pool.ts'
+import type { ProducerResults } from '../scenarios/producer.ts'
+import type { Environment } from './env.ts'
+import { COMMON, type Profile } from './settings.ts'
+import { ratio, type Spread } from './stats.ts'
+
+export interface Results {
+  environment: Environment
+  profile: Profile
+  settings: typeof COMMON
+  durationSeconds: number
+  producer?: ProducerResults
+  consumer?: ConsumerResults
+  latency?: LatencyResults
+  pool?: PoolCase[]
+  memory?: MemoryResult
+  targets: Target[]
+}
+
+export interface Target {
+  name: string
+  threshold: string
+  measured: string
+  met: boolean
+}
+
+const int = (n: number | undefined) =>
+  n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US')
+const dec = (n: number | undefined, digits = 2) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits))
+const pct = (n: number) => `${(n * 100).toFixed(1)} %`
+
+export function targets(r: Omit<Results, 'targets'>): Target[] {
+  const out: Target[] = []
+  const p = r.producer?.clients
+  if (p) {
+    for (const [client, label] of [
+      ['kafkitBatch', 'publishBatch'],
+      ['kafkitAsync', 'publishAsync'],
+    ] as const) {
+      const value = ratio(p[client]?.median, p.raw?.median)
+      out.push({ name: `kafkit/raw publish (${label})`, threshold: '≥ 0.90', measured: dec(value), met: value >= 0.9 })
+    }
+  }
+  const c = r.consumer?.clients
+  if (c) {
+    const value = ratio(c.kafkit?.median, c.raw?.median)
+    out.push({ name: 'kafkit/raw consume', threshold: '≥ 0.85', measured: dec(value), met: value >= 0.85 })
+  }
+  for (const entry of r.pool?.filter((e) => e.concurrency === 100) ?? []) {
+    out.push({
+      name: `pool efficiency, concurrency 100, ${entry.partitions} partition(s)`,
+      threshold: '≥ 80 %',
+      measured: pct(entry.efficiency),
+      met: entry.efficiency >= 0.8 && entry.orderViolations === 0,
+    })
+  }
+  const at1k = r.latency?.rates.find((e) => e.rate === 1000)
+  if (at1k) {
+    out.push({
+      name: 'publish→ack p99 at 1k/s',
+      threshold: '< 5 ms',
+      measured: `${dec(at1k.publishAck.p99)} ms`,
+      met: at1k.publishAck.p99 < 5,
+    })
+    out.push({
+      name: 'end-to-end p99 at 1k/s',
+      threshold: '< 10 ms',
+      measured: `${dec(at1k.endToEnd.p99)} ms`,
+      met: at1k.endToEnd.p99 < 10,
+    })
+  }
+  if (r.memory) {
+    out.push({
+      name: 'consumer RSS on the backlog (peak)',
+      threshold: '< 200 MB',
+      measured: `${dec(r.memory.rssPeak, 0)} MB`,
+      met: r.memory.rssPeak < 200,
+    })
+  }
+  return out
+}
+
+function throughputRows(clients: Partial<Record<string, Spread>>, labels: Record<string, string>): string[] {
+  const rows = ['| client | msgs/s (median) | MB/s | min – max | runs |', '| --- | ---: | ---: | ---: | ---: |']
+  for (const [key, label] of Object.entries(labels)) {
+    const s = clients[key]
+    if (!s) continue
+    const mb = (s.median * COMMON.recordBytes) / 1e6
+    rows.push(`| ${label} | ${int(s.median)} | ${dec(mb, 1)} | ${int(s.min)} – ${int(s.max)} | ${s.runs.length} |`)
+  }
+  return rows
+}
+
+function ratioRows(pairs: [string, number][]): string[] {
+  return [
+    '| ratio (medians) | value |',
+    '| --- | ---: |',
+    ...pairs.map(([name, value]) => `| ${name} | ${dec(value)} |`),
+  ]
+}
+
+function producerSection(p: ProducerResults): string[] {
+  const c = p.clients
+  return [
+    '## 1. Producer throughput',
+    '',
+    ...throughputRows(c, {
+      kafkitBatch: 'kafkit `publishBatch` (64 per call)',
+      kafkitAsync: 'kafkit `publishAsync` (linger 5 ms, 64 KiB)',
+      raw: 'raw @platformatic/kafka `send` (64 per call)',
+      kafkajs: 'kafkajs `send` (64 per call)',
+      java: 'Java ProducerPerformance',
+    }),
+    '',
+    ...ratioRows([
+      ['kafkit publishBatch / raw', ratio(c.kafkitBatch?.median, c.raw?.median)],
+      ['kafkit publishAsync / raw', ratio(c.kafkitAsync?.median, c.raw?.median)],
+      ['kafkajs / raw', ratio(c.kafkajs?.median, c.raw?.median)],
+      ['raw / Java', ratio(c.raw?.median, c.java?.median)],
+    ]),
+  ]
+}
+
+function consumerSection(r: ConsumerResults): string[] {
+  const c = r.clients
+  return [
+    '## 2. Consumer throughput',
+    '',
+    `Backlog of ${int(r.records)} records; each run reads all of them with a new group.`,
+    '',
+    ...throughputRows(c, {
+      kafkit: 'kafkit, no-op handler (decode + validate + route)',
+      raw: 'raw @platformatic/kafka + `JSON.parse`',
+      kafkajs: 'kafkajs `eachMessage` + `JSON.parse`',
+      java: 'Java ConsumerPerformance (fetch.nMsg.sec)',
+    }),
+    '',
+    ...ratioRows([
+      ['kafkit / raw', ratio(c.kafkit?.median, c.raw?.median)],
+      ['kafkajs / raw', ratio(c.kafkajs?.median, c.raw?.median)],
+      ['raw / Java', ratio(c.raw?.median, c.java?.median)],
+    ]),
+  ]
+}
+
+function latencySection(l: LatencyResults): string[] {
+  const rows = [
+    '## 3. Latency (open loop, ms)',
+    '',
+    '| rate | offered/s | publish→ack p50 | p99 | p99.9 | max | end-to-end p50 | p99 | p99.9 | max | harness lag | failures |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const e of l.rates) {
+    const a = e.publishAck
+    const x = e.endToEnd
+    rows.push(
+      `| ${int(e.rate)}/s | ${int(e.offered)} | ${dec(a.p50)} | ${dec(a.p99)} | ${dec(a.p999)} | ${dec(a.max)} | ${dec(x.p50)} | ${dec(x.p99)} | ${dec(x.p999)} | ${dec(x.max)} | ${dec(e.scheduleLagMs, 3)} | ${e.failures} |`,
+    )
+  }
+  const java = l.rates.filter((e) => e.javaPublishAck)
+  if (java.length > 0 || l.javaEndToEnd) {
+    rows.push('', 'Java floors (the tools print whole milliseconds, truncated):', '')
+    rows.push('| tool | avg | p50 | p99 | p99.9 |', '| --- | ---: | ---: | ---: | ---: |')
+    for (const e of java) {
+      const j = e.javaPublishAck!
+      rows.push(
+        `| ProducerPerformance --throughput ${e.rate} (send→ack) | ${dec(j.avgMs)} | ${j.p50} | ${j.p99} | ${j.p999} |`,
+      )
+    }
+    const e2e = l.javaEndToEnd
+    if (e2e)
+      rows.push(
+        `| EndToEndLatency, ${int(e2e.messages)} msgs, 1 in flight | ${dec(e2e.avgMs)} | ${e2e.p50} | ${e2e.p99} | ${e2e.p999} |`,
+      )
+  }
+  return rows
+}
+
+function poolSection(cases: PoolCase[]): string[] {
+  return [
+    '## 4. Key-ordered pool efficiency (10 ms handlers, 1,000 keys)',
+    '',
+    '| partitions | concurrency | records | ideal/s | measured/s | efficiency | peak running | mean handler ms | order violations |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...cases.map(
+      (c) =>
+        `| ${c.partitions} | ${c.concurrency} | ${int(c.records)} | ${int(c.ideal)} | ${int(c.msgsPerSec)} | ${pct(c.efficiency)} | ${c.peakConcurrency} | ${dec(c.meanHandlerMs)} | ${c.orderViolations} |`,
+    ),
+  ]
+}
+
+function memorySection(m: MemoryResult): string[] {
+  return [
+    '## 5. Memory on a backlog (MB = 10^6 bytes)',
+    '',
+    '| backlog | handler | concurrency | seconds | processed | RSS before | RSS peak | RSS end | RSS growth | heap peak | heap end |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${int(m.backlog)} | ${m.handlerMs} ms | ${m.concurrency} | ${m.seconds} | ${int(m.processed)} | ${dec(m.rssBefore, 0)} | ${dec(m.rssPeak, 0)} | ${dec(m.rssEnd, 0)} | ${dec(m.rssGrowth, 1)} | ${dec(m.heapPeak, 0)} | ${dec(m.heapEnd, 0)} |`,
+  ]
+}
+
+export function markdown(r: Results): string {
+  const e = r.environment
+  const s = r.settings
+  const lines = [
+    `# kafkit benchmarks (${r.profile.name} run)`,
+    '',
+    `- Command: \`${e.command}\`, ${e.date}, ${Math.round(r.durationSeconds)} s`,
+    `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB, ${e.os}; load average before ${e.loadBefore.join(' / ')}, after ${e.loadAfter.join(' / ')}`,
+    `- Node ${e.node}; Kafka ${e.kafka} (${e.broker}); ${e.java}`,
+    `- Libraries: ${Object.entries(e.libraries)
+      .map(([name, v]) => `${name} ${v}`)
+      .join(', ')}`,
+    `- Settings: ${s.recordBytes} B JSON envelopes, acks=${s.acks}, idempotent, compression ${s.compression}, ${s.partitions} partitions, ${s.keys} keys, ${s.batchRecords} records per send / ${s.batchBytes} B batches with linger ${s.lingerMs} ms; consumers: fetch max wait ${s.fetchMaxWaitMs} ms, ${s.fetchMaxBytesPerPartition} B per partition, ${s.maxPollRecords} records buffered`,
+    `- Throughput: median of ${r.profile.repeats} runs, each after a warm-up, clients interleaved round by round; one Java or Node measurement at a time`,
+    '',
+  ]
+  if (r.targets.length > 0) {
+    lines.push('## Targets', '', '| target | threshold | measured | met |', '| --- | --- | ---: | --- |')
+    for (const t of r.targets)
+      lines.push(`| ${t.name} | ${t.threshold} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`)
+    lines.push('')
+  }
+  for (const section of [
+    r.producer && producerSection(r.producer),
+    r.consumer && consumerSection(r.consumer),
+    r.latency && latencySection(r.latency),
+    r.pool && poolSection(r.pool),
+    r.memory && memorySection(r.memory),
+  ]) {
+    if (section) lines.push(...section, '')
+  }
+  return lines.join('\n')
+}
+
+export function writeResults(r: Results, dir: URL): { md: string; json: string } {
+  mkdirSync(dir, { recursive: true })
+  const md = new URL('latest.md', dir)
+  const json = new URL('latest.json', dir)
+  writeFileSync(md, markdown(r))
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n')
+  return { md: md.pathname, json: json.pathname }
+}

@@ -1,0 +1,57 @@
+// What every run measures with: the settings shared by all clients (so that they are comparable)
+// and the sizes of a full and a --quick run.
+
+/** Settings every client gets, printed with the results. */
+export const COMMON = {
+  /** The record value: a kafkit JSON envelope padded to this many bytes. */
+  recordBytes: 1024,
+  acks: 'all',
+  idempotent: true,
+  // kafkajs ships only gzip; gzip would dominate the CPU of a 2-core box and hide client costs.
+  compression: 'none',
+  /** Records per send/publishBatch call; kafkit's async path and Java batch by bytes instead. */
+  batchRecords: 64,
+  batchBytes: 65_536,
+  lingerMs: 5,
+  /** Partitions of the throughput and latency topics. */
+  partitions: 3,
+  /** Distinct keys of the throughput topics. */
+  keys: 1000,
+  /** Consumer fetch settings (kafkit's defaults), given to every Node client. */
+  fetchMaxWaitMs: 500,
+  fetchMaxBytesPerPartition: 1024 * 1024,
+  /** Records a consumer may buffer ahead of processing (kafkit's maxPollRecords default). */
+  maxPollRecords: 100,
+  javaHeap: '512m',
+} as const
+
+export interface Profile {
+  name: 'quick' | 'full'
+  /** Measured repeats per figure (after one warm-up); the median is reported. */
+  repeats: number
+  producer: { records: number; warmup: number }
+  consumer: { records: number; warmup: number }
+  latency: { rates: number[]; seconds: number; warmupSeconds: number; repeats: number; javaE2eMessages: number }
+  pool: { seconds: number; handlerMs: number; keys: number; concurrency: number[]; partitions: number[] }
+  memory: { backlog: number; seconds: number; handlerMs: number; concurrency: number }
+}
+
+export const FULL: Profile = {
+  name: 'full',
+  repeats: 5,
+  producer: { records: 100_000, warmup: 20_000 },
+  consumer: { records: 200_000, warmup: 50_000 },
+  latency: { rates: [1000, 10_000], seconds: 30, warmupSeconds: 5, repeats: 3, javaE2eMessages: 10_000 },
+  pool: { seconds: 5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
+  memory: { backlog: 1_000_000, seconds: 60, handlerMs: 10, concurrency: 100 },
+}
+
+export const QUICK: Profile = {
+  name: 'quick',
+  repeats: 3,
+  producer: { records: 20_000, warmup: 5_000 },
+  consumer: { records: 40_000, warmup: 10_000 },
+  latency: { rates: [1000, 10_000], seconds: 8, warmupSeconds: 2, repeats: 1, javaE2eMessages: 2_000 },
+  pool: { seconds: 2, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
+  memory: { backlog: 100_000, seconds: 15, handlerMs: 10, concurrency: 100 },
+}

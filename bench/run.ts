@@ -1,0 +1,92 @@
+// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory] [--cpu-prof] [--no-java]
+// Measures kafkit against the raw client, kafkajs and Kafka's own tools on one broker, one
+// measurement at a time, and writes bench/results/latest.md and latest.json.
+import { ensureKafka, stopKafka, type KafkaHandle } from '../scripts/kafka/index.ts'
+import { RunContext } from './lib/context.ts'
+import { currentLoad, environment } from './lib/env.ts'
+import { javaToolsAvailable } from './lib/java.ts'
+import { deleteTopics } from './lib/kafka.ts'
+import { markdown, targets, writeResults, type Results } from './lib/report.ts'
+import { COMMON, FULL, QUICK } from './lib/settings.ts'
+import { consumerScenario } from './scenarios/consumer.ts'
+import { latencyScenario } from './scenarios/latency.ts'
+import { memoryScenario } from './scenarios/memory.ts'
+import { poolScenario } from './scenarios/pool.ts'
+import { producerScenario } from './scenarios/producer.ts'
+
+const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory'] as const
+type Scenario = (typeof SCENARIOS)[number]
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',') as Scenario[] | undefined
+const unknown = only?.filter((s) => !SCENARIOS.includes(s))
+if (unknown?.length) {
+  console.error(`unknown scenario(s): ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`)
+  process.exit(2)
+}
+const selected = SCENARIOS.filter((s) => !only || only.includes(s))
+const profileDir = args.includes('--cpu-prof') ? new URL('./results/profiles/', import.meta.url).pathname : undefined
+const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
+
+let handle: KafkaHandle | undefined
+let ctx: RunContext | undefined
+
+async function cleanup() {
+  if (ctx) await deleteTopics(ctx.topics).catch((error: unknown) => log(`could not delete topics: ${String(error)}`))
+  if (handle?.started) await stopKafka({ mode: handle.mode, log })
+}
+
+process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+
+async function main(): Promise<number> {
+  const started = Date.now()
+  const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`
+  handle = await ensureKafka({ log })
+  process.env['KAFKA_BROKERS'] = handle.bootstrap
+  const env = environment(command, `${handle.backend} at ${handle.bootstrap}`)
+  log(`${quick ? 'quick' : 'full'} run of ${selected.join(', ')}; load average ${env.loadBefore.join(' ')}`)
+  const java = !args.includes('--no-java') && javaToolsAvailable()
+  if (!java) log('the Java tools are not run (--no-java, or no Java / Kafka jars)')
+  const profile = quick ? QUICK : FULL
+  ctx = new RunContext({ profile, bootstrap: handle.bootstrap, java, profileDir, log })
+  const partial: Omit<Results, 'targets' | 'durationSeconds'> = { environment: env, profile, settings: COMMON }
+  let failed = false
+  const steps: Record<Scenario, (c: RunContext) => Promise<void>> = {
+    producer: async (c) => void (partial.producer = await producerScenario(c)),
+    consumer: async (c) => void (partial.consumer = await consumerScenario(c)),
+    latency: async (c) => void (partial.latency = await latencyScenario(c)),
+    pool: async (c) => void (partial.pool = await poolScenario(c)),
+    memory: async (c) => void (partial.memory = await memoryScenario(c)),
+  }
+  for (const scenario of selected) {
+    try {
+      await steps[scenario](ctx)
+    } catch (error) {
+      failed = true
+      log(`${scenario} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    }
+    // Topics of a scenario go as soon as it ends: the broker's disk and page cache stay small.
+    await deleteTopics(ctx.topics.splice(0)).catch(() => undefined)
+  }
+  env.loadAfter = currentLoad()
+  const base = { ...partial, durationSeconds: (Date.now() - started) / 1000 }
+  const results: Results = { ...base, targets: targets(base) }
+  const files = writeResults(results, new URL('./results/', import.meta.url))
+  console.log(`\n${markdown(results)}`)
+  log(`written ${files.md} and ${files.json}`)
+  return failed ? 1 : 0
+}
+
+let code = 1
+try {
+  code = await main()
+} catch (error) {
+  console.error(error)
+} finally {
+  await cleanup()
+}
+process.exit(code)

@@ -1,0 +1,161 @@
+// 2. Consumer throughput from a backlog: kafkit with a no-op handler (decode, validate envelope and
+// payload, route) vs raw @platformatic/kafka with JSON.parse vs kafkajs with JSON.parse vs Kafka's
+// ConsumerPerformance. Node figures run from the first record to the last (group join excluded),
+// as ConsumerPerformance's fetch.* columns do.
+import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
+import kafkajs from 'kafkajs'
+import type { RunContext } from '../lib/context.ts'
+import { consumerPerformance, type ConsumerPerfResult } from '../lib/java.ts'
+import { brokers, uniqueName } from '../lib/kafka.ts'
+import { benchKafkit, reached } from '../lib/kafkit.ts'
+import { COMMON } from '../lib/settings.ts'
+import { spread, type Spread } from '../lib/stats.ts'
+import { prefill } from './prefill.ts'
+
+export const CONSUMER_CLIENTS = ['kafkit', 'raw', 'kafkajs'] as const
+export type ConsumerClient = (typeof CONSUMER_CLIENTS)[number] | 'java'
+
+export interface ConsumerParams {
+  topic: string
+  records: number
+  warmup: number
+}
+
+export interface ConsumerRun {
+  records: number
+  msgsPerSec: number
+}
+
+export interface ConsumerResults {
+  records: number
+  clients: Partial<Record<ConsumerClient, Spread>>
+  java: ConsumerPerfResult[]
+}
+
+export async function consumerScenario(ctx: RunContext): Promise<ConsumerResults> {
+  const { records, warmup } = ctx.profile.consumer
+  const topic = await ctx.topic('consume', COMMON.partitions)
+  await prefill(ctx, { topic, records, keys: COMMON.keys, unique: false })
+  const runs: Record<string, number[]> = {}
+  const java: ConsumerPerfResult[] = []
+  for (let round = 0; round < ctx.profile.repeats; round++) {
+    for (const client of CONSUMER_CLIENTS) {
+      const run = await ctx.child<ConsumerRun>(`consumer.${client}`, {
+        topic,
+        records,
+        warmup,
+      } satisfies ConsumerParams)
+      ;(runs[client] ??= []).push(run.msgsPerSec)
+      ctx.log(`consumer round ${round + 1}: ${client} ${Math.round(run.msgsPerSec)} msgs/s`)
+    }
+    if (ctx.java) {
+      const result = await consumerPerformance(ctx.bootstrap, topic, records, uniqueName('bench-java'))
+      java.push(result)
+      ctx.log(`consumer round ${round + 1}: java ${Math.round(result.fetchMsgsPerSec)} msgs/s (fetch)`)
+    }
+  }
+  const clients: ConsumerResults['clients'] = {}
+  for (const [client, values] of Object.entries(runs)) clients[client as ConsumerClient] = spread(values)
+  if (java.length > 0) clients.java = spread(java.map((r) => r.fetchMsgsPerSec))
+  return { records, clients, java }
+}
+
+// ---- child side -------------------------------------------------------------------------------
+
+/** Counts records and notes when the first and the target-th arrived. */
+class Counter {
+  count = 0
+  first = 0
+  last = 0
+  readonly target: number
+
+  constructor(target: number) {
+    this.target = target
+  }
+
+  hit(): void {
+    if (this.count === 0) this.first = performance.now()
+    if (++this.count === this.target) this.last = performance.now()
+  }
+
+  rate(): number {
+    return (this.target - 1) / ((this.last - this.first) / 1000)
+  }
+}
+
+/** A warm-up pass over the first records, then the measured pass over all of them (new groups). */
+async function passes(params: ConsumerParams, pass: (counter: Counter) => Promise<void>): Promise<ConsumerRun> {
+  await pass(new Counter(params.warmup))
+  const counter = new Counter(params.records)
+  await pass(counter)
+  return { records: params.records, msgsPerSec: counter.rate() }
+}
+
+const PASS_TIMEOUT_MS = 240_000
+
+async function kafkit(params: ConsumerParams): Promise<ConsumerRun> {
+  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
+  const run = await passes(params, async (counter) => {
+    const consumer = kafkit.consumer({ group: uniqueName('bench-kafkit'), maxPollRecords: COMMON.maxPollRecords })
+    consumer.on(event, () => counter.hit())
+    await consumer.start()
+    await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
+    await consumer.stop()
+  })
+  await kafkit.close()
+  return run
+}
+
+async function raw(params: ConsumerParams): Promise<ConsumerRun> {
+  return passes(params, async (counter) => {
+    const consumer = new Consumer({
+      clientId: uniqueName('bench-raw'),
+      groupId: uniqueName('bench-raw'),
+      bootstrapBrokers: brokers(),
+    })
+    const stream = await consumer.consume({
+      topics: [params.topic],
+      autocommit: false,
+      mode: MessagesStreamModes.EARLIEST,
+      maxWaitTime: COMMON.fetchMaxWaitMs,
+      maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
+      highWaterMark: COMMON.maxPollRecords,
+    })
+    stream.on('data', (message: { value: Buffer }) => {
+      JSON.parse(message.value.toString('utf8'))
+      counter.hit()
+    })
+    await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
+    await stream.close()
+    await consumer.close(true)
+  })
+}
+
+async function kafkajsClient(params: ConsumerParams): Promise<ConsumerRun> {
+  const kafka = new kafkajs.Kafka({
+    clientId: uniqueName('bench-kafkajs'),
+    brokers: brokers(),
+    logLevel: kafkajs.logLevel.NOTHING,
+  })
+  return passes(params, async (counter) => {
+    const consumer = kafka.consumer({
+      groupId: uniqueName('bench-kafkajs'),
+      maxWaitTimeInMs: COMMON.fetchMaxWaitMs,
+      maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic: params.topic, fromBeginning: true })
+    await consumer.run({
+      autoCommitInterval: 1000,
+      eachMessage: ({ message }) => {
+        JSON.parse(message.value!.toString('utf8'))
+        counter.hit()
+        return Promise.resolve()
+      },
+    })
+    await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
+    await consumer.disconnect()
+  })
+}
+
+export const tasks = { kafkit, raw, kafkajs: kafkajsClient }

@@ -1,0 +1,174 @@
+// 3. Latency at fixed offered rates, open loop: sends are scheduled by the clock, never by the
+// previous send's completion, and every latency is measured from the time the send was *due*, so a
+// stall shows up in the figures instead of silently slowing the schedule (coordinated omission).
+// Publish→ack is measured by the producer; end-to-end by a kafkit consumer in a second process on
+// the same host, from the due time stamped in the payload. Warm-up records are discarded.
+import type { RunContext } from '../lib/context.ts'
+import { startChild } from '../lib/child.ts'
+import { padding, payload } from '../lib/events.ts'
+import { endToEndLatency, producerPerformance, type EndToEndResult, type ProducerPerfResult } from '../lib/java.ts'
+import { uniqueName } from '../lib/kafka.ts'
+import { benchKafkit, reached } from '../lib/kafkit.ts'
+import { COMMON } from '../lib/settings.ts'
+import { latencyHistogram, medianSummary, summarize, type LatencySummary } from '../lib/stats.ts'
+import type { TaskContext } from '../lib/worker.ts'
+
+export interface LatencyRate {
+  rate: number
+  /** Records per second actually offered (the schedule kept). */
+  offered: number
+  publishAck: LatencySummary
+  endToEnd: LatencySummary
+  /** Mean delay between a send's due time and the harness calling publish (its own timer lag). */
+  scheduleLagMs: number
+  failures: number
+  javaPublishAck?: ProducerPerfResult
+}
+
+export interface LatencyResults {
+  rates: LatencyRate[]
+  javaEndToEnd?: EndToEndResult
+}
+
+interface ProduceParams {
+  topic: string
+  rate: number
+  seconds: number
+  warmupSeconds: number
+}
+
+interface ProduceRun {
+  offered: number
+  publishAck: LatencySummary
+  scheduleLagMs: number
+  failures: number
+}
+
+interface ConsumeParams {
+  topic: string
+  expected: number
+  warmupCount: number
+}
+
+export async function latencyScenario(ctx: RunContext): Promise<LatencyResults> {
+  const { rates, seconds, warmupSeconds, repeats } = ctx.profile.latency
+  const results: LatencyRate[] = []
+  for (const rate of rates) {
+    const producerRuns: ProduceRun[] = []
+    const e2eRuns: LatencySummary[] = []
+    for (let r = 0; r < repeats; r++) {
+      const topic = await ctx.topic(`latency-${rate}`, COMMON.partitions)
+      const expected = rate * seconds
+      const consumer = startChild<LatencySummary>(
+        'latency.consume',
+        { topic, expected, warmupCount: rate * warmupSeconds } satisfies ConsumeParams,
+        { profileDir: ctx.profileDir, timeoutMs: (seconds + 120) * 1000 },
+      )
+      await new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
+      const produced = await ctx.child<ProduceRun>('latency.produce', {
+        topic,
+        rate,
+        seconds,
+        warmupSeconds,
+      } satisfies ProduceParams)
+      const e2e = await consumer.result
+      producerRuns.push(produced)
+      e2eRuns.push(e2e)
+      ctx.log(
+        `latency ${rate}/s run ${r + 1}: ack p50 ${produced.publishAck.p50.toFixed(2)} p99 ${produced.publishAck.p99.toFixed(2)} ms; e2e p50 ${e2e.p50.toFixed(2)} p99 ${e2e.p99.toFixed(2)} ms`,
+      )
+    }
+    const entry: LatencyRate = {
+      rate,
+      offered: median(producerRuns.map((p) => p.offered)),
+      publishAck: medianSummary(producerRuns.map((p) => p.publishAck)),
+      endToEnd: medianSummary(e2eRuns),
+      scheduleLagMs: median(producerRuns.map((p) => p.scheduleLagMs)),
+      failures: producerRuns.reduce((sum, p) => sum + p.failures, 0),
+    }
+    if (ctx.java) {
+      const topic = await ctx.topic(`latency-java-${rate}`, COMMON.partitions)
+      entry.javaPublishAck = await producerPerformance(ctx.bootstrap, topic, rate * seconds, rate)
+      ctx.log(
+        `latency ${rate}/s: java ProducerPerformance p50 ${entry.javaPublishAck.p50} p99 ${entry.javaPublishAck.p99} ms`,
+      )
+    }
+    results.push(entry)
+  }
+  const out: LatencyResults = { rates: results }
+  if (ctx.java) {
+    const topic = await ctx.topic('latency-e2e-java', 1)
+    out.javaEndToEnd = await endToEndLatency(ctx.bootstrap, topic, ctx.profile.latency.javaE2eMessages)
+    ctx.log(`latency: java EndToEndLatency avg ${out.javaEndToEnd.avgMs} ms`)
+  }
+  return out
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[sorted.length >> 1] ?? NaN
+}
+
+// ---- child side -------------------------------------------------------------------------------
+
+const epochNow = () => performance.timeOrigin + performance.now()
+const micros = (ms: number) => Math.max(1, Math.round(ms * 1000))
+
+async function produce(params: ProduceParams): Promise<ProduceRun> {
+  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
+  const note = padding(COMMON.recordBytes)
+  // Connections and metadata first: the schedule starts warm.
+  await kafkit.publish(event, payload(-1, COMMON.keys, note, epochNow()))
+  const histogram = latencyHistogram()
+  const total = params.rate * params.seconds
+  const warmupCount = params.rate * params.warmupSeconds
+  const interval = 1000 / params.rate
+  let sent = 0
+  let settled = 0
+  let failures = 0
+  let lag = 0
+  const start = performance.now() + 20
+  await new Promise<void>((done) => {
+    const send = (seq: number, due: number) => {
+      lag += performance.now() - due
+      kafkit.publish(event, payload(seq, COMMON.keys, note, performance.timeOrigin + due)).then(
+        () => {
+          if (seq >= warmupCount) histogram.recordValue(micros(performance.now() - due))
+          if (++settled === total) done()
+        },
+        () => {
+          failures++
+          if (++settled === total) done()
+        },
+      )
+    }
+    const tick = () => {
+      const now = performance.now()
+      while (sent < total && start + sent * interval <= now) send(sent, start + sent++ * interval)
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()))
+    }
+    tick()
+  })
+  const elapsed = (performance.now() - start) / 1000
+  await kafkit.close()
+  return { offered: total / elapsed, publishAck: summarize(histogram), scheduleLagMs: lag / total, failures }
+}
+
+async function consume(params: ConsumeParams, ctx: TaskContext): Promise<LatencySummary> {
+  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
+  const histogram = latencyHistogram()
+  let seen = 0
+  const consumer = kafkit.consumer({ group: uniqueName('bench-latency') })
+  consumer.on(event, (e) => {
+    const latency = epochNow() - e.payload.sent_at
+    if (e.payload.seq >= params.warmupCount) histogram.recordValue(micros(latency))
+    if (e.payload.seq >= 0) seen++
+  })
+  await consumer.start()
+  ctx.emit('ready')
+  await reached(() => seen, params.expected, 600_000)
+  await kafkit.close()
+  return summarize(histogram)
+}
+
+export const tasks = { produce, consume }

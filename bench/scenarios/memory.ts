@@ -1,0 +1,92 @@
+// 5. Memory: a kafkit consumer working through a large backlog with a slow handler. The runner
+// stops fetching while the worker pool is full, so RSS and heap must stay flat however big the
+// backlog is. Sampled every 250 ms in the consumer's own process.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { RunContext } from '../lib/context.ts'
+import { uniqueName } from '../lib/kafka.ts'
+import { benchKafkit } from '../lib/kafkit.ts'
+import { COMMON } from '../lib/settings.ts'
+import { prefill } from './prefill.ts'
+
+export interface MemoryResult {
+  backlog: number
+  seconds: number
+  handlerMs: number
+  concurrency: number
+  processed: number
+  /** MB (10^6 bytes). */
+  rssBefore: number
+  rssPeak: number
+  rssEnd: number
+  heapPeak: number
+  heapEnd: number
+  /** RSS at the end minus RSS a quarter of the way in (MB): growth once warmed up. */
+  rssGrowth: number
+  samples: { t: number; rss: number; heap: number; processed: number }[]
+}
+
+interface MemoryParams {
+  topic: string
+  backlog: number
+  seconds: number
+  handlerMs: number
+  concurrency: number
+}
+
+export async function memoryScenario(ctx: RunContext): Promise<MemoryResult> {
+  const { backlog, seconds, handlerMs, concurrency } = ctx.profile.memory
+  const topic = await ctx.topic('memory', COMMON.partitions)
+  await prefill(ctx, { topic, records: backlog, keys: COMMON.keys, unique: false })
+  const params: MemoryParams = { topic, backlog, seconds, handlerMs, concurrency }
+  const result = await ctx.child<MemoryResult>('memory.run', params, { timeoutMs: (seconds + 120) * 1000 })
+  ctx.log(
+    `memory: ${result.processed} processed, RSS peak ${result.rssPeak.toFixed(0)} MB, heap peak ${result.heapPeak.toFixed(0)} MB`,
+  )
+  return result
+}
+
+// ---- child side -------------------------------------------------------------------------------
+
+/** Decimal megabytes, as the target (RSS < 200 MB) is stated. */
+const MB = 1_000_000
+
+async function run(params: MemoryParams): Promise<MemoryResult> {
+  const rssBefore = process.memoryUsage.rss() / MB
+  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
+  let processed = 0
+  const consumer = kafkit.consumer({ group: uniqueName('bench-memory'), concurrency: params.concurrency })
+  consumer.on(event, async () => {
+    await sleep(params.handlerMs)
+    processed++
+  })
+  const samples: MemoryResult['samples'] = []
+  const started = performance.now()
+  const sample = () => {
+    const { rss, heapUsed } = process.memoryUsage()
+    samples.push({ t: (performance.now() - started) / 1000, rss: rss / MB, heap: heapUsed / MB, processed })
+  }
+  const timer = setInterval(sample, 250)
+  await consumer.start()
+  await sleep(params.seconds * 1000)
+  clearInterval(timer)
+  sample()
+  await kafkit.close()
+  const last = samples.at(-1)!
+  const quarter = samples.find((s) => s.t >= params.seconds / 4) ?? samples[0]!
+  return {
+    backlog: params.backlog,
+    seconds: params.seconds,
+    handlerMs: params.handlerMs,
+    concurrency: params.concurrency,
+    processed,
+    rssBefore,
+    rssPeak: Math.max(...samples.map((s) => s.rss)),
+    rssEnd: last.rss,
+    heapPeak: Math.max(...samples.map((s) => s.heap)),
+    heapEnd: last.heap,
+    rssGrowth: last.rss - quarter.rss,
+    samples,
+  }
+}
+
+export const tasks = { run }
