@@ -8,6 +8,8 @@ import { CodecRegistry } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { ConsumerTelemetry } from '../observability/consumer.ts'
+import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 import type { Context } from './context.ts'
 import { createEscalation, type Escalate } from './escalate.ts'
@@ -75,6 +77,13 @@ export interface ConsumerOptions extends RunnerHooks {
   provisionRetryTopics?: boolean
   /** Hooks for metrics and tracing. */
   observer?: PipelineObserver
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (no-ops until the application
+   * registers an SDK). Default true; false leaves them out entirely.
+   */
+  telemetry?: boolean
+  /** How often consumer lag is measured (metrics and health). Default 15 s; false turns it off. */
+  lagInterval?: Duration | false
 }
 
 type Matching<E extends AnyEvent, P extends string> = P extends '*'
@@ -111,6 +120,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
   readonly #tiersMs: number[]
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   #timeoutSweep: NodeJS.Timeout | undefined
+  readonly #telemetry: ConsumerTelemetry | undefined
 
   constructor(options: ConsumerOptions) {
     this.#options = options
@@ -118,6 +128,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     this.#log = (options.logger ?? defaultLogger()).child({ component: 'consumer', group: this.group })
     this.#router = new Router(options.catalog)
     this.#tiersMs = (options.retryTopics ?? []).map((d, i) => ms(d, 0, `retryTopics[${i}]`))
+    this.#telemetry = options.telemetry === false ? undefined : new ConsumerTelemetry(this.group)
   }
 
   /** Handles one event definition (its version; older versions are upcast to it). */
@@ -188,6 +199,24 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     }
   }
 
+  /**
+   * Whether the consumer works, for readiness and liveness probes: connected, assigned partitions,
+   * lag (the last measurement), last commit, heartbeats, restarts. No I/O.
+   */
+  health(options: HealthOptions = {}): ConsumerHealth {
+    return consumerHealth(
+      this.group,
+      this.#state,
+      this.#runners.map((r) => r.health()),
+      options,
+    )
+  }
+
+  /** Measures lag now on every group member (otherwise it is measured every `lagInterval`). */
+  async refreshLag(): Promise<void> {
+    await Promise.all(this.#runners.flatMap((r) => (r.lag ? [r.lag.refresh()] : [])))
+  }
+
   /** Peak number of handlers that ran at once (for tests and benchmarks). */
   get peakConcurrency(): number {
     return Math.max(0, ...this.#runners.map((r) => r.pool.peakActive))
@@ -231,6 +260,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       stopping: () => this.#state === 'stopping' || this.#state === 'stopped',
       active: this.#active,
       observer: o.observer ?? {},
+      telemetry: this.#telemetry,
     }
   }
 
@@ -272,6 +302,8 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       },
     }
     if (tier) options.dueIn = (message: WireMessage) => dueIn(headersToStrings(message.headers))
+    options.telemetry = this.#telemetry?.runner(group)
+    options.lagIntervalMs = o.lagInterval === false ? 0 : ms(o.lagInterval, 15_000, 'lagInterval')
     return new GroupRunner(options)
   }
 

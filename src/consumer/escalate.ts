@@ -5,6 +5,7 @@ import { defineTopic, renderTopicName } from '../catalog/topic.ts'
 import type { AnyTopic } from '../catalog/event.ts'
 import { errorMessage, isRetryable } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { Escalated } from '../observability/consumer.ts'
 import { buildDeadLetterRecord } from '../producer/dead-letter.ts'
 import { recordLogFields } from './context.ts'
 import type { RecordFailure } from './job.ts'
@@ -22,7 +23,7 @@ export interface EscalationOptions {
   observer?: { onDeadLetter?(failure: RecordFailure): void; onRetryTopic?(failure: RecordFailure, tier: number): void }
 }
 
-export type Escalate = (failure: RecordFailure) => Promise<void>
+export type Escalate = (failure: RecordFailure) => Promise<Escalated>
 
 export function createEscalation(options: EscalationOptions): Escalate {
   const topicOf = (name: string): AnyTopic => options.catalog.topic(name) ?? defineTopic({ name })
@@ -31,9 +32,10 @@ export function createEscalation(options: EscalationOptions): Escalate {
     const nextTier = tierOf(failure.headers) + 1
     if (isRetryable(failure.error) && nextTier < options.tiersMs.length) {
       const delayMs = options.tiersMs[nextTier]!
+      const tierTopic = tierTopicName(topic, options.group, delayMs)
       await options.sender.sendRecords([
         {
-          topic: tierTopicName(topic, options.group, delayMs),
+          topic: tierTopic,
           key: failure.message.key ?? undefined,
           value: failure.message.value,
           headers: tierHeaders({
@@ -52,7 +54,7 @@ export function createEscalation(options: EscalationOptions): Escalate {
         { ...recordLogFields(failure.facts, failure.envelope), tier: nextTier, delayMs },
         'record moved to a retry topic',
       )
-      return
+      return { to: 'retry-topic', topic: tierTopic, tier: nextTier }
     }
     const firstFailure = failure.headers.get(RetryHeaders.firstFailure)
     const dead = buildDeadLetterRecord({
@@ -89,5 +91,6 @@ export function createEscalation(options: EscalationOptions): Escalate {
       },
       `record dead-lettered: ${errorMessage(failure.error)}`,
     )
+    return { to: 'dlq', topic: dlqTopic }
   }
 }

@@ -8,12 +8,15 @@ import { ReplayHeaders } from '../dlq/headers.ts'
 import { Headers } from '../envelope/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryable } from '../errors.ts'
+import type { RecordOutcome } from '../observability/names.ts'
+import type { RecordTrace } from '../observability/consumer.ts'
 import { Context, recordLogFields, type RecordFacts } from './context.ts'
 import { decodeEnvelope, project } from './decode.ts'
 import type { Job } from './pool.ts'
 import { backoffDelay } from './retry.ts'
 import type { RouteMatch } from './router.ts'
 import type { PipelineDeps } from './pipeline.ts'
+import { tierOf } from './tiers.ts'
 
 export type WireMessage = Message<Buffer, Buffer, Buffer, Buffer>
 
@@ -58,6 +61,8 @@ export class RecordJob implements Job {
   #firstFailure: Date | undefined
   #failure: { error: unknown; handler: string | undefined } | undefined
   #escalations = 0
+  /** Span and metrics of this record, from its first attempt (undefined with telemetry off). */
+  #trace: RecordTrace | undefined
 
   constructor(
     deps: PipelineDeps,
@@ -81,17 +86,22 @@ export class RecordJob implements Job {
   abandon(): void {
     // Dropped unfinished (partition revoked or shutdown past its deadline): not marked done, so
     // the offset is not committed and the record is delivered again.
+    this.#trace?.end('abandoned', this.#attempt)
   }
 
   async step(): Promise<number | undefined> {
-    if (!this.#isCurrent()) return undefined
+    if (!this.#isCurrent()) return this.#abandoned()
+    this.#trace ??= this.#deps.telemetry?.startRecord(this.facts, tierOf(this.#headers))
     if (this.#failure) return this.#escalate()
     const replayFor = this.#headers.get(ReplayHeaders.group)
-    if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish() // replayed for another group
+    if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish('skipped') // replayed for another group
     this.#attempt++
     const now = new Date()
     try {
-      this.#envelope ??= decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers)
+      if (!this.#envelope) {
+        this.#envelope = decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers)
+        this.#trace?.decoded(this.#envelope)
+      }
     } catch (error) {
       return this.#fail(error, undefined, now)
     }
@@ -100,7 +110,7 @@ export class RecordJob implements Job {
       const policy = routing.kind === 'unknown' ? this.#deps.onUnknownType : this.#deps.onUnhandled
       if (policy === 'skip') {
         this.#deps.logger.debug(recordLogFields(this.facts, this.#envelope), `skipping ${routing.kind} event type`)
-        return this.#finish()
+        return this.#finish('skipped')
       }
       return this.#fail(new UnknownEventTypeError(this.#envelope.type, { retryable: false }), undefined, now)
     }
@@ -123,19 +133,22 @@ export class RecordJob implements Job {
         )
       }
     }
-    if (!failed) return this.#finish()
-    if (!this.#isCurrent()) return undefined
+    if (!failed) return this.#finish('handled')
+    if (!this.#isCurrent()) return this.#abandoned()
     const policy = this.#deps.retryPolicy(failed.match.route)
     if (this.#attempt < policy.maxAttempts && isRetryable(failed.error) && !this.#deps.stopping()) {
       this.#firstFailure ??= now
       this.#deps.observer.onRetry?.(this, failed.error)
-      return backoffDelay(policy, this.#attempt)
+      const delay = backoffDelay(policy, this.#attempt)
+      this.#trace?.retry(failed.error, this.#attempt, delay)
+      return delay
     }
     return this.#fail(failed.error, failed.match.route.name, now)
   }
 
   async #invoke(match: RouteMatch, envelope: Envelope): Promise<void> {
     const decoded = await payloadFor(envelope, match.target)
+    if (decoded.upcastedFrom.length > 0) this.#trace?.upcast(decoded.upcastedFrom, match.target.version)
     let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
     const fields = match.route.options.fields
     if (fields) event = project(event, fields)
@@ -157,15 +170,21 @@ export class RecordJob implements Job {
     const interrupted = new Promise<never>((_, reject) => {
       ctx.interrupt = reject
     })
+    const run = () => runWithContext(contextOfEvent(envelope, definedTrace(trace)), () => handler(event, ctx))
+    const recordTrace = this.#trace
+    const started = recordTrace ? performance.now() : 0
+    let failure: unknown
     this.#deps.active.add(ctx)
     try {
-      await Promise.race([
-        runWithContext(contextOfEvent(envelope, definedTrace(trace)), () => handler(event, ctx)),
-        interrupted,
-      ])
+      // Inside the process span's context: what the handler publishes continues the trace.
+      await Promise.race([recordTrace ? recordTrace.run(run) : run(), interrupted])
+    } catch (error) {
+      failure = error ?? new Error('the handler failed without an error')
+      throw error
     } finally {
       this.#deps.active.delete(ctx)
       ctx.interrupt = undefined
+      recordTrace?.handlerDone(started, match.route.name, failure)
     }
   }
 
@@ -179,20 +198,25 @@ export class RecordJob implements Job {
   async #escalate(): Promise<number | undefined> {
     const failure = this.#failure!
     try {
-      await this.#deps.escalate({
-        message: this.message,
-        facts: this.facts,
-        headers: this.#headers,
-        envelope: this.#envelope,
-        error: failure.error,
-        handler: failure.handler,
-        attempts: this.#attempt,
-        firstFailure: this.#firstFailure ?? new Date(),
-        lastFailure: new Date(),
-      })
-      return this.#finish()
+      const escalate = () =>
+        this.#deps.escalate({
+          message: this.message,
+          facts: this.facts,
+          headers: this.#headers,
+          envelope: this.#envelope,
+          error: failure.error,
+          handler: failure.handler,
+          attempts: this.#attempt,
+          firstFailure: this.#firstFailure ?? new Date(),
+          lastFailure: new Date(),
+        })
+      // In the span's context, so the DLQ or retry-topic write is its child.
+      const where = await (this.#trace ? this.#trace.run(escalate) : escalate())
+      this.#trace?.escalated(where, failure.error)
+      return this.#finish(where.to === 'dlq' ? 'dead_lettered' : 'retry_topic', failure.error)
     } catch (error) {
       // The DLQ (or retry topic) write failed: the offset stays uncommitted and we try again.
+      this.#trace?.escalationFailed(error)
       this.#escalations++
       this.#deps.logger.error(
         { err: error, ...recordLogFields(this.facts, this.#envelope) },
@@ -202,8 +226,15 @@ export class RecordJob implements Job {
     }
   }
 
-  #finish(): undefined {
+  #finish(outcome: RecordOutcome, error?: unknown): undefined {
     this.#done()
+    this.#trace?.end(outcome, this.#attempt, error)
+    return undefined
+  }
+
+  /** The partition was revoked: the record is left for its new owner (not done, not committed). */
+  #abandoned(): undefined {
+    this.#trace?.end('abandoned', this.#attempt)
     return undefined
   }
 }

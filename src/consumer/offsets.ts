@@ -105,6 +105,11 @@ export class OffsetTracker {
     this.#partitions.delete(tpKey(topic, partition))
   }
 
+  /** Partitions owned. */
+  get size(): number {
+    return this.#partitions.size
+  }
+
   owned(): { topic: string; partition: number }[] {
     return [...this.#partitions.values()].map(({ topic, partition }) => ({ topic, partition }))
   }

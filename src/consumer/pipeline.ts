@@ -1,6 +1,7 @@
 // Everything a RecordJob needs from its consumer, gathered in one object built once per consumer.
 import type { CodecRegistry } from '../envelope/registry.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { ConsumerTelemetry, Escalated } from '../observability/consumer.ts'
 import type { Context } from './context.ts'
 import type { RecordFailure, RecordJob } from './job.ts'
 import type { Route, Router } from './router.ts'
@@ -24,9 +25,12 @@ export interface PipelineDeps {
   handlerFor(route: Route): Handler
   /** Attempts already made before this delivery (a record from a retry topic carries them). */
   priorAttempts(headers: ReadonlyMap<string, string>): number
-  escalate(failure: RecordFailure): Promise<void>
+  /** Writes the failure to a retry topic or the DLQ; says which. */
+  escalate(failure: RecordFailure): Promise<Escalated>
   stopping(): boolean
   /** Handler contexts running now, for timeouts and shutdown. */
   active: Set<Context>
   observer: PipelineObserver
+  /** Spans and metrics (undefined with `telemetry: false`). */
+  telemetry: ConsumerTelemetry | undefined
 }

@@ -11,6 +11,10 @@ import {
 import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
+import { observeRunner } from '../observability/api.ts'
+import type { RunnerTelemetry } from '../observability/consumer.ts'
+import type { RunnerHealth } from '../observability/health.ts'
+import { LagMonitor } from '../observability/lag.ts'
 import type { WireMessage } from './job.ts'
 import { OffsetTracker, tpKey, type CommitEntry, type PartitionOffsets } from './offsets.ts'
 import { WorkerPool, type Job } from './pool.ts'
@@ -50,6 +54,10 @@ export interface RunnerOptions {
   createJob(message: WireMessage, isCurrent: () => boolean, done: () => void): Job
   /** Milliseconds until a record may be handled (retry tiers), or 0. */
   dueIn?(message: WireMessage): number
+  /** Rebalance and commit metrics, and gauges (undefined with telemetry off). */
+  telemetry?: RunnerTelemetry | undefined
+  /** How often lag is measured (ms); 0 turns lag monitoring off. */
+  lagIntervalMs?: number
 }
 
 export interface RunnerStatus {
@@ -84,6 +92,9 @@ export class GroupRunner {
   #failuresInRow = 0
   #paused = new Set<string>()
   #generation = -1
+  #lastCommitFailedAt: Date | undefined
+  readonly #lag: LagMonitor | undefined
+  #unobserve: (() => void) | undefined
 
   constructor(options: RunnerOptions) {
     this.#options = options
@@ -93,6 +104,23 @@ export class GroupRunner {
       maxInFlight: options.maxInFlight,
       onCapacity: () => this.#resume('full'),
     })
+    if (options.lagIntervalMs) {
+      this.#lag = new LagMonitor(
+        {
+          client: () => (this.#wire && !this.#wire.closed && this.#stream ? this.#wire : undefined),
+          assigned: () => this.#tracker.owned(),
+          committed: (topic, partition) => this.#tracker.get(topic, partition)?.lastCommitted,
+          startsAtEarliest: options.autoOffsetReset === 'earliest',
+        },
+        options.lagIntervalMs,
+        this.#log,
+      )
+    }
+  }
+
+  /** The lag monitor (undefined when lag monitoring is off). */
+  get lag(): LagMonitor | undefined {
+    return this.#lag
   }
 
   get stopping(): boolean {
@@ -106,6 +134,15 @@ export class GroupRunner {
     this.#stopping = false
     await this.#connect()
     this.#commitTimer = setInterval(() => void this.commit(), this.#options.commitIntervalMs)
+    this.#lag?.start()
+    if (this.#options.telemetry) {
+      this.#unobserve = observeRunner({
+        group: this.#options.group,
+        inFlight: () => this.pool.inFlight,
+        assignedCount: () => this.#tracker.size,
+        lag: () => this.#lag?.partitions() ?? [],
+      })
+    }
   }
 
   #createWire(): WireConsumer {
@@ -157,6 +194,7 @@ export class GroupRunner {
   #onJoin(payload: ConsumerGroupJoinPayload) {
     const generation = payload.generationId ?? this.#wire?.generationId ?? 0
     this.#generation = generation
+    this.#options.telemetry?.rebalanced()
     const assigned = new Map<string, TopicPartition>()
     for (const { topic, partitions } of payload.assignments ?? []) {
       for (const partition of partitions) assigned.set(tpKey(topic, partition), { topic, partition })
@@ -296,11 +334,15 @@ export class GroupRunner {
   async #commitEntries(entries: CommitEntry[]): Promise<void> {
     const wire = this.#wire
     if (!wire || wire.closed) return
+    const started = performance.now()
     try {
       await wire.commit({ offsets: entries })
       this.#tracker.markCommitted(entries)
       this.#lastCommitAt = new Date()
+      this.#options.telemetry?.committed((performance.now() - started) / 1000, undefined)
     } catch (error) {
+      this.#lastCommitFailedAt = new Date()
+      this.#options.telemetry?.committed((performance.now() - started) / 1000, error)
       // Nothing is lost: the offsets stay uncommitted and the next commit carries them.
       this.#log.warn({ err: error, entries: entries.length }, `offset commit failed: ${errorMessage(error)}`)
     }
@@ -350,6 +392,9 @@ export class GroupRunner {
     if (!this.#running) return
     this.#stopping = true
     clearInterval(this.#commitTimer)
+    this.#lag?.stop()
+    this.#unobserve?.()
+    this.#unobserve = undefined
     clearTimeout(this.#restartTimer)
     clearTimeout(this.#holdTimer)
     this.#stream?.pause()
@@ -385,6 +430,29 @@ export class GroupRunner {
       lastHeartbeat: this.#wire?.lastHeartbeat ?? null,
       generation: this.#generation,
       restarts: this.#restarts,
+    }
+  }
+
+  /** What a health probe needs to know of this member (no I/O). */
+  health(): RunnerHealth {
+    const status = this.status()
+    const heartbeat = status.lastHeartbeat
+    return {
+      group: this.#options.group,
+      running: status.running,
+      connected: status.connected,
+      assigned: status.assigned,
+      inFlight: status.inFlight,
+      lag: this.#lag?.report,
+      lastCommitAt: status.lastCommitAt,
+      commitFailing:
+        this.#lastCommitFailedAt !== undefined &&
+        (status.lastCommitAt === undefined || this.#lastCommitFailedAt > status.lastCommitAt),
+      lastHeartbeat: heartbeat,
+      heartbeatStalled:
+        status.connected && heartbeat !== null && Date.now() - heartbeat.getTime() > this.#options.sessionTimeoutMs,
+      restarts: status.restarts,
+      generation: status.generation,
     }
   }
 

@@ -9,6 +9,7 @@ import { checkConnection, type ConnectionInfo } from './connect.ts'
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { createLogger, type Logger } from '../logging/logger.ts'
+import { worstStatus, type HealthOptions, type KafkitHealth } from '../observability/health.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
 import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
@@ -30,6 +31,11 @@ export interface KafkitOptions<E extends AnyEvent> {
   producer?: Omit<ProducerOptions, 'client' | 'service' | 'logger'>
   /** Defaults for every consumer this instance creates (over the config's consumer settings). */
   consumer?: KafkitConsumerOptions
+  /**
+   * OpenTelemetry spans and metrics of the producer and consumers (no-ops until the application
+   * registers an SDK). Default true; `producer.telemetry` / `consumer.telemetry` override it.
+   */
+  telemetry?: boolean
 }
 
 export type KafkitConsumerOptions = Omit<ConsumerOptions, 'client' | 'catalog' | 'service' | 'logger' | 'producer'>
@@ -53,8 +59,9 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     this.config = options.config ?? (options.client ? undefined : loadConfig())
     // One of the two is defined: config is loaded above whenever client is not given.
     this.client = options.client ?? this.config!.client
-    this.#producerOptions = { ...this.config?.producer, ...options.producer }
-    this.#consumerDefaults = mergeConsumerOptions(this.config?.consumer ?? {}, options.consumer ?? {})
+    const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry }
+    this.#producerOptions = { ...this.config?.producer, ...telemetry, ...options.producer }
+    this.#consumerDefaults = mergeConsumerOptions({ ...this.config?.consumer, ...telemetry }, options.consumer ?? {})
     const logger = options.logger ?? createLogger({ name: options.service, ...this.config?.log })
     this.logger = logger.child({ service: options.service })
   }
@@ -119,6 +126,17 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
       logger: this.logger,
       ...options,
     })
+  }
+
+  /**
+   * The health of the producer (once used) and of every consumer: `status` is the worst of theirs.
+   * For readiness and liveness probes (see docs/observability.md); no I/O.
+   */
+  health(options: HealthOptions = {}): KafkitHealth {
+    const producer = this.#producer?.health()
+    const consumers = this.#consumers.map((c) => c.health(options))
+    const parts = [...(producer ? [producer.status] : []), ...consumers.map((c) => c.status)]
+    return { status: worstStatus(parts), service: this.service, producer, consumers }
   }
 
   /** Stops every consumer (drain, commit, leave), then flushes and closes the producer. */

@@ -25,6 +25,13 @@ export class FlushTracker {
     for (const resolve of epoch.waiters) resolve()
   }
 
+  /** Records accepted and not settled yet. */
+  get pending(): number {
+    let total = 0
+    for (const epoch of this.#open.values()) total += epoch.count
+    return total
+  }
+
   /** Resolves when every record accepted so far has settled. */
   async drain(): Promise<void> {
     const upTo = this.#current++

@@ -41,6 +41,11 @@ export interface ProducerOptions {
   deadLetter?: boolean
   /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
   codec?: CodecName | EnvelopeCodec
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (no-ops until the application
+   * registers an SDK). Default true; false leaves them out entirely.
+   */
+  telemetry?: boolean
 }
 
 export interface ResolvedProducerOptions {

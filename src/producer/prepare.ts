@@ -1,6 +1,7 @@
 // From (event, payload, options) to the bytes and headers of a record: validate the payload (the
 // schema's output is what is sent), build and validate the envelope, key, encode, check the size.
 // Nothing here sends; a failure is returned with what the DLQ needs to know about the record.
+import type { Context as TraceContext } from '@opentelemetry/api'
 import type { AnyEvent } from '../catalog/event.ts'
 import { validateSchema, type Validated } from '../catalog/schema.ts'
 import { currentContext, type EventContext } from '../context/context.ts'
@@ -55,11 +56,13 @@ export function prepareEvent(
   event: AnyEvent,
   payload: unknown,
   options: PublishOptions | undefined,
+  /** The publish's producer span context, whose traceparent the record carries. */
+  traceContext?: TraceContext,
 ): Prepared | Promise<Prepared> {
   const validated = validateSchema(event.schema, payload)
   return validated instanceof Promise
-    ? validated.then((v) => afterValidation(settings, event, payload, options, v))
-    : afterValidation(settings, event, payload, options, validated)
+    ? validated.then((v) => afterValidation(settings, event, payload, options, v, traceContext))
+    : afterValidation(settings, event, payload, options, validated, traceContext)
 }
 
 function afterValidation(
@@ -68,12 +71,13 @@ function afterValidation(
   raw: unknown,
   options: PublishOptions | undefined,
   validated: Validated<unknown>,
+  traceContext: TraceContext | undefined,
 ): Prepared {
   const now = Date.now()
   const context = currentContext()
   const envelope = buildEnvelope(settings.service, event, validated.ok ? validated.value : raw, options, context, now)
   const codec = resolveCodec(event.topic.codec ?? settings.codec)
-  const headers = recordHeaders(envelope, codec, options, context)
+  const headers = recordHeaders(envelope, codec, options, context, traceContext)
   if (!validated.ok) {
     const error = new PayloadError(event.type, event.version, validated.issues, { retryable: false })
     return rejected(error, event, envelope, codec, headers, safeKey(event, raw))
@@ -169,8 +173,9 @@ function recordHeaders(
   codec: EnvelopeCodec,
   options: PublishOptions | undefined,
   context: EventContext | undefined,
+  traceContext: TraceContext | undefined,
 ): Record<string, string | Buffer> {
-  const carrier = traceCarrier(context)
+  const carrier = traceCarrier(context, traceContext)
   const headers: Record<string, string | Buffer> = envelopeHeaders(envelope, codec.contentType, carrier)
   for (const name in carrier) if (!(name in headers)) headers[name] = carrier[name]!
   const extra = options?.headers

@@ -8,6 +8,8 @@ import { wireConnectionOptions } from '../config/client.ts'
 import { resolveCodec } from '../envelope/registry.ts'
 import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { ProducerTelemetry, type SendTrace } from '../observability/producer.ts'
+import { producerHealth, type ProducerHealth } from '../observability/health.ts'
 import { DeadLetters } from './dead-letter-route.ts'
 import { FlushTracker } from './flush.ts'
 import { bufferFullError, closedError, isPermanentRecordFailure, recordTooLargeError } from './failures.ts'
@@ -56,9 +58,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
   readonly #flush = new FlushTracker()
   readonly #deadLetters: DeadLetters
   readonly #asyncSink: Sink
+  readonly #telemetry: ProducerTelemetry | undefined
   #asyncOutstanding = 0
   #closed = false
   #closing: Promise<void> | undefined
+  // For health(): when a record last settled well, and the last failure.
+  #lastDelivery = 0
+  #lastFailure: { code: string; at: number } | undefined
 
   constructor(options: ProducerOptions) {
     super()
@@ -83,20 +89,35 @@ export class Producer extends EventEmitter<ProducerEvents> {
     })
     this.#deadLetters = new DeadLetters(this.service, this.#o.maxRecordBytes, this.#log, this.#sender)
     this.#asyncSink = { settle: (record, error, result) => this.#deliver(record, error, result as PublishResult) }
+    this.#telemetry =
+      options.telemetry === false ? undefined : new ProducerTelemetry(this.service, () => this.#flush.pending)
+  }
+
+  /** Whether the producer can publish, and what it holds: for readiness and liveness probes. */
+  health(): ProducerHealth {
+    return producerHealth({
+      closed: this.#closed,
+      outstanding: this.#flush.pending,
+      asyncOutstanding: this.#asyncOutstanding,
+      maxBufferedRecords: this.#o.maxBufferedRecords,
+      lastDelivery: this.#lastDelivery,
+      lastFailure: this.#lastFailure,
+    })
   }
 
   /** Publishes one event; resolves when the broker acknowledges it (or it was dead-lettered). */
   publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishOptions): Promise<PublishResult> {
-    if (this.#closed) return Promise.reject(this.#failedEarly(closedError()))
+    if (this.#closed) return Promise.reject(this.#failedEarly(closedError(), event))
     const resolvers = Promise.withResolvers<PublishResult>()
     const epoch = this.#flush.accept()
-    const prepared = prepareEvent(this.#settings, event, payload, options)
+    const trace = this.#telemetry?.startSend(event.topic.name, 1, event)
+    const prepared = prepareEvent(this.#settings, event, payload, options, trace?.context)
     if (prepared instanceof Promise) {
       prepared.then(
-        (p) => this.#accept(p, event, options, promiseSink, resolvers, epoch, false),
-        (err: unknown) => this.#abandon(epoch, resolvers, err),
+        (p) => this.#accept(p, event, options, promiseSink, resolvers, epoch, false, trace),
+        (err: unknown) => this.#abandon(epoch, resolvers, err, undefined, event, trace),
       )
-    } else this.#accept(prepared, event, options, promiseSink, resolvers, epoch, false)
+    } else this.#accept(prepared, event, options, promiseSink, resolvers, epoch, false, trace)
     return resolvers.promise
   }
 
@@ -108,7 +129,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.#closed) throw this.#failedEarly(closedError())
     const list: readonly PublishItem[] = items
     if (list.length === 0) return []
-    const pending = list.map((item) => prepareEvent(this.#settings, item.event, item.payload, item.options))
+    const trace = this.#telemetry?.startSend(
+      commonTopic(list, (i) => i.event.topic.name),
+      list.length,
+    )
+    const pending = list.map((item) =>
+      prepareEvent(this.#settings, item.event, item.payload, item.options, trace?.context),
+    )
     // Asynchronous schemas are rare: only then wait a tick.
     const prepared = pending.some((p) => p instanceof Promise)
       ? await Promise.all(pending.map(async (p) => p))
@@ -117,13 +144,18 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (invalid >= 0) {
       const rejected = prepared[invalid] as RejectedEvent
       this.#logFailure(rejected.error, rejected, items[invalid]!.event.type)
+      this.#telemetry?.rejected(rejected.error, rejected.topic, items[invalid]!.event)
+      trace?.fail(rejected.error)
       throw withIndex(rejected.error, invalid)
     }
-    if (this.#closed) throw this.#failedEarly(closedError())
+    if (this.#closed) {
+      trace?.fail(closedError())
+      throw this.#failedEarly(closedError())
+    }
     const batch = newBatch(items.length)
     prepared.forEach((p, slot) => {
       const epoch = this.#flush.accept()
-      this.#accept(p, items[slot]!.event, items[slot]!.options, batchSink, batch, epoch, false, slot)
+      this.#accept(p, items[slot]!.event, items[slot]!.options, batchSink, batch, epoch, false, trace, slot)
     })
     return batch.resolvers.promise as Promise<PublishResult[]>
   }
@@ -138,25 +170,33 @@ export class Producer extends EventEmitter<ProducerEvents> {
     options?: PublishOptions,
     onDelivery?: DeliveryCallback,
   ): void {
-    if (this.#closed) throw this.#failedEarly(closedError())
-    if (this.#asyncOutstanding >= this.#o.maxBufferedRecords) throw bufferFullError(this.#o.maxBufferedRecords)
-    const prepared = prepareEvent(this.#settings, event, payload, options)
+    if (this.#closed) throw this.#failedEarly(closedError(), event)
+    if (this.#asyncOutstanding >= this.#o.maxBufferedRecords) {
+      // Not logged: a full buffer tells the caller to back off, and may happen many times a second.
+      const error = bufferFullError(this.#o.maxBufferedRecords)
+      this.#telemetry?.rejected(error, event.topic.name, event)
+      throw error
+    }
+    const trace = this.#telemetry?.startSend(event.topic.name, 1, event)
+    const prepared = prepareEvent(this.#settings, event, payload, options, trace?.context)
     if (
       !(prepared instanceof Promise) &&
       !prepared.ok &&
       !(this.#o.deadLetter && isPermanentRecordFailure(prepared.error))
     ) {
       this.#logFailure(prepared.error, prepared, event.type)
+      this.#telemetry?.rejected(prepared.error, prepared.topic, event)
+      trace?.fail(prepared.error)
       throw prepared.error
     }
     this.#asyncOutstanding++
     const epoch = this.#flush.accept()
     if (prepared instanceof Promise) {
       prepared.then(
-        (p) => this.#accept(p, event, options, this.#asyncSink, onDelivery, epoch, true),
-        (err: unknown) => this.#abandon(epoch, undefined, err, onDelivery),
+        (p) => this.#accept(p, event, options, this.#asyncSink, onDelivery, epoch, true, trace),
+        (err: unknown) => this.#abandon(epoch, undefined, err, onDelivery, event, trace),
       )
-    } else this.#accept(prepared, event, options, this.#asyncSink, onDelivery, epoch, true)
+    } else this.#accept(prepared, event, options, this.#asyncSink, onDelivery, epoch, true, trace)
   }
 
   /**
@@ -178,10 +218,18 @@ export class Producer extends EventEmitter<ProducerEvents> {
       throw this.#failedEarly(withIndex(error, tooLarge))
     }
     const batch = newBatch(outgoing.length)
+    const telemetry = this.#telemetry
+    const trace = telemetry?.startSend(
+      commonTopic(outgoing, (r) => r.topic),
+      outgoing.length,
+    )
+    const acceptedAt = telemetry ? performance.now() : 0
     outgoing.forEach((record, slot) => {
       record.handle = batch
       record.slot = slot
       record.epoch = this.#flush.accept()
+      record.trace = trace
+      record.acceptedAt = acceptedAt
       this.#sender.enqueue(record)
     })
     return batch.resolvers.promise as Promise<RecordMetadata[]>
@@ -204,6 +252,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     // Records are settled; the wire client may still be finishing a request (its retries).
     await this.#sender.idle()
     await this.#wire.close()
+    this.#telemetry?.close()
     this.#log.debug({}, 'producer closed')
   }
 
@@ -216,6 +265,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     handle: unknown,
     epoch: number,
     lingering: boolean,
+    trace: SendTrace | undefined,
     slot = 0,
   ): void {
     const deadlineMs = options?.deadlineMs ?? this.#o.deliveryTimeoutMs
@@ -236,6 +286,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
     record.eventId = prepared.eventId
     record.correlationId = prepared.correlationId
     record.keyText = prepared.keyText
+    record.trace = trace
+    if (this.#telemetry) record.acceptedAt = performance.now()
     if (!prepared.ok) this.#settled(record, prepared.error, undefined)
     else if (lingering) this.#sender.enqueueLingering(record)
     else this.#sender.enqueue(record)
@@ -256,7 +308,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   #finish(record: OutgoingRecord, error: KafkitError | null, result: PublishResult | RecordMetadata | undefined): void {
-    if (error) this.#logFailure(error, record, record.eventType)
+    this.#telemetry?.settled(record, error, result)
+    if (error) {
+      this.#logFailure(error, record, record.eventType)
+      this.#lastFailure = { code: error.code, at: Date.now() }
+    } else this.#lastDelivery = Date.now()
     record.sink.settle(record, error, result)
     this.#flush.settle(record.epoch)
   }
@@ -300,11 +356,15 @@ export class Producer extends EventEmitter<ProducerEvents> {
     resolvers: PromiseWithResolvers<PublishResult> | undefined,
     err: unknown,
     callback?: DeliveryCallback,
+    event?: AnyEvent,
+    trace?: SendTrace,
   ): void {
     const error = new PublishError(ErrorCodes.PUBLISH_FAILED, `payload validation threw: ${errorMessage(err)}`, {
       cause: err,
     })
     this.#log.error({ code: error.code, error: error.message }, 'publish failed')
+    this.#telemetry?.rejected(error, event?.topic.name, event)
+    trace?.fail(error)
     if (resolvers) resolvers.reject(error)
     else {
       this.#asyncOutstanding--
@@ -313,8 +373,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.#flush.settle(epoch)
   }
 
-  #failedEarly(error: KafkitError): KafkitError {
-    this.#logFailure(error, undefined, undefined)
+  #failedEarly(error: KafkitError, event?: AnyEvent): KafkitError {
+    this.#logFailure(error, undefined, event?.type)
+    this.#telemetry?.rejected(error, event?.topic.name, event)
     return error
   }
 
@@ -376,6 +437,12 @@ function publishedResult(record: OutgoingRecord, metadata: RecordMetadata): Publ
     eventId: record.eventId!,
     key: record.keyText,
   }
+}
+
+/** The topic every item goes to, or undefined when they go to several (a batch span's name). */
+function commonTopic<T>(items: readonly T[], topicOf: (item: T) => string): string | undefined {
+  const first = topicOf(items[0]!)
+  return items.every((item) => topicOf(item) === first) ? first : undefined
 }
 
 function withIndex(error: KafkitError, index: number): KafkitError {

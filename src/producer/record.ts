@@ -2,6 +2,7 @@
 // (topic, key, value, headers, partition, timestamp), so sending allocates nothing per record.
 import type { AnyEvent } from '../catalog/event.ts'
 import type { KafkitError } from '../errors.ts'
+import type { SendTrace } from '../observability/producer.ts'
 import type { PublishResult, RecordMetadata } from './types.ts'
 
 /**
@@ -54,6 +55,9 @@ export class OutgoingRecord {
   /** Set on a dead-letter record: the record it stands in for, and why that one failed. */
   replaces: OutgoingRecord | undefined = undefined
   replacedError: KafkitError | undefined = undefined
+  // Telemetry: the span this record belongs to, and when it was accepted (performance.now()).
+  trace: SendTrace | undefined = undefined
+  acceptedAt = 0
 
   constructor(
     topic: string,

@@ -1,0 +1,187 @@
+// kafkit's tracer and instruments, from whatever OpenTelemetry SDK the application registered.
+// Both are looked up lazily and re-made when the global provider changes, so an SDK registered after
+// kafkit was imported (or after a producer was created) is used all the same. Without an SDK the API
+// hands out no-op tracers and meters, which cost a function call each.
+import {
+  metrics,
+  trace,
+  ValueType,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+  type ObservableResult,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api'
+import { VERSION } from '../version.ts'
+import { Attr, INSTRUMENTATION_NAME, Metrics } from './names.ts'
+
+let tracerProvider: TracerProvider | undefined
+let cachedTracer: Tracer | undefined
+
+export function tracer(): Tracer {
+  const provider = trace.getTracerProvider()
+  if (provider !== tracerProvider || cachedTracer === undefined) {
+    tracerProvider = provider
+    cachedTracer = provider.getTracer(INSTRUMENTATION_NAME, VERSION)
+  }
+  return cachedTracer
+}
+
+export interface Instruments {
+  published: Counter
+  publishFailed: Counter
+  publishDeadLettered: Counter
+  publishDuration: Histogram
+  consumed: Counter
+  consumeFailed: Counter
+  handlerDuration: Histogram
+  processDuration: Histogram
+  retries: Counter
+  deadLettered: Counter
+  retryTopic: Counter
+  rebalances: Counter
+  commitDuration: Histogram
+}
+
+/** A consumer group member whose gauges (in flight, assigned, lag) are read at collection time. */
+export interface GaugeSource {
+  readonly group: string
+  inFlight(): number
+  assignedCount(): number
+  /** The last lag measurement per partition (empty before the first one). */
+  lag(): Iterable<{ topic: string; partition: number; lag: number }>
+}
+
+/** A producer whose accepted-but-unsettled records are read at collection time. */
+export interface ProducerGaugeSource {
+  readonly service: string
+  outstanding(): number
+}
+
+const consumerSources = new Set<GaugeSource>()
+const producerSources = new Set<ProducerGaugeSource>()
+
+/** Registers a runner's gauges until the returned function is called (on stop). */
+export function observeRunner(source: GaugeSource): () => void {
+  consumerSources.add(source)
+  instruments() // make sure the observable gauges exist under the current provider
+  return () => consumerSources.delete(source)
+}
+
+export function observeProducer(source: ProducerGaugeSource): () => void {
+  producerSources.add(source)
+  instruments()
+  return () => producerSources.delete(source)
+}
+
+// Latency buckets in seconds, 1 ms .. 30 s (publish and handler times of a healthy service are in
+// the low milliseconds; the tail up to the default 30 s deadline must still be visible).
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+let meterProvider: MeterProvider | undefined
+let cached: Instruments | undefined
+
+export function instruments(): Instruments {
+  const provider = metrics.getMeterProvider()
+  if (provider !== meterProvider || cached === undefined) {
+    meterProvider = provider
+    cached = createInstruments(provider)
+  }
+  return cached
+}
+
+function createInstruments(provider: MeterProvider): Instruments {
+  const meter = provider.getMeter(INSTRUMENTATION_NAME, VERSION)
+  const counter = (name: string, description: string) =>
+    meter.createCounter(name, { description, unit: '{message}', valueType: ValueType.INT })
+  const seconds = (name: string, description: string) =>
+    meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: SECONDS } })
+
+  const inFlight = meter.createObservableGauge(Metrics.inFlight, {
+    description: 'Records held by a consumer group member: queued, running or waiting to retry',
+    unit: '{message}',
+    valueType: ValueType.INT,
+  })
+  inFlight.addCallback((result) => eachRunner(result, (s) => s.inFlight()))
+  const assigned = meter.createObservableGauge(Metrics.assigned, {
+    description: 'Partitions assigned to a consumer group member',
+    unit: '{partition}',
+    valueType: ValueType.INT,
+  })
+  assigned.addCallback((result) => eachRunner(result, (s) => s.assignedCount()))
+  const lag = meter.createObservableGauge(Metrics.lag, {
+    description: "Records between a partition's end offset and the group's committed offset",
+    unit: '{message}',
+    valueType: ValueType.INT,
+  })
+  lag.addCallback(observeLag)
+  const outstanding = meter.createObservableGauge(Metrics.producerOutstanding, {
+    description: 'Records a producer accepted and has not settled yet',
+    unit: '{message}',
+    valueType: ValueType.INT,
+  })
+  outstanding.addCallback((result) => {
+    for (const source of producerSources) result.observe(source.outstanding(), { 'service.name': source.service })
+  })
+
+  return {
+    published: counter(Metrics.published, 'Records the broker acknowledged'),
+    publishFailed: counter(Metrics.publishFailed, 'Publishes that failed (error.type says why)'),
+    publishDeadLettered: counter(Metrics.publishDeadLettered, 'Publishes written to the DLQ instead of their topic'),
+    publishDuration: seconds(Metrics.publishDuration, 'From publish() to the broker acknowledgement or failure'),
+    consumed: counter(Metrics.consumed, 'Records processed to completion (handled, or skipped by policy)'),
+    consumeFailed: counter(Metrics.consumeFailed, 'Records whose handling failed for good here (retry topic or DLQ)'),
+    handlerDuration: seconds(Metrics.handlerDuration, 'One handler attempt'),
+    processDuration: seconds(Metrics.processDuration, 'A record from its first attempt to done, retries included'),
+    retries: counter(Metrics.retries, 'In-process retries scheduled after a failed attempt'),
+    deadLettered: counter(Metrics.deadLettered, 'Records the consumer wrote to a DLQ'),
+    retryTopic: counter(Metrics.retryTopic, 'Records the consumer moved to a retry topic'),
+    rebalances: meter.createCounter(Metrics.rebalances, {
+      description: 'Group joins with a new assignment (rebalances)',
+      unit: '{rebalance}',
+      valueType: ValueType.INT,
+    }),
+    commitDuration: seconds(Metrics.commitDuration, 'Offset commit requests'),
+  }
+}
+
+function eachRunner(result: ObservableResult, value: (source: GaugeSource) => number): void {
+  for (const source of consumerSources) result.observe(value(source), groupAttributes(source.group))
+}
+
+function observeLag(result: ObservableResult): void {
+  for (const source of consumerSources) {
+    for (const { topic, partition, lag } of source.lag()) {
+      result.observe(lag, {
+        [Attr.messagingSystem]: 'kafka',
+        [Attr.consumerGroup]: source.group,
+        [Attr.destination]: topic,
+        [Attr.partition]: String(partition),
+      })
+    }
+  }
+}
+
+const groupAttributeCache = new Map<string, Attributes>()
+
+function groupAttributes(group: string): Attributes {
+  let attributes = groupAttributeCache.get(group)
+  if (!attributes) {
+    attributes = { [Attr.messagingSystem]: 'kafka', [Attr.consumerGroup]: group }
+    groupAttributeCache.set(group, attributes)
+  }
+  return attributes
+}
+
+/** A low-cardinality error.type: the kafkit error code, else the error's class name. */
+export function errorType(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('KAFKIT_')) return code
+    const name = (error as { name?: unknown }).name
+    if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name
+  }
+  return '_OTHER'
+}
