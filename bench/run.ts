@@ -3,7 +3,7 @@
 // measurement at a time, and writes bench/results/latest.md and latest.json.
 import { ensureKafka, stopKafka, type KafkaHandle } from '../scripts/kafka/index.ts'
 import { RunContext } from './lib/context.ts'
-import { currentLoad, environment } from './lib/env.ts'
+import { cpuPressure, currentLoad, environment } from './lib/env.ts'
 import { javaToolsAvailable } from './lib/java.ts'
 import { deleteTopics } from './lib/kafka.ts'
 import { markdown, targets, writeResults, type Results } from './lib/report.ts'
@@ -48,7 +48,9 @@ async function main(): Promise<number> {
   handle = await ensureKafka({ log })
   process.env['KAFKA_BROKERS'] = handle.bootstrap
   const env = environment(command, `${handle.backend} at ${handle.bootstrap}`)
-  log(`${quick ? 'quick' : 'full'} run of ${selected.join(', ')}; load average ${env.loadBefore.join(' ')}`)
+  log(
+    `${quick ? 'quick' : 'full'} run of ${selected.join(', ')}; load average ${env.loadBefore.join(' ')}, CPU pressure ${env.cpuPressureBefore ?? '?'} %`,
+  )
   const java = !args.includes('--no-java') && javaToolsAvailable()
   if (!java) log('the Java tools are not run (--no-java, or no Java / Kafka jars)')
   const profile = quick ? QUICK : FULL
@@ -73,6 +75,7 @@ async function main(): Promise<number> {
     await deleteTopics(ctx.topics.splice(0)).catch(() => undefined)
   }
   env.loadAfter = currentLoad()
+  env.cpuPressureAfter = cpuPressure()
   const base = { ...partial, durationSeconds: (Date.now() - started) / 1000 }
   const results: Results = { ...base, targets: targets(base) }
   const files = writeResults(results, new URL('./results/', import.meta.url))

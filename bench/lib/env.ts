@@ -1,5 +1,5 @@
 // The machine and versions a run was taken on, printed with its results.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem, type } from 'node:os'
 import { KAFKA_VERSION } from '../../scripts/kafka/index.ts'
 import { javaVersion } from './java.ts'
@@ -19,6 +19,9 @@ export interface Environment {
   /** 1, 5 and 15 minute load averages at the start and the end of the run. */
   loadBefore: number[]
   loadAfter: number[]
+  /** Share of the last minute in which some runnable task waited for a CPU (Linux PSI), in %. */
+  cpuPressureBefore: number | undefined
+  cpuPressureAfter: number | undefined
 }
 
 function version(pkg: string): string {
@@ -52,8 +55,17 @@ export function environment(command: string, broker: string): Environment {
     os: `${type()} ${release()}`,
     loadBefore: loadavg().map(round2),
     loadAfter: [],
+    cpuPressureBefore: cpuPressure(),
+    cpuPressureAfter: undefined,
   }
 }
 
 export const round2 = (n: number) => Math.round(n * 100) / 100
 export const currentLoad = () => loadavg().map(round2)
+
+/** `some avg60` of /proc/pressure/cpu: how much other work competed for the CPUs. */
+export function cpuPressure(): number | undefined {
+  if (!existsSync('/proc/pressure/cpu')) return undefined
+  const match = /some avg10=[\d.]+ avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))
+  return match ? Number(match[1]) : undefined
+}

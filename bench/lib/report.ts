@@ -186,11 +186,11 @@ function poolSection(cases: PoolCase[]): string[] {
   return [
     '## 4. Key-ordered pool efficiency (10 ms handlers, 1,000 keys)',
     '',
-    '| partitions | concurrency | records | ideal/s | measured/s | efficiency | peak running | mean handler ms | order violations |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| partitions | concurrency | records | ideal/s | measured/s | efficiency | peak running | mean handler ms | loop delay p99 / max ms | order violations |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...cases.map(
       (c) =>
-        `| ${c.partitions} | ${c.concurrency} | ${int(c.records)} | ${int(c.ideal)} | ${int(c.msgsPerSec)} | ${pct(c.efficiency)} | ${c.peakConcurrency} | ${dec(c.meanHandlerMs)} | ${c.orderViolations} |`,
+        `| ${c.partitions} | ${c.concurrency} | ${int(c.records)} | ${int(c.ideal)} | ${int(c.msgsPerSec)} | ${pct(c.efficiency)} | ${c.peakConcurrency} | ${dec(c.meanHandlerMs)} | ${dec(c.loopDelayP99Ms, 1)} / ${dec(c.loopDelayMaxMs, 1)} | ${c.orderViolations} |`,
     ),
   ]
 }
@@ -212,7 +212,7 @@ export function markdown(r: Results): string {
     `# kafkit benchmarks (${r.profile.name} run)`,
     '',
     `- Command: \`${e.command}\`, ${e.date}, ${Math.round(r.durationSeconds)} s`,
-    `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB, ${e.os}; load average before ${e.loadBefore.join(' / ')}, after ${e.loadAfter.join(' / ')}`,
+    `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB, ${e.os}; load average (1/5/15 min) before ${e.loadBefore.join(' / ')}, after ${e.loadAfter.join(' / ')}; CPU pressure (PSI some, avg60) before ${e.cpuPressureBefore ?? '?'} %, after ${e.cpuPressureAfter ?? '?'} %`,
     `- Node ${e.node}; Kafka ${e.kafka} (${e.broker}); ${e.java}`,
     `- Libraries: ${Object.entries(e.libraries)
       .map(([name, v]) => `${name} ${v}`)

@@ -50,8 +50,8 @@ export const QUICK: Profile = {
   name: 'quick',
   repeats: 3,
   producer: { records: 20_000, warmup: 5_000 },
-  consumer: { records: 40_000, warmup: 10_000 },
-  latency: { rates: [1000, 10_000], seconds: 8, warmupSeconds: 2, repeats: 1, javaE2eMessages: 2_000 },
-  pool: { seconds: 2, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
-  memory: { backlog: 100_000, seconds: 15, handlerMs: 10, concurrency: 100 },
+  consumer: { records: 30_000, warmup: 5_000 },
+  latency: { rates: [1000, 10_000], seconds: 6, warmupSeconds: 2, repeats: 1, javaE2eMessages: 2_000 },
+  pool: { seconds: 1.5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
+  memory: { backlog: 100_000, seconds: 10, handlerMs: 10, concurrency: 100 },
 }

@@ -1,6 +1,7 @@
 // 4. Key-ordered worker-pool efficiency: handlers that sleep 10 ms, 1,000 keys, 1 and 6 partitions,
 // concurrency 1, 10 and 100. The ideal (Little's law) is min(concurrency, keys) / handler time; the
 // records are produced beforehand so that the producer never limits the measurement.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RunContext } from '../lib/context.ts'
 import { uniqueName } from '../lib/kafka.ts'
@@ -19,6 +20,9 @@ export interface PoolCase {
   orderViolations: number
   /** Mean time a handler actually took (the 10 ms sleep plus timer lateness). */
   meanHandlerMs: number
+  /** Event-loop delay while running (ms): how late timers such as the handlers' sleeps fire. */
+  loopDelayP99Ms: number
+  loopDelayMaxMs: number
 }
 
 interface PoolParams {
@@ -76,8 +80,11 @@ async function run(params: PoolParams): Promise<PoolRun> {
     handlerTime += end - begin
     if (++finished === params.records) last = end
   })
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 })
   await consumer.start()
+  loopDelay.enable()
   await reached(() => finished, params.records, 300_000)
+  loopDelay.disable()
   const peakConcurrency = consumer.peakConcurrency
   await kafkit.close()
   return {
@@ -88,6 +95,8 @@ async function run(params: PoolParams): Promise<PoolRun> {
     peakConcurrency,
     orderViolations: violations,
     meanHandlerMs: handlerTime / finished,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay.max / 1e6,
   }
 }
 

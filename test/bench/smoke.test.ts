@@ -1,0 +1,131 @@
+// Keeps `npm run bench` working: tiny pieces of every scenario (seconds, not minutes) against the
+// test broker, checking that each produces sane figures; and the Java tools' output parsers.
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { RunContext } from '../../bench/lib/context.ts'
+import {
+  javaToolsAvailable,
+  parseConsumerPerformance,
+  parseEndToEndLatency,
+  parseProducerPerformance,
+  producerPerformance,
+} from '../../bench/lib/java.ts'
+import { deleteTopics } from '../../bench/lib/kafka.ts'
+import { markdown, targets } from '../../bench/lib/report.ts'
+import { COMMON, type Profile } from '../../bench/lib/settings.ts'
+import { environment } from '../../bench/lib/env.ts'
+import { CONSUMER_CLIENTS, consumerScenario } from '../../bench/scenarios/consumer.ts'
+import { latencyScenario } from '../../bench/scenarios/latency.ts'
+import { memoryScenario } from '../../bench/scenarios/memory.ts'
+import { poolScenario } from '../../bench/scenarios/pool.ts'
+import { PRODUCER_CLIENTS, producerScenario } from '../../bench/scenarios/producer.ts'
+import { brokers } from '../support/kafka.ts'
+
+const TINY: Profile = {
+  name: 'quick',
+  repeats: 1,
+  producer: { records: 400, warmup: 64 },
+  consumer: { records: 600, warmup: 100 },
+  latency: { rates: [200], seconds: 2, warmupSeconds: 1, repeats: 1, javaE2eMessages: 100 },
+  pool: { seconds: 0.5, handlerMs: 10, keys: 1000, concurrency: [10], partitions: [1] },
+  memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: 10 },
+}
+
+function context(t: TestContext): RunContext {
+  process.env['KAFKA_BROKERS'] ??= brokers().join(',')
+  const ctx = new RunContext({ profile: TINY, bootstrap: brokers().join(','), java: false, log: () => undefined })
+  t.after(() => deleteTopics(ctx.topics))
+  return ctx
+}
+
+test('producer: every Node client reports a positive rate', { timeout: 60_000 }, async (t) => {
+  const result = await producerScenario(context(t))
+  for (const client of PRODUCER_CLIENTS) assert.ok(result.clients[client]!.median > 0, client)
+})
+
+test('consumer: every Node client reads the whole backlog', { timeout: 60_000 }, async (t) => {
+  const result = await consumerScenario(context(t))
+  assert.equal(result.records, TINY.consumer.records)
+  for (const client of CONSUMER_CLIENTS) assert.ok(result.clients[client]!.median > 0, client)
+})
+
+test('latency: every scheduled record is acknowledged and consumed', { timeout: 60_000 }, async (t) => {
+  const { rates } = await latencyScenario(context(t))
+  const entry = rates[0]!
+  assert.equal(entry.failures, 0)
+  // The warm-up second is discarded: the other second's records are in the histograms.
+  assert.equal(entry.publishAck.count, 200)
+  assert.equal(entry.endToEnd.count, 200)
+  assert.ok(entry.publishAck.p50 > 0 && entry.endToEnd.p50 >= entry.publishAck.p50 * 0.1)
+})
+
+test('pool: handlers overlap and keep per-key order', { timeout: 60_000 }, async (t) => {
+  const [entry] = await poolScenario(context(t))
+  assert.ok(entry)
+  assert.equal(entry.orderViolations, 0)
+  assert.ok(entry.peakConcurrency > 1 && entry.peakConcurrency <= 10)
+  assert.ok(entry.efficiency > 0 && entry.efficiency <= 1.05, `efficiency ${entry.efficiency}`)
+})
+
+test('memory: the backlog is worked through and sampled', { timeout: 60_000 }, async (t) => {
+  const result = await memoryScenario(context(t))
+  assert.ok(result.processed > 0)
+  assert.ok(result.samples.length >= 4)
+  assert.ok(result.rssPeak >= result.rssEnd && result.rssPeak > 0)
+})
+
+test('report: targets and the markdown table from results', () => {
+  const base = {
+    environment: environment('npm run bench -- --quick', 'test'),
+    profile: TINY,
+    settings: COMMON,
+    durationSeconds: 1,
+    producer: {
+      clients: { raw: spreadOf(100), kafkitBatch: spreadOf(95), kafkitAsync: spreadOf(80) },
+      java: [],
+    },
+  }
+  const list = targets(base)
+  assert.deepEqual(
+    list.map((t) => [t.name, t.met]),
+    [
+      ['kafkit/raw publish (publishBatch)', true],
+      ['kafkit/raw publish (publishAsync)', false],
+    ],
+  )
+  const md = markdown({ ...base, targets: list })
+  assert.match(md, /\| kafkit\/raw publish \(publishAsync\) \| ≥ 0\.90 \| 0\.80 \| \*\*no\*\* \|/)
+  assert.match(md, /## 1\. Producer throughput/)
+})
+
+test('Java tool output parsers', () => {
+  const produced = parseProducerPerformance(
+    '20000 records sent, 19084.0 records/sec (18.64 MB/sec), 102.93 ms avg latency, 487.00 ms max latency, 102 ms 50th, 160 ms 95th, 169 ms 99th, 176 ms 99.9th.',
+  )
+  assert.equal(produced.recordsPerSec, 19084)
+  assert.equal(produced.p999, 176)
+  const consumed = parseConsumerPerformance(
+    'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec\n' +
+      '2026-11-22 17:53:50:222, 2026-11-22 17:53:51:002, 19.5313, 25.0401, 20000, 25641.0256, 465, 315, 62.0040, 63492.0635\n',
+  )
+  assert.equal(consumed.messages, 20000)
+  assert.equal(consumed.fetchMsgsPerSec, 63492.0635)
+  const e2e = parseEndToEndLatency(
+    '0\t138.4\nAvg latency: 1.9484 ms\nPercentiles: 50th = 0, 99th = 16, 99.9th = 76\n',
+    2000,
+  )
+  assert.deepEqual(e2e, { messages: 2000, avgMs: 1.9484, p50: 0, p99: 16, p999: 76 })
+})
+
+test('Java ProducerPerformance runs from the Kafka jars', { timeout: 60_000 }, async (t) => {
+  if (!javaToolsAvailable()) return t.skip('no Java or Kafka jars')
+  const ctx = context(t)
+  const topic = await ctx.topic('smoke-java', 1)
+  const result = await producerPerformance(ctx.bootstrap, topic, 200)
+  assert.equal(result.records, 200)
+  assert.ok(result.recordsPerSec > 0)
+})
+
+function spreadOf(value: number) {
+  return { median: value, min: value, max: value, runs: [value] }
+}
