@@ -90,6 +90,23 @@ test('timestamp must be a real UTC ISO 8601 time', () => {
   assert.deepEqual(envelopeIssues(withField('timestamp', '2028-02-29T00:00:00Z')), [], 'a leap day')
 })
 
+test('timestamp calendar rules: leap centuries, month lengths, field ranges', () => {
+  const good = ['2000-02-29T00:00:00Z', '2024-04-30T23:59:59Z', '0000-02-29T00:00:00Z', '9999-12-31T23:59:59.999Z']
+  for (const timestamp of good) assert.deepEqual(envelopeIssues(withField('timestamp', timestamp)), [], timestamp)
+  const bad = [
+    '1900-02-29T00:00:00Z', // divisible by 100, not by 400
+    '2023-02-29T00:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-00-10T00:00:00Z',
+    '2026-13-10T00:00:00Z',
+    '2026-01-00T00:00:00Z',
+    '2026-01-31T12:60:00Z',
+    '2026-01-31T12:00:60Z', // no leap seconds
+  ]
+  for (const timestamp of bad)
+    assert.match(issueFor(withField('timestamp', timestamp), 'timestamp'), /UTC ISO 8601/, timestamp)
+})
+
 test('actor must be { id, type } with a known type', () => {
   assert.match(issueFor(withField('actor', 'user-7'), 'actor'), /object/)
   assert.match(issueFor(withField('actor', { type: 'user' }), 'actor'), /id must be a non-empty string/)
