@@ -123,7 +123,7 @@ function createInstruments(provider: MeterProvider): Instruments {
     valueType: ValueType.INT,
   })
   outstanding.addCallback((result) => {
-    for (const source of producerSources) result.observe(source.outstanding(), { 'service.name': source.service })
+    for (const source of producerSources) result.observe(source.outstanding(), { [Attr.service]: source.service })
   })
 
   return {

@@ -29,6 +29,7 @@ export const Attr = {
   upcastFrom: 'kafkit.upcast.from',
   upcastTo: 'kafkit.upcast.to',
   handler: 'kafkit.handler',
+  service: 'kafkit.service',
 } as const
 
 /** Span events: things that happen to a record while its span is open. */

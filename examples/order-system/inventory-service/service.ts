@@ -36,5 +36,12 @@ export async function startInventoryService(options: ServiceOptions & { stock?: 
     }
   })
 
-  return runService({ name: INVENTORY_SERVICE, config: options.config, kafkit, consumer, logger })
+  return runService({
+    name: INVENTORY_SERVICE,
+    config: options.config,
+    kafkit,
+    consumer,
+    logger,
+    metrics: options.metrics,
+  })
 }

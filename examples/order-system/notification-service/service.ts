@@ -45,5 +45,12 @@ export async function startNotificationService(options: ServiceOptions): Promise
   consumer.on(flow.InventoryReserved, (event, ctx) => notify(event, ctx, 'order_confirmed'))
   consumer.on(flow.InventoryReservationFailed, (event, ctx) => notify(event, ctx, 'order_failed'))
 
-  return runService({ name: NOTIFICATION_SERVICE, config: options.config, kafkit, consumer, logger })
+  return runService({
+    name: NOTIFICATION_SERVICE,
+    config: options.config,
+    kafkit,
+    consumer,
+    logger,
+    metrics: options.metrics,
+  })
 }

@@ -40,6 +40,7 @@ export async function startOrderService(options: ServiceOptions): Promise<OrderS
     consumer,
     logger,
     routes: orderRoutes({ kafkit, flow, store, logger }),
+    metrics: options.metrics,
   })
   return { ...service, order: (orderId) => store.get(orderId) }
 }

@@ -1,8 +1,10 @@
 // The HTTP side every service of the order system shares: a Fastify server whose requests run in
 // an event context (the correlation id comes from the request or is made, and is sent back), one
-// log line per request, JSON errors, and the health endpoints.
+// log line and one trace span per request, JSON errors, the health endpoints and /metrics.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { contextFromHttpHeaders, runWithContext, type EventContext, type Logger } from 'kafkit'
+import { contextFromHttpHeaders, runWithContext, type EventContext, type KafkitHealth, type Logger } from 'kafkit'
+import { traceRequests } from './http-tracing.ts'
+import type { MetricsHandler } from './telemetry.ts'
 
 export const CORRELATION_HEADER = 'x-correlation-id'
 
@@ -16,18 +18,34 @@ export interface Readiness {
   ready: boolean
   /** What each dependency reports, e.g. `{ consumer: 'running' }`. */
   checks: Record<string, string>
+  /** kafkit's health report: producer and consumers, lag, last commit, heartbeats. */
+  health?: KafkitHealth
 }
+
+export interface Liveness {
+  /** False once the service has been down for longer than it may take to reconnect by itself. */
+  alive: boolean
+  health: KafkitHealth
+}
+
+/** Probes and scrapes: neither logged nor traced (they come every few seconds). */
+const QUIET = ['/health', '/ready', '/metrics']
 
 export interface HttpOptions {
   logger: Logger
   /** Largest request body accepted; bigger ones get 413. Default 64 KiB. */
   bodyLimit?: number
   readiness: () => Readiness
+  /** Liveness for /health (default: alive while the process answers). */
+  liveness?: () => Liveness
+  /** Serves /metrics (the Prometheus exporter of the OpenTelemetry SDK). */
+  metrics?: MetricsHandler | undefined
 }
 
 export function createHttpServer(options: HttpOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 64 * 1024, return503OnClosing: true })
   app.decorateRequest('eventContext', null as unknown as EventContext)
+  traceRequests(app, QUIET)
   app.addHook('onRequest', (request, reply, done) => {
     request.eventContext = contextFromHttpHeaders(request.headers)
     void reply.header(CORRELATION_HEADER, request.eventContext.correlationId)
@@ -52,7 +70,18 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }),
   )
-  app.get('/health', () => ({ status: 'ok' }))
+  app.get('/health', (_request, reply) => {
+    const liveness = options.liveness?.()
+    if (!liveness || liveness.alive) return { status: 'ok' }
+    return reply.status(503).send({ status: 'down', health: liveness.health })
+  })
+  const metrics = options.metrics
+  if (metrics) {
+    app.get('/metrics', (request, reply) => {
+      reply.hijack()
+      metrics(request.raw, reply.raw)
+    })
+  }
   app.get('/ready', (_request, reply) => {
     const readiness = options.readiness()
     return reply
@@ -64,7 +93,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
 
 function logRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply) {
   // Probes run every few seconds: logging them would bury everything else.
-  if (request.url === '/health' || request.url === '/ready') return
+  if (QUIET.includes(request.url)) return
   logger.info(
     {
       method: request.method,

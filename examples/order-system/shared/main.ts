@@ -1,8 +1,10 @@
 // The entry point of each service program: load the configuration (an error exits with the
-// message, nothing started), start, log where it listens, stop gracefully on SIGTERM / SIGINT.
+// message, nothing started), set up OpenTelemetry, start, log where it listens and where its metrics
+// are, stop gracefully on SIGTERM / SIGINT (the telemetry last, so the final spans are exported).
 import { ConfigError, createLogger, formatConfig, loadConfig, stopOnSignals, type KafkitConfig } from 'kafkit'
 import { DEFAULT_NAMESPACE } from '../flow.ts'
 import type { RunningService, ServiceOptions } from './service.ts'
+import { startTelemetry } from './telemetry.ts'
 
 /** The flow's topic namespace; `shop` unless ORDER_SYSTEM_NAMESPACE says otherwise (tests, side-by-side demos). */
 export function namespaceFromEnv(env: NodeJS.ProcessEnv = process.env): string {
@@ -26,8 +28,17 @@ export async function main(
   // Debug level shows every setting and its source, secrets redacted.
   logger.debug({ file: config.file }, `configuration:\n${formatConfig(config)}`)
   try {
-    const service = await start({ config, logger, namespace: namespaceFromEnv() })
-    stopOnSignals([service], { logger })
+    const telemetry = startTelemetry(name)
+    const service = await start({ config, logger, namespace: namespaceFromEnv(), metrics: telemetry.metricsHandler })
+    logger.info(
+      {
+        metrics: telemetry.metricsHandler ? `${service.url}/metrics` : undefined,
+        traces: telemetry.exporters.traces,
+        metricExporters: telemetry.exporters.metrics,
+      },
+      'telemetry',
+    )
+    stopOnSignals([service, telemetry], { logger })
   } catch (error) {
     logger.fatal({ err: error }, `${name} could not start: ${error instanceof Error ? error.message : String(error)}`)
     process.exit(1)

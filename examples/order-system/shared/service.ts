@@ -2,9 +2,24 @@
 // provisioned before anything starts; readiness; and an orderly stop (HTTP first, so no new work
 // arrives, then consumers drain and commit and the producer flushes).
 import type { FastifyInstance } from 'fastify'
-import { createKafkit, createLogger, type Consumer, type Kafkit, type KafkitConfig, type Logger } from 'kafkit'
+import {
+  createKafkit,
+  createLogger,
+  type Consumer,
+  type Kafkit,
+  type KafkitConfig,
+  type KafkitHealth,
+  type Logger,
+} from 'kafkit'
 import { orderFlow } from '../flow.ts'
-import { createHttpServer, listen, type Readiness } from './http.ts'
+import { createHttpServer, listen, type Liveness, type Readiness } from './http.ts'
+import type { MetricsHandler } from './telemetry.ts'
+
+/**
+ * How long a service may be down (reconnecting, its consumer restarting with backoff up to 30 s)
+ * before /health says so and the orchestrator restarts it.
+ */
+const LIVENESS_GRACE_MS = 60_000
 
 export interface ServiceOptions {
   config: KafkitConfig
@@ -12,6 +27,8 @@ export interface ServiceOptions {
   namespace?: string
   /** Default: a logger from the configuration (level, format). */
   logger?: Logger
+  /** Serves GET /metrics (the OpenTelemetry SDK's Prometheus exporter; see telemetry.ts). */
+  metrics?: MetricsHandler | undefined
 }
 
 export interface RunningService {
@@ -20,6 +37,8 @@ export interface RunningService {
   url: string
   kafkit: Kafkit
   readiness(): Readiness
+  /** kafkit's health report (producer, consumers, lag, commits, heartbeats). */
+  health(): KafkitHealth
   stop(): Promise<void>
 }
 
@@ -48,18 +67,32 @@ export async function runService(parts: {
   logger: Logger
   routes?: (app: FastifyInstance) => void
   bodyLimit?: number
+  metrics?: MetricsHandler | undefined
 }): Promise<RunningService> {
   let stopping = false
+  const health = () => parts.kafkit.health()
+  // Ready while the consumer runs and kafkit is not down (degraded still serves).
   const readiness = (): Readiness => {
     const consumer = parts.consumer.status().state
+    const report = health()
     return {
-      ready: !stopping && consumer === 'running',
+      ready: !stopping && consumer === 'running' && report.status !== 'down',
       checks: { consumer, shutdown: stopping ? 'in progress' : 'no' },
+      health: report,
     }
+  }
+  let downSince: number | undefined
+  const liveness = (): Liveness => {
+    const report = health()
+    if (report.status !== 'down' || stopping) downSince = undefined
+    else downSince ??= Date.now()
+    return { alive: downSince === undefined || Date.now() - downSince < LIVENESS_GRACE_MS, health: report }
   }
   const app = createHttpServer({
     logger: parts.logger,
     readiness,
+    liveness,
+    metrics: parts.metrics,
     ...(parts.bodyLimit !== undefined && { bodyLimit: parts.bodyLimit }),
   })
   parts.routes?.(app)
@@ -72,6 +105,7 @@ export async function runService(parts: {
       url,
       kafkit: parts.kafkit,
       readiness,
+      health,
       async stop() {
         if (stopping) return
         stopping = true
