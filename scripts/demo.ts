@@ -132,6 +132,11 @@ async function main(): Promise<void> {
   say('the event flow, one line per event (time, service, type, order, correlation id):')
   await postSamples(orderService.url)
   say(`the order API is at ${orderService.url}/api/v1/orders — try:\n    ${curlExample(orderService.url)}`)
+  say(
+    `metrics (Prometheus format, kafkit_* and target_info): ${children.map((c) => `${c.url}/metrics`).join(' ')}` +
+      `\n    traces and metrics also go to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT is set` +
+      ` (see docs/observability.md)`,
+  )
   say('new events keep appearing above as they happen. Ctrl-C stops everything.')
 }
 

@@ -52,6 +52,10 @@ test('the demo runs the flow, prints a line per event, and stops cleanly on Ctrl
     ['notified', 'rejected insufficient_stock', 'notified', 'rejected insufficient_stock', 'rejected unknown_product'],
   )
   assert.match(out, /the order API is at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/orders/)
+  // Where the metrics are: each service's /metrics, with kafkit's own there.
+  const metricsUrls = out.match(/metrics \(Prometheus format[^:]*: (.*)/)?.[1]?.split(' ') ?? []
+  assert.equal(metricsUrls.length, 3, out)
+  assert.match(await (await fetch(metricsUrls[0]!)).text(), /kafkit_producer_published_total\{/)
 
   const pids = [...out.matchAll(/ready \(pid (\d+),/g)].map((m) => Number(m[1]))
   assert.equal(pids.length, 3)
