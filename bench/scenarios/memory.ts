@@ -20,9 +20,11 @@ export interface MemoryResult {
   rssEnd: number
   heapPeak: number
   heapEnd: number
+  /** Buffers outside the V8 heap (fetched record batches), peak. */
+  buffersPeak: number
   /** RSS at the end minus RSS a quarter of the way in (MB): growth once warmed up. */
   rssGrowth: number
-  samples: { t: number; rss: number; heap: number; processed: number }[]
+  samples: { t: number; rss: number; heap: number; buffers: number; processed: number }[]
 }
 
 interface MemoryParams {
@@ -33,16 +35,21 @@ interface MemoryParams {
   concurrency: number
 }
 
-export async function memoryScenario(ctx: RunContext): Promise<MemoryResult> {
+export async function memoryScenario(ctx: RunContext): Promise<MemoryResult[]> {
   const { backlog, seconds, handlerMs, concurrency } = ctx.profile.memory
   const topic = await ctx.topic('memory', COMMON.partitions)
   await prefill(ctx, { topic, records: backlog, keys: COMMON.keys, unique: false })
-  const params: MemoryParams = { topic, backlog, seconds, handlerMs, concurrency }
-  const result = await ctx.child<MemoryResult>('memory.run', params, { timeoutMs: (seconds + 120) * 1000 })
-  ctx.log(
-    `memory: ${result.processed} processed, RSS peak ${result.rssPeak.toFixed(0)} MB, heap peak ${result.heapPeak.toFixed(0)} MB`,
-  )
-  return result
+  const results: MemoryResult[] = []
+  for (const c of concurrency) {
+    // A new group each time: every run starts from the whole backlog.
+    const params: MemoryParams = { topic, backlog, seconds, handlerMs, concurrency: c }
+    const result = await ctx.child<MemoryResult>('memory.run', params, { timeoutMs: (seconds + 120) * 1000 })
+    ctx.log(
+      `memory c=${c}: ${result.processed} processed, RSS peak ${result.rssPeak.toFixed(0)} MB, heap peak ${result.heapPeak.toFixed(0)} MB`,
+    )
+    results.push(result)
+  }
+  return results
 }
 
 // ---- child side -------------------------------------------------------------------------------
@@ -62,8 +69,9 @@ async function run(params: MemoryParams): Promise<MemoryResult> {
   const samples: MemoryResult['samples'] = []
   const started = performance.now()
   const sample = () => {
-    const { rss, heapUsed } = process.memoryUsage()
-    samples.push({ t: (performance.now() - started) / 1000, rss: rss / MB, heap: heapUsed / MB, processed })
+    const { rss, heapUsed, arrayBuffers } = process.memoryUsage()
+    const t = (performance.now() - started) / 1000
+    samples.push({ t, rss: rss / MB, heap: heapUsed / MB, buffers: arrayBuffers / MB, processed })
   }
   const timer = setInterval(sample, 250)
   await consumer.start()
@@ -84,6 +92,7 @@ async function run(params: MemoryParams): Promise<MemoryResult> {
     rssEnd: last.rss,
     heapPeak: Math.max(...samples.map((s) => s.heap)),
     heapEnd: last.heap,
+    buffersPeak: Math.max(...samples.map((s) => s.buffers)),
     rssGrowth: last.rss - quarter.rss,
     samples,
   }

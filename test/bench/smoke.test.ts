@@ -28,7 +28,7 @@ const TINY: Profile = {
   consumer: { records: 600, warmup: 100 },
   latency: { rates: [200], seconds: 2, warmupSeconds: 1, repeats: 1, javaE2eMessages: 100 },
   pool: { seconds: 0.5, handlerMs: 10, keys: 1000, concurrency: [10], partitions: [1] },
-  memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: 10 },
+  memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: [10] },
 }
 
 function context(t: TestContext): RunContext {
@@ -68,7 +68,8 @@ test('pool: handlers overlap and keep per-key order', { timeout: 60_000 }, async
 })
 
 test('memory: the backlog is worked through and sampled', { timeout: 60_000 }, async (t) => {
-  const result = await memoryScenario(context(t))
+  const [result] = await memoryScenario(context(t))
+  assert.ok(result)
   assert.ok(result.processed > 0)
   assert.ok(result.samples.length >= 4)
   assert.ok(result.rssPeak >= result.rssEnd && result.rssPeak > 0)
