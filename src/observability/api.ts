@@ -6,16 +6,24 @@ import {
   metrics,
   trace,
   ValueType,
-  type Attributes,
   type Counter,
   type Histogram,
   type MeterProvider,
-  type ObservableResult,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api'
 import { VERSION } from '../version.ts'
-import { Attr, INSTRUMENTATION_NAME, Metrics } from './names.ts'
+import {
+  addMember,
+  addProducer,
+  observeAssigned,
+  observeInFlight,
+  observeLag,
+  observeOutstanding,
+  type GaugeSource,
+  type ProducerGaugeSource,
+} from './gauges.ts'
+import { INSTRUMENTATION_NAME, Metrics } from './names.ts'
 
 let tracerProvider: TracerProvider | undefined
 let cachedTracer: Tracer | undefined
@@ -45,35 +53,17 @@ export interface Instruments {
   commitDuration: Histogram
 }
 
-/** A consumer group member whose gauges (in flight, assigned, lag) are read at collection time. */
-export interface GaugeSource {
-  readonly group: string
-  inFlight(): number
-  assignedCount(): number
-  /** The last lag measurement per partition (empty before the first one). */
-  lag(): Iterable<{ topic: string; partition: number; lag: number }>
-}
-
-/** A producer whose accepted-but-unsettled records are read at collection time. */
-export interface ProducerGaugeSource {
-  readonly service: string
-  outstanding(): number
-}
-
-const consumerSources = new Set<GaugeSource>()
-const producerSources = new Set<ProducerGaugeSource>()
-
 /** Registers a runner's gauges until the returned function is called (on stop). */
 export function observeRunner(source: GaugeSource): () => void {
-  consumerSources.add(source)
+  const retire = addMember(source)
   instruments() // make sure the observable gauges exist under the current provider
-  return () => consumerSources.delete(source)
+  return retire
 }
 
 export function observeProducer(source: ProducerGaugeSource): () => void {
-  producerSources.add(source)
+  const retire = addProducer(source)
   instruments()
-  return () => producerSources.delete(source)
+  return retire
 }
 
 // Latency buckets in seconds, 1 ms .. 30 s (publish and handler times of a healthy service are in
@@ -104,13 +94,13 @@ function createInstruments(provider: MeterProvider): Instruments {
     unit: '{message}',
     valueType: ValueType.INT,
   })
-  inFlight.addCallback((result) => eachRunner(result, (s) => s.inFlight()))
+  inFlight.addCallback(observeInFlight)
   const assigned = meter.createObservableGauge(Metrics.assigned, {
     description: 'Partitions assigned to a consumer group member',
     unit: '{partition}',
     valueType: ValueType.INT,
   })
-  assigned.addCallback((result) => eachRunner(result, (s) => s.assignedCount()))
+  assigned.addCallback(observeAssigned)
   const lag = meter.createObservableGauge(Metrics.lag, {
     description: "Records between a partition's end offset and the group's committed offset",
     unit: '{message}',
@@ -122,9 +112,7 @@ function createInstruments(provider: MeterProvider): Instruments {
     unit: '{message}',
     valueType: ValueType.INT,
   })
-  outstanding.addCallback((result) => {
-    for (const source of producerSources) result.observe(source.outstanding(), { [Attr.service]: source.service })
-  })
+  outstanding.addCallback(observeOutstanding)
 
   return {
     published: counter(Metrics.published, 'Records the broker acknowledged'),
@@ -145,34 +133,6 @@ function createInstruments(provider: MeterProvider): Instruments {
     }),
     commitDuration: seconds(Metrics.commitDuration, 'Offset commit requests'),
   }
-}
-
-function eachRunner(result: ObservableResult, value: (source: GaugeSource) => number): void {
-  for (const source of consumerSources) result.observe(value(source), groupAttributes(source.group))
-}
-
-function observeLag(result: ObservableResult): void {
-  for (const source of consumerSources) {
-    for (const { topic, partition, lag } of source.lag()) {
-      result.observe(lag, {
-        [Attr.messagingSystem]: 'kafka',
-        [Attr.consumerGroup]: source.group,
-        [Attr.destination]: topic,
-        [Attr.partition]: String(partition),
-      })
-    }
-  }
-}
-
-const groupAttributeCache = new Map<string, Attributes>()
-
-function groupAttributes(group: string): Attributes {
-  let attributes = groupAttributeCache.get(group)
-  if (!attributes) {
-    attributes = { [Attr.messagingSystem]: 'kafka', [Attr.consumerGroup]: group }
-    groupAttributeCache.set(group, attributes)
-  }
-  return attributes
 }
 
 /** A low-cardinality error.type: the kafkit error code, else the error's class name. */

@@ -116,6 +116,8 @@ test('counters, histograms and gauges match what happened; lag falls to 0', asyn
   assert.equal(closed.status, 'down')
   assert.equal(closed.producer?.status, 'down')
   assert.equal(closed.consumers[0]!.state, 'stopped')
+  // A stopped member's gauges fall to 0 (they would otherwise keep their last value).
+  assert.equal(await otel.sum(Metrics.assigned, group), 0)
 })
 
 test('a failed publish is counted with its error type; with telemetry off nothing is recorded', async (t) => {
