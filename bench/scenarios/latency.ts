@@ -64,14 +64,21 @@ export async function latencyScenario(ctx: RunContext): Promise<LatencyResults> 
         { topic, expected, warmupCount: rate * warmupSeconds } satisfies ConsumeParams,
         { profileDir: ctx.profileDir, timeoutMs: (seconds + 120) * 1000 },
       )
-      await new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
+      const consumed = consumer.result
+      // Awaited below; until then a failure must not surface as an unhandled rejection.
+      consumed.catch(() => undefined)
+      const ready = new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
+      await Promise.race([
+        ready,
+        consumed.then(() => Promise.reject(new Error('the consumer ended before it was ready'))),
+      ])
       const produced = await ctx.child<ProduceRun>('latency.produce', {
         topic,
         rate,
         seconds,
         warmupSeconds,
       } satisfies ProduceParams)
-      const e2e = await consumer.result
+      const e2e = await consumed
       producerRuns.push(produced)
       e2eRuns.push(e2e)
       ctx.log(
