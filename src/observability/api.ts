@@ -1,13 +1,16 @@
 // kafkit's tracer and instruments, from whatever OpenTelemetry SDK the application registered.
 // Both are looked up lazily and re-made when the global provider changes, so an SDK registered after
 // kafkit was imported (or after a producer was created) is used all the same. Without an SDK the API
-// hands out no-op tracers and meters, which cost a function call each.
+// hands out no-op tracers and meters: kafkit recognises them and then skips its per-record work.
 import {
+  createNoopMeter,
   metrics,
+  ProxyTracerProvider,
   trace,
   ValueType,
   type Counter,
   type Histogram,
+  type Meter,
   type MeterProvider,
   type Tracer,
   type TracerProvider,
@@ -27,6 +30,14 @@ import { INSTRUMENTATION_NAME, Metrics } from './names.ts'
 
 let tracerProvider: TracerProvider | undefined
 let cachedTracer: Tracer | undefined
+// What the API's proxy delegates to while no SDK registered a tracer provider (a singleton).
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate()
+
+/** Whether an SDK registered a tracer provider (otherwise spans would be no-ops: skip them). */
+export function tracing(): boolean {
+  const provider = trace.getTracerProvider()
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER
+}
 
 export function tracer(): Tracer {
   const provider = trace.getTracerProvider()
@@ -73,17 +84,18 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 let meterProvider: MeterProvider | undefined
 let cached: Instruments | undefined
 
-export function instruments(): Instruments {
+/** kafkit's instruments; undefined while no SDK registered a meter provider. */
+export function instruments(): Instruments | undefined {
   const provider = metrics.getMeterProvider()
-  if (provider !== meterProvider || cached === undefined) {
+  if (provider !== meterProvider) {
     meterProvider = provider
-    cached = createInstruments(provider)
+    const meter = provider.getMeter(INSTRUMENTATION_NAME, VERSION)
+    cached = meter === createNoopMeter() ? undefined : createInstruments(meter)
   }
   return cached
 }
 
-function createInstruments(provider: MeterProvider): Instruments {
-  const meter = provider.getMeter(INSTRUMENTATION_NAME, VERSION)
+function createInstruments(meter: Meter): Instruments {
   const counter = (name: string, description: string) =>
     meter.createCounter(name, { description, unit: '{message}', valueType: ValueType.INT })
   const seconds = (name: string, description: string) =>

@@ -17,7 +17,7 @@ import {
   type TextMapGetter,
 } from '@opentelemetry/api'
 import type { Envelope } from '../envelope/types.ts'
-import { errorType, instruments, tracer } from './api.ts'
+import { errorType, instruments, tracer, tracing } from './api.ts'
 import { Attr, SpanEvents, type RecordOutcome } from './names.ts'
 
 /** What telemetry reads from a consumed record (kafkit's RecordFacts has these fields). */
@@ -52,8 +52,12 @@ export class ConsumerTelemetry {
     this.group = group
   }
 
-  /** Starts the record's process span (called once, at its first attempt). */
-  startRecord(record: ConsumedRecord, tier: number): RecordTrace {
+  /**
+   * Starts the record's process span (called at its first attempt). Undefined when no SDK is
+   * registered: then nothing is done per record.
+   */
+  startRecord(record: ConsumedRecord, tier: number): RecordTrace | undefined {
+    if (!tracing()) return instruments() ? new RecordTrace(this, record.topic, undefined, undefined) : undefined
     const parent = propagation.extract(ROOT_CONTEXT, record.headers, headerGetter)
     const span = tracer().startSpan(
       `process ${record.topic}`,
@@ -80,9 +84,9 @@ export class ConsumerTelemetry {
   runner(group: string): RunnerTelemetry {
     const attributes: Attributes = { [Attr.messagingSystem]: 'kafka', [Attr.consumerGroup]: group }
     return {
-      rebalanced: () => instruments().rebalances.add(1, attributes),
+      rebalanced: () => instruments()?.rebalances.add(1, attributes),
       committed: (seconds, error) =>
-        instruments().commitDuration.record(
+        instruments()?.commitDuration.record(
           seconds,
           error === undefined ? attributes : { ...attributes, [Attr.errorType]: errorType(error) },
         ),
@@ -171,15 +175,15 @@ export class RecordTrace {
     const seconds = (performance.now() - startedAt) / 1000
     const attributes = this.#telemetry.attributesOf(this.#topic, this.#type)
     if (error === undefined) {
-      instruments().handlerDuration.record(seconds, attributes)
+      instruments()?.handlerDuration.record(seconds, attributes)
       return
     }
-    instruments().handlerDuration.record(seconds, { ...attributes, [Attr.errorType]: errorType(error) })
+    instruments()?.handlerDuration.record(seconds, { ...attributes, [Attr.errorType]: errorType(error) })
     this.#recordException(error, handler)
   }
 
   retry(error: unknown, attempt: number, delayMs: number): void {
-    instruments().retries.add(1, this.#telemetry.attributesOf(this.#topic, this.#type))
+    instruments()?.retries.add(1, this.#telemetry.attributesOf(this.#topic, this.#type))
     this.span?.addEvent(SpanEvents.retry, {
       [Attr.attempt]: attempt,
       [Attr.retryDelay]: delayMs,
@@ -190,10 +194,10 @@ export class RecordTrace {
   escalated(where: Escalated, error: unknown): void {
     const attributes = { ...this.#telemetry.attributesOf(this.#topic, this.#type), [Attr.errorType]: errorType(error) }
     if (where.to === 'dlq') {
-      instruments().deadLettered.add(1, attributes)
+      instruments()?.deadLettered.add(1, attributes)
       this.span?.addEvent(SpanEvents.deadLetter, { [Attr.dlqTopic]: where.topic, [Attr.errorType]: errorType(error) })
     } else {
-      instruments().retryTopic.add(1, { ...attributes, [Attr.retryTier]: where.tier })
+      instruments()?.retryTopic.add(1, { ...attributes, [Attr.retryTier]: where.tier })
       this.span?.addEvent(SpanEvents.retryTopic, {
         [Attr.destination]: where.topic,
         [Attr.retryTier]: where.tier,
@@ -211,15 +215,17 @@ export class RecordTrace {
     if (this.#ended) return
     this.#ended = true
     const m = instruments()
-    const base = this.#telemetry.attributesOf(this.#topic, this.#type)
-    const seconds = (performance.now() - this.#startedAt) / 1000
-    if (outcome === 'handled' || outcome === 'skipped') {
-      m.consumed.add(1, base)
-      m.processDuration.record(seconds, base)
-    } else if (outcome !== 'abandoned') {
-      const failed = { ...base, [Attr.errorType]: errorType(error) }
-      m.consumeFailed.add(1, failed)
-      m.processDuration.record(seconds, failed)
+    if (m) {
+      const base = this.#telemetry.attributesOf(this.#topic, this.#type)
+      const seconds = (performance.now() - this.#startedAt) / 1000
+      if (outcome === 'handled' || outcome === 'skipped') {
+        m.consumed.add(1, base)
+        m.processDuration.record(seconds, base)
+      } else if (outcome !== 'abandoned') {
+        const failed = { ...base, [Attr.errorType]: errorType(error) }
+        m.consumeFailed.add(1, failed)
+        m.processDuration.record(seconds, failed)
+      }
     }
     const span = this.span
     if (!span) return

@@ -13,7 +13,7 @@ import {
   type Span,
 } from '@opentelemetry/api'
 import type { AnyEvent } from '../catalog/event.ts'
-import { errorType, instruments, observeProducer, tracer } from './api.ts'
+import { errorType, instruments, observeProducer, tracer, tracing } from './api.ts'
 import { Attr, SpanEvents } from './names.ts'
 
 /** What telemetry reads from a settled record (kafkit's OutgoingRecord has these fields). */
@@ -113,8 +113,14 @@ const SEND: Attributes = {
   [Attr.operationType]: 'send',
 }
 
+/** The options of a topic's send spans, made once (the SDK copies what it keeps). */
+interface SendSpan {
+  name: string
+  options: { kind: SpanKind; attributes: Attributes }
+}
+
 export class ProducerTelemetry {
-  readonly #spanAttributes = new Map<string, Attributes>()
+  readonly #spans = new Map<string | undefined, SendSpan>()
   readonly #metricAttributes = new Map<string, Map<string, Attributes>>()
   readonly #stopObserving: () => void
 
@@ -131,12 +137,10 @@ export class ProducerTelemetry {
    * of the active context. Undefined when nothing would be recorded or propagated (no SDK).
    */
   startSend(topic: string | undefined, count: number, event?: AnyEvent): SendTrace | undefined {
+    if (!tracing()) return undefined
     const parent = context.active()
-    const span = tracer().startSpan(
-      topic === undefined ? 'send' : `send ${topic}`,
-      { kind: SpanKind.PRODUCER, attributes: this.#spanAttributesOf(topic) },
-      parent,
-    )
+    const { name, options } = this.#sendSpan(topic)
+    const span = tracer().startSpan(name, options, parent)
     if (!span.isRecording()) {
       return isSpanContextValid(span.spanContext()) ? new SendTrace(span, parent, count) : undefined
     }
@@ -149,6 +153,8 @@ export class ProducerTelemetry {
   settled(record: SettledRecord, error: unknown, result: SettledResult | undefined): void {
     record.trace?.settle(record, error, result)
     const m = instruments()
+    // No SDK, or one registered after the record was accepted (no start time to measure from).
+    if (!m || record.acceptedAt === 0) return
     const attributes = this.#metricAttributesOf(record.topic, record.event?.type)
     const seconds = (performance.now() - record.acceptedAt) / 1000
     if (error) {
@@ -169,17 +175,27 @@ export class ProducerTelemetry {
     const attributes: Attributes = { ...this.#metricAttributesOf(topic ?? '', event?.type) }
     if (topic === undefined) delete attributes[Attr.destination]
     attributes[Attr.errorType] = errorType(error)
-    instruments().publishFailed.add(1, attributes)
+    instruments()?.publishFailed.add(1, attributes)
   }
 
-  #spanAttributesOf(topic: string | undefined): Attributes {
-    if (topic === undefined) return SEND
-    let attributes = this.#spanAttributes.get(topic)
-    if (!attributes) {
-      attributes = { ...SEND, [Attr.destination]: topic }
-      this.#spanAttributes.set(topic, attributes)
+  /** A start time for the publish duration, or 0 when no meter provider is registered. */
+  now(): number {
+    return instruments() ? performance.now() : 0
+  }
+
+  #sendSpan(topic: string | undefined): SendSpan {
+    let span = this.#spans.get(topic)
+    if (!span) {
+      span = {
+        name: topic === undefined ? 'send' : `send ${topic}`,
+        options: {
+          kind: SpanKind.PRODUCER,
+          attributes: topic === undefined ? SEND : { ...SEND, [Attr.destination]: topic },
+        },
+      }
+      this.#spans.set(topic, span)
     }
-    return attributes
+    return span
   }
 
   #metricAttributesOf(topic: string, type: string | undefined): Attributes {

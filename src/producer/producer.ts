@@ -223,7 +223,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       commonTopic(outgoing, (r) => r.topic),
       outgoing.length,
     )
-    const acceptedAt = telemetry ? performance.now() : 0
+    const acceptedAt = telemetry ? telemetry.now() : 0
     outgoing.forEach((record, slot) => {
       record.handle = batch
       record.slot = slot
@@ -287,7 +287,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     record.correlationId = prepared.correlationId
     record.keyText = prepared.keyText
     record.trace = trace
-    if (this.#telemetry) record.acceptedAt = performance.now()
+    if (this.#telemetry) record.acceptedAt = this.#telemetry.now()
     if (!prepared.ok) this.#settled(record, prepared.error, undefined)
     else if (lingering) this.#sender.enqueueLingering(record)
     else this.#sender.enqueue(record)
