@@ -1,15 +1,16 @@
-// node --conditions=kafkit-source bench/otel-overhead.ts [--records=50000] [--rounds=5] [--sdk]
+// node --conditions=kafkit-source bench/otel-overhead.ts [--records=20000] [--pairs=8] [--sdk]
 // What kafkit's OpenTelemetry instrumentation costs when the application registered no SDK: the
-// same publish and consume work with `telemetry: false` ("off") and with the default ("no SDK",
-// instrumented but every span and instrument a no-op). With --sdk also with an SDK registered
-// (in-memory spans, metrics collected by nobody), for scale. Each measurement runs in a child
-// process of its own, variants alternate within each round, and the medians are compared:
-// - publish: `publishAsync` of N records then `flush()` (the CPU-bound path, where a per-record
-//   cost shows most), records/s and CPU µs per record;
-// - consume: a fresh group reads N prefilled records with a no-op handler, timed from the first
-//   record handled to the last, records/s and CPU µs per record;
-// - and, without the broker, the instrumentation hooks alone: ns per published and per consumed
-//   record (the low-noise figure: end-to-end runs on a shared 2-core box vary by several %).
+// same work with `telemetry: false` ("off") and with the default ("no SDK": instrumented, every span
+// and instrument a no-op). On a shared 2-core machine, load moves a run's figures by 20 % or more,
+// far more than what is measured, so the two variants run paired in ONE process, alternating in
+// ABBA order, and what is reported is the median of the paired ratios (drift cancels out):
+// - publish: blocks of `publishAsync` × records then `flush()`, through two producers (off, on);
+//   the CPU-bound path, where a per-record cost shows most;
+// - consume: a fresh consumer group (off or on) reads the same prefilled records with a no-op
+//   handler, timed from its first record handled to its last;
+// - the instrumentation hooks alone, without the broker: ns per publish and per consumed record.
+// With --sdk, also a run with an SDK registered (spans kept in memory, metrics never read) against
+// an "off" run, each in its own process (an SDK is global to a process): for scale, not precision.
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Consumer, createCatalog, Producer, silentLogger } from 'kafkit'
@@ -20,13 +21,18 @@ import { benchEvent, padding, payload } from './lib/events.ts'
 import { brokers, createTopic, deleteTopics, uniqueName } from './lib/kafka.ts'
 import { median } from './lib/stats.ts'
 
-type Variant = 'off' | 'no-sdk' | 'sdk'
-type Task = 'publish' | 'consume' | 'hooks'
-interface Measurement {
-  seconds: number
-  cpuMicros: number
-  publishNs?: number
-  consumeNs?: number
+/** One measured block: records per second and CPU µs per record. */
+interface Block {
+  rate: number
+  cpu: number
+}
+interface Paired {
+  off: Block[]
+  on: Block[]
+}
+interface HooksResult {
+  publishNs: number
+  consumeNs: number
 }
 
 const PARTITIONS = 6
@@ -35,132 +41,153 @@ const flag = (name: string, fallback: number) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`))
   return arg ? Number(arg.slice(name.length + 3)) : fallback
 }
+const log = (line: string) => console.log(`[otel-bench] ${line}`)
+
+const note = padding(1024)
+/** The ABBA order of pair i: off first in even pairs, on first in odd ones. */
+const order = (i: number): [boolean, boolean] => (i % 2 === 0 ? [false, true] : [true, false])
 
 if (process.argv[2] === '--child') await child()
 else await parent()
 
 async function parent(): Promise<void> {
-  const records = flag('records', 50_000)
-  const rounds = flag('rounds', 5)
-  const variants: Variant[] = process.argv.includes('--sdk') ? ['off', 'no-sdk', 'sdk'] : ['off', 'no-sdk']
-  const handle = await ensureKafka({ log: (line) => console.log(`[otel-bench] ${line}`) })
+  const records = flag('records', 20_000)
+  const pairs = flag('pairs', 8)
+  const handle = await ensureKafka({ log })
   process.env['KAFKA_BROKERS'] = handle.bootstrap
   const publishTopic = await createTopic('otel-publish', PARTITIONS)
   const consumeTopic = await createTopic('otel-consume', PARTITIONS)
   try {
-    console.log(`[otel-bench] prefilling ${records} records for the consume runs`)
-    await runChild('publish', 'off', consumeTopic, records)
-    const results = new Map<string, Measurement[]>()
-    for (let round = 0; round < rounds; round++) {
-      // Alternate the order so that drift (broker log growth, page cache) does not favour one variant.
-      const order = round % 2 === 0 ? variants : [...variants].reverse()
-      for (const task of ['publish', 'consume'] as const) {
-        for (const variant of order) {
-          const m = await runChild(task, variant, task === 'publish' ? publishTopic : consumeTopic, records)
-          const key = `${task}/${variant}`
-          results.set(key, [...(results.get(key) ?? []), m])
-          console.log(
-            `[otel-bench] round ${round + 1} ${key}: ${Math.round(records / m.seconds)} rec/s, ${(m.cpuMicros / records).toFixed(2)} CPU µs/rec`,
-          )
+    log(`prefilling ${records} records for the consume runs`)
+    await runChild('prefill', [consumeTopic, String(records)])
+    log(`publish: ${pairs} pairs of ${records}-record blocks, off and on alternating in one process`)
+    const publish = await runChild<Paired>('publish', [publishTopic, String(records), String(pairs)])
+    log(`consume: ${pairs} pairs of fresh groups reading ${records} records`)
+    const consume = await runChild<Paired>('consume', [consumeTopic, String(records), String(pairs)])
+    const hooks = await runChild<HooksResult>('hooks', [publishTopic])
+    console.log(`\n${records} records of ~1 KiB per block, ${PARTITIONS} partitions, ${pairs} ABBA pairs\n`)
+    console.log(
+      '| task | off: records/s, CPU µs/rec | no SDK: records/s, CPU µs/rec | no SDK vs off: throughput, CPU (median of pairs, min–max) |',
+    )
+    console.log('| --- | --- | --- | --- |')
+    for (const [task, result] of [
+      ['publish', publish],
+      ['consume', consume],
+    ] as const) {
+      console.log(`| ${task} | ${summary(result.off)} | ${summary(result.on)} | ${pairedChange(result)} |`)
+    }
+    console.log(
+      `\ninstrumentation hooks alone, no SDK: ${hooks.publishNs.toFixed(0)} ns per publish, ${hooks.consumeNs.toFixed(0)} ns per consumed record`,
+    )
+    if (process.argv.includes('--sdk')) {
+      const runs: Record<string, Block[]> = { off: [], sdk: [] }
+      for (let i = 0; i < 3; i++) {
+        for (const variant of i % 2 === 0 ? ['off', 'sdk'] : ['sdk', 'off']) {
+          runs[variant]!.push(await runChild<Block>('single', [publishTopic, String(records), variant]))
         }
       }
+      console.log(
+        `with an SDK (separate processes, 3 runs each): publish ${summary(runs['sdk']!)} vs off ${summary(runs['off']!)}`,
+      )
     }
-    report(results, variants, records, rounds)
-    const hooks = await runChild('hooks', 'no-sdk', publishTopic, 0)
-    console.log(
-      `\ninstrumentation hooks alone, no SDK: ${hooks.publishNs!.toFixed(0)} ns per publish, ${hooks.consumeNs!.toFixed(0)} ns per consumed record`,
-    )
   } finally {
     await deleteTopics([publishTopic, consumeTopic]).catch(() => undefined)
   }
 }
 
-function report(results: Map<string, Measurement[]>, variants: Variant[], records: number, rounds: number): void {
-  console.log(`\n${records} records of ~1 KiB, ${PARTITIONS} partitions, median of ${rounds} runs each\n`)
-  console.log('| task | variant | records/s (min–max) | CPU µs/record | vs off (throughput, CPU) |')
-  console.log('| --- | --- | --- | --- | --- |')
-  for (const task of ['publish', 'consume'] as const) {
-    const base = results.get(`${task}/off`)!
-    const baseRate = median(base.map((m) => records / m.seconds))
-    const baseCpu = median(base.map((m) => m.cpuMicros / records))
-    for (const variant of variants) {
-      const runs = results.get(`${task}/${variant}`)!
-      const rates = runs.map((m) => records / m.seconds)
-      const rate = median(rates)
-      const cpu = median(runs.map((m) => m.cpuMicros / records))
-      const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)} %`
-      console.log(
-        `| ${task} | ${variant} | ${Math.round(rate)} (${Math.round(Math.min(...rates))}–${Math.round(Math.max(...rates))}) | ${cpu.toFixed(2)} | ${variant === 'off' ? '—' : `${pct(rate, baseRate)}, ${pct(cpu, baseCpu)}`} |`,
-      )
-    }
-  }
+function summary(blocks: Block[]): string {
+  return `${Math.round(median(blocks.map((b) => b.rate)))}, ${median(blocks.map((b) => b.cpu)).toFixed(2)}`
 }
 
-function runChild(task: Task, variant: Variant, topic: string, records: number): Promise<Measurement> {
-  const script = fileURLToPath(import.meta.url)
-  const proc = fork(script, ['--child', task, variant, topic, String(records)], {
+function pairedChange({ off, on }: Paired): string {
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
+  const rates = on.map((b, i) => b.rate / off[i]!.rate - 1)
+  const cpus = on.map((b, i) => b.cpu / off[i]!.cpu - 1)
+  const range = (xs: number[]) => `${pct(Math.min(...xs))} … ${pct(Math.max(...xs))}`
+  return `${pct(median(rates))} (${range(rates)}), ${pct(median(cpus))} (${range(cpus)})`
+}
+
+function runChild<R>(task: string, args: string[]): Promise<R> {
+  const proc = fork(fileURLToPath(import.meta.url), ['--child', task, ...args], {
     execArgv: ['--conditions=kafkit-source', '--disable-warning=ExperimentalWarning'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL')
-      reject(new Error(`${task}/${variant} did not finish within 5 minutes`))
-    }, 300_000)
-    proc.on('message', (m: Measurement) => {
+      reject(new Error(`${task} did not finish within 10 minutes`))
+    }, 600_000)
+    proc.on('message', (m: R) => {
       clearTimeout(timer)
       resolve(m)
     })
     proc.on('exit', (code) => {
       clearTimeout(timer)
-      if (code !== 0) reject(new Error(`${task}/${variant} exited with ${code}`))
+      if (code !== 0) reject(new Error(`${task} exited with ${code}`))
     })
   })
 }
 
 async function child(): Promise<void> {
-  const [, , , task, variant, topic, count] = process.argv as [string, string, string, Task, Variant, string, string]
-  if (variant === 'sdk') await installSdk()
-  const records = Number(count)
-  const m =
-    task === 'hooks'
-      ? hooks(topic)
-      : task === 'publish'
-        ? await publish(topic, records, variant)
-        : await consume(topic, records, variant)
-  process.send!(m, () => process.exit(0))
+  const [task, topic, records, third] = process.argv.slice(3) as [string, string, string, string]
+  let result: unknown
+  if (task === 'prefill') result = await publishBlock(producer(topic, false), topic, Number(records), 0)
+  else if (task === 'publish') result = await pairedPublish(topic, Number(records), Number(third))
+  else if (task === 'consume') result = await pairedConsume(topic, Number(records), Number(third))
+  else if (task === 'hooks') result = hooks(topic)
+  else {
+    if (third === 'sdk') await installSdk()
+    const p = producer(topic, third === 'sdk')
+    await publishBlock(p, topic, 2000, 0)
+    result = await publishBlock(p, topic, Number(records), 0)
+    await p.close()
+  }
+  process.send!(result, () => process.exit(0))
 }
 
-async function publish(topic: string, records: number, variant: Variant): Promise<Measurement> {
-  const event = benchEvent(topic, PARTITIONS)
-  const note = padding(1024)
-  const producer = new Producer({
+function producer(_topic: string, telemetry: boolean): Producer {
+  return new Producer({
     client: { brokers: brokers() },
     service: 'otel-bench',
     logger: silentLogger(),
     compression: 'none',
-    telemetry: variant !== 'off',
+    telemetry,
   })
-  const send = (from: number, to: number) => {
-    for (let i = from; i < to; i++) producer.publishAsync(event, payload(i, KEYS, note))
-    return producer.flush()
-  }
-  await send(0, 2000) // warm-up: connections, metadata, JIT
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  for (let i = 0; i < records; i += 10_000) await send(i, Math.min(records, i + 10_000))
-  const seconds = (performance.now() - started) / 1000
-  const used = process.cpuUsage(cpu)
-  await producer.close()
-  return { seconds, cpuMicros: used.user + used.system }
 }
 
-async function consume(topic: string, records: number, variant: Variant): Promise<Measurement> {
+async function publishBlock(p: Producer, topic: string, records: number, from: number): Promise<Block> {
+  const event = benchEvent(topic, PARTITIONS)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  for (let i = from; i < from + records; i++) p.publishAsync(event, payload(i, KEYS, note))
+  await p.flush()
+  const seconds = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
+  return { rate: records / seconds, cpu: (used.user + used.system) / records }
+}
+
+async function pairedPublish(topic: string, records: number, pairs: number): Promise<Paired> {
+  const producers = { off: producer(topic, false), on: producer(topic, true) }
+  for (const p of [producers.off, producers.on]) await publishBlock(p, topic, records, 0) // warm-up
+  const result: Paired = { off: [], on: [] }
+  let seq = records
+  for (let i = 0; i < pairs; i++) {
+    for (const on of order(i)) {
+      const block = await publishBlock(on ? producers.on : producers.off, topic, records, seq)
+      seq += records
+      result[on ? 'on' : 'off'].push(block)
+    }
+  }
+  await Promise.all([producers.off.close(), producers.on.close()])
+  return result
+}
+
+async function consumeAll(topic: string, records: number, telemetry: boolean): Promise<Block> {
   const event = benchEvent(topic, PARTITIONS)
   let handled = 0
   let cpu: NodeJS.CpuUsage | undefined
   let started = 0
-  const { promise, resolve } = Promise.withResolvers<Measurement>()
+  const { promise, resolve } = Promise.withResolvers<Block>()
   const consumer = new Consumer({
     client: { brokers: brokers() },
     catalog: createCatalog([event]),
@@ -168,7 +195,8 @@ async function consume(topic: string, records: number, variant: Variant): Promis
     group: uniqueName('otel-bench'),
     logger: silentLogger(),
     concurrency: 16,
-    telemetry: variant !== 'off',
+    telemetry,
+    lagInterval: false,
   })
   consumer.on(event, () => {
     if (handled++ === 0) {
@@ -177,17 +205,28 @@ async function consume(topic: string, records: number, variant: Variant): Promis
     }
     if (handled === records) {
       const used = process.cpuUsage(cpu)
-      resolve({ seconds: (performance.now() - started) / 1000, cpuMicros: used.user + used.system })
+      const seconds = (performance.now() - started) / 1000
+      resolve({ rate: records / seconds, cpu: (used.user + used.system) / records })
     }
   })
   await consumer.start()
-  const m = await promise
+  const block = await promise
   await consumer.stop()
-  return m
+  return block
 }
 
-/** The per-record telemetry calls of a publish and of a consumed record, without any I/O. */
-function hooks(topic: string): Measurement {
+async function pairedConsume(topic: string, records: number, pairs: number): Promise<Paired> {
+  await consumeAll(topic, records, false) // warm-up
+  await consumeAll(topic, records, true)
+  const result: Paired = { off: [], on: [] }
+  for (let i = 0; i < pairs; i++) {
+    for (const on of order(i)) result[on ? 'on' : 'off'].push(await consumeAll(topic, records, on))
+  }
+  return result
+}
+
+/** The per-record telemetry calls of the producer and of a record job, in a loop, without I/O. */
+function hooks(topic: string): HooksResult {
   const event = benchEvent(topic, PARTITIONS)
   const producer = new ProducerTelemetry('otel-bench', () => 0)
   const consumer = new ConsumerTelemetry('otel-bench')
@@ -228,7 +267,7 @@ function hooks(topic: string): Measurement {
   const publishNs = time(publishOnce)
   const consumeNs = time(consumeOnce)
   producer.close()
-  return { seconds: 0, cpuMicros: 0, publishNs, consumeNs }
+  return { publishNs, consumeNs }
 }
 
 /** A registered SDK as an application would have: spans kept in memory, metrics never read. */
