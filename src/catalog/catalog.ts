@@ -88,7 +88,20 @@ export class Catalog<E extends AnyEvent = AnyEvent> {
   }
 }
 
+/** Resolutions are pure functions of (definition, version): computed once, reused for every record. */
+const resolutions = new WeakMap<AnyEvent, Map<string, Resolution | undefined>>()
+
 export function resolveVersion(target: AnyEvent, version: string): Resolution | undefined {
+  let known = resolutions.get(target)
+  if (!known) resolutions.set(target, (known = new Map<string, Resolution | undefined>()))
+  if (known.has(version)) return known.get(version)
+  const resolution = computeResolution(target, version)
+  // Versions come from records; bound the cache so odd ones cannot grow it without limit.
+  if (known.size < 64) known.set(version, resolution)
+  return resolution
+}
+
+function computeResolution(target: AnyEvent, version: string): Resolution | undefined {
   const produced = parseVersion(version)
   if (!produced || produced.major > target.major) return undefined
   const steps: AnyEvent[] = []

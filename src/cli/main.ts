@@ -2,4 +2,6 @@
 // The `kafkit` command-line tool.
 import { runCli } from './program.ts'
 
-process.exitCode = await runCli(process.argv.slice(2))
+// Exit explicitly: a closed wire client can leave a timer armed for a while, and a command-line
+// tool should return as soon as its work is done.
+process.exit(await runCli(process.argv.slice(2)))

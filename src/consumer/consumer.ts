@@ -3,7 +3,6 @@
 import type { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
-import { headersToStrings } from '../envelope/headers.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
@@ -11,7 +10,8 @@ import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
-import type { Context } from './context.ts'
+import type { Context, RecordFacts } from './context.ts'
+import { RecordHeaders } from './headers.ts'
 import { createEscalation, type Escalate } from './escalate.ts'
 import { HandlerTimeoutError, RecordJob, ShutdownError, type WireMessage } from './job.ts'
 import { compose } from './middleware.ts'
@@ -285,9 +285,9 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       fetchMaxWaitMs: ms(o.fetchMaxWait, 500, 'fetchMaxWait'),
       maxPollRecords: o.maxPollRecords ?? 100,
       hooks: tier ? {} : { ...(o.onAssign && { onAssign: o.onAssign }), ...(o.onRevoke && { onRevoke: o.onRevoke }) },
-      createJob: (message, isCurrent, done) => {
-        const headers = headersToStrings(message.headers)
-        const facts = tier
+      createJob: (message, offsets, owner) => {
+        const headers = new RecordHeaders(message.headerEntries)
+        const facts: RecordFacts = tier
           ? originFacts(message, headers, this.group)
           : {
               topic: message.topic,
@@ -297,11 +297,12 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
               timestamp: new Date(Number(message.timestamp)),
               headers,
               group: this.group,
+              tier: -1,
             }
-        return new RecordJob(deps, message, headers, facts, laneOf(ordering, message), isCurrent, done)
+        return new RecordJob(deps, message, headers, facts, laneOf(ordering, message), offsets, owner)
       },
     }
-    if (tier) options.dueIn = (message: WireMessage) => dueIn(headersToStrings(message.headers))
+    if (tier) options.dueIn = (message: WireMessage) => dueIn(new RecordHeaders(message.headerEntries))
     options.telemetry = this.#telemetry?.runner(group)
     options.lagIntervalMs = o.lagInterval === false ? 0 : ms(o.lagInterval, 15_000, 'lagInterval')
     return new GroupRunner(options)

@@ -13,10 +13,15 @@ export interface RecordFacts {
   timestamp: Date
   headers: ReadonlyMap<string, string>
   group: string
+  /** The retry tier the record was read from (-1: the source topic). */
+  tier: number
 }
 
 /** The fields every log line about a record carries: event id and type, where it is, its flow. */
-export function recordLogFields(facts: RecordFacts, envelope: Envelope | undefined) {
+export function recordLogFields(
+  facts: Pick<RecordFacts, 'topic' | 'partition' | 'offset'>,
+  envelope: Envelope | undefined,
+) {
   return {
     eventId: envelope?.id,
     eventType: envelope?.type,

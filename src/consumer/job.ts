@@ -2,10 +2,9 @@
 // (behind the middleware) → done, or retry later, or escalate (retry topic / DLQ). A record is done
 // for the offset tracker only when every handler succeeded or the failure was safely written away.
 import type { Message } from '@platformatic/kafka'
-import { payloadFor } from '../catalog/upcast.ts'
-import { contextOfEvent, runWithContext } from '../context/context.ts'
+import { payloadFor, type Decoded } from '../catalog/upcast.ts'
+import { runInEventContext } from '../context/context.ts'
 import { ReplayHeaders } from '../dlq/headers.ts'
-import { Headers } from '../envelope/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryable } from '../errors.ts'
 import type { RecordOutcome } from '../observability/names.ts'
@@ -16,7 +15,7 @@ import type { Job } from './pool.ts'
 import { backoffDelay } from './retry.ts'
 import type { RouteMatch } from './router.ts'
 import type { PipelineDeps } from './pipeline.ts'
-import { tierOf } from './tiers.ts'
+import type { PartitionOffsets } from './offsets.ts'
 
 export type WireMessage = Message<Buffer, Buffer, Buffer, Buffer>
 
@@ -46,18 +45,25 @@ export interface RecordFailure {
   lastFailure: Date
 }
 
+/** What a job needs from the group member that fetched its record. */
+export interface RecordOwner {
+  /** Whether this member still owns the partition with this exact offset tracker (not revoked since). */
+  owns(job: RecordJob): boolean
+}
+
 export class RecordJob implements Job {
   readonly lane: string
   readonly message: WireMessage
   readonly facts: RecordFacts
+  readonly offsets: PartitionOffsets
   /** Every header of the record as consumed (for tier records, with the retry bookkeeping). */
   readonly #headers: ReadonlyMap<string, string>
   readonly #deps: PipelineDeps
-  readonly #isCurrent: () => boolean
-  readonly #done: () => void
+  readonly #owner: RecordOwner
   #attempt: number
   #envelope: Envelope | undefined
-  readonly #succeeded = new Set<number>()
+  /** Routes that already succeeded, when an earlier attempt failed on another route. */
+  #succeeded: Set<number> | undefined
   #firstFailure: Date | undefined
   #failure: { error: unknown; handler: string | undefined } | undefined
   #escalations = 0
@@ -70,17 +76,17 @@ export class RecordJob implements Job {
     headers: ReadonlyMap<string, string>,
     facts: RecordFacts,
     lane: string,
-    isCurrent: () => boolean,
-    done: () => void,
+    offsets: PartitionOffsets,
+    owner: RecordOwner,
   ) {
     this.#deps = deps
     this.message = message
     this.#headers = headers
     this.facts = facts
     this.lane = lane
-    this.#isCurrent = isCurrent
-    this.#done = done
-    this.#attempt = deps.priorAttempts(headers)
+    this.offsets = offsets
+    this.#owner = owner
+    this.#attempt = facts.tier >= 0 ? deps.priorAttempts(headers) : 0
   }
 
   abandon(): void {
@@ -89,70 +95,109 @@ export class RecordJob implements Job {
     this.#trace?.end('abandoned', this.#attempt)
   }
 
-  async step(): Promise<number | undefined> {
-    if (!this.#isCurrent()) return this.#abandoned()
-    this.#trace ??= this.#deps.telemetry?.startRecord(this.facts, tierOf(this.#headers))
+  /** One attempt; synchronous when the handler was, else a single promise. Never rejects. */
+  step(): number | undefined | Promise<number | undefined> {
+    if (!this.#owner.owns(this)) return this.#abandoned()
+    if (this.#deps.telemetry) this.#trace ??= this.#deps.telemetry.startRecord(this.facts, this.facts.tier)
     if (this.#failure) return this.#escalate()
     const replayFor = this.#headers.get(ReplayHeaders.group)
     if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish('skipped') // replayed for another group
     this.#attempt++
-    const now = new Date()
-    try {
-      if (!this.#envelope) {
-        this.#envelope = decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers)
-        this.#trace?.decoded(this.#envelope)
+    let envelope = this.#envelope
+    if (!envelope) {
+      try {
+        envelope = decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers)
+      } catch (error) {
+        return this.#fail(error, undefined)
       }
-    } catch (error) {
-      return this.#fail(error, undefined, now)
+      this.#envelope = envelope
+      this.#trace?.decoded(envelope)
     }
-    const routing = this.#deps.router.route(this.#envelope.type, this.#envelope.version)
+    const routing = this.#deps.router.route(envelope.type, envelope.version)
     if (routing.kind !== 'routes') {
       const policy = routing.kind === 'unknown' ? this.#deps.onUnknownType : this.#deps.onUnhandled
       if (policy === 'skip') {
-        this.#deps.logger.debug(recordLogFields(this.facts, this.#envelope), `skipping ${routing.kind} event type`)
+        this.#deps.logger.debug(recordLogFields(this.facts, envelope), `skipping ${routing.kind} event type`)
         return this.#finish('skipped')
       }
-      return this.#fail(new UnknownEventTypeError(this.#envelope.type, { retryable: false }), undefined, now)
+      return this.#fail(new UnknownEventTypeError(envelope.type, { retryable: false }), undefined)
     }
-    let failed: { error: unknown; match: RouteMatch } | undefined
-    for (const match of routing.matches) {
-      if (this.#succeeded.has(match.route.id)) continue
-      try {
-        await this.#invoke(match, this.#envelope)
-        this.#succeeded.add(match.route.id)
-      } catch (error) {
-        failed ??= { error, match }
-        this.#deps.logger.warn(
-          {
-            err: error,
-            ...recordLogFields(this.facts, this.#envelope),
-            handler: match.route.name,
-            attempt: this.#attempt,
-          },
-          `handler failed: ${errorMessage(error)}`,
-        )
-      }
-    }
-    if (!failed) return this.#finish('handled')
-    if (!this.#isCurrent()) return this.#abandoned()
-    const policy = this.#deps.retryPolicy(failed.match.route)
-    if (this.#attempt < policy.maxAttempts && isRetryable(failed.error) && !this.#deps.stopping()) {
-      this.#firstFailure ??= now
-      this.#deps.observer.onRetry?.(this, failed.error)
-      const delay = backoffDelay(policy, this.#attempt)
-      this.#trace?.retry(failed.error, this.#attempt, delay)
-      return delay
-    }
-    return this.#fail(failed.error, failed.match.route.name, now)
+    return routing.matches.length === 1
+      ? this.#runOne(routing.matches[0]!, envelope)
+      : this.#runAll(routing.matches, envelope)
   }
 
-  async #invoke(match: RouteMatch, envelope: Envelope): Promise<void> {
-    const decoded = await payloadFor(envelope, match.target)
+  /** The common case, one handler: no await, and a promise only if the handler returned one. */
+  #runOne(match: RouteMatch, envelope: Envelope): number | undefined | Promise<number | undefined> {
+    let pending: Promise<void> | undefined
+    try {
+      pending = this.#invoke(match, envelope)
+    } catch (error) {
+      return this.#attempted(match, envelope, error)
+    }
+    if (!pending) return this.#attempted(match, envelope, undefined)
+    return pending.then(
+      () => this.#attempted(match, envelope, undefined),
+      (error: unknown) => this.#attempted(match, envelope, error),
+    )
+  }
+
+  /** Several handlers match (an exact one and a wildcard): each runs once, a retry runs only the failed ones. */
+  async #runAll(matches: readonly RouteMatch[], envelope: Envelope): Promise<number | undefined> {
+    let failed: { error: unknown; match: RouteMatch } | undefined
+    for (const match of matches) {
+      if (this.#succeeded?.has(match.route.id)) continue
+      try {
+        const pending = this.#invoke(match, envelope)
+        if (pending) await pending
+        ;(this.#succeeded ??= new Set()).add(match.route.id)
+      } catch (error) {
+        failed ??= { error, match }
+        this.#logHandlerFailure(match, envelope, error)
+      }
+    }
+    return failed ? this.#retryOrFail(failed.match, failed.error) : this.#finish('handled')
+  }
+
+  #attempted(match: RouteMatch, envelope: Envelope, error: unknown): number | undefined | Promise<number | undefined> {
+    if (error === undefined) return this.#finish('handled')
+    this.#logHandlerFailure(match, envelope, error)
+    return this.#retryOrFail(match, error)
+  }
+
+  #logHandlerFailure(match: RouteMatch, envelope: Envelope, error: unknown) {
+    this.#deps.logger.warn(
+      { err: error, ...recordLogFields(this.facts, envelope), handler: match.route.name, attempt: this.#attempt },
+      `handler failed: ${errorMessage(error)}`,
+    )
+  }
+
+  /** After a failed attempt: wait and retry in this process, or hand the record on (retry topic or DLQ). */
+  #retryOrFail(match: RouteMatch, error: unknown): number | undefined | Promise<number | undefined> {
+    if (!this.#owner.owns(this)) return this.#abandoned()
+    const policy = this.#deps.retryPolicy(match.route)
+    if (this.#attempt < policy.maxAttempts && isRetryable(error) && !this.#deps.stopping()) {
+      this.#firstFailure ??= new Date()
+      this.#deps.observer.onRetry?.(this, error)
+      const delay = backoffDelay(policy, this.#attempt)
+      this.#trace?.retry(error, this.#attempt, delay)
+      return delay
+    }
+    return this.#fail(error, match.route.name)
+  }
+
+  /** Upcasts and validates the payload, then runs the handler; a promise only when something was asynchronous. */
+  #invoke(match: RouteMatch, envelope: Envelope): Promise<void> | undefined {
+    const decoded = payloadFor(envelope, match.target)
+    if (decoded instanceof Promise) return decoded.then((d) => this.#call(match, envelope, d))
+    return this.#call(match, envelope, decoded)
+  }
+
+  #call(match: RouteMatch, envelope: Envelope, decoded: Decoded<unknown>): Promise<void> | undefined {
     if (decoded.upcastedFrom.length > 0) this.#trace?.upcast(decoded.upcastedFrom, match.target.version)
     let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
     const fields = match.route.options.fields
     if (fields) event = project(event, fields)
-    const timeoutMs = match.route.options.timeoutMs ?? this.#deps.handlerTimeoutMs
     const ctx = new Context(
       this.facts,
       envelope,
@@ -160,36 +205,53 @@ export class RecordJob implements Job {
       decoded.upcastedFrom,
       this.#deps.logger,
       this.#deps.publisher,
-      timeoutMs,
+      match.route.options.timeoutMs ?? this.#deps.handlerTimeoutMs,
     )
     const handler = this.#deps.handlerFor(match.route)
-    const trace = {
-      traceparent: this.facts.headers.get(Headers.traceparent),
-      tracestate: this.facts.headers.get(Headers.tracestate),
-    }
-    const interrupted = new Promise<never>((_, reject) => {
-      ctx.interrupt = reject
-    })
-    const run = () => runWithContext(contextOfEvent(envelope, definedTrace(trace)), () => handler(event, ctx))
+    const run = () => runInEventContext(envelope, this.facts.headers, () => handler(event, ctx))
     const recordTrace = this.#trace
     const started = recordTrace ? performance.now() : 0
-    let failure: unknown
-    this.#deps.active.add(ctx)
-    try {
-      // Inside the process span's context: what the handler publishes continues the trace.
-      await Promise.race([recordTrace ? recordTrace.run(run) : run(), interrupted])
-    } catch (error) {
-      failure = error ?? new Error('the handler failed without an error')
-      throw error
-    } finally {
-      this.#deps.active.delete(ctx)
+    const active = this.#deps.active
+    const settle = (failure: unknown) => {
+      active.delete(ctx)
       ctx.interrupt = undefined
       recordTrace?.handlerDone(started, match.route.name, failure)
     }
+    active.add(ctx)
+    let result: unknown
+    try {
+      // Inside the process span's context: what the handler publishes continues the trace.
+      result = recordTrace ? recordTrace.run(run) : run()
+    } catch (error) {
+      settle(error ?? new Error('the handler failed without an error'))
+      throw error
+    }
+    if (!isThenable(result)) {
+      settle(undefined)
+      return undefined
+    }
+    // The attempt ends when the handler settles, or earlier when it times out or the consumer stops.
+    return new Promise<void>((resolve, reject) => {
+      let settled = false
+      const finish = (error: unknown) => {
+        if (settled) return
+        settled = true
+        settle(error)
+        if (error === undefined) resolve()
+        // Whatever the handler threw goes on as is: retry classification reads it.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        else reject(error)
+      }
+      ctx.interrupt = finish
+      result.then(
+        () => finish(undefined),
+        (error: unknown) => finish(error ?? new Error('the handler failed without an error')),
+      )
+    })
   }
 
-  #fail(error: unknown, handler: string | undefined, at: Date): Promise<number | undefined> {
-    this.#firstFailure ??= at
+  #fail(error: unknown, handler: string | undefined): Promise<number | undefined> {
+    this.#firstFailure ??= new Date()
     this.#failure = { error, handler }
     return this.#escalate()
   }
@@ -227,7 +289,7 @@ export class RecordJob implements Job {
   }
 
   #finish(outcome: RecordOutcome, error?: unknown): undefined {
-    this.#done()
+    this.offsets.done(this.message.offset)
     this.#trace?.end(outcome, this.#attempt, error)
     return undefined
   }
@@ -239,9 +301,6 @@ export class RecordJob implements Job {
   }
 }
 
-function definedTrace(trace: { traceparent: string | undefined; tracestate: string | undefined }) {
-  const out: { traceparent?: string; tracestate?: string } = {}
-  if (trace.traceparent) out.traceparent = trace.traceparent
-  if (trace.tracestate) out.tracestate = trace.tracestate
-  return out
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }

@@ -7,15 +7,54 @@ import { Queue } from './queue.ts'
 
 export interface Job {
   readonly lane: string
-  /** Runs one attempt. Resolves to undefined when the job is finished, or to a delay (ms) to retry after. Must not reject. */
-  step(): Promise<number | undefined>
+  /**
+   * Runs one attempt: undefined when the job is finished, or a delay (ms) to retry after; directly
+   * or through a promise that must not reject.
+   */
+  step(): number | undefined | Promise<number | undefined>
   /** Called when the pool drops the job unfinished (revoked partition, shutdown). */
   abandon(): void
 }
 
+/**
+ * The jobs of one lane, in order. Most lanes (one per key) only ever hold one job at a time, so the
+ * first job is kept in a field and a queue is made only when a second one waits behind it.
+ */
+class LaneJobs {
+  head: Job | undefined
+  #rest: Queue<Job> | undefined
+
+  get length(): number {
+    return (this.head ? 1 : 0) + (this.#rest?.length ?? 0)
+  }
+
+  push(job: Job): void {
+    if (!this.head) this.head = job
+    else (this.#rest ??= new Queue()).push(job)
+  }
+
+  shift(): Job | undefined {
+    const job = this.head
+    this.head = this.#rest?.shift()
+    return job
+  }
+
+  /** Removes the jobs `drop` selects (never `keep`); returns them. */
+  remove(drop: (job: Job) => boolean, keep: Job | undefined): Job[] {
+    const all = this.head ? [this.head, ...(this.#rest ?? [])] : []
+    const removed = all.filter((job) => job !== keep && drop(job))
+    if (removed.length === 0) return removed
+    const kept = all.filter((job) => !removed.includes(job))
+    this.head = kept[0]
+    this.#rest = undefined
+    for (const job of kept.slice(1)) (this.#rest ??= new Queue()).push(job)
+    return removed
+  }
+}
+
 interface Lane {
-  readonly key: string
-  readonly jobs: Queue<Job>
+  key: string
+  readonly jobs: LaneJobs
   state: 'ready' | 'active' | 'waiting' | 'idle'
   timer: NodeJS.Timeout | undefined
 }
@@ -38,6 +77,9 @@ export class WorkerPool {
   #inFlight = 0
   #wasFull = false
   #idleWaiters: (() => void)[] = []
+  /** Retired lanes kept for reuse: with many keys, most records would otherwise make a new one. */
+  readonly #spareLanes: Lane[] = []
+  #pumping = false
   /** Peak number of handlers running at once (how much the pool overlapped work). */
   peakActive = 0
 
@@ -65,7 +107,8 @@ export class WorkerPool {
     this.#inFlight++
     let lane = this.#lanes.get(job.lane)
     if (!lane) {
-      lane = { key: job.lane, jobs: new Queue(), state: 'idle', timer: undefined }
+      lane = this.#spareLanes.pop() ?? { key: '', jobs: new LaneJobs(), state: 'idle', timer: undefined }
+      lane.key = job.lane
       this.#lanes.set(job.lane, lane)
     }
     lane.jobs.push(job)
@@ -81,27 +124,41 @@ export class WorkerPool {
   }
 
   #pump() {
-    while (this.#active < this.#concurrency && this.#ready.length > 0) {
-      const lane = this.#ready.shift()!
-      if (lane.state !== 'ready') continue
-      const job = lane.jobs.peek()
-      if (!job) {
-        this.#retire(lane)
-        continue
+    // Steps may finish synchronously and pump again: the outer loop picks that work up instead of
+    // recursing, so a long run of synchronous handlers never deepens the stack.
+    if (this.#pumping) return
+    this.#pumping = true
+    try {
+      while (this.#active < this.#concurrency && this.#ready.length > 0) {
+        const lane = this.#ready.shift()!
+        if (lane.state !== 'ready') continue
+        const job = lane.jobs.head
+        if (!job) {
+          this.#retire(lane)
+          continue
+        }
+        lane.state = 'active'
+        this.#active++
+        if (this.#active > this.peakActive) this.peakActive = this.#active
+        let result: number | undefined | Promise<number | undefined>
+        try {
+          result = job.step()
+        } catch {
+          result = undefined // step() must not throw; if it does, the attempt is over rather than the lane stuck
+        }
+        if (result instanceof Promise) {
+          const after = (delay: unknown) => this.#afterStep(lane, job, typeof delay === 'number' ? delay : undefined)
+          void result.then(after, after)
+        } else this.#afterStep(lane, job, result)
       }
-      lane.state = 'active'
-      this.#active++
-      if (this.#active > this.peakActive) this.peakActive = this.#active
-      void job.step().then(
-        (delay) => this.#afterStep(lane, job, delay),
-        () => this.#afterStep(lane, job, undefined),
-      )
+    } finally {
+      this.#pumping = false
     }
   }
 
   #afterStep(lane: Lane, job: Job, delay: number | undefined) {
     this.#active--
-    if (lane.state !== 'active' || lane.jobs.peek() !== job) {
+    if (lane.state !== 'active' || lane.jobs.head !== job) {
       // The lane was dropped while this attempt ran (revocation): nothing more to do for it.
       this.#pump()
       return
@@ -124,7 +181,10 @@ export class WorkerPool {
 
   #retire(lane: Lane) {
     lane.state = 'idle'
-    if (lane.jobs.length === 0) this.#lanes.delete(lane.key)
+    if (lane.jobs.length === 0 && this.#lanes.get(lane.key) === lane) {
+      this.#lanes.delete(lane.key)
+      if (this.#spareLanes.length < 1024) this.#spareLanes.push(lane)
+    }
   }
 
   #finished(count: number) {
@@ -147,13 +207,13 @@ export class WorkerPool {
   drop(select: (job: Job) => boolean): number {
     let dropped = 0
     for (const lane of [...this.#lanes.values()]) {
-      const head = lane.jobs.peek()
+      const head = lane.jobs.head
       const running = lane.state === 'active' ? head : undefined
-      const removed = lane.jobs.remove((job) => job !== running && select(job))
+      const removed = lane.jobs.remove(select, running)
       if (removed.length === 0) continue
       dropped += removed.length
       for (const job of removed) job.abandon()
-      if (lane.state === 'waiting' && lane.jobs.peek() !== head) {
+      if (lane.state === 'waiting' && lane.jobs.head !== head) {
         clearTimeout(lane.timer)
         lane.timer = undefined
         if (lane.jobs.length > 0) this.#makeReady(lane)

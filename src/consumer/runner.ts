@@ -15,7 +15,7 @@ import { observeRunner } from '../observability/api.ts'
 import type { RunnerTelemetry } from '../observability/consumer.ts'
 import type { RunnerHealth } from '../observability/health.ts'
 import { LagMonitor } from '../observability/lag.ts'
-import type { WireMessage } from './job.ts'
+import type { RecordJob, RecordOwner, WireMessage } from './job.ts'
 import { OffsetTracker, tpKey, type CommitEntry, type PartitionOffsets } from './offsets.ts'
 import { WorkerPool, type Job } from './pool.ts'
 
@@ -50,8 +50,8 @@ export interface RunnerOptions {
   /** Records the wire client may buffer ahead of the pool. */
   maxPollRecords: number
   hooks: RunnerHooks
-  /** Builds the job for an admitted record; `done` marks its offset finished. */
-  createJob(message: WireMessage, isCurrent: () => boolean, done: () => void): Job
+  /** Builds the job for an admitted record, tracked by `offsets` while `owner` owns its partition. */
+  createJob(message: WireMessage, offsets: PartitionOffsets, owner: RecordOwner): Job
   /** Milliseconds until a record may be handled (retry tiers), or 0. */
   dueIn?(message: WireMessage): number
   /** Rebalance and commit metrics, and gauges (undefined with telemetry off). */
@@ -73,7 +73,7 @@ export interface RunnerStatus {
 
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000]
 
-export class GroupRunner {
+export class GroupRunner implements RecordOwner {
   readonly pool: WorkerPool
   readonly #options: RunnerOptions
   readonly #log: Logger
@@ -84,6 +84,7 @@ export class GroupRunner {
   #stopping = false
   #commitTimer: NodeJS.Timeout | undefined
   #restartTimer: NodeJS.Timeout | undefined
+  #restarting: Promise<void> | undefined
   #holdTimer: NodeJS.Timeout | undefined
   #committing: Promise<void> | undefined
   #commitAgain = false
@@ -123,6 +124,10 @@ export class GroupRunner {
     return this.#lag
   }
 
+  owns(job: RecordJob): boolean {
+    return this.#tracker.get(job.message.topic, job.message.partition) === job.offsets
+  }
+
   get stopping(): boolean {
     return this.#stopping
   }
@@ -153,6 +158,10 @@ export class GroupRunner {
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
       rebalanceTimeout: o.rebalanceTimeoutMs,
+      // No successful heartbeat for a whole session means the coordinator has evicted this member:
+      // that is when to recreate it. (The wire client's default waits a rebalance timeout, and a
+      // member closed mid-heartbeat keeps that timer, and the process, alive for as long.)
+      heartbeatStallTimeout: o.sessionTimeoutMs,
       retries: 5,
       retryDelay: 500,
     })
@@ -179,6 +188,11 @@ export class GroupRunner {
       maxWaitTime: o.fetchMaxWaitMs,
       highWaterMark: o.maxPollRecords,
     })
+    if (this.#stopping) {
+      // stop() began while we were joining: what we made must not outlive it.
+      await stream.close().catch(() => undefined)
+      return
+    }
     this.#stream = stream
     // Holds taken before the stream existed (the first join's onAssign hook) or while it was being
     // recreated (a full pool) still apply: pause before 'data' would switch it to flowing mode.
@@ -269,8 +283,7 @@ export class GroupRunner {
 
   #dispatch(message: WireMessage, offsets: PartitionOffsets) {
     offsets.dispatched(message.offset, message.leaderEpoch ?? -1)
-    const isCurrent = () => this.#tracker.get(message.topic, message.partition) === offsets
-    const job = this.#options.createJob(message, isCurrent, () => offsets.done(message.offset))
+    const job = this.#options.createJob(message, offsets, this)
     if (!this.pool.submit(job)) this.#pause('full')
   }
 
@@ -359,7 +372,7 @@ export class GroupRunner {
     )
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined
-      void this.#restart(recreateClient)
+      this.#restarting = this.#restart(recreateClient).finally(() => (this.#restarting = undefined))
     }, delay)
   }
 
@@ -377,6 +390,8 @@ export class GroupRunner {
       this.#revoke(this.#tracker.owned())
       await wire?.close(true).catch(() => undefined)
     }
+    // stop() may have begun during the awaits above: it closes the member, we must not make a new one.
+    if (this.#stopping) return
     try {
       await this.#connect()
     } catch (error) {
@@ -397,6 +412,8 @@ export class GroupRunner {
     this.#unobserve = undefined
     clearTimeout(this.#restartTimer)
     clearTimeout(this.#holdTimer)
+    // A restart under way finishes first (it sees #stopping and makes nothing new).
+    await this.#restarting
     this.#stream?.pause()
     let timer: NodeJS.Timeout | undefined
     const drained = await Promise.race([

@@ -47,7 +47,7 @@ export function dueIn(headers: ReadonlyMap<string, string>, now = Date.now()): n
 }
 
 /** The facts of the record as first consumed, for a record read back from a tier topic. */
-export function originFacts(message: WireMessage, headers: Map<string, string>, group: string): RecordFacts {
+export function originFacts(message: WireMessage, headers: ReadonlyMap<string, string>, group: string): RecordFacts {
   const topic = headers.get(RetryHeaders.originTopic)
   const original = new Map([...headers].filter(([name]) => !name.startsWith(RETRY_PREFIX)))
   return {
@@ -58,6 +58,7 @@ export function originFacts(message: WireMessage, headers: Map<string, string>, 
     timestamp: new Date(Number(headers.get(RetryHeaders.originTimestamp) ?? message.timestamp)),
     headers: topic ? original : headers,
     group,
+    tier: tierOf(headers),
   }
 }
 

@@ -26,11 +26,16 @@ export function currentContext(): EventContext | undefined {
  */
 export function runWithContext<T>(context: Partial<EventContext>, fn: () => T): T {
   const parent = storage.getStore()
-  const merged: EventContext = {
-    ...parent,
-    ...definedOnly(context),
-    correlationId: context.correlationId ?? parent?.correlationId ?? newEventId(),
-  }
+  // Field by field: a parent's fields may be getters (a handled record's trace headers).
+  const merged: EventContext = { correlationId: context.correlationId ?? parent?.correlationId ?? newEventId() }
+  const causationId = context.causationId ?? parent?.causationId
+  if (causationId !== undefined) merged.causationId = causationId
+  const actor = context.actor ?? parent?.actor
+  if (actor !== undefined) merged.actor = actor
+  const traceparent = context.traceparent ?? parent?.traceparent
+  if (traceparent !== undefined) merged.traceparent = traceparent
+  const tracestate = context.tracestate ?? parent?.tracestate
+  if (tracestate !== undefined) merged.tracestate = tracestate
   return storage.run(merged, fn)
 }
 
@@ -43,6 +48,40 @@ export function contextOfEvent(envelope: Envelope, trace: TraceHeaders = {}): Ev
     traceparent: trace.traceparent,
     tracestate: trace.tracestate,
   }
+}
+
+/**
+ * The context of a handled record. Its trace headers are read from the record only if something
+ * asks (a publish with no OpenTelemetry SDK to supply the trace): most handlers never do.
+ */
+class HandledEventContext implements EventContext {
+  readonly correlationId: string
+  readonly causationId: string
+  readonly actor: Actor | undefined
+  readonly #headers: ReadonlyMap<string, string>
+
+  constructor(envelope: Envelope, headers: ReadonlyMap<string, string>) {
+    this.correlationId = envelope.correlation_id
+    this.causationId = envelope.id
+    this.actor = envelope.actor
+    this.#headers = headers
+  }
+
+  get traceparent(): string | undefined {
+    return this.#headers.get('traceparent')
+  }
+
+  get tracestate(): string | undefined {
+    return this.#headers.get('tracestate')
+  }
+}
+
+/**
+ * Runs `fn` as the handling of `envelope`: its correlation id, itself as the cause, its actor and
+ * the record's trace context. The consumer's per-record entry point (no merging with an enclosing context).
+ */
+export function runInEventContext<T>(envelope: Envelope, headers: ReadonlyMap<string, string>, fn: () => T): T {
+  return storage.run(new HandledEventContext(envelope, headers), fn)
 }
 
 export const CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id', 'correlation-id'] as const
@@ -63,8 +102,4 @@ export function contextFromHttpHeaders(headers: Record<string, string | string[]
     traceparent: first('traceparent'),
     tracestate: first('tracestate'),
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -12,15 +12,19 @@ export type CodecName = keyof typeof builtInCodecs
 
 /** Picks the codec of a consumed record from its headers; the most specific formats are tried first. */
 export class CodecRegistry {
-  readonly #codecs: EnvelopeCodec[]
+  readonly #extra: readonly EnvelopeCodec[]
 
   constructor(extra: readonly EnvelopeCodec[] = []) {
-    this.#codecs = [...extra, cloudEventsBinaryCodec, cloudEventsStructuredCodec, jsonCodec]
+    this.#extra = extra
   }
 
   forRecord(headers: ReadonlyMap<string, string>): EnvelopeCodec {
-    for (const codec of this.#codecs) if (codec.matches(headers)) return codec
-    return jsonCodec
+    for (const codec of this.#extra) if (codec.matches(headers)) return codec
+    // The built-in formats, told apart with two header lookups (this runs for every record).
+    if (headers.has('ce_specversion')) return cloudEventsBinaryCodec
+    return headers.get('content-type')?.startsWith('application/cloudevents+json')
+      ? cloudEventsStructuredCodec
+      : jsonCodec
   }
 }
 

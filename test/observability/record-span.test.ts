@@ -7,6 +7,7 @@ import { SpanStatusCode } from '@opentelemetry/api'
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic, ErrorCodes, KafkitError, silentLogger } from 'kafkit'
 import { RecordJob, type WireMessage } from '../../src/consumer/job.ts'
+import { PartitionOffsets } from '../../src/consumer/offsets.ts'
 import type { PipelineDeps } from '../../src/consumer/pipeline.ts'
 import { DEFAULT_RETRY } from '../../src/consumer/retry.ts'
 import { Router } from '../../src/consumer/router.ts'
@@ -61,17 +62,18 @@ function setup(
     timestamp: new Date(),
     headers: new Map<string, string>(),
     group: 'spans-group',
+    tier: -1,
   }
-  const state = { current: true, done: 0 }
-  const job = new RecordJob(
-    deps,
-    message,
-    new Map(),
-    facts,
-    'lane',
-    () => state.current,
-    () => state.done++,
-  )
+  const offsets = new PartitionOffsets(0)
+  offsets.dispatched(7n, 0)
+  const state = {
+    current: true,
+    /** 1 once the record is done for the offset tracker. */
+    get done() {
+      return offsets.pending === 0 ? 1 : 0
+    },
+  }
+  const job = new RecordJob(deps, message, new Map(), facts, 'lane', offsets, { owns: () => state.current })
   return { job, state, envelope }
 }
 
