@@ -85,6 +85,9 @@ export class GroupRunner implements RecordOwner {
   #commitTimer: NodeJS.Timeout | undefined
   #restartTimer: NodeJS.Timeout | undefined
   #restarting: Promise<void> | undefined
+  /** Between a rebalance notice and the join that ends it. */
+  #rebalancing = false
+  #joinWaiters: (() => void)[] = []
   #holdTimer: NodeJS.Timeout | undefined
   #committing: Promise<void> | undefined
   #commitAgain = false
@@ -206,6 +209,8 @@ export class GroupRunner implements RecordOwner {
   }
 
   #onJoin(payload: ConsumerGroupJoinPayload) {
+    this.#rebalancing = false
+    for (const resolve of this.#joinWaiters.splice(0)) resolve()
     const generation = payload.generationId ?? this.#wire?.generationId ?? 0
     this.#generation = generation
     this.#options.telemetry?.rebalanced()
@@ -232,13 +237,14 @@ export class GroupRunner implements RecordOwner {
   }
 
   /** Before the wire client rejoins: commit finished work while we still own the partitions. */
+  /**
+   * A rebalance began. No commit is sent until it completes: a commit that reaches the coordinator
+   * after the generation moved on fails, and the wire client answers such a failure by rejoining,
+   * which starts yet another rebalance (a storm, seen in tests). Finished work is committed right
+   * after the join, revoked partitions' included.
+   */
   #onRebalance() {
-    const current = new Set((this.#wire?.assignments ?? []).flatMap((a) => a.partitions.map((p) => tpKey(a.topic, p))))
-    // Eager assignment keeps the old list until the join completes; cooperative has already removed
-    // the revoked partitions, which we give up right away.
-    const revoked = this.#tracker.owned().filter((tp) => !current.has(tpKey(tp.topic, tp.partition)))
-    void this.commit()
-    if (revoked.length > 0) this.#revoke(revoked)
+    this.#rebalancing = true
   }
 
   #revoke(partitions: TopicPartition[]) {
@@ -328,6 +334,8 @@ export class GroupRunner implements RecordOwner {
 
   /** Commits every partition's finished offsets (one commit request at a time). */
   commit(): Promise<void> {
+    // Mid-rebalance: wait for the join (see #onRebalance); the commit timer comes back soon after.
+    if (this.#rebalancing) return Promise.resolve()
     if (this.#committing) {
       this.#commitAgain = true
       return this.#committing
@@ -385,6 +393,7 @@ export class GroupRunner implements RecordOwner {
     if (recreateClient || !this.#wire || this.#wire.closed) {
       const wire = this.#wire
       this.#wire = undefined
+      this.#rebalancing = false // the old member's rebalance is not ours any more
       // A new member: everything we held is revoked; finished work is committed first.
       await this.commit()
       this.#revoke(this.#tracker.owned())
@@ -426,6 +435,9 @@ export class GroupRunner implements RecordOwner {
       abortActive(new Error('shutdown'))
       this.pool.drop(() => true)
     }
+    // Closing while a rejoin is in flight lets its late answer bring the closed member back to life
+    // (heartbeating forever): let a rebalance under way complete first, within its timeout.
+    await this.#rebalanceSettled(this.#options.rebalanceTimeoutMs)
     await this.#committing
     await this.commit()
     // Leaving the group gives every partition up: the revoke hook runs after the final commit.
@@ -435,6 +447,15 @@ export class GroupRunner implements RecordOwner {
     await this.#wire?.close(true).catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
     this.#wire = undefined
     this.#running = false
+  }
+
+  #rebalanceSettled(timeoutMs: number): Promise<void> {
+    if (!this.#rebalancing || !this.#wire || this.#wire.closed) return Promise.resolve()
+    let timer: NodeJS.Timeout | undefined
+    return Promise.race([
+      new Promise<void>((resolve) => this.#joinWaiters.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]).finally(() => clearTimeout(timer))
   }
 
   status(): RunnerStatus {
