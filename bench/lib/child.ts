@@ -12,6 +12,8 @@ export interface ChildOptions {
   profileDir?: string | undefined
   /** The child is killed and the task fails after this long. */
   timeoutMs?: number
+  /** Extra Node/V8 flags for the child (e.g. `--max-semi-space-size=16`). */
+  nodeFlags?: string[]
 }
 
 export interface RunningChild<R> {
@@ -33,6 +35,7 @@ export function startChild<R>(task: string, params: unknown, options: ChildOptio
     '--conditions=kafkit-source',
     '--disable-warning=ExperimentalWarning',
     '--disable-warning=TimeoutNegativeWarning',
+    ...(options.nodeFlags ?? []),
   ]
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true })

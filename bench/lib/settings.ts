@@ -19,7 +19,8 @@ export const COMMON = {
   keys: 1000,
   /** Consumer fetch settings (kafkit's defaults), given to every Node client. */
   fetchMaxWaitMs: 500,
-  fetchMaxBytesPerPartition: 1024 * 1024,
+  fetchMaxBytesPerPartition: 256 * 1024,
+  fetchMaxBytes: 1024 * 1024,
   /** Records a consumer may buffer ahead of processing (kafkit's maxPollRecords default). */
   maxPollRecords: 100,
   javaHeap: '512m',

@@ -119,6 +119,7 @@ async function raw(params: ConsumerParams): Promise<ConsumerRun> {
       mode: MessagesStreamModes.EARLIEST,
       maxWaitTime: COMMON.fetchMaxWaitMs,
       maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
+      maxBytes: COMMON.fetchMaxBytes,
       highWaterMark: COMMON.maxPollRecords,
     })
     stream.on('data', (message: { value: Buffer }) => {
@@ -142,6 +143,7 @@ async function kafkajsClient(params: ConsumerParams): Promise<ConsumerRun> {
       groupId: uniqueName('bench-kafkajs'),
       maxWaitTimeInMs: COMMON.fetchMaxWaitMs,
       maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
+      maxBytes: COMMON.fetchMaxBytes,
     })
     await consumer.connect()
     await consumer.subscribe({ topic: params.topic, fromBeginning: true })

@@ -291,9 +291,9 @@ const CONSUMER_KEYS: ConfigKey[] = [
     path: 'consumer.fetchMaxBytes',
     env: 'KAFKA_CONSUMER_FETCH_MAX_BYTES',
     ...int(1),
-    example: '10485760',
-    default: 50 * 1024 * 1024,
-    doc: 'Most bytes one fetch returns.',
+    example: '4194304',
+    default: 1024 * 1024,
+    doc: 'Most bytes one fetch returns (with the per-partition bound, what keeps a slow consumer\'s memory flat).',
   },
   {
     path: 'consumer.autoOffsetReset',

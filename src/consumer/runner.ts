@@ -197,10 +197,10 @@ export class GroupRunner implements RecordOwner {
       return
     }
     this.#stream = stream
-    // Holds taken before the stream existed (the first join's onAssign hook) or while it was being
-    // recreated (a full pool) still apply: pause before 'data' would switch it to flowing mode.
-    if (this.#paused.size > 0) stream.pause()
-    stream.on('data', (message: WireMessage) => this.#admit(message))
+    // Records are pulled (paused mode), never pushed: the wire client then fetches only when its
+    // buffer runs low. Pausing and resuming a flowing stream instead made it fetch again at every
+    // resume, however much it already held (16,000 records in memory for a pool of 1,000).
+    stream.on('readable', () => this.#pull())
     stream.on('error', (error: unknown) => this.#scheduleRestart(error, false))
     stream.on('close', () => {
       if (this.#stream === stream && !this.#stopping) this.#scheduleRestart(new Error('the stream closed'), false)
@@ -287,6 +287,17 @@ export class GroupRunner implements RecordOwner {
     this.#dispatch(message, offsets)
   }
 
+  /** Takes records from the stream while nothing holds it and the pool has room. */
+  #pull() {
+    const stream = this.#stream
+    if (!stream) return
+    while (this.#paused.size === 0 && !this.#stopping && !this.pool.full) {
+      const message = stream.read() as WireMessage | null
+      if (message === null) return
+      this.#admit(message)
+    }
+  }
+
   #dispatch(message: WireMessage, offsets: PartitionOffsets) {
     offsets.dispatched(message.offset, message.leaderEpoch ?? -1)
     const job = this.#options.createJob(message, offsets, this)
@@ -316,14 +327,14 @@ export class GroupRunner implements RecordOwner {
     )
   }
 
+  /** Stops taking records (the stream's own backpressure then stops its fetching). */
   #pause(reason: string) {
     this.#paused.add(reason)
-    this.#stream?.pause()
   }
 
   #resume(reason: string) {
     this.#paused.delete(reason)
-    if (this.#paused.size === 0 && !this.#stopping) this.#stream?.resume()
+    if (this.#paused.size === 0 && !this.#stopping) this.#pull()
   }
 
   #ownsByWire(message: WireMessage): boolean {
@@ -423,7 +434,6 @@ export class GroupRunner implements RecordOwner {
     clearTimeout(this.#holdTimer)
     // A restart under way finishes first (it sees #stopping and makes nothing new).
     await this.#restarting
-    this.#stream?.pause()
     let timer: NodeJS.Timeout | undefined
     const drained = await Promise.race([
       this.pool.idle().then(() => true),
