@@ -4,7 +4,7 @@
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { RecordHeaders } from '../../src/consumer/headers.ts'
-import { RecordJob, type RecordOwner, type WireMessage } from '../../src/consumer/job.ts'
+import { RecordJob, sourceFacts, type RecordOwner, type WireMessage } from '../../src/consumer/job.ts'
 import { PartitionOffsets } from '../../src/consumer/offsets.ts'
 import type { PipelineDeps } from '../../src/consumer/pipeline.ts'
 import { WorkerPool } from '../../src/consumer/pool.ts'
@@ -83,16 +83,7 @@ async function run(batch: WireMessage[]): Promise<number> {
     const tracker = offsets[message.partition]!
     tracker.dispatched(message.offset, 0)
     const headers = new RecordHeaders(message.headerEntries)
-    const facts = {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key?.toString('utf8'),
-      timestamp: new Date(Number(message.timestamp)),
-      headers,
-      group: 'micro',
-      tier: -1,
-    }
+    const facts = sourceFacts(message, headers, 'micro')
     const lane = `${message.topic}|${message.partition}|${message.key.toString('latin1')}`
     if (!pool.submit(new RecordJob(deps, message, headers, facts, lane, tracker, owner))) {
       await new Promise<void>((resolve) => (resume = resolve))

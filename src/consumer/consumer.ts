@@ -10,10 +10,10 @@ import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
-import type { Context, RecordFacts } from './context.ts'
+import type { Context } from './context.ts'
 import { RecordHeaders } from './headers.ts'
 import { createEscalation, type Escalate } from './escalate.ts'
-import { HandlerTimeoutError, RecordJob, ShutdownError, type WireMessage } from './job.ts'
+import { HandlerTimeoutError, RecordJob, ShutdownError, sourceFacts, type WireMessage } from './job.ts'
 import { compose } from './middleware.ts'
 import type { PipelineDeps, PipelineObserver } from './pipeline.ts'
 import { DEFAULT_RETRY } from './retry.ts'
@@ -287,18 +287,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       hooks: tier ? {} : { ...(o.onAssign && { onAssign: o.onAssign }), ...(o.onRevoke && { onRevoke: o.onRevoke }) },
       createJob: (message, offsets, owner) => {
         const headers = new RecordHeaders(message.headerEntries)
-        const facts: RecordFacts = tier
-          ? originFacts(message, headers, this.group)
-          : {
-              topic: message.topic,
-              partition: message.partition,
-              offset: message.offset,
-              key: message.key?.toString('utf8'),
-              timestamp: new Date(Number(message.timestamp)),
-              headers,
-              group: this.group,
-              tier: -1,
-            }
+        const facts = tier ? originFacts(message, headers, this.group) : sourceFacts(message, headers, this.group)
         return new RecordJob(deps, message, headers, facts, laneOf(ordering, message), offsets, owner)
       },
     }

@@ -19,6 +19,20 @@ import type { PartitionOffsets } from './offsets.ts'
 
 export type WireMessage = Message<Buffer, Buffer, Buffer, Buffer>
 
+/** The facts of a record read from its source topic (a record from a retry tier uses originFacts). */
+export function sourceFacts(message: WireMessage, headers: ReadonlyMap<string, string>, group: string): RecordFacts {
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8'),
+    timestamp: new Date(Number(message.timestamp)),
+    headers,
+    group,
+    tier: -1,
+  }
+}
+
 export class HandlerTimeoutError extends KafkitError {
   constructor(timeoutMs: number) {
     super(ErrorCodes.HANDLER_TIMEOUT, `the handler did not finish within ${timeoutMs} ms`, { retryable: true })

@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/api'
 import type { Envelope } from '../envelope/types.ts'
 import { errorType, instruments, tracer, tracing } from './api.ts'
+import { TopicTypeAttributes } from './attributes.ts'
 import { Attr, SpanEvents, type RecordOutcome } from './names.ts'
 
 /** What telemetry reads from a consumed record (kafkit's RecordFacts has these fields). */
@@ -46,10 +47,11 @@ const headerGetter: TextMapGetter<ReadonlyMap<string, string>> = {
 export class ConsumerTelemetry {
   readonly group: string
   readonly #spanAttributes = new Map<string, Attributes>()
-  readonly #metricAttributes = new Map<string, Map<string, Attributes>>()
+  readonly #metricAttributes: TopicTypeAttributes
 
   constructor(group: string) {
     this.group = group
+    this.#metricAttributes = new TopicTypeAttributes({ [Attr.messagingSystem]: 'kafka', [Attr.consumerGroup]: group })
   }
 
   /**
@@ -95,18 +97,7 @@ export class ConsumerTelemetry {
 
   /** Metric attributes of a (topic, event type), made once and reused. */
   attributesOf(topic: string, type: string | undefined): Attributes {
-    let byType = this.#metricAttributes.get(topic)
-    if (!byType) {
-      byType = new Map()
-      this.#metricAttributes.set(topic, byType)
-    }
-    let attributes = byType.get(type ?? '')
-    if (!attributes) {
-      attributes = { [Attr.messagingSystem]: 'kafka', [Attr.destination]: topic, [Attr.consumerGroup]: this.group }
-      if (type !== undefined) attributes[Attr.eventType] = type
-      byType.set(type ?? '', attributes)
-    }
-    return attributes
+    return this.#metricAttributes.of(topic, type)
   }
 
   #spanAttributesOf(topic: string): Attributes {

@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/api'
 import type { AnyEvent } from '../catalog/event.ts'
 import { errorType, instruments, observeProducer, tracer, tracing } from './api.ts'
+import { TopicTypeAttributes } from './attributes.ts'
 import { Attr, SpanEvents } from './names.ts'
 
 /** What telemetry reads from a settled record (kafkit's OutgoingRecord has these fields). */
@@ -121,7 +122,7 @@ interface SendSpan {
 
 export class ProducerTelemetry {
   readonly #spans = new Map<string | undefined, SendSpan>()
-  readonly #metricAttributes = new Map<string, Map<string, Attributes>>()
+  readonly #metricAttributes = new TopicTypeAttributes({ [Attr.messagingSystem]: 'kafka' })
   readonly #stopObserving: () => void
 
   constructor(service: string, outstanding: () => number) {
@@ -155,7 +156,7 @@ export class ProducerTelemetry {
     const m = instruments()
     // No SDK, or one registered after the record was accepted (no start time to measure from).
     if (!m || record.acceptedAt === 0) return
-    const attributes = this.#metricAttributesOf(record.topic, record.event?.type)
+    const attributes = this.#metricAttributes.of(record.topic, record.event?.type)
     const seconds = (performance.now() - record.acceptedAt) / 1000
     if (error) {
       const failed = { ...attributes, [Attr.errorType]: errorType(error) }
@@ -172,7 +173,7 @@ export class ProducerTelemetry {
 
   /** A publish refused before any record was accepted (closed, buffer full, invalid batch item). */
   rejected(error: unknown, topic: string | undefined, event: AnyEvent | undefined): void {
-    const attributes: Attributes = { ...this.#metricAttributesOf(topic ?? '', event?.type) }
+    const attributes: Attributes = { ...this.#metricAttributes.of(topic ?? '', event?.type) }
     if (topic === undefined) delete attributes[Attr.destination]
     attributes[Attr.errorType] = errorType(error)
     instruments()?.publishFailed.add(1, attributes)
@@ -196,20 +197,5 @@ export class ProducerTelemetry {
       this.#spans.set(topic, span)
     }
     return span
-  }
-
-  #metricAttributesOf(topic: string, type: string | undefined): Attributes {
-    let byType = this.#metricAttributes.get(topic)
-    if (!byType) {
-      byType = new Map()
-      this.#metricAttributes.set(topic, byType)
-    }
-    let attributes = byType.get(type ?? '')
-    if (!attributes) {
-      attributes = { [Attr.messagingSystem]: 'kafka', [Attr.destination]: topic }
-      if (type !== undefined) attributes[Attr.eventType] = type
-      byType.set(type ?? '', attributes)
-    }
-    return attributes
   }
 }
