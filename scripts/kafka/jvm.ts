@@ -33,8 +33,18 @@ function clusterId(mode: Mode): string {
   const file = join(runDir(mode), 'cluster.id')
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
   mkdirSync(runDir(mode), { recursive: true })
-  const id = randomBytes(16).toString('base64url')
+  const id = newClusterId()
   writeFileSync(file, id)
+  return id
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in base64url. One that starts with '-' would be read as an
+ * option by the storage tool (Kafka's own Uuid.randomUuid() draws again in that case, and so do we).
+ */
+export function newClusterId(draw: () => Buffer = () => randomBytes(16)): string {
+  let id = draw().toString('base64url')
+  while (id.startsWith('-')) id = draw().toString('base64url')
   return id
 }
 
