@@ -4,23 +4,18 @@ import { test, type TestContext } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { z } from 'zod'
 import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
-import { createCatalog, defineEvent, defineTopic, type Catalog } from '../../src/catalog/index.ts'
+import { createCatalog, defineEvent, type Catalog } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
 import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { captureLogs } from '../support/logs.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
+import { happenedEvent } from './fixtures/happened.ts'
 
 function setup(t: TestContext, partitions = 1) {
   const name = uniqueName('dlq-src')
-  const topic = defineTopic({ name, key: 'entity', partitions })
-  const Happened = defineEvent({
-    type: 'test.happened',
-    version: '1.0',
-    topic,
-    schema: z.object({ entity: z.string(), seq: z.number() }),
-  })
+  const { topic, Happened } = happenedEvent(name, partitions)
   const Other = defineEvent({ type: 'test.other', version: '1.0', topic, schema: z.object({ entity: z.string() }) })
   const catalog = createCatalog([Happened, Other])
   deleteAfter(t, () => [name, `${name}.dlq`])

@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
-import { z } from 'zod'
 import { Consumer } from '../../src/consumer/index.ts'
-import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { brokers, createTopic, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
+import { happenedEvent } from './fixtures/happened.ts'
 
 const EVENTS = 10_000
 const KEYS = 600
@@ -16,14 +15,7 @@ const CONCURRENCY = 32
 
 test('per-key order holds at concurrency 32 over 10,000 events, and different keys overlap', async (t) => {
   const topicName = await createTopic(t, 'ordering', { partitions: PARTITIONS })
-  const topic = defineTopic({ name: topicName, key: 'entity', partitions: PARTITIONS })
-  const Happened = defineEvent({
-    type: 'test.happened',
-    version: '1.0',
-    topic,
-    schema: z.object({ entity: z.string(), seq: z.number() }),
-  })
-  const catalog = createCatalog([Happened])
+  const { Happened, catalog } = happenedEvent(topicName, PARTITIONS)
 
   const records = Array.from({ length: EVENTS }, (_, i) => {
     const entity = `k${i % KEYS}`

@@ -2,26 +2,18 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
-import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { Consumer } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { brokers, createTopic, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
+import { happenedEvent } from './fixtures/happened.ts'
 
 const EVENTS = 6000
 const KEYS = 200
 
 test('members join and leave during load: nothing lost, and no event runs before its key predecessors', async (t) => {
   const topicName = await createTopic(t, 'rebalance', { partitions: 6 })
-  const topic = defineTopic({ name: topicName, key: 'entity' })
-  const Happened = defineEvent({
-    type: 'test.happened',
-    version: '1.0',
-    topic,
-    schema: z.object({ entity: z.string(), seq: z.number() }),
-  })
-  const catalog = createCatalog([Happened])
+  const { Happened, catalog } = happenedEvent(topicName)
   const group = uniqueName('rebalance-group')
   await rawProducer(t).send(
     Array.from({ length: EVENTS }, (_, i) => {

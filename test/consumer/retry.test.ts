@@ -1,22 +1,15 @@
 // In-process retries: backoff bounds, the attempt counter, and other keys flowing meanwhile.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { Consumer, backoffBounds, DEFAULT_RETRY } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { brokers, createTopic, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
+import { happenedEvent } from './fixtures/happened.ts'
 
 test('a handler that fails twice then succeeds runs three times, within the backoff bounds', async (t) => {
   const topicName = await createTopic(t, 'retry', { partitions: 1 })
-  const topic = defineTopic({ name: topicName, key: 'entity' })
-  const Happened = defineEvent({
-    type: 'test.happened',
-    version: '1.0',
-    topic,
-    schema: z.object({ entity: z.string(), seq: z.number() }),
-  })
+  const { Happened, catalog } = happenedEvent(topicName)
   // One partition: the flaky key and 50 others share it, so "others flow meanwhile" is meaningful.
   const records = [
     envelopeRecord(topicName, 'flaky', 'test.happened', '1.0', { entity: 'flaky', seq: 0 }),
@@ -30,7 +23,7 @@ test('a handler that fails twice then succeeds runs three times, within the back
   const othersDone: number[] = []
   const consumer = new Consumer({
     client: { brokers: brokers() },
-    catalog: createCatalog([Happened]),
+    catalog,
     service: uniqueName('retry-svc'),
     logger: silentLogger(),
     concurrency: 4,
