@@ -38,7 +38,7 @@ export function tailCommand(io: CliIo, brokers: () => string | undefined): Comma
         mode: flags.fromBeginning ? MessagesStreamModes.EARLIEST : MessagesStreamModes.LATEST,
         maxWaitTime: 200,
       })
-      const stop = () => void stream.close()
+      const stop = () => void stream.close().catch(() => undefined)
       process.once('SIGINT', stop)
       const registry = new CodecRegistry()
       const limit = flags.count === undefined ? Infinity : Number(flags.count)

@@ -101,7 +101,8 @@ export async function readDeadLetters(
     mode: MessagesStreamModes.EARLIEST,
     maxWaitTime: 200,
   })
-  const timer = setTimeout(() => void stream.close(), timeoutMs)
+  // Ends the loop below; a close that fails is retried in `finally`, never left unhandled.
+  const timer = setTimeout(() => void stream.close().catch(() => undefined), timeoutMs)
   try {
     for await (const message of stream) {
       const end = ends.get(message.partition)
