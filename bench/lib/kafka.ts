@@ -1,6 +1,7 @@
 // Broker address and fresh topics for a run (created with their leaders ready, deleted at the end).
 import { randomUUID } from 'node:crypto'
-import { Admin } from '@platformatic/kafka'
+import { Admin, ProduceAcks, Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka'
+import { COMMON } from './settings.ts'
 
 export function brokers(): string[] {
   const value = process.env['KAFKA_BROKERS']
@@ -10,6 +11,24 @@ export function brokers(): string[] {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+/**
+ * A raw @platformatic/kafka producer with the settings every client in the bench shares: acks=all,
+ * idempotent, the common compression, the Java-compatible partitioner, string header keys.
+ */
+export function rawProducer(clientIdPrefix: string): Producer<Buffer, Buffer, string, Buffer> {
+  return new Producer({
+    clientId: uniqueName(clientIdPrefix),
+    bootstrapBrokers: brokers(),
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    compression: COMMON.compression,
+    partitioner: compatibilityPartitioner,
+    serializers: { headerKey: stringSerializer },
+    // A malformed send fails instead of being retried forever (the idempotent default).
+    retries: 5,
+  })
 }
 
 function admin(): Admin {

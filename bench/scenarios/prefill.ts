@@ -1,9 +1,8 @@
 // Fills a topic with valid kafkit envelopes (as kafkit's producer writes them: JSON envelope,
 // standard headers, key) using the raw wire client, so that consumer runs start from a backlog.
-import { ProduceAcks, Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka'
 import type { RunContext } from '../lib/context.ts'
 import { envelopeRecord, padding, payload, type BuiltRecord } from '../lib/events.ts'
-import { brokers, uniqueName } from '../lib/kafka.ts'
+import { rawProducer } from '../lib/kafka.ts'
 import { COMMON } from '../lib/settings.ts'
 
 export interface PrefillParams {
@@ -32,16 +31,7 @@ async function run(params: PrefillParams): Promise<{ records: number }> {
     ? []
     : Array.from({ length: params.keys }, (_, i) => envelopeRecord(payload(i, params.keys, note)))
   const record = (i: number): BuiltRecord => prebuilt[i % params.keys] ?? envelopeRecord(payload(i, params.keys, note))
-  const producer = new Producer({
-    clientId: uniqueName('bench-prefill'),
-    bootstrapBrokers: brokers(),
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    compression: COMMON.compression,
-    partitioner: compatibilityPartitioner,
-    serializers: { headerKey: stringSerializer },
-    retries: 5,
-  })
+  const producer = rawProducer('bench-prefill')
   const inFlight = new Set<Promise<unknown>>()
   for (let i = 0; i < params.records; i += BATCH) {
     const messages = []

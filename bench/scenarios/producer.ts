@@ -1,14 +1,13 @@
 // 1. Producer throughput: kafkit publishBatch and publishAsync vs raw @platformatic/kafka vs
 // kafkajs vs Kafka's ProducerPerformance; 1 KiB records, acks=all, idempotent, same batching.
 import { setImmediate as tick } from 'node:timers/promises'
-import { ProduceAcks, Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka'
 import kafkajs from 'kafkajs'
 import type { KafkitError } from 'kafkit'
 import type { RunContext } from '../lib/context.ts'
 import { benchKafkit } from '../lib/kafkit.ts'
 import { handMadeRecord, padding, payload, type BuiltRecord } from '../lib/events.ts'
 import { producerPerformance, type ProducerPerfResult } from '../lib/java.ts'
-import { brokers, uniqueName } from '../lib/kafka.ts'
+import { brokers, rawProducer, uniqueName } from '../lib/kafka.ts'
 import { COMMON } from '../lib/settings.ts'
 import { spread, type Spread } from '../lib/stats.ts'
 
@@ -119,17 +118,7 @@ function messages(topic: string, from: number, to: number): (BuiltRecord & { top
 }
 
 async function raw(params: ProducerParams): Promise<ProducerRun> {
-  const producer = new Producer({
-    clientId: uniqueName('bench-raw'),
-    bootstrapBrokers: brokers(),
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    compression: COMMON.compression,
-    partitioner: compatibilityPartitioner,
-    serializers: { headerKey: stringSerializer },
-    // A malformed send fails instead of being retried forever (the idempotent default).
-    retries: 5,
-  })
+  const producer = rawProducer('bench-raw')
   const msgsPerSec = await timed(params, async (from, to) => {
     for (let i = from; i < to; i += COMMON.batchRecords) {
       await producer.send({ messages: messages(params.topic, i, Math.min(to, i + COMMON.batchRecords)) })
