@@ -31,11 +31,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-/** The full run also type-checks and lints, so that CI gates them; a run of chosen files does not. */
+/** The full run also type-checks, lints and checks formatting, so that CI gates them; a run of chosen files does not. */
 async function staticChecks(): Promise<number> {
   for (const [name, bin, binArgs] of [
     ['typecheck', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json']],
     ['lint', 'node_modules/eslint/bin/eslint.js', ['.']],
+    ['format', 'node_modules/prettier/bin/prettier.cjs', ['--check', '--log-level=warn', '.']],
   ] as const) {
     const started = Date.now()
     const code = await run(process.execPath, [bin, ...binArgs], process.env)

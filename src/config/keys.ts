@@ -293,7 +293,7 @@ const CONSUMER_KEYS: ConfigKey[] = [
     ...int(1),
     example: '4194304',
     default: 1024 * 1024,
-    doc: 'Most bytes one fetch returns (with the per-partition bound, what keeps a slow consumer\'s memory flat).',
+    doc: "Most bytes one fetch returns (with the per-partition bound, what keeps a slow consumer's memory flat).",
   },
   {
     path: 'consumer.autoOffsetReset',
