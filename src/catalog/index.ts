@@ -22,6 +22,17 @@ export {
   type TypeOf,
   type Upcaster,
 } from './event.ts'
+export {
+  crc32Partition,
+  fnv1aPartition,
+  murmur2Partition,
+  DEFAULT_PARTITIONER,
+  PARTITIONER_NAMES,
+  type PartitionFunction,
+  type PartitionerName,
+  type PartitionerOption,
+  type TopicPartitioner,
+} from './partitioners.ts'
 export { Catalog, createCatalog, resolveVersion, type Resolution } from './catalog.ts'
 export { payloadFor, UpcastError, type Decoded } from './upcast.ts'
 export { validateSchema, type AnySchema, type SchemaInput, type SchemaOutput, type Validated } from './schema.ts'

@@ -2,6 +2,7 @@
 import { CatalogError } from '../errors.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
+import { resolvePartitioner, type PartitionerOption, type TopicPartitioner } from './partitioners.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000
@@ -18,6 +19,8 @@ export interface TopicDefinition<TKeyInput = unknown> {
   readonly keyOf: (payload: TKeyInput) => string | undefined
   /** The payload field the key comes from, when given by name. */
   readonly keyField: string | undefined
+  /** Which partition a key goes to (default murmur2, the Java client's); see partitioners.ts. */
+  readonly partitioner: TopicPartitioner
   readonly partitions: number
   /** Undefined means the broker's `default.replication.factor`. */
   readonly replicationFactor: number | undefined
@@ -43,6 +46,11 @@ interface TopicOptionsBase {
   config?: Record<string, string>
   codec?: CodecName | EnvelopeCodec
   dlqIncludesValue?: boolean
+  /**
+   * How keys map to partitions: "murmur2" (default: Java, franz-go, kafkajs), "fnv1a" (sarama's
+   * and kafka-go's hash), "crc32" (librdkafka's default), or `(key, partitions) => partition`.
+   */
+  partitioner?: PartitionerOption
 }
 
 export type KeyField = string
@@ -80,6 +88,7 @@ export function defineTopic(
       `topic ${options.name}: retention "${String(options.retention)}" is not a positive duration (e.g. "7d")`,
     )
   }
+  const partitioner = resolvePartitioner(options.name, options.partitioner)
   const key = options.key
   const keyOf: (payload: never) => string | undefined =
     key === undefined ? () => undefined : typeof key === 'string' ? fieldKey(options.name, key) : key
@@ -88,6 +97,7 @@ export function defineTopic(
     name: options.name,
     keyOf,
     keyField: typeof key === 'string' ? key : undefined,
+    partitioner,
     partitions,
     replicationFactor: options.replicationFactor,
     retentionMs,

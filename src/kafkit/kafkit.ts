@@ -70,6 +70,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   get producer(): Producer {
     if (this.#closed) throw new KafkitError(ErrorCodes.PRODUCER_CLOSED, 'this kafkit instance is closed')
     this.#producer ??= new Producer({
+      topics: this.catalog.topics(),
       ...this.#producerOptions,
       client: this.client,
       service: this.service,

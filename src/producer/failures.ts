@@ -110,6 +110,17 @@ export function invalidPartitionError(facts: FailedRecordFacts, partition: numbe
   )
 }
 
+/** The topic's own partition function threw, or returned no partition of the topic. */
+export function partitionerError(facts: FailedRecordFacts, partitions: number, result: unknown): PublishError {
+  const threw = result instanceof Error
+  const what = threw ? `threw: ${errorMessage(result)}` : `returned ${String(result)}`
+  return new PublishError(
+    ErrorCodes.PUBLISH_FAILED,
+    `${subject(facts)}: the topic's partitioner ${what} (the topic has ${partitions} partitions): it was not sent`,
+    { retryable: false, details: detailsOf(facts, { partitions }), ...(threw && { cause: result }) },
+  )
+}
+
 export function closedError(): PublishError {
   return new PublishError(ErrorCodes.PRODUCER_CLOSED, 'the producer is closed (or closing): nothing was sent', {
     retryable: false,

@@ -1,5 +1,5 @@
 // The producer: typed publish of catalog events (sync, batch, async), a raw-bytes path, the
-// dead-letter record format shared with the consumer runtime, and Java-compatible partitioning.
+// dead-letter record format shared with the consumer runtime, and partitioning by the topic's partitioner.
 export { Producer, type CheckedItems, type PublishItem } from './producer.ts'
 export { PRODUCER_DEFAULTS, type Acks, type Compression, type ProducerOptions } from './options.ts'
 export type {

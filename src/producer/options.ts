@@ -2,6 +2,7 @@
 // the wire client's options derived from them.
 import { CompressionAlgorithms, ProduceAcks, compressionsAlgorithms } from '@platformatic/kafka'
 import { ConfigError, formatIssues, type ValidationIssue } from '../errors.ts'
+import type { AnyTopic } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
@@ -41,6 +42,11 @@ export interface ProducerOptions {
   deadLetter?: boolean
   /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
   codec?: CodecName | EnvelopeCodec
+  /**
+   * Catalog topics whose partitioner the raw path (`sendRecords`: replays) uses for records to
+   * them; `publish` takes it from the event's topic. `createKafkit` passes its catalog's topics.
+   */
+  topics?: readonly AnyTopic[]
   /**
    * OpenTelemetry spans and metrics through `@opentelemetry/api` (no-ops until the application
    * registers an SDK). Default true; false leaves them out entirely.

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events'
 import { Producer as WireProducer } from '@platformatic/kafka'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
+import type { TopicPartitioner } from '../catalog/partitioners.ts'
 import { wireConnectionOptions } from '../config/client.ts'
 import { resolveCodec } from '../envelope/registry.ts'
 import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
@@ -59,6 +60,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   readonly #deadLetters: DeadLetters
   readonly #asyncSink: Sink
   readonly #telemetry: ProducerTelemetry | undefined
+  /** Partitioners of the catalog topics given in the options, for the raw path. */
+  readonly #partitioners: ReadonlyMap<string, TopicPartitioner>
   #asyncOutstanding = 0
   #closed = false
   #closing: Promise<void> | undefined
@@ -76,6 +79,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       codec: resolveCodec(options.codec),
       maxRecordBytes: this.#o.maxRecordBytes,
     }
+    this.#partitioners = new Map((options.topics ?? []).map((t) => [t.name, t.partitioner]))
     this.#wire = createWire(this.#o)
     this.#sender = new Sender({
       wire: this.#wire,
@@ -207,7 +211,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.#closed) throw this.#failedEarly(closedError())
     if (records.length === 0) return []
     const deadlineMs = options.deadlineMs ?? this.#o.deliveryTimeoutMs
-    const outgoing = records.map((r) => rawRecord(r, deadlineMs))
+    const outgoing = records.map((r) => rawRecord(r, deadlineMs, this.#partitioners))
     const tooLarge = outgoing.findIndex((r) => r.bytes + BATCH_OVERHEAD > this.#o.maxRecordBytes)
     if (tooLarge >= 0) {
       const error = recordTooLargeError(
@@ -287,6 +291,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     record.correlationId = prepared.correlationId
     record.keyText = prepared.keyText
     record.trace = trace
+    record.partitioner = event.topic.partitioner
     if (this.#telemetry) record.acceptedAt = this.#telemetry.now()
     if (!prepared.ok) this.#settled(record, prepared.error, undefined)
     else if (lingering) this.#sender.enqueueLingering(record)
@@ -422,10 +427,26 @@ function createWire(o: ResolvedProducerOptions): Wire {
   })
 }
 
-function rawRecord(r: RawRecord, deadlineMs: number): OutgoingRecord {
+function rawRecord(
+  r: RawRecord,
+  deadlineMs: number,
+  partitioners: ReadonlyMap<string, TopicPartitioner>,
+): OutgoingRecord {
   const key = r.key === undefined ? undefined : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key)
   const timestamp = r.timestamp === undefined ? undefined : BigInt(r.timestamp.getTime())
-  return new OutgoingRecord(r.topic, key, r.value, r.headers ?? {}, r.partition, timestamp, deadlineMs, batchSink)
+  const record = new OutgoingRecord(
+    r.topic,
+    key,
+    r.value,
+    r.headers ?? {},
+    r.partition,
+    timestamp,
+    deadlineMs,
+    batchSink,
+  )
+  const partitioner = partitioners.get(r.topic)
+  if (partitioner) record.partitioner = partitioner
+  return record
 }
 
 function publishedResult(record: OutgoingRecord, metadata: RecordMetadata): PublishResult {

@@ -1,6 +1,7 @@
 // One record on its way to the broker. The object is also the message handed to the wire client
 // (topic, key, value, headers, partition, timestamp), so sending allocates nothing per record.
 import type { AnyEvent } from '../catalog/event.ts'
+import { DEFAULT_PARTITIONER, type TopicPartitioner } from '../catalog/partitioners.ts'
 import type { KafkitError } from '../errors.ts'
 import type { SendTrace } from '../observability/producer.ts'
 import type { PublishResult, RecordMetadata } from './types.ts'
@@ -25,11 +26,13 @@ export class OutgoingRecord {
   readonly key: Buffer | undefined
   readonly value: Buffer | null
   readonly headers: Record<string, string | Buffer>
-  /** Chosen at dispatch: the explicit partition, else murmur2 of the key, else sticky. */
+  /** Chosen at dispatch: the explicit partition, else the partitioner's for the key, else sticky. */
   partition: number | undefined = undefined
   readonly timestamp: bigint | undefined
 
   readonly explicitPartition: number | undefined
+  /** The topic's partitioner (from the catalog); murmur2 for topics the catalog does not define. */
+  partitioner: TopicPartitioner = DEFAULT_PARTITIONER
   /** Estimated uncompressed size in a record batch. */
   readonly bytes: number
   /** Epoch ms after which the record fails with KAFKIT_PUBLISH_TIMEOUT. */

@@ -7,10 +7,10 @@
 // Every record settles exactly once: acknowledged, failed, or timed out at its deadline.
 import type { Producer as WireProducer, ProduceResult } from '@platformatic/kafka'
 import { ErrorCodes, type KafkitError } from '../errors.ts'
-import { invalidPartitionError, publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
+import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
 import { PartitionCounts } from './metadata.ts'
 import { outcomeOf, type SendOutcome } from './outcome.ts'
-import { partitionForKey, StickyPartitions } from './partitioner.ts'
+import { choosePartition, StickyPartitions } from './partitioner.ts'
 import { BATCH_OVERHEAD, type OutgoingRecord } from './record.ts'
 import type { RecordMetadata } from './types.ts'
 
@@ -186,14 +186,12 @@ export class Sender {
         this.#fail(record, publishErrorFromWire(count, facts(record)))
         continue
       }
-      const explicit = record.explicitPartition
-      if (explicit !== undefined && !(Number.isInteger(explicit) && explicit >= 0 && explicit < count)) {
-        this.#fail(record, invalidPartitionError(facts(record), explicit, count))
+      const chosen = choosePartition(record, count)
+      if (typeof chosen === 'object') {
+        this.#fail(record, chosen)
         continue
       }
-      record.partition =
-        explicit ??
-        (record.key !== undefined ? partitionForKey(record.key, count) : this.#sticky.current(record.topic, count))
+      record.partition = chosen ?? this.#sticky.current(record.topic, count)
       live.push(record)
     }
     for (const topic of counts.keys()) this.#sticky.advance(topic)

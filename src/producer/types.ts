@@ -5,7 +5,7 @@ import type { KafkitError } from '../errors.ts'
 export interface PublishOptions {
   /** Overrides the key the topic's extractor gives. */
   key?: string
-  /** Overrides partitioning (the Java-compatible murmur2 of the key). */
+  /** Overrides partitioning (the topic's partitioner applied to the key). */
   partition?: number
   /** Extra record headers; kafkit's own headers (event-id, ...) cannot be overridden. */
   headers?: Record<string, string | Buffer>
