@@ -89,7 +89,7 @@ test('a partition function that throws or answers out of range fails its own pub
     [outside, /the topic's partitioner returned 3 \(the topic has 3 partitions\)/],
   ] as const) {
     assert.equal(outcome.status, 'rejected')
-    const error = (outcome).reason as KafkitError
+    const error = outcome.reason as KafkitError
     assert.equal(error.code, ErrorCodes.PUBLISH_FAILED)
     assert.equal(error.retryable, false)
     assert.match(error.message, message)
