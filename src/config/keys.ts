@@ -312,6 +312,14 @@ const CONSUMER_KEYS: ConfigKey[] = [
     doc: 'What stays in order under concurrency.',
   },
   {
+    path: 'consumer.decode',
+    env: 'KAFKA_CONSUMER_DECODE',
+    ...oneOf(['tolerant', 'strict']),
+    example: 'strict',
+    default: 'tolerant',
+    doc: 'How envelopes are read: `tolerant` accepts and counts what Go producers write without `omitempty` or `.UTC()`; `strict` dead-letters it.',
+  },
+  {
     path: 'consumer.handlerTimeout',
     env: 'KAFKA_CONSUMER_HANDLER_TIMEOUT',
     ...duration,

@@ -59,6 +59,7 @@ export interface ConsumerSettings {
   fetchMaxBytes: number
   autoOffsetReset: 'earliest' | 'latest'
   ordering: 'key' | 'partition' | 'none'
+  decode: 'tolerant' | 'strict'
   handlerTimeout: Duration
   shutdownTimeout: Duration
 }
@@ -144,6 +145,7 @@ function build(settings: Settings, tls: TlsOptions | undefined, file: string | u
       fetchMaxBytes: get('consumer.fetchMaxBytes')!,
       autoOffsetReset: get('consumer.autoOffsetReset')!,
       ordering: get('consumer.ordering')!,
+      decode: get('consumer.decode')!,
       handlerTimeout: get('consumer.handlerTimeout')!,
       shutdownTimeout: get('consumer.shutdownTimeout')!,
     },

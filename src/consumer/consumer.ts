@@ -5,6 +5,7 @@ import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
+import { decodeMode, type DecodeMode } from '../envelope/validate.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
@@ -73,6 +74,11 @@ export interface ConsumerOptions extends RunnerHooks {
   topics?: readonly string[]
   /** Extra envelope codecs to recognise. */
   codecs?: readonly EnvelopeCodec[]
+  /**
+   * How envelopes are read. "tolerant" (default) accepts what Go services write without omitempty
+   * or .UTC() and counts it (kafkit.consumer.envelope.tolerated); "strict" dead-letters it.
+   */
+  decode?: DecodeMode
   /** Create the retry-tier topics on start if missing. Default true. */
   provisionRetryTopics?: boolean
   /** Hooks for metrics and tracing. */
@@ -240,6 +246,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
           )
     return {
       registry: new CodecRegistry(o.codecs ?? []),
+      reading: { mode: decodeMode(o.decode), onTolerated: this.#telemetry?.tolerated },
       router: this.#router,
       logger: this.#log,
       publisher: o.producer,

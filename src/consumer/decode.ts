@@ -1,13 +1,14 @@
 // Raw record → validated envelope. Decode and envelope failures cannot succeed on retry.
 import { DecodeError } from '../errors.ts'
 import type { CodecRegistry } from '../envelope/registry.ts'
-import { validateEnvelope } from '../envelope/validate.ts'
+import { readEnvelope, type ReadEnvelopeOptions } from '../envelope/validate.ts'
 import type { Envelope } from '../envelope/types.ts'
 
 export function decodeEnvelope(
   registry: CodecRegistry,
   value: Buffer | undefined | null,
   headers: ReadonlyMap<string, string>,
+  reading?: ReadEnvelopeOptions,
 ): Envelope {
   if (value === undefined || value === null || value.length === 0) {
     throw new DecodeError('the record has no value (a tombstone or an empty record), not an event', {
@@ -15,7 +16,7 @@ export function decodeEnvelope(
     })
   }
   const codec = registry.forRecord(headers)
-  return validateEnvelope(codec.decode(value, headers))
+  return readEnvelope(codec.decode(value, headers), reading)
 }
 
 /** Keeps only the given dotted paths ("payload.user_id") of an event, for subset projection. */

@@ -120,7 +120,7 @@ export class RecordJob implements Job {
     let envelope = this.#envelope
     if (!envelope) {
       try {
-        envelope = decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers)
+        envelope = decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers, this.#deps.reading)
       } catch (error) {
         return this.#fail(error, undefined)
       }

@@ -1,5 +1,6 @@
 // Everything a RecordJob needs from its consumer, gathered in one object built once per consumer.
 import type { CodecRegistry } from '../envelope/registry.ts'
+import type { ReadEnvelopeOptions } from '../envelope/validate.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { ConsumerTelemetry, Escalated } from '../observability/consumer.ts'
 import type { Context } from './context.ts'
@@ -14,6 +15,8 @@ export interface PipelineObserver {
 
 export interface PipelineDeps {
   registry: CodecRegistry
+  /** Strict or tolerant envelope reading, and who counts what was tolerated. */
+  reading?: ReadEnvelopeOptions
   router: Router
   logger: Logger
   publisher: EventPublisher | undefined

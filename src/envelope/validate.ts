@@ -1,6 +1,8 @@
 // Envelope validation. Hand-written rather than schema-driven: it runs for every record consumed,
-// and names each faulty field.
-import { EnvelopeError, type ValidationIssue } from '../errors.ts'
+// and names each faulty field. kafkit writes the strict envelope; consumers read tolerantly by
+// default (readEnvelope): what Go services write without `omitempty` or `.UTC()` is normalised to
+// the strict form, and reported so the producers can be fixed.
+import { ConfigError, EnvelopeError, type ValidationIssue } from '../errors.ts'
 import { ACTOR_TYPES, type Envelope } from './types.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -111,9 +113,124 @@ export function envelopeIssues(value: unknown): ValidationIssue[] {
   return issues
 }
 
-/** Returns the value typed as an envelope, or throws an EnvelopeError naming each bad field. */
+/**
+ * Returns the value typed as an envelope, or throws an EnvelopeError naming each bad field. Strict:
+ * what tolerant decoding would accept is refused, with a message that says how to fix it.
+ */
 export function validateEnvelope(value: unknown): Envelope {
   const issues = envelopeIssues(value)
-  if (issues.length > 0) throw new EnvelopeError(issues)
+  if (issues.length > 0) throw new EnvelopeError(explained(value, issues))
   return value as Envelope
+}
+
+/**
+ * How a consumer reads envelopes. `tolerant` (the default) accepts what real producers write besides
+ * the strict envelope and normalises it: an optional field that is null, an empty string or a
+ * zero-value actor is absent; a timestamp with a UTC offset is converted to UTC (the same instant, to
+ * the nanosecond). `strict` accepts only the envelope kafkit writes.
+ */
+export type DecodeMode = 'tolerant' | 'strict'
+
+/** What tolerant decoding accepted, as `field.kind` (the value of the metric attribute). */
+export type Tolerance =
+  `${'causation_id' | 'actor' | 'metadata'}.${'null' | 'empty'}` | 'actor.zero_value' | 'timestamp.offset'
+
+export interface ReadEnvelopeOptions {
+  /** Default `tolerant`. */
+  mode?: DecodeMode | undefined
+  /** Told of every envelope tolerant decoding normalised, and what it tolerated (for metrics). */
+  onTolerated?: ((envelope: Envelope, tolerated: readonly Tolerance[]) => void) | undefined
+}
+
+/** A `decode` option checked: undefined (the default, tolerant) or one of the modes. */
+export function decodeMode(value: unknown, option = 'decode'): DecodeMode {
+  if (value === undefined || value === 'tolerant') return 'tolerant'
+  if (value === 'strict') return 'strict'
+  throw new ConfigError(`${option}: "${String(value)}" is not "tolerant" or "strict"`, [
+    { path: option, message: 'must be "tolerant" or "strict"' },
+  ])
+}
+
+/** A decoded value as an envelope, read as `options.mode` says; throws an EnvelopeError otherwise. */
+export function readEnvelope(value: unknown, options: ReadEnvelopeOptions = {}): Envelope {
+  if (options.mode === 'strict' || typeof value !== 'object' || value === null) return validateEnvelope(value)
+  const found = tolerated(value as Record<string, unknown>)
+  if (found === undefined) return validateEnvelope(value)
+  const envelope = validateEnvelope(found.normalised)
+  options.onTolerated?.(envelope, found.tolerances)
+  return envelope
+}
+
+const OPTIONAL_FIELDS = ['causation_id', 'actor', 'metadata'] as const
+const OFFSET_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([+-])(\d{2}):(\d{2})$/
+
+/**
+ * What a record holds that only tolerant decoding accepts, and the record normalised (a shallow
+ * copy); undefined when there is nothing to tolerate (the common case costs a few property reads).
+ */
+function tolerated(
+  record: Record<string, unknown>,
+): { tolerances: Tolerance[]; normalised: Record<string, unknown> } | undefined {
+  let tolerances: Tolerance[] | undefined
+  for (const field of OPTIONAL_FIELDS) {
+    const kind = emptiness(field, record[field])
+    if (kind !== undefined) (tolerances ??= []).push(`${field}.${kind}` as Tolerance)
+  }
+  const utc = toUtc(record['timestamp'])
+  if (utc !== undefined) (tolerances ??= []).push('timestamp.offset')
+  if (tolerances === undefined) return undefined
+  const normalised = { ...record }
+  for (const field of OPTIONAL_FIELDS) if (emptiness(field, record[field]) !== undefined) delete normalised[field]
+  if (utc !== undefined) normalised['timestamp'] = utc
+  return { tolerances, normalised }
+}
+
+/** How an optional field's value stands for "absent" in a Go struct without omitempty, if it does. */
+function emptiness(field: string, value: unknown): 'null' | 'empty' | 'zero_value' | undefined {
+  if (value === null) return 'null'
+  if (value === '') return 'empty'
+  if (field === 'actor' && typeof value === 'object' && !Array.isArray(value)) {
+    const actor = value as Record<string, unknown>
+    if (isBlank(actor['id']) && isBlank(actor['type'])) return 'zero_value'
+  }
+  return undefined
+}
+
+const isBlank = (v: unknown) => v === undefined || v === null || v === ''
+
+/**
+ * The UTC form of a timestamp written with a non-zero UTC offset (`2026-01-31T14:00:00.5+02:00` →
+ * `2026-01-31T12:00:00.5Z`), keeping every fractional digit; undefined for any other value.
+ */
+function toUtc(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.endsWith('Z') || value.endsWith('+00:00')) return undefined
+  const m = OFFSET_TIMESTAMP.exec(value)
+  if (!m || !isCalendarTime(value) || Number(m[9]) > 23 || Number(m[10]) > 59) return undefined
+  const offsetMinutes = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]))
+  const local = new Date(0)
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  local.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+  local.setUTCHours(Number(m[4]), Number(m[5]) - offsetMinutes, Number(m[6]), 0)
+  const iso = local.toISOString()
+  // Offsets are whole minutes: only the seconds part above the fraction changes.
+  return `${iso.slice(0, 19)}${m[7] ?? ''}Z`
+}
+
+const HINTS: Record<'empty' | 'zero_value' | 'offset', string> = {
+  empty: 'an empty string: leave the field out when it has no value (Go: omitempty)',
+  zero_value: 'a zero-value actor: leave it out when there is none (Go: a pointer with omitempty)',
+  offset: 'a time with a UTC offset: write UTC (Go: t.UTC())',
+}
+
+/** Issues, where tolerant decoding would have accepted the value, say so and how to fix the producer. */
+function explained(value: unknown, issues: ValidationIssue[]): ValidationIssue[] {
+  if (typeof value !== 'object' || value === null) return issues
+  const found = tolerated(value as Record<string, unknown>)
+  if (found === undefined) return issues
+  return issues.map((issue) => {
+    const tolerance = found.tolerances.find((t) => t.startsWith(`${issue.path}.`))
+    const kind = tolerance?.slice(issue.path.length + 1) as keyof typeof HINTS | undefined
+    if (kind === undefined || !(kind in HINTS)) return issue
+    return { ...issue, message: `${issue.message}; got ${HINTS[kind]}, or consume with decode: 'tolerant'` }
+  })
 }

@@ -62,6 +62,7 @@ export interface Instruments {
   retryTopic: Counter
   rebalances: Counter
   commitDuration: Histogram
+  envelopeTolerated: Counter
 }
 
 /** Registers a runner's gauges until the returned function is called (on stop). */
@@ -144,6 +145,10 @@ function createInstruments(meter: Meter): Instruments {
       valueType: ValueType.INT,
     }),
     commitDuration: seconds(Metrics.commitDuration, 'Offset commit requests'),
+    envelopeTolerated: counter(
+      Metrics.envelopeTolerated,
+      'Envelopes read only by tolerant decoding, per producing service, event type and what was tolerated',
+    ),
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type TextMapGetter,
 } from '@opentelemetry/api'
 import type { Envelope } from '../envelope/types.ts'
+import type { Tolerance } from '../envelope/validate.ts'
 import { errorType, instruments, tracer, tracing } from './api.ts'
 import { TopicTypeAttributes } from './attributes.ts'
 import { Attr, SpanEvents, type RecordOutcome } from './names.ts'
@@ -44,10 +45,14 @@ const headerGetter: TextMapGetter<ReadonlyMap<string, string>> = {
   keys: (carrier) => [...carrier.keys()],
 }
 
+/** Distinct (source, type, tolerance) attribute sets kept for reuse; beyond it they are built per record. */
+const TOLERATED_ATTRIBUTE_SETS = 1000
+
 export class ConsumerTelemetry {
   readonly group: string
   readonly #spanAttributes = new Map<string, Attributes>()
   readonly #metricAttributes: TopicTypeAttributes
+  readonly #toleratedAttributes = new Map<string, Attributes>()
 
   constructor(group: string) {
     this.group = group
@@ -93,6 +98,32 @@ export class ConsumerTelemetry {
           error === undefined ? attributes : { ...attributes, [Attr.errorType]: errorType(error) },
         ),
     }
+  }
+
+  /**
+   * Counts what tolerant decoding accepted in an envelope, by producing service and event type, so
+   * a team can find the producers to fix. A property, to be handed over as the decode step's callback.
+   */
+  readonly tolerated = (envelope: Envelope, tolerated: readonly Tolerance[]): void => {
+    const counter = instruments()?.envelopeTolerated
+    if (!counter) return
+    for (const tolerance of tolerated) counter.add(1, this.#toleratedAttributesOf(envelope, tolerance))
+  }
+
+  #toleratedAttributesOf(envelope: Envelope, tolerance: Tolerance): Attributes {
+    const key = `${envelope.source}\u0000${envelope.type}\u0000${tolerance}`
+    let attributes = this.#toleratedAttributes.get(key)
+    if (!attributes) {
+      attributes = {
+        [Attr.messagingSystem]: 'kafka',
+        [Attr.consumerGroup]: this.group,
+        [Attr.eventSource]: envelope.source,
+        [Attr.eventType]: envelope.type,
+        [Attr.tolerated]: tolerance,
+      }
+      if (this.#toleratedAttributes.size < TOLERATED_ATTRIBUTE_SETS) this.#toleratedAttributes.set(key, attributes)
+    }
+    return attributes
   }
 
   /** Metric attributes of a (topic, event type), made once and reused. */

@@ -30,6 +30,10 @@ export const Attr = {
   upcastTo: 'kafkit.upcast.to',
   handler: 'kafkit.handler',
   service: 'kafkit.service',
+  /** The envelope's `source`: the service that produced the event. */
+  eventSource: 'kafkit.event.source',
+  /** What tolerant decoding accepted in an envelope (`causation_id.empty`, `timestamp.offset`, ...). */
+  tolerated: 'kafkit.envelope.tolerated',
 } as const
 
 /** Span events: things that happen to a record while its span is open. */
@@ -64,6 +68,7 @@ export const Metrics = {
   rebalances: 'kafkit.consumer.rebalances',
   assigned: 'kafkit.consumer.assigned_partitions',
   commitDuration: 'kafkit.consumer.commit.duration',
+  envelopeTolerated: 'kafkit.consumer.envelope.tolerated',
 } as const
 
 export const INSTRUMENTATION_NAME = 'kafkit'
