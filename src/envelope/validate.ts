@@ -146,7 +146,7 @@ export interface ReadEnvelopeOptions {
 export function decodeMode(value: unknown, option = 'decode'): DecodeMode {
   if (value === undefined || value === 'tolerant') return 'tolerant'
   if (value === 'strict') return 'strict'
-  throw new ConfigError(`${option}: "${String(value)}" is not "tolerant" or "strict"`, [
+  throw new ConfigError(`${option}: ${JSON.stringify(value) ?? typeof value} is not "tolerant" or "strict"`, [
     { path: option, message: 'must be "tolerant" or "strict"' },
   ])
 }
