@@ -85,16 +85,18 @@ test('murmur2 agrees with kafkajs’s DefaultPartitioner on 1,000 keys, the empt
   assert.deepEqual(mismatched, [])
 })
 
-test('the three built-ins place most keys differently: the choice matters', () => {
+test('the three built-ins agree on about one key in six on 6 partitions: the choice matters', () => {
+  // As docs/catalog.md says: mixing them is no better than chance (1/6 of 1,000 is 167).
   const keys = sampleKeys().map(b)
   const agree = (f: typeof murmur2Partition, g: typeof murmur2Partition) =>
-    keys.filter((key) => f(key, 12) === g(key, 12)).length
+    keys.filter((key) => f(key, 6) === g(key, 6)).length
   for (const [f, g] of [
     [murmur2Partition, fnv1aPartition],
     [murmur2Partition, crc32Partition],
     [fnv1aPartition, crc32Partition],
   ] as const) {
-    assert.ok(agree(f, g) < 200, `${f.name} and ${g.name} agree on ${agree(f, g)} of 1,000 keys`)
+    const n = agree(f, g)
+    assert.ok(n > 100 && n < 250, `${f.name} and ${g.name} agree on ${n} of 1,000 keys`)
   }
 })
 
