@@ -211,7 +211,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.#closed) throw this.#failedEarly(closedError())
     if (records.length === 0) return []
     const deadlineMs = options.deadlineMs ?? this.#o.deliveryTimeoutMs
-    const outgoing = records.map((r) => rawRecord(r, deadlineMs, this.#partitioners))
+    const outgoing = records.map((r) => rawRecord(r, deadlineMs))
     const tooLarge = outgoing.findIndex((r) => r.bytes + BATCH_OVERHEAD > this.#o.maxRecordBytes)
     if (tooLarge >= 0) {
       const error = recordTooLargeError(
@@ -231,6 +231,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     outgoing.forEach((record, slot) => {
       record.handle = batch
       record.slot = slot
+      record.partitioner = this.#partitioners.get(record.topic) ?? record.partitioner
       record.epoch = this.#flush.accept()
       record.trace = trace
       record.acceptedAt = acceptedAt
@@ -427,26 +428,10 @@ function createWire(o: ResolvedProducerOptions): Wire {
   })
 }
 
-function rawRecord(
-  r: RawRecord,
-  deadlineMs: number,
-  partitioners: ReadonlyMap<string, TopicPartitioner>,
-): OutgoingRecord {
+function rawRecord(r: RawRecord, deadlineMs: number): OutgoingRecord {
   const key = r.key === undefined ? undefined : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key)
   const timestamp = r.timestamp === undefined ? undefined : BigInt(r.timestamp.getTime())
-  const record = new OutgoingRecord(
-    r.topic,
-    key,
-    r.value,
-    r.headers ?? {},
-    r.partition,
-    timestamp,
-    deadlineMs,
-    batchSink,
-  )
-  const partitioner = partitioners.get(r.topic)
-  if (partitioner) record.partitioner = partitioner
-  return record
+  return new OutgoingRecord(r.topic, key, r.value, r.headers ?? {}, r.partition, timestamp, deadlineMs, batchSink)
 }
 
 function publishedResult(record: OutgoingRecord, metadata: RecordMetadata): PublishResult {
