@@ -133,7 +133,9 @@ export type DecodeMode = 'tolerant' | 'strict'
 
 /** What tolerant decoding accepted, as `field.kind` (the value of the metric attribute). */
 export type Tolerance =
-  `${'causation_id' | 'actor' | 'metadata'}.${'null' | 'empty'}` | 'actor.zero_value' | 'timestamp.offset'
+  | `${'causation_id' | 'actor' | 'metadata' | 'correlation_id'}.${'null' | 'empty'}`
+  | 'actor.zero_value'
+  | 'timestamp.offset'
 
 export interface ReadEnvelopeOptions {
   /** Default `tolerant`. */
@@ -176,11 +178,16 @@ function tolerated(
     const kind = emptiness(field, record[field])
     if (kind !== undefined) (tolerances ??= []).push(`${field}.${kind}` as Tolerance)
   }
+  // A flow without a correlation id starts its own: the event's id becomes it (as the Series codec does).
+  const correlation = emptiness('correlation_id', record['correlation_id'])
+  const startsFlow = correlation !== undefined && typeof record['id'] === 'string' && record['id'] !== ''
+  if (startsFlow) (tolerances ??= []).push(`correlation_id.${correlation as 'null' | 'empty'}`)
   const utc = toUtc(record['timestamp'])
   if (utc !== undefined) (tolerances ??= []).push('timestamp.offset')
   if (tolerances === undefined) return undefined
   const normalised = { ...record }
   for (const field of OPTIONAL_FIELDS) if (emptiness(field, record[field]) !== undefined) delete normalised[field]
+  if (startsFlow) normalised['correlation_id'] = record['id']
   if (utc !== undefined) normalised['timestamp'] = utc
   return { tolerances, normalised }
 }

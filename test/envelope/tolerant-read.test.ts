@@ -54,12 +54,25 @@ test('empty strings, nulls and a zero-value actor in optional fields read as abs
   }
 })
 
+test('an empty or null correlation_id starts its own flow: the event id becomes it', () => {
+  for (const [written, tolerance] of [
+    ['', 'correlation_id.empty'],
+    [null, 'correlation_id.null'],
+  ] as const) {
+    const value = { ...minimalEnvelope(), correlation_id: written }
+    const { envelope, tolerated } = tolerantRead(value)
+    assert.equal(envelope.correlation_id, value.id)
+    assert.deepEqual(tolerated, [tolerance])
+    assert.throws(() => readEnvelope(value, { mode: 'strict' }), EnvelopeError)
+  }
+})
+
 test('what is not an absent value stays invalid: half-empty actors, empty required fields', () => {
   for (const value of [
     { ...minimalEnvelope(), actor: { id: 'u-1', type: '' } },
     { ...minimalEnvelope(), actor: { id: '', type: 'user' } },
-    { ...minimalEnvelope(), correlation_id: '' },
     { ...minimalEnvelope(), source: '' },
+    { ...minimalEnvelope(), correlation_id: '', id: '' },
     goZeroValues({ payload: null }),
   ]) {
     assert.throws(() => readEnvelope(value), EnvelopeError, JSON.stringify(value))
