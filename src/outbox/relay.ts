@@ -20,6 +20,7 @@ import type { Compression } from '../producer/options.ts'
 import { Producer } from '../producer/producer.ts'
 import type { RecordMetadata } from '../producer/types.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
+import { relayFaults } from './faults.ts'
 import { Lanes, mergeOffsets, serializeOffsets, type Intent } from './lanes.ts'
 import type { Outbox } from './outbox.ts'
 import { KafkaReader, type EndOffsets } from './readback.ts'
@@ -406,6 +407,7 @@ export class Relay {
         )
       }
       const acknowledged = await this.#send(rows)
+      await relayFaults.afterAcknowledged?.(acknowledged)
       this.#advanceOffsets(acknowledged)
       await this.#delete(rows, lanesCsv)
     } catch (error) {

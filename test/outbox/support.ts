@@ -50,3 +50,20 @@ export async function testDatabase(t: TestContext, driver: DriverName = 'pg', ur
   defer(t, () => client.end({ timeout: 5 }))
   return { db: postgresDatabase(client), schema, sql }
 }
+
+/** How many records a topic holds (the sum of its partitions' end offsets; topics here are never truncated). */
+export async function recordCount(topic: string): Promise<number> {
+  const { Admin } = await import('@platformatic/kafka')
+  const { brokers } = await import('../support/kafka.ts')
+  const admin = new Admin({ clientId: uniqueName('count'), bootstrapBrokers: brokers() })
+  try {
+    const metadata = await admin.metadata({ topics: [topic] })
+    const partitions = metadata.topics.get(topic)?.partitionsCount ?? 0
+    const [offsets] = await admin.listOffsets({
+      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],
+    })
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Number(p.offset), 0)
+  } finally {
+    await admin.close()
+  }
+}
