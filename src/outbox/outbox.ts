@@ -166,7 +166,7 @@ export class Outbox<Tx = unknown> {
       )
       const at = i * (COLUMNS + 1)
       const $ = (n: number) => `$${at + n}`
-      return `(${$(1)}::int, ${$(2)}::text, ${$(3)}::text, ${$(4)}::int, ${$(5)}::bytea, ${$(6)}::bytea, ${$(7)}::jsonb, ${$(8)}::text, ${$(9)}::text, ${$(10)}::bigint)`
+      return `(${$(1)}::int, ${$(2)}::text, ${$(3)}::text, ${$(4)}::int, ${$(5)}::bytea, ${$(6)}::bytea, ${$(7)}::text::jsonb, ${$(8)}::text, ${$(9)}::text, ${$(10)}::bigint)`
     })
     const n = this.names
     const insert = `INSERT INTO ${n.outbox} (lane, topic, partition, key, value, headers, event_id, event_type, event_time)

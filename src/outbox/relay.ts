@@ -383,7 +383,7 @@ export class Relay {
          WHERE lane = ANY(string_to_array($1, ',')::int[]) ORDER BY id LIMIT $2),
        intent AS (
          UPDATE ${this.#outbox.names.lanes}
-         SET intent = $3::jsonb, intent_owner = $4,
+         SET intent = $3::text::jsonb, intent_owner = $4,
              intent_deadline = clock_timestamp() + make_interval(secs => $5::float8 / 1000)
          WHERE lane IN (SELECT lane FROM picked))
        SELECT ${ROW_COLUMNS} FROM picked ORDER BY picked.id`,
@@ -401,7 +401,7 @@ export class Relay {
         await this.#refreshOffsets(unknown)
         intent = copyOffsets(this.#offsets)
         await this.#query(
-          `UPDATE ${this.#outbox.names.lanes} SET intent = $2::jsonb WHERE lane = ANY(string_to_array($1, ',')::int[])`,
+          `UPDATE ${this.#outbox.names.lanes} SET intent = $2::text::jsonb WHERE lane = ANY(string_to_array($1, ',')::int[])`,
           [lanesCsv, serializeOffsets(intent)],
           'recording the intent',
         )
