@@ -24,10 +24,7 @@ export function migrationSql(target: MigrationTarget, migrations: readonly Migra
   return [
     `CREATE SCHEMA IF NOT EXISTS ${ident(target.schema)}`,
     createMigrationsTable(target),
-    ...migrations.flatMap((m) => [
-      ...m.statements,
-      `INSERT INTO ${target.migrations} (version) VALUES (${m.version})`,
-    ]),
+    ...migrations.flatMap((m) => [...m.statements, `INSERT INTO ${target.migrations} (version) VALUES (${m.version})`]),
   ]
 }
 

@@ -34,9 +34,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     ;(instance as unknown as { on(event: 'error', listener: () => void): void }).on('error', () => undefined)
     return { ...pgDatabase(instance, { ownsPool: true }), location: redactUrl(url) }
   }
-  const { PGlite } = await importDriver<{ PGlite: new (dataDir?: string) => PGliteLike & { waitReady: Promise<void> } }>(
-    '@electric-sql/pglite',
-  )
+  const { PGlite } = await importDriver<{
+    PGlite: new (dataDir?: string) => PGliteLike & { waitReady: Promise<void> }
+  }>('@electric-sql/pglite')
   const db = new PGlite(options.dataDir)
   await db.waitReady
   return { ...pgliteDatabase(db, { ownsDb: true }), location: `pglite:${options.dataDir ?? 'memory'}` }

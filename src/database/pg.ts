@@ -12,9 +12,10 @@ export interface PgQueryable {
 
 export interface PgPoolClient extends PgQueryable {
   release(destroy?: boolean | Error): void
-  on(event: 'notification', listener: (message: { channel: string }) => void): unknown
-  on(event: 'error', listener: (error: Error) => void): unknown
-  removeListener(event: 'notification' | 'error', listener: (...args: never[]) => void): unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: 'notification' | 'error', listener: (...args: any[]) => void): unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: 'notification' | 'error', listener: (...args: any[]) => void): unknown
 }
 
 export interface PgPool extends PgQueryable {

@@ -17,7 +17,8 @@ export class MemoryInbox {
 
   constructor(options: MemoryInboxOptions = {}) {
     this.capacity = options.capacity ?? 10_000
-    if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new TypeError('capacity must be a positive integer')
+    if (!Number.isInteger(this.capacity) || this.capacity < 1)
+      throw new TypeError('capacity must be a positive integer')
   }
 
   get size(): number {

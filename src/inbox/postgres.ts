@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto'
 import type { HandlerContext, Handler, Middleware, ConsumedEvent } from '../consumer/types.ts'
 import { databaseError } from '../database/errors.ts'
-import { checkIdentifier, migrationSql, runMigrations, type Migration, type MigrationTarget } from '../database/migrate.ts'
+import {
+  checkIdentifier,
+  migrationSql,
+  runMigrations,
+  type Migration,
+  type MigrationTarget,
+} from '../database/migrate.ts'
 import { ident, numberOf } from '../database/rows.ts'
 import type { Database } from '../database/types.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
@@ -48,7 +54,7 @@ export class Inbox<Tx = unknown> {
   }
 
   migrate(): Promise<number[]> {
-    return runMigrations(this.database as Database, this.#target, this.#migrations())
+    return runMigrations(this.database, this.#target, this.#migrations())
   }
 
   migrationSql(): string[] {
@@ -99,7 +105,8 @@ export class Inbox<Tx = unknown> {
    */
   async prune(olderThan: Duration): Promise<number> {
     const ms = parseDuration(olderThan)
-    if (ms === undefined) throw new KafkitError(ErrorCodes.CONFIG_INVALID, `inbox prune: "${String(olderThan)}" is not a duration`)
+    if (ms === undefined)
+      throw new KafkitError(ErrorCodes.CONFIG_INVALID, `inbox prune: "${String(olderThan)}" is not a duration`)
     try {
       const [row] = await this.database.query(
         `WITH gone AS (DELETE FROM ${this.table} WHERE handled_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000) RETURNING 1)

@@ -1,7 +1,15 @@
 // Metrics of outbox relays and inboxes: rows relayed and recovered, the time from a row's insert to
 // its Kafka acknowledgement, and, as gauges, rows waiting, the age of the oldest and lanes held.
 // Like the rest of kafkit's telemetry: through @opentelemetry/api only, no-ops without an SDK.
-import { createNoopMeter, metrics, ValueType, type Attributes, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api'
+import {
+  createNoopMeter,
+  metrics,
+  ValueType,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+} from '@opentelemetry/api'
 import { VERSION } from '../version.ts'
 import { errorType } from './api.ts'
 import { Attr, INSTRUMENTATION_NAME, Metrics } from './names.ts'
@@ -39,21 +47,26 @@ function instruments(): OutboxInstruments | undefined {
   const rows = (name: string, description: string) =>
     meter.createCounter(name, { description, unit: '{row}', valueType: ValueType.INT })
   const gauge = (name: string, description: string, unit: string, read: (s: RelayGaugeSource) => number | undefined) =>
-    meter
-      .createObservableGauge(name, { description, unit })
-      .addCallback((result) => {
-        for (const source of relays) {
-          const value = read(source)
-          if (value !== undefined) result.observe(value, source.attributes)
-        }
-      })
+    meter.createObservableGauge(name, { description, unit }).addCallback((result) => {
+      for (const source of relays) {
+        const value = read(source)
+        if (value !== undefined) result.observe(value, source.attributes)
+      }
+    })
   gauge(Metrics.outboxPending, 'Outbox rows not yet relayed to Kafka', '{row}', (s) => s.stats()?.pending)
   gauge(Metrics.outboxLag, 'Age of the oldest outbox row not yet relayed', 's', (s) => s.stats()?.oldestAgeSeconds)
   gauge(Metrics.outboxLanes, 'Outbox lanes this relay holds', '{lane}', (s) => s.lanes())
   cached = {
     relayed: rows(Metrics.outboxRelayed, 'Outbox rows written to Kafka and deleted'),
-    recovered: rows(Metrics.outboxRecovered, 'Outbox rows found already in Kafka after a crash or failed send, deleted without sending again'),
-    failed: meter.createCounter(Metrics.outboxFailed, { description: 'Relay batches that failed (error.type says why)', unit: '{batch}', valueType: ValueType.INT }),
+    recovered: rows(
+      Metrics.outboxRecovered,
+      'Outbox rows found already in Kafka after a crash or failed send, deleted without sending again',
+    ),
+    failed: meter.createCounter(Metrics.outboxFailed, {
+      description: 'Relay batches that failed (error.type says why)',
+      unit: '{batch}',
+      valueType: ValueType.INT,
+    }),
     latency: meter.createHistogram(Metrics.outboxLatency, {
       description: "From an outbox row's insert to its deletion after Kafka acknowledged it",
       unit: 's',

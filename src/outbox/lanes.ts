@@ -64,10 +64,7 @@ export class Lanes {
 
   /** Tries to take `lane`; false when another relay holds it. */
   async tryTake(lane: number): Promise<boolean> {
-    const [row] = await this.#session.query('SELECT pg_try_advisory_lock($1, $2) AS taken', [
-      this.#names.lockKey,
-      lane,
-    ])
+    const [row] = await this.#session.query('SELECT pg_try_advisory_lock($1, $2) AS taken', [this.#names.lockKey, lane])
     return row?.['taken'] === true
   }
 
@@ -105,7 +102,11 @@ export function serializeOffsets(offsets: EndOffsets): string {
 export function parseOffsets(text: string): EndOffsets {
   const parsed = JSON.parse(text) as { offsets?: Record<string, string[]> }
   const out: EndOffsets = new Map()
-  for (const [topic, list] of Object.entries(parsed.offsets ?? {})) out.set(topic, list.map((o) => BigInt(o)))
+  for (const [topic, list] of Object.entries(parsed.offsets ?? {}))
+    out.set(
+      topic,
+      list.map((o) => BigInt(o)),
+    )
   return out
 }
 

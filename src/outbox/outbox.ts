@@ -87,7 +87,7 @@ export class Outbox<Tx = unknown> {
 
   /** Creates or upgrades the outbox tables. `lanes` is used only when they are created. */
   migrate(options: { lanes?: number } = {}): Promise<number[]> {
-    return migrate(this.database as Database, this.names, options.lanes ?? DEFAULT_LANES)
+    return migrate(this.database, this.names, options.lanes ?? DEFAULT_LANES)
   }
 
   /** The SQL `migrate()` runs, for applications that run migrations with their own tool. */
@@ -133,13 +133,15 @@ export class Outbox<Tx = unknown> {
 
   /** A relay for this outbox; start it to move rows to Kafka. */
   relay(options: RelayOptions = {}): Relay {
-    return new Relay(this as Outbox<unknown>, options)
+    return new Relay(this, options)
   }
 
   async #write(tx: Tx, items: readonly OutboxItem[]): Promise<OutboxEntry[]> {
     if (items.length === 0) return []
     const prepared = await Promise.all(
-      items.map(async (item): Promise<Prepared> => prepareEvent(this.#settings, item.event, item.payload, item.options)),
+      items.map(async (item): Promise<Prepared> =>
+        prepareEvent(this.#settings, item.event, item.payload, item.options),
+      ),
     )
     const ready: PreparedEvent[] = []
     for (const [index, p] of prepared.entries()) {
@@ -181,7 +183,10 @@ export class Outbox<Tx = unknown> {
     try {
       await this.database.execute(tx, statement, params)
     } catch (error) {
-      throw databaseError(`writing ${items.length === 1 ? 'an event' : `${items.length} events`} to the outbox ${n.outbox}`, error)
+      throw databaseError(
+        `writing ${items.length === 1 ? 'an event' : `${items.length} events`} to the outbox ${n.outbox}`,
+        error,
+      )
     }
     return ready.map((p) => ({ eventId: p.eventId, topic: p.topic, key: p.keyText }))
   }

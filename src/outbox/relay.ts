@@ -287,7 +287,8 @@ export class Relay {
     } catch (error) {
       throw databaseError(`relay ${this.id}: reading ${names.meta}`, error)
     }
-    if (!meta) throw databaseError(`relay ${this.id}`, Object.assign(new Error(`${names.meta} is empty`), { code: '42P01' }))
+    if (!meta)
+      throw databaseError(`relay ${this.id}`, Object.assign(new Error(`${names.meta} is empty`), { code: '42P01' }))
     this.#outboxId = textOf(meta, 'instance_id')
     this.#lanes = new Lanes(session, names, numberOf(meta, 'lanes'))
     await this.#lanes.join()
@@ -347,10 +348,14 @@ export class Relay {
     if (due.length === 0) return
     const lanes = due.map(([lane]) => lane)
     const found: bigint[] = []
-    const scanned = await this.#reader!.scan(mergeOffsets(due.map(([, s]) => s.intent.offsets)), OUTBOX_ROW_HEADER, (h) => {
-      const id = rowIdOf(h, this.#outboxId)
-      if (id !== undefined) found.push(id)
-    })
+    const scanned = await this.#reader!.scan(
+      mergeOffsets(due.map(([, s]) => s.intent.offsets)),
+      OUTBOX_ROW_HEADER,
+      (h) => {
+        const id = rowIdOf(h, this.#outboxId)
+        if (id !== undefined) found.push(id)
+      },
+    )
     const rows = await this.#query(
       `WITH gone AS (
          DELETE FROM ${this.#outbox.names.outbox}
@@ -457,7 +462,8 @@ export class Relay {
   #advanceOffsets(acknowledged: readonly RecordMetadata[]): void {
     for (const { topic, partition, offset } of acknowledged) {
       const list = this.#offsets.get(topic)
-      if (list && offset >= 0n && (list[partition] === undefined || list[partition]! <= offset)) list[partition] = offset + 1n
+      const known = list?.[partition]
+      if (list && offset >= 0n && (known === undefined || known <= offset)) list[partition] = offset + 1n
     }
   }
 

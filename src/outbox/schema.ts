@@ -5,7 +5,13 @@
 import { createHash } from 'node:crypto'
 import { ident } from '../database/rows.ts'
 import type { Database } from '../database/types.ts'
-import { checkIdentifier, migrationSql, runMigrations, type Migration, type MigrationTarget } from '../database/migrate.ts'
+import {
+  checkIdentifier,
+  migrationSql,
+  runMigrations,
+  type Migration,
+  type MigrationTarget,
+} from '../database/migrate.ts'
 
 export interface OutboxNames {
   schema: string

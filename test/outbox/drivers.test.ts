@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { defineEvent, defineTopic, Producer, silentLogger } from 'kafkit'
-import { createInbox, createOutbox, OUTBOX_ROW_HEADER, type Database } from 'kafkit/outbox'
+import { createInbox, createOutbox, OUTBOX_ROW_HEADER } from 'kafkit/outbox'
 import { brokers, createTopic, defer, readTopic, waitFor } from '../support/kafka.ts'
 import { DRIVERS, testDatabase } from './support.ts'
 
@@ -20,7 +20,7 @@ for (const driver of DRIVERS) {
     })
     const { db, schema } = await testDatabase(t, driver)
     const client = { brokers: brokers() }
-    const outbox = createOutbox({ database: db as Database<unknown>, service: 'parcels', client, schema })
+    const outbox = createOutbox({ database: db, service: 'parcels', client, schema })
     await outbox.migrate()
     const options = {
       id: '0191e5a0-0000-7000-8000-000000000001',
@@ -70,7 +70,7 @@ for (const driver of DRIVERS) {
 
   test(`${driver}: the inbox runs a handler once per event and group, its writes in the same transaction`, async (t) => {
     const { db, schema, sql } = await testDatabase(t, driver)
-    const inbox = createInbox({ database: db as Database<unknown>, schema })
+    const inbox = createInbox({ database: db, schema })
     assert.deepEqual(await inbox.migrate(), [1])
     await db.query(`CREATE TABLE "${schema}".handled (event_id text NOT NULL)`)
     const calls: string[] = []
@@ -89,11 +89,17 @@ for (const driver of DRIVERS) {
     await handler(event('fails-once'), ctx('g'))
     await handler(event('fails-once'), ctx('g'))
     assert.deepEqual(calls, ['e-1', 'e-1', 'fails-once', 'fails-once'])
-    const rows = await sql(`SELECT event_id, count(*)::int AS n FROM "${schema}".handled GROUP BY event_id ORDER BY event_id`)
-    assert.deepEqual(rows, [
-      { event_id: 'e-1', n: 2 },
-      { event_id: 'fails-once', n: 1 },
-    ], 'the failed attempt rolled back with its mark; each group handled e-1 once')
+    const rows = await sql(
+      `SELECT event_id, count(*)::int AS n FROM "${schema}".handled GROUP BY event_id ORDER BY event_id`,
+    )
+    assert.deepEqual(
+      rows,
+      [
+        { event_id: 'e-1', n: 2 },
+        { event_id: 'fails-once', n: 1 },
+      ],
+      'the failed attempt rolled back with its mark; each group handled e-1 once',
+    )
   })
 }
 

@@ -29,7 +29,12 @@ function assertExactlyOnceInOrder(values: Buffer[], expected: number): void {
   assert.equal(ids.size, expected, 'no duplicates')
   const byKey = new Map<string, number[]>()
   for (const e of events) byKey.set(e.payload.order_id, [...(byKey.get(e.payload.order_id) ?? []), e.payload.n])
-  for (const [key, ns] of byKey) assert.deepEqual(ns, [...ns].sort((a, b) => a - b), `order of ${key}`)
+  for (const [key, ns] of byKey)
+    assert.deepEqual(
+      ns,
+      [...ns].sort((a, b) => a - b),
+      `order of ${key}`,
+    )
 }
 
 test('a relay killed between the ack and the delete: its successor finds the batch in Kafka and does not resend it', async (t) => {

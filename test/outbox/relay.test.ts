@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
-import { defineEvent, defineTopic, Producer, silentLogger } from 'kafkit'
+import { defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { createOutbox, OUTBOX_ROW_HEADER } from 'kafkit/outbox'
 import { brokers, createTopic, defer, readTopic, waitFor } from '../support/kafka.ts'
 import { testDatabase } from './support.ts'
@@ -51,12 +51,18 @@ test('committed rows reach Kafka once each, in order per key; rolled-back rows n
   await waitFor(async () => (await outbox.stats()).pending === 0, 'NOTIFY to wake the relay', { timeoutMs: 5000 })
 
   const records = await readTopic(t, topic, 31)
-  const seen = records.map((r) => JSON.parse(r.value.toString()) as { id: string; payload: { order_id: string; n: number } })
+  const seen = records.map(
+    (r) => JSON.parse(r.value.toString()) as { id: string; payload: { order_id: string; n: number } },
+  )
   assert.equal(new Set(seen.map((e) => e.id)).size, 31, 'no duplicates')
   assert.ok(!seen.some((e) => e.payload.order_id === 'o-rolled-back'))
   for (const key of ['o-0', 'o-1', 'o-2', 'o-3', 'o-4']) {
     const ns = seen.filter((e) => e.payload.order_id === key).map((e) => e.payload.n)
-    assert.deepEqual(ns, [...ns].sort((a, b) => a - b), `order of ${key}`)
+    assert.deepEqual(
+      ns,
+      [...ns].sort((a, b) => a - b),
+      `order of ${key}`,
+    )
   }
   assert.ok(records.every((r) => r.headers.get(OUTBOX_ROW_HEADER)?.includes(':')))
   assert.equal((await sql(`SELECT count(*)::int AS n FROM "${schema}".kafkit_outbox`))[0]!['n'], 0)

@@ -21,17 +21,25 @@ export interface TestDatabase {
   db: Database
   schema: string
   /** Runs SQL outside kafkit (checks, fault injection), on the same database. */
-  sql(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>
+  sql: (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>
 }
 
-export async function testDatabase(t: TestContext, driver: DriverName = 'pg', url = DATABASE_URL): Promise<TestDatabase> {
+export async function testDatabase(
+  t: TestContext,
+  driver: DriverName = 'pg',
+  url = DATABASE_URL,
+): Promise<TestDatabase> {
   const schema = uniqueSchema()
   if (driver === 'pglite') {
     const lite = new PGlite()
     await lite.waitReady
     defer(t, () => lite.close())
     const db = pgliteDatabase(lite)
-    return { db, schema, sql: async (text, params = []) => (await lite.query(text, params)).rows as Record<string, unknown>[] }
+    return {
+      db,
+      schema,
+      sql: async (text, params = []) => (await lite.query(text, params)).rows as Record<string, unknown>[],
+    }
   }
   const admin = new pg.Pool({ connectionString: url, max: 2 })
   admin.on('error', () => undefined)
@@ -39,7 +47,8 @@ export async function testDatabase(t: TestContext, driver: DriverName = 'pg', ur
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
     await admin.end()
   })
-  const sql = async (text: string, params: unknown[] = []) => (await admin.query(text, params)).rows as Record<string, unknown>[]
+  const sql = async (text: string, params: unknown[] = []) =>
+    (await admin.query(text, params)).rows as Record<string, unknown>[]
   if (driver === 'pg') {
     const pool = new pg.Pool({ connectionString: url, max: 8 })
     pool.on('error', () => undefined)
@@ -60,7 +69,12 @@ export async function recordCount(topic: string): Promise<number> {
     const metadata = await admin.metadata({ topics: [topic] })
     const partitions = metadata.topics.get(topic)?.partitionsCount ?? 0
     const [offsets] = await admin.listOffsets({
-      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+        },
+      ],
     })
     return (offsets?.partitions ?? []).reduce((sum, p) => sum + Number(p.offset), 0)
   } finally {
