@@ -92,12 +92,13 @@ function pgSession(client: PgPoolClient): Session {
         if (!lost) await client.query(`UNLISTEN ${ident(channel)}`).catch(() => undefined)
       }
     },
-    async close() {
+    close() {
       for (const listener of listeners) client.removeListener('notification', listener)
       listeners.clear()
       // Destroyed, not returned to the pool: its advisory locks and LISTENs end with it.
       client.release(true)
       client.removeListener('error', onError)
+      return Promise.resolve()
     },
   }
 }

@@ -1,7 +1,7 @@
 // The PGlite adapter: PostgreSQL compiled to WebAssembly, in the process, for development and tests
 // without a server. It has a single connection, so the "session" is the database itself and
 // statements of the relay and of the application's transactions take turns.
-import type { Database, Row } from './types.ts'
+import type { Database, Row, Session } from './types.ts'
 
 export interface PGliteQueryable {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,9 +31,9 @@ export function pgliteDatabase(db: PGliteLike, options: PGliteDatabaseOptions = 
     transaction(fn) {
       return db.transaction(fn)
     },
-    async session() {
+    session() {
       const stops = new Set<() => Promise<void>>()
-      return {
+      return Promise.resolve({
         async query(text, params = []) {
           return (await db.query(text, [...params])).rows as Row[]
         },
@@ -49,7 +49,7 @@ export function pgliteDatabase(db: PGliteLike, options: PGliteDatabaseOptions = 
           await Promise.all([...stops].map((stop) => stop().catch(() => undefined)))
           stops.clear()
         },
-      }
+      } satisfies Session)
     },
     async close() {
       if (options.ownsDb) await db.close()
