@@ -1,17 +1,24 @@
-// Metrics of outbox relays and inboxes: rows relayed and recovered, the time from a row's insert to
+// Telemetry of outbox writes (a span), relays and inboxes (metrics): rows relayed and recovered, the time from a row's insert to
 // its Kafka acknowledgement, and, as gauges, rows waiting, the age of the oldest and lanes held.
 // Like the rest of kafkit's telemetry: through @opentelemetry/api only, no-ops without an SDK.
 import {
+  context,
   createNoopMeter,
+  isSpanContextValid,
   metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
   ValueType,
   type Attributes,
+  type Context,
   type Counter,
   type Histogram,
   type MeterProvider,
 } from '@opentelemetry/api'
+import { errorMessage } from '../errors.ts'
 import { VERSION } from '../version.ts'
-import { errorType } from './api.ts'
+import { errorType, tracer, tracing } from './api.ts'
 import { Attr, INSTRUMENTATION_NAME, Metrics } from './names.ts'
 
 /** A relay whose gauges are read at collection time. */
@@ -130,4 +137,43 @@ export class RelayTelemetry implements RelayGaugeSource {
 
 export function inboxDuplicate(group: string, store: string): void {
   instruments()?.duplicates.add(1, { [Attr.consumerGroup]: group, 'kafkit.inbox.store': store })
+}
+
+/**
+ * The span of an outbox write: PRODUCER `create <topic>` (the messaging conventions' name for
+ * making a message that is sent later). The record's traceparent is this span's context, so the
+ * consumer's process span is its child, as with a producer's `send` span. Undefined without an SDK.
+ */
+export function startOutboxWrite(
+  topic: string | undefined,
+  count: number,
+  eventType: string | undefined,
+): { context: Context; end(error?: unknown): void } | undefined {
+  if (!tracing()) return undefined
+  const parent = context.active()
+  const attributes: Attributes = {
+    [Attr.messagingSystem]: 'kafka',
+    [Attr.operationName]: 'create',
+    [Attr.operationType]: 'create',
+  }
+  if (topic !== undefined) attributes[Attr.destination] = topic
+  if (count > 1) attributes[Attr.batchCount] = count
+  if (eventType !== undefined) attributes[Attr.eventType] = eventType
+  const span = tracer().startSpan(
+    topic === undefined ? 'create' : `create ${topic}`,
+    { kind: SpanKind.PRODUCER, attributes },
+    parent,
+  )
+  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return undefined
+  return {
+    context: trace.setSpan(parent, span),
+    end(error?: unknown) {
+      if (error !== undefined) {
+        span.setAttribute(Attr.errorType, errorType(error))
+        if (error instanceof Error) span.recordException(error)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) })
+      }
+      span.end()
+    },
+  }
 }

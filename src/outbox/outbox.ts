@@ -10,6 +10,7 @@ import type { Database } from '../database/types.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import { resolveCodec } from '../envelope/registry.ts'
+import { startOutboxWrite } from '../observability/outbox.ts'
 import { PRODUCER_DEFAULTS } from '../producer/options.ts'
 import { prepareEvent, type Prepared, type PreparedEvent, type PrepareSettings } from '../producer/prepare.ts'
 import type { PublishOptions } from '../producer/types.ts'
@@ -62,7 +63,9 @@ type CheckedOutboxItems<T extends readonly OutboxItem[]> = {
   [K in keyof T]: T[K] extends { event: infer E extends AnyEvent } ? OutboxItem<E> : never
 }
 
-const COLUMNS = 9
+/** Parameters per row. */
+const COLUMNS = 10
+const MAX_ROWS_PER_STATEMENT = 5000
 
 export class Outbox<Tx = unknown> {
   readonly service: string
@@ -138,27 +141,55 @@ export class Outbox<Tx = unknown> {
 
   async #write(tx: Tx, items: readonly OutboxItem[]): Promise<OutboxEntry[]> {
     if (items.length === 0) return []
-    const prepared = await Promise.all(
-      items.map(async (item): Promise<Prepared> =>
-        prepareEvent(this.#settings, item.event, item.payload, item.options),
-      ),
+    const topics = new Set(items.map((i) => i.event.topic.name))
+    const types = new Set(items.map((i) => i.event.type))
+    const span = startOutboxWrite(
+      topics.size === 1 ? items[0]!.event.topic.name : undefined,
+      items.length,
+      types.size === 1 ? items[0]!.event.type : undefined,
     )
+    try {
+      const entries: OutboxEntry[] = []
+      // PostgreSQL takes at most 65,535 parameters per statement.
+      for (let at = 0; at < items.length; at += MAX_ROWS_PER_STATEMENT) {
+        const chunk = items.slice(at, at + MAX_ROWS_PER_STATEMENT)
+        const prepared = await Promise.all(
+          chunk.map(async (item) =>
+            prepareEvent(this.#settings, item.event, item.payload, item.options, span?.context),
+          ),
+        )
+        entries.push(...(await this.#insert(tx, chunk, prepared, at, items.length)))
+      }
+      span?.end()
+      return entries
+    } catch (error) {
+      span?.end(error)
+      throw error
+    }
+  }
+
+  async #insert(
+    tx: Tx,
+    items: readonly OutboxItem[],
+    prepared: readonly Prepared[],
+    offset: number,
+    total: number,
+  ): Promise<OutboxEntry[]> {
     const ready: PreparedEvent[] = []
     for (const [index, p] of prepared.entries()) {
       if (!p.ok) {
-        if (items.length > 1) Object.assign(p.error.details, { index })
+        if (total > 1) Object.assign(p.error.details, { index: offset + index })
         throw p.error
       }
       ready.push(p)
     }
     const params: unknown[] = []
     const rows = ready.map((p, i) => {
-      const partition = items[i]!.options?.partition
       params.push(
         i,
         p.keyText ?? p.eventId,
         p.topic,
-        partition ?? null,
+        items[i]!.options?.partition ?? null,
         p.key ?? null,
         p.value,
         storeHeaders(p.headers),
@@ -166,8 +197,7 @@ export class Outbox<Tx = unknown> {
         items[i]!.event.type,
         p.timestamp.toString(),
       )
-      const at = i * (COLUMNS + 1)
-      const $ = (n: number) => `$${at + n}`
+      const $ = (n: number) => `$${i * COLUMNS + n}`
       return `(${$(1)}::int, ${$(2)}::text, ${$(3)}::text, ${$(4)}::int, ${$(5)}::bytea, ${$(6)}::bytea, ${$(7)}::text::jsonb, ${$(8)}::text, ${$(9)}::text, ${$(10)}::bigint)`
     })
     const n = this.names
@@ -183,10 +213,7 @@ export class Outbox<Tx = unknown> {
     try {
       await this.database.execute(tx, statement, params)
     } catch (error) {
-      throw databaseError(
-        `writing ${items.length === 1 ? 'an event' : `${items.length} events`} to the outbox ${n.outbox}`,
-        error,
-      )
+      throw databaseError(`writing ${total === 1 ? 'an event' : `${total} events`} to the outbox ${n.outbox}`, error)
     }
     return ready.map((p) => ({ eventId: p.eventId, topic: p.topic, key: p.keyText }))
   }
