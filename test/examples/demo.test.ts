@@ -55,7 +55,9 @@ test('the demo runs the flow, prints a line per event, and stops cleanly on Ctrl
   // Where the metrics are: each service's /metrics, with kafkit's own there.
   const metricsUrls = out.match(/metrics \(Prometheus format[^:]*: (.*)/)?.[1]?.split(' ') ?? []
   assert.equal(metricsUrls.length, 3, out)
-  assert.match(await (await fetch(metricsUrls[0]!)).text(), /kafkit_producer_published_total\{/)
+  // The order service publishes through its outbox: the relay's metrics.
+  assert.match(await (await fetch(metricsUrls[0]!)).text(), /kafkit_outbox_relayed_total\{/)
+  assert.match(await (await fetch(metricsUrls[1]!)).text(), /kafkit_producer_published_total\{/)
 
   const pids = [...out.matchAll(/ready \(pid (\d+),/g)].map((m) => Number(m[1]))
   assert.equal(pids.length, 3)

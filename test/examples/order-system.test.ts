@@ -71,7 +71,7 @@ async function startSystem(t: TestContext) {
   ])
   defer(t, () => Promise.all([orders.stop(), inventory.stop(), notifications.stop()]))
   const eventsOf = (orderId: string) => seen.filter((e) => e.payload.order_id === orderId)
-  return { flow, orders, inventory, notifications, logs, eventsOf }
+  return { flow, observer, orders, inventory, notifications, logs, eventsOf }
 }
 
 test('the order system through HTTP', async (t) => {
@@ -183,6 +183,35 @@ test('the order system through HTTP', async (t) => {
     const huge = await post(api, { ...goodOrder, customer_id: 'x'.repeat(100_000) })
     assert.equal(huge.status, 413)
     assert.equal((await call(`${api}/api/v1/orders/no-such-order`)).status, 404)
+  })
+
+  await t.test('an order.created delivered twice reserves stock once (the inventory inbox)', async () => {
+    const before = await system.inventory.available('product-002')
+    const order = {
+      order_id: 'twice-1',
+      customer_id: 'c-twice',
+      items: [{ product_id: 'product-002', quantity: 2, price: 1 }],
+      total: 2,
+    }
+    const id = '0191e5a0-0000-7000-8000-00000000abcd'
+    await system.observer.publish(system.flow.OrderCreated, order, { id })
+    await system.observer.publish(system.flow.OrderCreated, order, { id })
+    await waitFor(
+      () => system.eventsOf('twice-1').filter((e) => e.type === 'order.created').length === 2,
+      'both deliveries',
+    )
+    // A third event of the same order (same key, so handled after the duplicate): once its reply is
+    // out, the duplicate was handled too.
+    await system.observer.publish(system.flow.OrderCreated, {
+      ...order,
+      items: [{ product_id: 'product-003', quantity: 2, price: 1 }],
+    })
+    await waitFor(
+      () => system.eventsOf('twice-1').some((e) => e.type === 'inventory.reservation_failed'),
+      'the reply to the third event',
+    )
+    assert.equal(await system.inventory.available('product-002'), before! - 2)
+    assert.equal(system.eventsOf('twice-1').filter((e) => e.type === 'inventory.reserved').length, 1)
   })
 
   await t.test('every service answers /health and /ready', async () => {
