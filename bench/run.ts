@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory] [--cpu-prof] [--no-java]
+// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory,outbox] [--cpu-prof] [--no-java]
 // Measures kafkit against the raw client, kafkajs and Kafka's own tools on one broker, one
 // measurement at a time, and writes bench/results/latest.md and latest.json.
 import { ensureKafka, stopKafka, type KafkaHandle } from '../scripts/kafka/index.ts'
@@ -11,10 +11,11 @@ import { COMMON, FULL, QUICK } from './lib/settings.ts'
 import { consumerScenario } from './scenarios/consumer.ts'
 import { latencyScenario } from './scenarios/latency.ts'
 import { memoryScenario } from './scenarios/memory.ts'
+import { outboxScenario } from './scenarios/outbox.ts'
 import { poolScenario } from './scenarios/pool.ts'
 import { producerScenario } from './scenarios/producer.ts'
 
-const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory'] as const
+const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory', 'outbox'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const args = process.argv.slice(2)
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
     latency: async (c) => void (partial.latency = await latencyScenario(c)),
     pool: async (c) => void (partial.pool = await poolScenario(c)),
     memory: async (c) => void (partial.memory = await memoryScenario(c)),
+    outbox: async (c) => void (partial.outbox = await outboxScenario(c)),
   }
   for (const scenario of selected) {
     try {

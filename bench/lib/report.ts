@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import type { ConsumerResults } from '../scenarios/consumer.ts'
 import type { LatencyResults } from '../scenarios/latency.ts'
 import type { MemoryResult } from '../scenarios/memory.ts'
+import type { OutboxResults } from '../scenarios/outbox.ts'
 import type { PoolCase } from '../scenarios/pool.ts'
 import type { ProducerResults } from '../scenarios/producer.ts'
 import type { Environment } from './env.ts'
@@ -20,6 +21,7 @@ export interface Results {
   latency?: LatencyResults
   pool?: PoolCase[]
   memory?: MemoryResult[]
+  outbox?: OutboxResults
   targets: Target[]
 }
 
@@ -238,6 +240,7 @@ export function markdown(r: Results): string {
     r.latency && latencySection(r.latency),
     r.pool && poolSection(r.pool),
     r.memory && memorySection(r.memory),
+    r.outbox && outboxSection(r.outbox),
   ]) {
     if (section) lines.push(...section, '')
   }
@@ -251,4 +254,28 @@ export function writeResults(r: Results, dir: URL): { md: string; json: string }
   writeFileSync(md, markdown(r))
   writeFileSync(json, JSON.stringify(r, null, 2) + '\n')
   return { md: md.pathname, json: json.pathname }
+}
+
+function outboxSection(o: OutboxResults): string[] {
+  const latency = (label: string, x: typeof o.outboxEndToEnd) =>
+    `| ${label} | ${dec(x.p50)} | ${dec(x.p90)} | ${dec(x.p99)} | ${dec(x.p999)} | ${dec(x.max)} |`
+  return [
+    '## 6. Transactional outbox (PostgreSQL)',
+    '',
+    `A backlog of ${int(o.rows)} rows drained by one relay (batches of ${o.batchSize}); the baseline sends the same records with the producer's raw path in batches of the same size.`,
+    '',
+    '| path | records/s (median) | min – max | runs |',
+    '| --- | ---: | ---: | ---: |',
+    `| outbox relay | ${int(o.relay.median)} | ${int(o.relay.min)} – ${int(o.relay.max)} | ${o.relay.runs.length} |`,
+    `| producer sendRecords | ${int(o.producer.median)} | ${int(o.producer.min)} – ${int(o.producer.max)} | ${o.producer.runs.length} |`,
+    '',
+    ...ratioRows([['relay / producer', ratio(o.relay.median, o.producer.median)]]),
+    '',
+    `End to end at ${int(o.rate)}/s, open loop, one transaction per event, ms from the write being due to a consumer receiving it (longest write start lag ${dec(o.writeLagMs)} ms):`,
+    '',
+    '| path | p50 | p90 | p99 | p99.9 | max |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    latency('outbox (commit, NOTIFY, relay, Kafka)', o.outboxEndToEnd),
+    latency('direct publish', o.directEndToEnd),
+  ]
 }

@@ -17,6 +17,7 @@ import { environment } from '../../bench/lib/env.ts'
 import { CONSUMER_CLIENTS, consumerScenario } from '../../bench/scenarios/consumer.ts'
 import { latencyScenario } from '../../bench/scenarios/latency.ts'
 import { memoryScenario } from '../../bench/scenarios/memory.ts'
+import { outboxScenario } from '../../bench/scenarios/outbox.ts'
 import { poolScenario } from '../../bench/scenarios/pool.ts'
 import { PRODUCER_CLIENTS, producerScenario } from '../../bench/scenarios/producer.ts'
 import { brokers } from '../support/kafka.ts'
@@ -29,6 +30,7 @@ const TINY: Profile = {
   latency: { rates: [200], seconds: 2, warmupSeconds: 1, repeats: 1, javaE2eMessages: 100 },
   pool: { seconds: 0.5, handlerMs: 10, keys: 1000, concurrency: [10], partitions: [1] },
   memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: [10] },
+  outbox: { rows: 600, rate: 200, seconds: 2, warmupSeconds: 1 },
 }
 
 function context(t: TestContext): RunContext {
@@ -73,6 +75,15 @@ test('memory: the backlog is worked through and sampled', { timeout: 60_000 }, a
   assert.ok(result.processed > 0)
   assert.ok(result.samples.length >= 4)
   assert.ok(result.rssPeak >= result.rssEnd && result.rssPeak > 0)
+})
+
+test('outbox: the relay drains the backlog and every scheduled write is consumed', { timeout: 90_000 }, async (t) => {
+  const result = await outboxScenario(context(t))
+  assert.equal(result.rows, TINY.outbox.rows)
+  assert.ok(result.relay.median > 0 && result.producer.median > 0)
+  // The warm-up second is discarded: the other second's records are in the histograms.
+  assert.equal(result.outboxEndToEnd.count, 200)
+  assert.equal(result.directEndToEnd.count, 200)
 })
 
 test('report: targets and the markdown table from results', () => {
