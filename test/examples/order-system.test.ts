@@ -8,7 +8,9 @@ import { orderFlow } from '../../examples/order-system/flow.ts'
 import { startInventoryService } from '../../examples/order-system/inventory-service/service.ts'
 import { startNotificationService } from '../../examples/order-system/notification-service/service.ts'
 import { startOrderService } from '../../examples/order-system/order-service/service.ts'
+import pg from 'pg'
 import { captureKafkitLogs } from '../logging/capture.ts'
+import { DATABASE_URL } from '../outbox/support.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 
 interface Reply {
@@ -236,4 +238,43 @@ test('a stopping service reports not ready, then stops its consumer and producer
   await stopping
   assert.deepEqual(inventory.readiness().checks, { consumer: 'stopped', shutdown: 'in progress' })
   await assert.rejects(fetch(`${inventory.url}/health`), 'the HTTP server is closed')
+})
+
+test('with DATABASE_URL, orders and stock live in that PostgreSQL, one schema per service', async (t) => {
+  const namespace = uniqueName('shop_pg').replaceAll('-', '_')
+  const flow = orderFlow(namespace)
+  deleteAfter(t, () => flow.topics.flatMap((topic) => [topic, `${topic}.dlq`]))
+  const config = loadConfig({ argv: [], cwd: '/', env: { KAFKA_BROKERS: brokers().join(','), APP_SERVER_PORT: '0' } })
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
+  defer(t, async () => {
+    for (const service of ['order_service', 'inventory_service'])
+      await admin.query(`DROP SCHEMA IF EXISTS "${namespace}_${service}" CASCADE`)
+    await admin.end()
+  })
+  const options = { config, namespace, logger: silentLogger(), databaseUrl: DATABASE_URL }
+  const [orders, inventory, notifications] = await Promise.all([
+    startOrderService(options),
+    startInventoryService(options),
+    startNotificationService(options),
+  ])
+  defer(t, () => Promise.all([orders.stop(), inventory.stop(), notifications.stop()]))
+  const placed = await post(orders.url, goodOrder)
+  assert.equal(placed.status, 201)
+  const id = placed.body['order_id'] as string
+  const status = async () =>
+    (
+      await admin.query<{ status: string }>(
+        `SELECT doc->>'status' AS status FROM "${namespace}_order_service".orders WHERE order_id = $1`,
+        [id],
+      )
+    ).rows[0]?.status
+  await waitFor(async () => (await status()) === 'notified', 'the order notified, in PostgreSQL')
+  const stock = await admin.query<{ available: number }>(
+    `SELECT available FROM "${namespace}_inventory_service".stock WHERE product_id = 'product-001'`,
+  )
+  assert.equal(stock.rows[0]!.available, 1000 - 2)
+  const outbox = await admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "${namespace}_order_service".kafkit_outbox`,
+  )
+  assert.equal(outbox.rows[0]!.n, 0, 'the relay sent and deleted the order.created row')
 })

@@ -21,11 +21,22 @@ export interface InventoryService extends RunningService {
 
 export async function startInventoryService(options: ServiceOptions): Promise<InventoryService> {
   const { flow, kafkit, logger } = await prepareService(INVENTORY_SERVICE, options)
-  const { db, schema } = await openServiceDatabase(INVENTORY_SERVICE, flow.namespace, options.databaseUrl)
+  const { db, schema } = await openServiceDatabase(INVENTORY_SERVICE, flow.namespace, options.databaseUrl).catch(
+    async (error: unknown) => {
+      await kafkit.close()
+      throw error
+    },
+  )
   const stock = new Stock(db, schema)
   const inbox = createInbox({ database: db, schema })
-  await stock.migrate()
-  await inbox.migrate()
+  try {
+    await stock.migrate()
+    await inbox.migrate()
+  } catch (error) {
+    await kafkit.close()
+    await db.close()
+    throw error
+  }
   logger.info({ database: db.location, schema }, 'stock and handled events in the database')
 
   const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.inventory })

@@ -17,13 +17,24 @@ export interface OrderService extends RunningService {
 
 export async function startOrderService(options: ServiceOptions): Promise<OrderService> {
   const { flow, kafkit, logger } = await prepareService(ORDER_SERVICE, options)
-  const { db, schema } = await openServiceDatabase(ORDER_SERVICE, flow.namespace, options.databaseUrl)
+  const { db, schema } = await openServiceDatabase(ORDER_SERVICE, flow.namespace, options.databaseUrl).catch(
+    async (error: unknown) => {
+      await kafkit.close()
+      throw error
+    },
+  )
   const store = new OrderStore(db, schema)
   const outbox = createOutbox({ database: db, service: ORDER_SERVICE, client: kafkit.client, schema })
-  await store.migrate()
-  await outbox.migrate()
   const relay = outbox.relay({ logger })
-  await relay.start()
+  try {
+    await store.migrate()
+    await outbox.migrate()
+    await relay.start()
+  } catch (error) {
+    await kafkit.close()
+    await db.close()
+    throw error
+  }
   logger.info({ database: db.location, schema }, 'orders and their events in the database')
 
   const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.order })
