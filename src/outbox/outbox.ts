@@ -6,7 +6,7 @@ import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { databaseError } from '../database/errors.ts'
 import { numberOf } from '../database/rows.ts'
-import type { Database } from '../database/types.ts'
+import type { Database, Row } from '../database/types.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import { resolveCodec } from '../envelope/registry.ts'
@@ -123,12 +123,7 @@ export class Outbox<Tx = unknown> {
   /** How far behind the relays are. */
   async stats(): Promise<OutboxStats> {
     try {
-      const [row] = await this.database.query(
-        `SELECT count(*)::int AS pending,
-                coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS age
-         FROM (SELECT created_at FROM ${this.names.outbox} LIMIT 1000000) rows`,
-      )
-      return { pending: numberOf(row!, 'pending'), oldestAgeSeconds: Math.max(0, numberOf(row!, 'age')) }
+      return await readStats(this.names, (text) => this.database.query(text))
     } catch (error) {
       throw databaseError(`reading the outbox ${this.names.outbox}`, error)
     }
@@ -217,6 +212,16 @@ export class Outbox<Tx = unknown> {
     }
     return ready.map((p) => ({ eventId: p.eventId, topic: p.topic, key: p.keyText }))
   }
+}
+
+/** Rows waiting and the oldest one's age, through `query` (a pool, or a relay's session). */
+export async function readStats(names: OutboxNames, query: (text: string) => Promise<Row[]>): Promise<OutboxStats> {
+  const [row] = await query(
+    `SELECT count(*)::int AS pending,
+            coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS age
+     FROM (SELECT created_at FROM ${names.outbox} LIMIT 1000000) rows`,
+  )
+  return { pending: numberOf(row!, 'pending'), oldestAgeSeconds: Math.max(0, numberOf(row!, 'age')) }
 }
 
 export function createOutbox<Tx>(options: OutboxOptions<Tx>): Outbox<Tx> {

@@ -22,7 +22,7 @@ import type { RecordMetadata } from '../producer/types.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 import { relayFaults } from './faults.ts'
 import { Lanes, mergeOffsets, serializeOffsets, type Intent } from './lanes.ts'
-import type { Outbox } from './outbox.ts'
+import { readStats, type Outbox } from './outbox.ts'
 import { KafkaReader, type EndOffsets } from './readback.ts'
 import { OUTBOX_ROW_HEADER, ROW_COLUMNS, recordOf, rowIdOf, rowOf, type OutboxRow } from './rows.ts'
 
@@ -45,6 +45,8 @@ export interface RelayOptions {
   startTimeout?: Duration
   /** How long `stop()` lets the batch in progress finish. Default 30 s. */
   stopTimeout?: Duration
+  /** A statement unanswered this long counts as a lost connection (the session is replaced). Default 30 s. */
+  queryTimeout?: Duration
   compression?: Compression
   logger?: Logger
   /** OpenTelemetry metrics (no-ops until an SDK is registered). Default true. */
@@ -99,6 +101,7 @@ export class Relay {
     maxBackoffMs: number
     startTimeoutMs: number
     stopTimeoutMs: number
+    queryTimeoutMs: number
     compression: Compression | undefined
   }
   readonly #telemetry: RelayTelemetry | undefined
@@ -139,6 +142,7 @@ export class Relay {
       maxBackoffMs: ms(options.maxBackoff, 10_000, 'maxBackoff'),
       startTimeoutMs: ms(options.startTimeout, 30_000, 'startTimeout'),
       stopTimeoutMs: ms(options.stopTimeout, 30_000, 'stopTimeout'),
+      queryTimeoutMs: ms(options.queryTimeout, 30_000, 'queryTimeout'),
       compression: options.compression,
     }
     if (!Number.isInteger(this.#o.batchSize) || this.#o.batchSize < 1 || this.#o.batchSize > 10_000) {
@@ -275,11 +279,12 @@ export class Relay {
   async #connect(attempt: number): Promise<void> {
     const db = this.#outbox.database
     const names = this.#outbox.names
-    const session = await db.session()
+    const raw = await db.session()
     if (attempt !== this.#attempt) {
-      await session.close()
+      await raw.close()
       return
     }
+    const session = boundedSession(raw, this.#o.queryTimeoutMs)
     this.#session = session
     let meta
     try {
@@ -474,21 +479,20 @@ export class Relay {
     this.#offsetsAt = Date.now()
   }
 
+  /** On the relay's own session: its statements are bounded in time. */
   async #measure(): Promise<void> {
     this.#statsAt = Date.now()
-    try {
-      this.#stats = await this.#outbox.stats()
-      this.#telemetry?.setStats(this.#stats)
-    } catch (error) {
-      this.#log.debug({ error: errorMessage(error) }, 'measuring the outbox failed')
-    }
+    this.#stats = await readStats(this.#outbox.names, (text) => this.#query(text, [], 'measuring the outbox'))
+    this.#telemetry?.setStats(this.#stats)
   }
 
   async #failed(error: unknown): Promise<void> {
     const failure = KafkitError.is(error) ? error : databaseError(`relay ${this.id}`, error)
     this.#lastError = { code: failure.code, message: failure.message, at: new Date() }
     this.#telemetry?.failed(failure)
-    const lost = isConnectionLoss(failure.cause ?? failure) && failure.code === ErrorCodes.DATABASE_FAILED
+    const lost =
+      failure.details['sessionLost'] === true ||
+      (isConnectionLoss(failure.cause ?? failure) && failure.code === ErrorCodes.DATABASE_FAILED)
     this.#log.warn({ code: failure.code, error: failure.message, databaseLost: lost }, 'relay batch failed')
     if (lost || !this.#session) {
       // The advisory locks went with the session: the lanes are no longer ours.
@@ -569,6 +573,19 @@ export class Relay {
     })
     this.#wake = undefined
     this.#poked = false
+  }
+}
+
+/** A session whose statements fail after `timeoutMs`: a connection that hangs is treated as lost. */
+function boundedSession(session: Session, timeoutMs: number): Session {
+  return {
+    query: (text, params) =>
+      bounded(session.query(text, params), timeoutMs, 'a database statement').catch((error: unknown) => {
+        if (KafkitError.is(error) && error.cause === undefined) Object.assign(error.details, { sessionLost: true })
+        throw error
+      }),
+    listen: (channel, onNotify) => session.listen(channel, onNotify),
+    close: () => session.close(),
   }
 }
 

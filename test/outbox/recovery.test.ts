@@ -4,6 +4,7 @@
 // never send a row twice.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import pg from 'pg'
 import { z } from 'zod'
 import { defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { createOutbox, OUTBOX_ROW_HEADER } from 'kafkit/outbox'
@@ -122,4 +123,26 @@ test('a relay that stops gives its lanes back clean: the next one takes them at 
   await first.stop()
   await waitFor(() => second.status().lanes === 4, 'the second relay to take all four lanes')
   assert.equal(second.status().recovering, 0, 'no intent was left: nothing to recover')
+})
+
+test('a statement that hangs is bounded: the relay replaces its session and drains once the database answers', async (t) => {
+  const topic = await createTopic(t, 'outbox-hang', { partitions: 1 })
+  const Placed = placed(topic)
+  const { db, schema } = await testDatabase(t)
+  const outbox = createOutbox({ database: db, service: 'orders', client: { brokers: brokers() }, schema })
+  await outbox.migrate({ lanes: 2 })
+  await db.transaction((tx) => outbox.publish(tx, Placed, { order_id: 'o-1', n: 1 }))
+  // Another session holds the outbox table: the relay's statements wait on its lock.
+  const blocker = new pg.Client({ connectionString: DATABASE_URL })
+  await blocker.connect()
+  defer(t, () => blocker.end())
+  await blocker.query('BEGIN')
+  await blocker.query(`LOCK TABLE "${schema}".kafkit_outbox IN ACCESS EXCLUSIVE MODE`)
+  const relay = outbox.relay({ logger: silentLogger(), queryTimeout: 500, pollInterval: 100, startTimeout: 5000 })
+  await relay.start()
+  defer(t, () => relay.stop())
+  await waitFor(() => relay.status().lastError?.message.includes('not done within 500 ms') === true, 'the timeout')
+  await blocker.query('ROLLBACK')
+  await waitFor(async () => (await outbox.stats()).pending === 0, 'the relay to drain once the lock is gone')
+  assert.equal(await recordCount(topic), 1)
 })
