@@ -9,7 +9,8 @@ export {
   type OutboxPublishOptions,
   type OutboxStats,
 } from './outbox.ts'
-export { Relay, type RelayOptions, type RelayState, type RelayStatus } from './relay.ts'
+export { Relay, type RelayState, type RelayStatus } from './relay.ts'
+export type { RelayOptions } from './relay-options.ts'
 export { OUTBOX_ROW_HEADER } from './rows.ts'
 export { DEFAULT_LANES, SCHEMA_VERSION, type OutboxNames } from './schema.ts'
 export * from '../database/index.ts'

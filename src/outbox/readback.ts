@@ -146,3 +146,45 @@ export class KafkaReader {
     }
   }
 }
+
+const REFRESH_MS = 10_000
+
+/**
+ * Lower bounds of where the relay's next records land, per topic and partition: end offsets asked
+ * of Kafka, then moved past each record Kafka acknowledges (offsets only grow). Refreshed every
+ * 10 s, so that a recovery scan starting from them stays short when other producers write too.
+ */
+export class OffsetsCache {
+  readonly #reader: KafkaReader
+  #offsets: EndOffsets = new Map()
+  #refreshedAt = 0
+
+  constructor(reader: KafkaReader) {
+    this.#reader = reader
+  }
+
+  /** A copy (an intent keeps it while the cache moves on). */
+  snapshot(): EndOffsets {
+    return new Map([...this.#offsets].map(([topic, list]) => [topic, [...list]]))
+  }
+
+  /** Refreshes known topics when due, and asks for those not known yet. Returns whether anything changed. */
+  async ensure(topics: Iterable<string>): Promise<boolean> {
+    const unknown = [...new Set(topics)].filter((t) => !this.#offsets.has(t))
+    const due = Date.now() - this.#refreshedAt > REFRESH_MS ? [...this.#offsets.keys()] : []
+    const asked = [...unknown, ...due]
+    if (asked.length === 0) return false
+    const ends = await this.#reader.endOffsets(asked)
+    for (const [topic, list] of ends) this.#offsets.set(topic, list)
+    if (due.length > 0) this.#refreshedAt = Date.now()
+    return unknown.length > 0
+  }
+
+  advance(acknowledged: readonly { topic: string; partition: number; offset: bigint }[]): void {
+    for (const { topic, partition, offset } of acknowledged) {
+      const list = this.#offsets.get(topic)
+      const known = list?.[partition]
+      if (list && offset >= 0n && (known === undefined || known <= offset)) list[partition] = offset + 1n
+    }
+  }
+}

@@ -16,44 +16,16 @@ import type { Session } from '../database/types.ts'
 import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { RelayTelemetry } from '../observability/outbox.ts'
-import type { Compression } from '../producer/options.ts'
 import { Producer } from '../producer/producer.ts'
 import type { RecordMetadata } from '../producer/types.ts'
-import { parseDuration, type Duration } from '../util/duration.ts'
+import { bounded, boundedSession } from './bounded.ts'
 import { relayFaults } from './faults.ts'
 import { Lanes, mergeOffsets, serializeOffsets, type Intent } from './lanes.ts'
 import { readStats, type Outbox } from './outbox.ts'
-import { KafkaReader, type EndOffsets } from './readback.ts'
-import { OUTBOX_ROW_HEADER, ROW_COLUMNS, recordOf, rowIdOf, rowOf, type OutboxRow } from './rows.ts'
-
-export interface RelayOptions {
-  /** Kafka connection settings. Default: the outbox's `client`. */
-  client?: ClientOptions
-  /** Rows per batch (one Kafka request, two statements). Default 500. */
-  batchSize?: number
-  /** How often to look for rows when no NOTIFY came. Default 1 s. */
-  pollInterval?: Duration
-  /** A batch is acknowledged within this time or counts as failed. Default 10 s. */
-  sendTimeout?: Duration
-  /** How often lanes are shared out again among the relays running. Default 2 s. */
-  rebalanceInterval?: Duration
-  /** How often rows waiting and the oldest's age are measured (metrics, `status()`). Default 5 s. */
-  statsInterval?: Duration
-  /** Longest wait between attempts while the database or Kafka fails. Default 10 s. */
-  maxBackoff?: Duration
-  /** How long `start()` may take to connect and take lanes. Default 30 s. */
-  startTimeout?: Duration
-  /** How long `stop()` lets the batch in progress finish. Default 30 s. */
-  stopTimeout?: Duration
-  /** A statement unanswered this long counts as a lost connection (the session is replaced). Default 30 s. */
-  queryTimeout?: Duration
-  compression?: Compression
-  logger?: Logger
-  /** OpenTelemetry metrics (no-ops until an SDK is registered). Default true. */
-  telemetry?: boolean
-  /** This relay's name in logs, metrics and the lanes table. Default `<service>-<random>`. */
-  id?: string
-}
+import { KafkaReader, OffsetsCache } from './readback.ts'
+import { deleteStatement, intentStatement, pickStatement, recoverStatement } from './statements.ts'
+import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.ts'
+import { OUTBOX_ROW_HEADER, recordOf, rowIdOf, rowOf, type OutboxRow } from './rows.ts'
 
 export type RelayState = 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped'
 
@@ -73,37 +45,12 @@ export interface RelayStatus {
 
 type LaneStatus = { kind: 'active' } | { kind: 'recovering'; intent: Intent; dueAt: number }
 
-const OFFSETS_REFRESH_MS = 10_000
-
-function copyOffsets(offsets: EndOffsets): EndOffsets {
-  return new Map([...offsets].map(([topic, list]) => [topic, [...list]]))
-}
-
-function ms(value: Duration | undefined, fallback: number, name: string): number {
-  const parsed = value === undefined ? fallback : parseDuration(value)
-  if (parsed === undefined || parsed <= 0) {
-    throw new KafkitError(ErrorCodes.CONFIG_INVALID, `relay option ${name}: "${String(value)}" is not a duration`)
-  }
-  return parsed
-}
-
 export class Relay {
   readonly id: string
   readonly #outbox: Outbox<unknown>
   readonly #client: ClientOptions
   readonly #log: Logger
-  readonly #o: {
-    batchSize: number
-    pollMs: number
-    sendTimeoutMs: number
-    rebalanceMs: number
-    statsMs: number
-    maxBackoffMs: number
-    startTimeoutMs: number
-    stopTimeoutMs: number
-    queryTimeoutMs: number
-    compression: Compression | undefined
-  }
+  readonly #o: ResolvedRelayOptions
   readonly #telemetry: RelayTelemetry | undefined
   #state: RelayState = 'idle'
   #session: Session | undefined
@@ -113,8 +60,7 @@ export class Relay {
   #producer: Producer | undefined
   #reader: KafkaReader | undefined
   #outboxId = ''
-  #offsets: EndOffsets = new Map()
-  #offsetsAt = 0
+  #offsets: OffsetsCache | undefined
   #rebalancedAt = 0
   #statsAt = 0
   #wake: (() => void) | undefined
@@ -133,21 +79,7 @@ export class Relay {
     if (!client) throw new KafkitError(ErrorCodes.CONFIG_INVALID, 'relay: no Kafka client settings (give `client`)')
     this.#client = client
     this.id = options.id ?? `${outbox.service}-${randomUUID().slice(0, 8)}`
-    this.#o = {
-      batchSize: options.batchSize ?? 500,
-      pollMs: ms(options.pollInterval, 1000, 'pollInterval'),
-      sendTimeoutMs: ms(options.sendTimeout, 10_000, 'sendTimeout'),
-      rebalanceMs: ms(options.rebalanceInterval, 2000, 'rebalanceInterval'),
-      statsMs: ms(options.statsInterval, 5000, 'statsInterval'),
-      maxBackoffMs: ms(options.maxBackoff, 10_000, 'maxBackoff'),
-      startTimeoutMs: ms(options.startTimeout, 30_000, 'startTimeout'),
-      stopTimeoutMs: ms(options.stopTimeout, 30_000, 'stopTimeout'),
-      queryTimeoutMs: ms(options.queryTimeout, 30_000, 'queryTimeout'),
-      compression: options.compression,
-    }
-    if (!Number.isInteger(this.#o.batchSize) || this.#o.batchSize < 1 || this.#o.batchSize > 10_000) {
-      throw new KafkitError(ErrorCodes.CONFIG_INVALID, 'relay option batchSize: must be an integer in 1..10000')
-    }
+    this.#o = resolveRelayOptions(options)
     const names = outbox.names
     this.#log = (options.logger ?? defaultLogger()).child({
       component: 'kafkit-outbox-relay',
@@ -195,6 +127,7 @@ export class Relay {
     this.#state = 'starting'
     this.#producer = this.#newProducer()
     this.#reader = new KafkaReader(this.#client, `kafkit-relay-${this.id}`, this.#o.sendTimeoutMs)
+    this.#offsets = new OffsetsCache(this.#reader)
     try {
       await this.#connectBounded(`relay ${this.id}: connecting to the database`)
     } catch (error) {
@@ -362,14 +295,7 @@ export class Relay {
       },
     )
     const rows = await this.#query(
-      `WITH gone AS (
-         DELETE FROM ${this.#outbox.names.outbox}
-         WHERE id = ANY(string_to_array($1, ',')::bigint[]) AND lane = ANY(string_to_array($2, ',')::int[])
-         RETURNING 1),
-       cleared AS (
-         UPDATE ${this.#outbox.names.lanes} SET intent = NULL, intent_owner = NULL, intent_deadline = NULL
-         WHERE lane = ANY(string_to_array($2, ',')::int[]))
-       SELECT count(*)::int AS deleted FROM gone`,
+      recoverStatement(this.#outbox.names),
       [found.join(','), lanes.join(',')],
       'recovering lanes',
     )
@@ -384,19 +310,12 @@ export class Relay {
   async #relayBatch(): Promise<number> {
     const active = [...this.#owned].filter(([, s]) => s.kind === 'active').map(([lane]) => lane)
     if (active.length === 0) return 0
-    if (Date.now() - this.#offsetsAt > OFFSETS_REFRESH_MS) await this.#refreshOffsets([...this.#offsets.keys()])
-    let intent = copyOffsets(this.#offsets)
+    const offsets = this.#offsets!
+    await offsets.ensure([])
+    let intent = offsets.snapshot()
     // The intent goes on the lanes of the rows picked, in the statement that picks them.
     const picked = await this.#query(
-      `WITH picked AS (
-         SELECT * FROM ${this.#outbox.names.outbox}
-         WHERE lane = ANY(string_to_array($1, ',')::int[]) ORDER BY id LIMIT $2),
-       intent AS (
-         UPDATE ${this.#outbox.names.lanes}
-         SET intent = $3::text::jsonb, intent_owner = $4,
-             intent_deadline = clock_timestamp() + make_interval(secs => $5::float8 / 1000)
-         WHERE lane IN (SELECT lane FROM picked))
-       SELECT ${ROW_COLUMNS} FROM picked ORDER BY picked.id`,
+      pickStatement(this.#outbox.names),
       [active.join(','), this.#o.batchSize, serializeOffsets(intent), this.id, this.takeoverDelayMs],
       'picking rows',
     )
@@ -406,19 +325,17 @@ export class Relay {
     const lanesCsv = lanes.join(',')
     // From here on these lanes carry an intent: whatever fails before the delete leaves them to recovery.
     try {
-      const unknown = [...new Set(rows.map((r) => r.topic))].filter((t) => !this.#offsets.has(t))
-      if (unknown.length > 0) {
-        await this.#refreshOffsets(unknown)
-        intent = copyOffsets(this.#offsets)
+      if (await offsets.ensure(rows.map((r) => r.topic))) {
+        intent = offsets.snapshot()
         await this.#query(
-          `UPDATE ${this.#outbox.names.lanes} SET intent = $2::text::jsonb WHERE lane = ANY(string_to_array($1, ',')::int[])`,
+          intentStatement(this.#outbox.names),
           [lanesCsv, serializeOffsets(intent)],
           'recording the intent',
         )
       }
       const acknowledged = await this.#send(rows)
       await relayFaults.afterAcknowledged?.(acknowledged)
-      this.#advanceOffsets(acknowledged)
+      offsets.advance(acknowledged)
       await this.#delete(rows, lanesCsv)
     } catch (error) {
       const own: Intent = { offsets: intent, owner: this.id, remainingMs: 0 }
@@ -449,34 +366,12 @@ export class Relay {
 
   async #delete(rows: readonly OutboxRow[], lanesCsv: string): Promise<void> {
     const ages = await this.#query(
-      `WITH gone AS (
-         DELETE FROM ${this.#outbox.names.outbox} WHERE id = ANY(string_to_array($1, ',')::bigint[])
-         RETURNING extract(epoch FROM clock_timestamp() - created_at)::float8 AS age),
-       cleared AS (
-         UPDATE ${this.#outbox.names.lanes} SET intent = NULL, intent_owner = NULL, intent_deadline = NULL
-         WHERE lane = ANY(string_to_array($2, ',')::int[]))
-       SELECT age FROM gone`,
+      deleteStatement(this.#outbox.names),
       [rows.map((r) => r.id).join(','), lanesCsv],
       'deleting relayed rows',
     )
     this.#counts.relayed += rows.length
     this.#telemetry?.relayed(ages.map((r) => numberOf(r, 'age')))
-  }
-
-  /** Offsets only grow: a partition's end seen earlier is a lower bound of where the next record lands. */
-  #advanceOffsets(acknowledged: readonly RecordMetadata[]): void {
-    for (const { topic, partition, offset } of acknowledged) {
-      const list = this.#offsets.get(topic)
-      const known = list?.[partition]
-      if (list && offset >= 0n && (known === undefined || known <= offset)) list[partition] = offset + 1n
-    }
-  }
-
-  async #refreshOffsets(topics: string[]): Promise<void> {
-    if (topics.length === 0) return
-    const ends = await this.#reader!.endOffsets(topics)
-    for (const [topic, list] of ends) this.#offsets.set(topic, list)
-    this.#offsetsAt = Date.now()
   }
 
   /** On the relay's own session: its statements are bounded in time. */
@@ -573,36 +468,5 @@ export class Relay {
     })
     this.#wake = undefined
     this.#poked = false
-  }
-}
-
-/** A session whose statements fail after `timeoutMs`: a connection that hangs is treated as lost. */
-function boundedSession(session: Session, timeoutMs: number): Session {
-  return {
-    query: (text, params) =>
-      bounded(session.query(text, params), timeoutMs, 'a database statement').catch((error: unknown) => {
-        if (KafkitError.is(error) && error.cause === undefined) Object.assign(error.details, { sessionLost: true })
-        throw error
-      }),
-    listen: (channel, onNotify) => session.listen(channel, onNotify),
-    close: () => session.close(),
-  }
-}
-
-async function bounded<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new KafkitError(ErrorCodes.DATABASE_FAILED, `${what}: not done within ${timeoutMs} ms`, { retryable: true }),
-        ),
-      timeoutMs,
-    )
-  })
-  try {
-    return await Promise.race([work, timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }
