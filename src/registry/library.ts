@@ -1,0 +1,60 @@
+// @confluentinc/schemaregistry (Confluent's client and serdes) is an optional peer dependency: it
+// brings about 170 MB of cloud KMS SDKs with it, which services that never use a registry should not
+// carry. It is loaded on first use, from the modules that hold the REST client and the serdes only
+// (its index also loads every KMS driver: twice the memory and start-up time).
+import { ConfigError, errorMessage } from '../errors.ts'
+
+export const LIBRARY = '@confluentinc/schemaregistry'
+export const LIBRARY_VERSION = '1.10.1'
+
+type ClientModule = typeof import('@confluentinc/schemaregistry/dist/schemaregistry-client.js')
+type JsonModule = typeof import('@confluentinc/schemaregistry/dist/serde/json.js')
+type AvroModule = typeof import('@confluentinc/schemaregistry/dist/serde/avro.js')
+type SerdeModule = typeof import('@confluentinc/schemaregistry/dist/serde/serde.js')
+type RestErrorModule = typeof import('@confluentinc/schemaregistry/dist/rest-error.js')
+
+export interface Library {
+  SchemaRegistryClient: ClientModule['SchemaRegistryClient']
+  JsonSerializer: JsonModule['JsonSerializer']
+  JsonDeserializer: JsonModule['JsonDeserializer']
+  AvroSerializer: AvroModule['AvroSerializer']
+  AvroDeserializer: AvroModule['AvroDeserializer']
+  SerdeType: SerdeModule['SerdeType']
+  RestError: RestErrorModule['RestError']
+}
+
+let loading: Promise<Library> | undefined
+
+export function loadLibrary(): Promise<Library> {
+  return (loading ??= load().catch((err: unknown) => {
+    loading = undefined
+    throw err
+  }))
+}
+
+async function load(): Promise<Library> {
+  try {
+    const [client, json, avro, serde, rest] = await Promise.all([
+      import('@confluentinc/schemaregistry/dist/schemaregistry-client.js'),
+      import('@confluentinc/schemaregistry/dist/serde/json.js'),
+      import('@confluentinc/schemaregistry/dist/serde/avro.js'),
+      import('@confluentinc/schemaregistry/dist/serde/serde.js'),
+      import('@confluentinc/schemaregistry/dist/rest-error.js'),
+    ])
+    return {
+      SchemaRegistryClient: client.SchemaRegistryClient,
+      JsonSerializer: json.JsonSerializer,
+      JsonDeserializer: json.JsonDeserializer,
+      AvroSerializer: avro.AvroSerializer,
+      AvroDeserializer: avro.AvroDeserializer,
+      SerdeType: serde.SerdeType,
+      RestError: rest.RestError,
+    }
+  } catch (err) {
+    throw new ConfigError(
+      `the schema registry needs the optional package ${LIBRARY}: npm install ${LIBRARY}@${LIBRARY_VERSION} (${errorMessage(err)})`,
+      [],
+      { cause: err },
+    )
+  }
+}
