@@ -109,7 +109,13 @@ export async function registryStatus(): Promise<RegistryStatus> {
   const url = external?.url ?? localRegistryUrl()
   const answer = await probeRegistry(url, external?.auth, 3000)
   const files = registryFiles()
-  return { url, external: external !== undefined, pid: external ? undefined : registryPid(files), log: files.log, answer }
+  return {
+    url,
+    external: external !== undefined,
+    pid: external ? undefined : registryPid(files),
+    log: files.log,
+    answer,
+  }
 }
 
 /**

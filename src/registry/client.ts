@@ -149,7 +149,9 @@ export class SchemaRegistry {
   /** Whether the registry would accept the schema as the subject's next version (true for a new subject). */
   async isCompatible(subject: string, schema: RegistrySchema): Promise<boolean> {
     try {
-      return await this.call(`a compatibility check under ${subject}`, (c) => c.testSubjectCompatibility(subject, schema))
+      return await this.call(`a compatibility check under ${subject}`, (c) =>
+        c.testSubjectCompatibility(subject, schema),
+      )
     } catch (err) {
       if (KafkitError.is(err) && err.code === ErrorCodes.SCHEMA_UNKNOWN) return true
       throw err
@@ -194,7 +196,11 @@ export class SchemaRegistry {
   }
 
   /** One registry call: bounded attempts, each with a deadline; failures become SchemaRegistryErrors. */
-  async call<T>(what: string, fn: (client: ConfluentClient) => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
+  async call<T>(
+    what: string,
+    fn: (client: ConfluentClient) => Promise<T>,
+    details: Record<string, unknown> = {},
+  ): Promise<T> {
     const { client, library } = await this.library()
     const attempts = this.#o.retries + 1
     for (let attempt = 1; ; attempt++) {
@@ -219,10 +225,14 @@ function resolve(options: SchemaRegistryOptions): Settings {
   try {
     url = new URL(options.url)
   } catch {
-    throw new ConfigError(`the schema registry URL "${options.url}" is not a URL (e.g. http://127.0.0.1:18081/apis/ccompat/v7)`)
+    throw new ConfigError(
+      `the schema registry URL "${options.url}" is not a URL (e.g. http://127.0.0.1:18081/apis/ccompat/v7)`,
+    )
   }
   if (url.username || url.password) {
-    throw new ConfigError('put the schema registry credentials in SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD, not in its URL')
+    throw new ConfigError(
+      'put the schema registry credentials in SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD, not in its URL',
+    )
   }
   if ((options.username === undefined) !== (options.password === undefined)) {
     throw new ConfigError('the schema registry needs both a username and a password, or neither')
@@ -242,7 +252,10 @@ function resolve(options: SchemaRegistryOptions): Settings {
 
 /** The request did not get an answer: refused, reset, timed out (axios's errors, or our deadline). */
 function noAnswer(err: unknown): boolean {
-  return err instanceof DeadlineError || (typeof err === 'object' && err !== null && (err as { isAxiosError?: unknown }).isAxiosError === true)
+  return (
+    err instanceof DeadlineError ||
+    (typeof err === 'object' && err !== null && (err as { isAxiosError?: unknown }).isAxiosError === true)
+  )
 }
 
 /**
@@ -263,8 +276,9 @@ function classify(
     const status = err.status
     const code = err.errorCode
     // 40401 subject, 40402 version, 40403 schema not found.
-    if (status === 404 && code >= 40400 && code < 40500) return unknownSchema(what, err, { ...details, errorCode: code })
-    if (status === 409) return incompatible(String(details['subject'] ?? what), err)
+    if (status === 404 && code >= 40400 && code < 40500)
+      return unknownSchema(what, err, { ...details, errorCode: code })
+    if (status === 409) return incompatible(typeof details['subject'] === 'string' ? details['subject'] : what, err)
     if (status === 408 || status === 429 || status >= 500) return unavailable(what, url, attempt, err)
     return rejected(what, url, status, err)
   }

@@ -11,15 +11,9 @@ import { avroSchemaOf, avroToPlain, type AvroSchema } from '../schema/avro.ts'
 import { registeredJsonSchema } from '../schema/json-schema.ts'
 import type { RegistrySchema, SchemaRegistry, SchemaType } from './client.ts'
 import { SchemaRegistryError } from './errors.ts'
-
-export const REGISTRY_CODECS = ['registry-json', 'registry-avro'] as const
-export type RegistryCodecName = (typeof REGISTRY_CODECS)[number]
+import type { RegistryCodecName } from './names.ts'
 
 const FORMAT: Record<RegistryCodecName, SchemaType> = { 'registry-json': 'JSON', 'registry-avro': 'AVRO' }
-
-export function isRegistryCodecName(value: unknown): value is RegistryCodecName {
-  return typeof value === 'string' && (REGISTRY_CODECS as readonly string[]).includes(value)
-}
 
 /** The envelope fields that have no standard header, for values that carry only the payload. */
 export const RegistryHeaders = {
@@ -80,7 +74,9 @@ export class RegistryEncoder {
     const serializer = await this.#serializerFor(event)
     let value: Buffer
     try {
-      value = await this.#registry.call(`encoding ${event.type}`, () => serializer.serialize(event.topic.name, envelope.payload))
+      value = await this.#registry.call(`encoding ${event.type}`, () =>
+        serializer.serialize(event.topic.name, envelope.payload),
+      )
     } catch (err) {
       if (err instanceof SchemaRegistryError) throw err
       const message = `${event.type}: the ${this.name} codec could not encode the payload with schema ${serializer.id}: ${errorMessage(err)}`
@@ -153,7 +149,8 @@ export class RegistryDecoder {
   }
 
   async decode(value: Buffer, headers: ReadonlyMap<string, string>, record: FramedRecord): Promise<unknown> {
-    if (!isFramed(value)) throw new DecodeError('the value is not in the Confluent wire format (magic byte 0, schema id)')
+    if (!isFramed(value))
+      throw new DecodeError('the value is not in the Confluent wire format (magic byte 0, schema id)')
     const schemaId = schemaIdOf(value)
     const missing = REQUIRED.filter((name) => !headers.get(name))
     if (missing.length > 0) {
@@ -179,7 +176,9 @@ export class RegistryDecoder {
     const deserializer = await (writer.schemaType === 'JSON' ? this.#jsonDeserializer() : this.#avroDeserializer())
     let decoded: unknown
     try {
-      decoded = await this.#registry.call(`decoding with schema ${schemaId}`, () => deserializer.deserialize(topic, value))
+      decoded = await this.#registry.call(`decoding with schema ${schemaId}`, () =>
+        deserializer.deserialize(topic, value),
+      )
     } catch (err) {
       if (err instanceof SchemaRegistryError) throw err
       throw new DecodeError(`the value does not match its writer's schema ${schemaId}: ${errorMessage(err)}`, {
@@ -193,15 +192,24 @@ export class RegistryDecoder {
   #jsonDeserializer(): Promise<Deserializer> {
     return (this.#json ??= this.#registry.library().then(
       ({ client, library }) =>
-        new library.JsonDeserializer(client, library.SerdeType.VALUE, { validate: true, subjectNameStrategy: () => '' }),
+        new library.JsonDeserializer(client, library.SerdeType.VALUE, {
+          validate: true,
+          subjectNameStrategy: () => '',
+          // Ajv options: writers' schemas may hold keywords Ajv does not know (kafkit's x-kafkit-*
+          // annotations, a Java generator's javaType, formats without a validator): ignore, not fail.
+          strict: false,
+          logger: false,
+        }),
     ))
   }
 
   #avroDeserializer(): Promise<Deserializer> {
-    return (this.#avro ??= this.#registry.library().then(
-      ({ client, library }) =>
-        new library.AvroDeserializer(client, library.SerdeType.VALUE, { subjectNameStrategy: () => '' }),
-    ))
+    return (this.#avro ??= this.#registry
+      .library()
+      .then(
+        ({ client, library }) =>
+          new library.AvroDeserializer(client, library.SerdeType.VALUE, { subjectNameStrategy: () => '' }),
+      ))
   }
 }
 

@@ -22,14 +22,22 @@ export function rejected(what: string, url: string, status: number, cause: unkno
     status === 401 || status === 403
       ? 'it refused the credentials (check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD)'
       : `HTTP ${status}: ${describe(cause)}`
-  return new SchemaRegistryError(ErrorCodes.REGISTRY_REJECTED, `the schema registry at ${url} refused ${what}: ${why}`, {
-    retryable: false,
-    cause,
-    details: { url, status },
-  })
+  return new SchemaRegistryError(
+    ErrorCodes.REGISTRY_REJECTED,
+    `the schema registry at ${url} refused ${what}: ${why}`,
+    {
+      retryable: false,
+      cause,
+      details: { url, status },
+    },
+  )
 }
 
-export function unknownSchema(what: string, cause: unknown, details: Record<string, unknown> = {}): SchemaRegistryError {
+export function unknownSchema(
+  what: string,
+  cause: unknown,
+  details: Record<string, unknown> = {},
+): SchemaRegistryError {
   return new SchemaRegistryError(ErrorCodes.SCHEMA_UNKNOWN, `the schema registry does not know ${what}`, {
     retryable: false,
     cause,

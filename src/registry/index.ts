@@ -10,14 +10,12 @@ export {
 } from './client.ts'
 export { SchemaRegistryError } from './errors.ts'
 export {
-  REGISTRY_CODECS,
   RegistryDecoder,
   RegistryEncoder,
   RegistryHeaders,
   isFramed,
-  isRegistryCodecName,
   registrySchemaOf,
   schemaIdOf,
   type FramedRecord,
-  type RegistryCodecName,
 } from './codec.ts'
+export { REGISTRY_CODECS, isRegistryCodecName, type RegistryCodecName } from './names.ts'

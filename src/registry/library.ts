@@ -2,16 +2,21 @@
 // brings about 170 MB of cloud KMS SDKs with it, which services that never use a registry should not
 // carry. It is loaded on first use, from the modules that hold the REST client and the serdes only
 // (its index also loads every KMS driver: twice the memory and start-up time).
+import type * as ClientNs from '@confluentinc/schemaregistry/dist/schemaregistry-client.js'
+import type * as JsonNs from '@confluentinc/schemaregistry/dist/serde/json.js'
+import type * as AvroNs from '@confluentinc/schemaregistry/dist/serde/avro.js'
+import type * as SerdeNs from '@confluentinc/schemaregistry/dist/serde/serde.js'
+import type * as RestErrorNs from '@confluentinc/schemaregistry/dist/rest-error.js'
 import { ConfigError, errorMessage } from '../errors.ts'
 
 export const LIBRARY = '@confluentinc/schemaregistry'
 export const LIBRARY_VERSION = '1.10.1'
 
-type ClientModule = typeof import('@confluentinc/schemaregistry/dist/schemaregistry-client.js')
-type JsonModule = typeof import('@confluentinc/schemaregistry/dist/serde/json.js')
-type AvroModule = typeof import('@confluentinc/schemaregistry/dist/serde/avro.js')
-type SerdeModule = typeof import('@confluentinc/schemaregistry/dist/serde/serde.js')
-type RestErrorModule = typeof import('@confluentinc/schemaregistry/dist/rest-error.js')
+type ClientModule = typeof ClientNs
+type JsonModule = typeof JsonNs
+type AvroModule = typeof AvroNs
+type SerdeModule = typeof SerdeNs
+type RestErrorModule = typeof RestErrorNs
 
 export interface Library {
   SchemaRegistryClient: ClientModule['SchemaRegistryClient']

@@ -15,7 +15,10 @@ export function avroSchemaOf(event: AnyEvent): Record<string, unknown> {
   let schema = derived.get(event)
   if (!schema) {
     const base = event.schemas.avro ?? deriveAvro(event)
-    const annotations: Record<string, unknown> = { [Annotations.event]: event.type, [Annotations.version]: event.version }
+    const annotations: Record<string, unknown> = {
+      [Annotations.event]: event.type,
+      [Annotations.version]: event.version,
+    }
     if (event.deprecated) annotations[Annotations.deprecated] = event.deprecated.since
     schema = { ...base, ...annotations }
     derived.set(event, schema)
@@ -108,7 +111,11 @@ function objectOf(schema: JsonSchema, name: string, path: string, fail: Fail): A
     if (required.has(field)) return { name: field, type }
     // Optional: null first, so that the default (which must match the first branch) can be null.
     const branches = Array.isArray(type) ? type : ['null', type]
-    return { name: field, type: branches[0] === 'null' ? branches : ['null', ...branches.filter((b) => b !== 'null')], default: null }
+    return {
+      name: field,
+      type: branches[0] === 'null' ? branches : ['null', ...branches.filter((b) => b !== 'null')],
+      default: null,
+    }
   })
   return { type: 'record', name, fields }
 }
@@ -138,10 +145,14 @@ export function avroToPlain(value: unknown, schema: AvroSchema, names = new Map<
     }
     return out
   }
-  if (type === 'array') return (value as unknown[]).map((item) => avroToPlain(item, schema['items'] as AvroSchema, names))
+  if (type === 'array')
+    return (value as unknown[]).map((item) => avroToPlain(item, schema['items'] as AvroSchema, names))
   if (type === 'map') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, avroToPlain(v, schema['values'] as AvroSchema, names)]),
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        avroToPlain(v, schema['values'] as AvroSchema, names),
+      ]),
     )
   }
   if (typeof type === 'object') return avroToPlain(value, type, names)

@@ -2,7 +2,7 @@
 // JSON Schema and Avro, unknown ids, and a registry that is down or silent.
 import assert from 'node:assert/strict'
 import { createServer, type Socket } from 'node:net'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { ErrorCodes, KafkitError } from '../../src/errors.ts'
 import { SchemaRegistry, type RegistrySchema } from '../../src/registry/index.ts'
 import { uniqueName } from '../support/kafka.ts'
@@ -55,14 +55,15 @@ test('JSON Schema compatibility: an optional field passes; a required field or a
   subjects.push(subject)
   await registry.register(subject, v1)
 
-  const optionalAdded = json(
-    { ride_id: { type: 'string' }, fare: { type: 'number' }, tip: { type: 'number' } },
-    ['ride_id', 'fare'],
-  )
-  const requiredAdded = json(
-    { ride_id: { type: 'string' }, fare: { type: 'number' }, tip: { type: 'number' } },
-    ['ride_id', 'fare', 'tip'],
-  )
+  const optionalAdded = json({ ride_id: { type: 'string' }, fare: { type: 'number' }, tip: { type: 'number' } }, [
+    'ride_id',
+    'fare',
+  ])
+  const requiredAdded = json({ ride_id: { type: 'string' }, fare: { type: 'number' }, tip: { type: 'number' } }, [
+    'ride_id',
+    'fare',
+    'tip',
+  ])
   const typeChanged = json({ ride_id: { type: 'string' }, fare: { type: 'string' } }, ['ride_id', 'fare'])
 
   assert.equal(await registry.isCompatible(subject, optionalAdded), true)
@@ -88,7 +89,10 @@ test('Avro compatibility: a new field with a default passes, one without fails',
   ]
   const id = await registry.register(subject, avro(base))
   assert.equal((await registry.schemaById(id)).schemaType, 'AVRO')
-  assert.equal(await registry.isCompatible(subject, avro([...base, { name: 'tip', type: ['null', 'double'], default: null }])), true)
+  assert.equal(
+    await registry.isCompatible(subject, avro([...base, { name: 'tip', type: ['null', 'double'], default: null }])),
+    true,
+  )
   assert.equal(await registry.isCompatible(subject, avro([...base, { name: 'tip', type: 'double' }])), false)
 })
 
@@ -108,7 +112,7 @@ test('a subject that does not exist has no versions and accepts any first schema
 })
 
 /** A TCP server that accepts connections and never answers: a hung registry. */
-async function silentServer(t: import('node:test').TestContext): Promise<{ url: string; connections: () => number }> {
+async function silentServer(t: TestContext): Promise<{ url: string; connections: () => number }> {
   let connections = 0
   const sockets = new Set<Socket>()
   const server = createServer((socket) => {
