@@ -13,3 +13,4 @@ export {
 export { pushSchemas, type PushResult } from './push.ts'
 export { scanPublished, type PublishedEvidence, type ScanOptions, type ScanTarget } from './published.ts'
 export { DEPRECATION_WINDOW_DAYS, windowEnd, windowEnded, deprecationWarning } from './deprecation.ts'
+export { asyncApiDocument, messageId, ASYNCAPI_VERSION, type AsyncApiOptions, type ServiceMap } from './asyncapi.ts'

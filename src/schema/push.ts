@@ -2,7 +2,7 @@
 // that the registry's compatibility check runs minor after minor as the catalog declares them.
 import type { Catalog } from '../catalog/catalog.ts'
 import { compareVersions, type AnyEvent } from '../catalog/event.ts'
-import type { KafkitError} from '../errors.ts';
+import type { KafkitError } from '../errors.ts'
 import { errorMessage } from '../errors.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
 import { registrySchemaOf } from '../registry/codec.ts'
