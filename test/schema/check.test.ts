@@ -3,6 +3,7 @@
 // versions still published after their window).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
 import { Producer } from '../../src/producer/index.ts'
@@ -69,14 +70,14 @@ test('a new major needs an upcaster; with one, a breaking change is allowed', ()
 
 test('a validator without a JSON Schema needs an explicit one', () => {
   const topic = rides()
-  const opaque = {
-    '~standard': { version: 1, vendor: 'custom', validate: (v: unknown) => ({ value: v as { ride_id: string } }) },
-  } as const
+  const opaque: StandardSchemaV1<{ ride_id: string }> = {
+    '~standard': { version: 1, vendor: 'custom', validate: (v) => ({ value: v as { ride_id: string } }) },
+  }
   const event = defineEvent({ type: 'ride.completed', version: '1.0', topic, schema: opaque })
   const [finding] = localFindings(createCatalog([event]))
   assert.equal(finding?.rule, 'json-schema')
   assert.match(
-    finding!.message,
+    finding.message,
     /its validator \(custom\) cannot produce a JSON Schema: give one in defineEvent\(\{ jsonSchema \}\)/,
   )
   const explicit = defineEvent({
