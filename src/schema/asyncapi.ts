@@ -127,7 +127,7 @@ function message(event: AnyEvent, subject: SubjectStrategy): Doc {
     headers: headersSchema(event, contentType, registry),
     payload: {
       schemaFormat: SCHEMA_FORMAT,
-      schema: registry ? { $schema: DRAFT_07, ...payload } : envelopeSchema(event, payload),
+      schema: registry ? { $schema: DRAFT_07, ...payload } : envelopeSchema(event, payload, codec === 'series'),
     },
     correlationId: {
       description: 'The flow this event belongs to',
@@ -199,17 +199,21 @@ function headersSchema(event: AnyEvent, contentType: string, registry: boolean):
   return { type: 'object', properties, required }
 }
 
-function envelopeSchema(event: AnyEvent, payload: JsonSchema): JsonSchema {
+/** The value of a JSON envelope topic; with the Series field names for the `series` codec. */
+function envelopeSchema(event: AnyEvent, payload: JsonSchema, series: boolean): JsonSchema {
+  const [id, type, version, source] = series
+    ? ['event_id', 'event_type', 'schema_version', 'source_service']
+    : ['id', 'type', 'version', 'source']
   return {
     $schema: DRAFT_07,
     type: 'object',
-    description: `The kafkit envelope of ${event.type} v${event.version} (docs/envelope.md)`,
-    required: ['id', 'type', 'version', 'source', 'timestamp', 'correlation_id', 'payload'],
+    description: `The ${series ? 'Series-named ' : ''}kafkit envelope of ${event.type} v${event.version} (docs/envelope.md)`,
+    required: [id, type, version, source, 'timestamp', 'correlation_id', 'payload'],
     properties: {
-      id: { type: 'string', format: 'uuid' },
-      type: { const: event.type },
-      version: { const: event.version },
-      source: { type: 'string', minLength: 1 },
+      [id]: { type: 'string', format: 'uuid' },
+      [type]: { const: event.type },
+      [version]: { const: event.version },
+      [source]: { type: 'string', minLength: 1 },
       timestamp: { type: 'string', format: 'date-time' },
       correlation_id: { type: 'string', minLength: 1 },
       causation_id: { type: 'string', minLength: 1 },

@@ -7,8 +7,7 @@ import { z } from 'zod'
 import { backwardIncompatibilities } from '../../src/schema/compat.ts'
 import type { JsonSchema } from '../../src/catalog/index.ts'
 
-const json = (schema: z.ZodType): JsonSchema =>
-  z.toJSONSchema(schema, { target: 'draft-07', io: 'output' })
+const json = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { target: 'draft-07', io: 'output' })
 
 const Place = z.object({ lat: z.number(), lng: z.number(), address: z.string().optional() })
 const v1 = z.object({
