@@ -12,7 +12,7 @@ import { resolveCodec } from '../envelope/registry.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { envelopeIssues } from '../envelope/validate.ts'
 import { ConfigError, EnvelopeError, ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
-import type { RegistryEncoder } from '../registry/codec.ts'
+import type { RegistryEncoder } from '../registry/encoder.ts'
 import { isRegistryCodecName, type RegistryCodecName } from '../registry/names.ts'
 import { recordTooLargeError } from './failures.ts'
 import { BATCH_OVERHEAD, estimateBytes } from './record.ts'
@@ -109,10 +109,22 @@ function afterValidation(
     afterEncoding(settings, event, envelope, codec, headers, keyText, encoded, options, now)
   if (registry instanceof KafkitError) return rejected(registry, event, envelope, codec, headers, keyText)
   if (registry) {
-    return registry.encode(envelope, event).then(encoded, (err: unknown) => {
-      const error = KafkitError.is(err) ? err : encodeError(event, registry.name, err)
-      return rejected(error, event, envelope, codec, headers, keyText)
-    })
+    const failed = (err: unknown) =>
+      rejected(
+        KafkitError.is(err) ? err : encodeError(event, registry.name, err),
+        event,
+        envelope,
+        codec,
+        headers,
+        keyText,
+      )
+    let result
+    try {
+      result = registry.encode(envelope, event)
+    } catch (err) {
+      return failed(err)
+    }
+    return result instanceof Promise ? result.then(encoded, failed) : encoded(result)
   }
   try {
     return encoded(codec.encode(envelope))

@@ -9,13 +9,7 @@ export {
   type SubjectStrategy,
 } from './client.ts'
 export { SchemaRegistryError } from './errors.ts'
-export {
-  RegistryDecoder,
-  RegistryEncoder,
-  RegistryHeaders,
-  isFramed,
-  registrySchemaOf,
-  schemaIdOf,
-  type FramedRecord,
-} from './codec.ts'
+export { RegistryHeaders, isFramed, registrySchemaOf, schemaIdOf, type FramedRecord } from './codec.ts'
+export { RegistryEncoder } from './encoder.ts'
+export { RegistryDecoder } from './decoder.ts'
 export { REGISTRY_CODECS, isRegistryCodecName, type RegistryCodecName } from './names.ts'
