@@ -14,7 +14,7 @@ import {
   schemaIdOf,
   type RegistryCodecName,
 } from '../../src/registry/index.ts'
-import { avroToPlain } from '../../src/schema/avro.ts'
+import { avroToPlain, type AvroSchema } from '../../src/schema/avro.ts'
 import { uniqueName } from '../support/kafka.ts'
 import { testRegistry } from '../support/registry.ts'
 
@@ -109,9 +109,9 @@ for (const codec of ['registry-json', 'registry-avro'] as const) {
         codec === 'registry-json'
           ? new library.JsonDeserializer(client, library.SerdeType.VALUE, { validate: true, strict: false })
           : new library.AvroDeserializer(client, library.SerdeType.VALUE, {})
-      const read = await deserializer.deserialize(event.topic.name, encoded.value)
-      const plain =
-        codec === 'registry-avro' ? avroToPlain(read, JSON.parse(registrySchemaOf(event, codec).schema)) : read
+      const read: unknown = await deserializer.deserialize(event.topic.name, encoded.value)
+      const avroSchema = JSON.parse(registrySchemaOf(event, codec).schema) as AvroSchema
+      const plain = codec === 'registry-avro' ? avroToPlain(read, avroSchema) : read
       assert.deepEqual(plain, decoded.payload, "the same payload as Confluent's deserializer")
     }
   })
