@@ -76,6 +76,19 @@ test('JSON Schema compatibility: an optional field passes; a required field or a
   assert.match(refused.message, new RegExp(`subject ${subject.replace(/\./g, '\\.')}`))
   assert.ok((await registry.register(subject, optionalAdded)) >= 0)
   assert.deepEqual(await registry.versions(subject), [1, 2])
+
+  // An open content model (additional properties allowed): even an optional field is refused.
+  const open = uniqueName('test.rides-ride.open.v1')
+  subjects.push(open)
+  const openSchema = (properties: Record<string, unknown>): RegistrySchema => ({
+    schemaType: 'JSON',
+    schema: JSON.stringify({ $schema: DRAFT, type: 'object', properties, required: ['ride_id'] }),
+  })
+  await registry.register(open, openSchema({ ride_id: { type: 'string' } }))
+  assert.equal(
+    await registry.isCompatible(open, openSchema({ ride_id: { type: 'string' }, tip: { type: 'number' } })),
+    false,
+  )
 })
 
 test('Avro compatibility: a new field with a default passes, one without fails', async (t) => {
