@@ -124,6 +124,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
       service: this.service,
       logger: this.logger,
       producer: this.producer,
+      ...(this.registry ? { registry: this.registry } : {}),
     })
     this.#consumers.push(consumer)
     return consumer
