@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test'
 import { ErrorCodes, KafkitError } from '../../src/errors.ts'
 import { SchemaRegistry, type RegistrySchema } from '../../src/registry/index.ts'
 import { uniqueName } from '../support/kafka.ts'
-import { testRegistry } from '../support/registry.ts'
+import { closedPort, testRegistry } from '../support/registry.ts'
 
 const DRAFT = 'http://json-schema.org/draft-07/schema#'
 
@@ -158,16 +158,6 @@ test('a registry that does not answer fails with REGISTRY_UNAVAILABLE after the 
   // 3 timeouts of 300 ms and backoffs of 50 + 100 ms, bounded well under the 1.3 s per-attempt deadline each.
   assert.ok(elapsed >= 900 && elapsed < 5000, `gave up after ${elapsed} ms`)
 })
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 test('a refused connection is retried too, then REGISTRY_UNAVAILABLE', async (t) => {
   const registry = new SchemaRegistry({ url: `http://127.0.0.1:${await closedPort()}`, retries: 1, retryBackoffMs: 10 })

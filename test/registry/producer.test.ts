@@ -2,7 +2,6 @@
 // wire format (magic byte, schema id, payload), the envelope in headers, decoding back, publish order
 // while the registry is asked, and a registry that is down or missing.
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
@@ -17,7 +16,7 @@ import {
   type RegistryCodecName,
 } from '../../src/registry/index.ts'
 import { createTopic } from '../support/kafka.ts'
-import { testRegistry } from '../support/registry.ts'
+import { closedPort, testRegistry } from '../support/registry.ts'
 import { readRecords, recordCount, testProducer } from '../producer/support.ts'
 
 function rideEvents(topicName: string, codec: RegistryCodecName) {
@@ -125,15 +124,6 @@ test('records of a key keep their publish order while the first waits for the re
   const types = (await readRecords(t, topic, 6)).map((r) => r.headers.get('event-type'))
   assert.deepEqual(types, ['ride.rated', 'ride.completed', 'ride.rated', 'ride.rated', 'ride.rated', 'ride.rated'])
 })
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 test('a registry that is down fails the publish with REGISTRY_UNAVAILABLE after bounded retries; nothing is sent', async (t) => {
   const topic = await createTopic(t, 'registry-down')

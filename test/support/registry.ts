@@ -1,5 +1,6 @@
 // The schema registry tests run against: SCHEMA_REGISTRY_URL (set by `npm test`, which starts the
 // local Apicurio Registry when needed, or pointing at another registry with its credentials).
+import { createServer } from 'node:net'
 import type { TestContext } from 'node:test'
 import { SchemaRegistry, type SchemaRegistryOptions } from '../../src/registry/index.ts'
 import { defer } from './kafka.ts'
@@ -28,4 +29,14 @@ export function testRegistry(
     registry.close()
   })
   return registry
+}
+
+/** A loopback port nothing listens on (bound, then released): a registry that is down. */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
 }
