@@ -17,11 +17,11 @@ import {
 } from 'kafkit'
 import { prepareEvent, type Prepared, type PrepareSettings, type PreparedEvent } from '../../src/producer/prepare.ts'
 import type { RunContext } from '../lib/context.ts'
-import { BenchPayload, EVENT_TYPE, EVENT_VERSION, padding, payload } from '../lib/events.ts'
+import { BENCH_PROTO, BenchPayload, EVENT_TYPE, EVENT_VERSION, padding, payload } from '../lib/events.ts'
 import { COMMON } from '../lib/settings.ts'
 import { spread, type Spread } from '../lib/stats.ts'
 
-export const CODECS = ['json', 'registry-json', 'registry-avro'] as const
+export const CODECS = ['json', 'registry-json', 'registry-avro', 'registry-protobuf'] as const
 export type Codec = (typeof CODECS)[number]
 
 export interface CodecParams {
@@ -71,7 +71,13 @@ async function measure(params: CodecParams): Promise<CodecRun> {
   const name = `bench.codec.${randomUUID().slice(0, 8)}`
   const codec = params.codec === 'json' ? undefined : params.codec
   const topic = defineTopic({ name, key: 'user_id', partitions: COMMON.partitions, ...(codec ? { codec } : {}) })
-  const event = defineEvent({ type: EVENT_TYPE, version: EVENT_VERSION, topic, schema: BenchPayload })
+  const event = defineEvent({
+    type: EVENT_TYPE,
+    version: EVENT_VERSION,
+    topic,
+    schema: BenchPayload,
+    schemas: { protobuf: { proto: BENCH_PROTO, message: 'BenchRecorded' } },
+  })
   const registry = new SchemaRegistry({ url: params.registryUrl })
   const encoders = new Map<RegistryCodecName, RegistryEncoder>()
   const settings: PrepareSettings = {

@@ -352,7 +352,7 @@ const REGISTRY_KEYS: ConfigKey[] = [
     schema: z.url({ protocol: /^https?$/ }),
     expect: 'an http(s) URL',
     example: 'https://psrc-12345.europe-west3.gcp.confluent.cloud',
-    doc: 'A Confluent-compatible schema registry, for topics with a `registry-json` or `registry-avro` codec (the local one: `http://127.0.0.1:18081/apis/ccompat/v7`).',
+    doc: 'A Confluent-compatible schema registry, for topics with a registry codec (`registry-json`, `registry-avro`, `registry-protobuf`) (the local one: `http://127.0.0.1:18081/apis/ccompat/v7`).',
   },
   {
     path: 'registry.username',

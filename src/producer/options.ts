@@ -43,7 +43,7 @@ export interface ProducerOptions {
   deadLetter?: boolean
   /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
   codec?: CodecName | EnvelopeCodec
-  /** The schema registry of topics with a `registry-json` or `registry-avro` codec. */
+  /** The schema registry of topics with a registry codec (`registry-json`, `registry-avro`, `registry-protobuf`). */
   registry?: SchemaRegistry
   /**
    * Catalog topics whose partitioner the raw path (`sendRecords`: replays) uses for records to

@@ -5,13 +5,17 @@
 import type { AnyEvent } from '../catalog/event.ts'
 import { Headers } from '../envelope/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
-import { DecodeError } from '../errors.ts'
+import { CatalogError, DecodeError } from '../errors.ts'
 import { avroSchemaOf } from '../schema/avro.ts'
 import { registeredJsonSchema } from '../schema/json-schema.ts'
 import type { RegistrySchema, SchemaType } from './client.ts'
 import type { RegistryCodecName } from './names.ts'
 
-const FORMAT: Record<RegistryCodecName, SchemaType> = { 'registry-json': 'JSON', 'registry-avro': 'AVRO' }
+const FORMAT: Record<RegistryCodecName, SchemaType> = {
+  'registry-json': 'JSON',
+  'registry-avro': 'AVRO',
+  'registry-protobuf': 'PROTOBUF',
+}
 
 /** The envelope fields that have no standard header, for values that carry only the payload. */
 export const RegistryHeaders = {
@@ -36,8 +40,20 @@ export function schemaIdOf(value: Buffer): number {
 /** The schema an event version is registered with, in a codec's format. */
 export function registrySchemaOf(event: AnyEvent, codec: RegistryCodecName): RegistrySchema {
   const schemaType = FORMAT[codec]
+  if (schemaType === 'PROTOBUF') return { schemaType, schema: protobufOf(event).proto }
   const schema = schemaType === 'JSON' ? registeredJsonSchema(event) : avroSchemaOf(event)
   return { schemaType, schema: JSON.stringify(schema) }
+}
+
+/** The `.proto` file of an event version and its message (Protobuf needs field numbers: never derived). */
+export function protobufOf(event: AnyEvent): { proto: string; message: string } {
+  const protobuf = event.schemas.protobuf
+  if (!protobuf) {
+    throw new CatalogError(
+      `${event.type} v${event.version}: its topic uses the registry-protobuf codec: give its .proto in defineEvent({ schemas: { protobuf: { proto, message } } })`,
+    )
+  }
+  return protobuf
 }
 
 /** The Confluent frame around an encoded payload. */

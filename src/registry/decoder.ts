@@ -1,5 +1,6 @@
 // The consumer side of the registry codecs. Per writer schema id, once: the schema fetched from the
-// registry and compiled by Confluent's serdes (an Ajv validator for JSON Schema, an Avro type). Per
+// registry and compiled by Confluent's serdes (an Ajv validator for JSON Schema, an Avro type) or,
+// for Protobuf, parsed by protobufjs. Per
 // record: unframe, decode, validate, rebuild the envelope from the headers; synchronous once the
 // writer's schema is known.
 import { Headers } from '../envelope/headers.ts'
@@ -7,8 +8,10 @@ import { DecodeError, KafkitError, errorMessage } from '../errors.ts'
 import { avroToPlain, type AvroSchema } from '../schema/avro.ts'
 import type { RegistrySchema, SchemaRegistry } from './client.ts'
 import { envelopeFromHeaders, isFramed, schemaIdOf, type FramedRecord } from './codec.ts'
+import { messageAt, protobufMessages, TO_OBJECT } from './protobuf.ts'
 
-type Reader = (body: Buffer) => unknown
+/** Reads a framed value (the frame included: Protobuf's holds message indexes after the id). */
+type Reader = (value: Buffer) => unknown
 
 const REQUIRED = [Headers.eventId, Headers.eventType, Headers.eventVersion, Headers.eventSource] as const
 /** Writer schemas kept compiled; a topic sees a handful, so this bounds only the pathological case. */
@@ -41,10 +44,9 @@ export class RegistryDecoder {
         { details: { schemaId } },
       )
     }
-    const body = value.subarray(5)
     const reader = this.#readers.get(schemaId)
-    if (reader) return envelopeFromHeaders(read(reader, body, schemaId), headers, record)
-    return this.#readerFor(schemaId).then((r) => envelopeFromHeaders(read(r, body, schemaId), headers, record))
+    if (reader) return envelopeFromHeaders(read(reader, value, schemaId), headers, record)
+    return this.#readerFor(schemaId).then((r) => envelopeFromHeaders(read(r, value, schemaId), headers, record))
   }
 
   #readerFor(schemaId: number): Promise<Reader> {
@@ -82,8 +84,8 @@ export class RegistryDecoder {
         logger: false,
       })
       const validate = await registry.call(compile, () => serde.toValidateFunction(info(writer)))
-      return (body) => {
-        const payload: unknown = JSON.parse(body.toString('utf8'))
+      return (value) => {
+        const payload: unknown = JSON.parse(value.toString('utf8', 5))
         if (validate && !validate(payload)) {
           const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '(payload)'} ${e.message ?? ''}`)
           throw new Error(`it does not match: ${problems.join('; ')}`)
@@ -95,9 +97,24 @@ export class RegistryDecoder {
       const serde = new library.AvroDeserializer(client, library.SerdeType.VALUE, {})
       const [type] = await registry.call(compile, () => serde.toType(info(writer)))
       const schema = JSON.parse(writer.schema) as AvroSchema
-      return (body) => avroToPlain(type.fromBuffer(body), schema)
+      return (value) => avroToPlain(type.fromBuffer(value.subarray(5)), schema)
     }
-    throw new DecodeError(`schema ${schemaId} is ${writer.schemaType}, which kafkit does not decode`, {
+    if (writer.schemaType === 'PROTOBUF') {
+      const messages = await protobufMessages(writer.schema).catch((err: unknown) => {
+        throw new DecodeError(`schema ${schemaId} is not a .proto kafkit can read: ${errorMessage(err)}`, {
+          cause: err,
+          details: { schemaId },
+        })
+      })
+      return (value) => {
+        const frame = new library.SchemaId('PROTOBUF')
+        const read = frame.fromBytes(value)
+        const type = messageAt(messages, frame.messageIndexes ?? [0], schemaId)
+        return type.toObject(type.decode(value.subarray(read)), TO_OBJECT)
+      }
+    }
+    // A registry may know other types (its own extensions) than the three kafkit reads.
+    throw new DecodeError(`schema ${schemaId} is ${String(writer.schemaType)}, which kafkit does not decode`, {
       details: { schemaId },
     })
   }
@@ -107,9 +124,9 @@ function info(schema: RegistrySchema) {
   return { schemaType: schema.schemaType, schema: schema.schema }
 }
 
-function read(reader: Reader, body: Buffer, schemaId: number): unknown {
+function read(reader: Reader, value: Buffer, schemaId: number): unknown {
   try {
-    return reader(body)
+    return reader(value)
   } catch (err) {
     throw new DecodeError(`the value does not match its writer's schema ${schemaId}: ${errorMessage(err)}`, {
       cause: err,

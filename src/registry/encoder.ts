@@ -1,19 +1,21 @@
 // The producer side of the registry codecs. Per event version, once: the schema's id (registered or
-// looked up) and its encoder, compiled by Confluent's serdes (the Avro type is theirs). Per record:
-// encode and frame, synchronously; the byte-for-byte equality with Confluent's own serializers is a
-// test. (Their serialize() also re-derives cache keys by deterministic stringification of the whole
+// looked up) and its encoder, compiled by Confluent's serdes (the Avro type is theirs; Protobuf's
+// `.proto` text is parsed by protobufjs). Per record: encode and frame, synchronously; the
+// byte-for-byte equality with Confluent's own serializers is a test. (Their serialize() also re-derives cache keys by deterministic stringification of the whole
 // schema on every call, which made a record cost several times the JSON codec's.)
 import type { AnyEvent } from '../catalog/event.ts'
 import type { EncodedValue } from '../envelope/codec.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
 import type { SchemaRegistry } from './client.ts'
-import { frame, registryEnvelopeHeaders, registrySchemaOf } from './codec.ts'
+import { frame, protobufOf, registryEnvelopeHeaders, registrySchemaOf } from './codec.ts'
+import { protobufMessage } from './protobuf.ts'
 import type { RegistryCodecName } from './names.ts'
 
 interface Serializer {
   id: number
-  body(payload: unknown): Buffer
+  /** The framed value. */
+  encode(payload: unknown): Buffer
 }
 
 /**
@@ -58,14 +60,14 @@ export class RegistryEncoder {
   }
 
   #encode(serializer: Serializer, envelope: Envelope, event: AnyEvent): EncodedValue {
-    let body: Buffer
+    let value: Buffer
     try {
-      body = serializer.body(envelope.payload)
+      value = serializer.encode(envelope.payload)
     } catch (err) {
       const message = `${event.type}: the ${this.name} codec could not encode the payload with schema ${serializer.id}: ${errorMessage(err)}`
       throw new KafkitError(ErrorCodes.ENCODE_FAILED, message, { cause: err, details: { schemaId: serializer.id } })
     }
-    return { value: frame(serializer.id, body), headers: registryEnvelopeHeaders(envelope) }
+    return { value, headers: registryEnvelopeHeaders(envelope) }
   }
 
   #serializerFor(event: AnyEvent): Promise<Serializer> {
@@ -98,11 +100,24 @@ export class RegistryEncoder {
     if (schema.schemaType === 'JSON') {
       // What Confluent's JsonSerializer writes: JSON.stringify of the payload (validated already by
       // the catalog's schema, which this JSON Schema was derived from).
-      return { id, body: (payload) => Buffer.from(JSON.stringify(payload)) }
+      return { id, encode: (payload) => frame(id, Buffer.from(JSON.stringify(payload))) }
     }
     const { client, library } = await registry.library()
+    if (schema.schemaType === 'PROTOBUF') {
+      const { message } = protobufOf(event)
+      const { type, indexes } = await protobufMessage(schema.schema, message)
+      // Confluent's frame for Protobuf: the schema id, then the message's indexes in the file.
+      const prefix = new library.SchemaId('PROTOBUF', id, undefined, indexes).idToBytes()
+      return {
+        id,
+        // The catalog's validator has checked the payload; fromObject maps it (enum names, nested
+        // messages) and throws on what cannot be mapped.
+        encode: (payload) =>
+          Buffer.concat([prefix, type.encode(type.fromObject(payload as Record<string, unknown>)).finish()]),
+      }
+    }
     const serde = new library.AvroSerializer(client, library.SerdeType.VALUE, { useSchemaId: id })
     const [type] = await registry.call(`compiling the Avro schema of ${subject}`, () => serde.toType(schema))
-    return { id, body: (payload) => type.toBuffer(payload) }
+    return { id, encode: (payload) => frame(id, type.toBuffer(payload)) }
   }
 }

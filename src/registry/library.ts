@@ -7,6 +7,7 @@ import type * as JsonNs from '@confluentinc/schemaregistry/dist/serde/json.js'
 import type * as AvroNs from '@confluentinc/schemaregistry/dist/serde/avro.js'
 import type * as SerdeNs from '@confluentinc/schemaregistry/dist/serde/serde.js'
 import type * as RestErrorNs from '@confluentinc/schemaregistry/dist/rest-error.js'
+import type * as ProtobufNs from 'protobufjs'
 import { ConfigError, errorMessage } from '../errors.ts'
 
 export const LIBRARY = '@confluentinc/schemaregistry'
@@ -25,6 +26,8 @@ export interface Library {
   AvroSerializer: AvroModule['AvroSerializer']
   AvroDeserializer: AvroModule['AvroDeserializer']
   SerdeType: SerdeModule['SerdeType']
+  /** The Confluent frame's schema id, with Protobuf's message indexes. */
+  SchemaId: SerdeModule['SchemaId']
   RestError: RestErrorModule['RestError']
 }
 
@@ -53,6 +56,7 @@ async function load(): Promise<Library> {
       AvroSerializer: avro.AvroSerializer,
       AvroDeserializer: avro.AvroDeserializer,
       SerdeType: serde.SerdeType,
+      SchemaId: serde.SchemaId,
       RestError: rest.RestError,
     }
   } catch (err) {
@@ -62,4 +66,25 @@ async function load(): Promise<Library> {
       { cause: err },
     )
   }
+}
+
+/**
+ * protobufjs parses the `.proto` text a registry stores (Confluent's own serde needs compiled
+ * descriptors instead). Optional too: only the registry-protobuf codec loads it.
+ */
+export type Protobuf = typeof ProtobufNs.default
+let protobuf: Promise<Protobuf> | undefined
+
+export function loadProtobuf(): Promise<Protobuf> {
+  return (protobuf ??= import('protobufjs')
+    // CommonJS: the namespace's default export is the module itself.
+    .then((m) => m.default)
+    .catch((err: unknown) => {
+      protobuf = undefined
+      throw new ConfigError(
+        `the registry-protobuf codec needs the optional package protobufjs: npm install protobufjs@8.8.1 (${errorMessage(err)})`,
+        [],
+        { cause: err },
+      )
+    }))
 }

@@ -89,6 +89,7 @@ test(
     }
     assert.ok(result.codecs['registry-json']!.valueBytes < result.codecs.json!.valueBytes)
     assert.ok(result.codecs['registry-avro']!.valueBytes < result.codecs['registry-json']!.valueBytes)
+    assert.ok(result.codecs['registry-protobuf']!.valueBytes < result.codecs['registry-json']!.valueBytes)
     const md = markdown({
       environment: environment('npm run bench -- --only=codec', 'test'),
       profile: TINY,

@@ -167,3 +167,18 @@ test('a refused connection is retried too, then REGISTRY_UNAVAILABLE', async (t)
   assert.equal(error.details['attempts'], 2)
   assert.match(error.message, /ECONNREFUSED/)
 })
+
+test('Protobuf compatibility: a new field passes, a changed type fails', async (t) => {
+  const subjects: string[] = []
+  const registry = testRegistry(t, {}, () => subjects)
+  const subject = uniqueName('test.rides-ride.completed.v1')
+  subjects.push(subject)
+  const proto = (fields: string): RegistrySchema => ({
+    schemaType: 'PROTOBUF',
+    schema: `syntax = "proto3";\npackage test;\nmessage Ride {\n  string ride_id = 1;\n${fields}}\n`,
+  })
+  const id = await registry.register(subject, proto('  double fare = 2;\n'))
+  assert.equal((await testRegistry(t).schemaById(id)).schemaType, 'PROTOBUF')
+  assert.equal(await registry.isCompatible(subject, proto('  double fare = 2;\n  string note = 3;\n')), true)
+  assert.equal(await registry.isCompatible(subject, proto('  string fare = 2;\n')), false)
+})

@@ -19,9 +19,24 @@ import { registryAuth, registryUrl, testRegistry } from '../support/registry.ts'
 
 const Ride = z.object({ ride_id: z.string(), fare: z.number(), note: z.string().optional() })
 
+const RIDE_PROTO = `syntax = "proto3";
+package txova.rides;
+message RideCompleted {
+  string ride_id = 1;
+  double fare = 2;
+  optional string note = 3;
+}
+`
+
 function catalogOn(name: string, codec: RegistryCodecName) {
   const topic = defineTopic({ name, key: 'ride_id', partitions: 1, codec })
-  const RideCompleted = defineEvent({ type: 'ride.completed', version: '1.0', topic, schema: Ride })
+  const RideCompleted = defineEvent({
+    type: 'ride.completed',
+    version: '1.0',
+    topic,
+    schema: Ride,
+    schemas: { protobuf: { proto: RIDE_PROTO, message: 'RideCompleted' } },
+  })
   return { topic, RideCompleted, catalog: createCatalog([RideCompleted]) }
 }
 
@@ -42,7 +57,7 @@ async function service(t: TestContext, events: AnyEvent[], registry: SchemaRegis
   return kafkit
 }
 
-for (const codec of ['registry-json', 'registry-avro'] as const) {
+for (const codec of ['registry-json', 'registry-avro', 'registry-protobuf'] as const) {
   test(`${codec}: handlers receive typed events with their whole envelope`, async (t) => {
     const name = uniqueName(`registry-consume-${codec}`)
     deleteAfter(t, () => [name, `${name}.dlq`])

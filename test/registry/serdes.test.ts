@@ -172,3 +172,96 @@ test('a payload Avro cannot encode fails with ENCODE_FAILED naming the schema', 
   assert.equal(error.code, ErrorCodes.ENCODE_FAILED)
   assert.match(error.message, /ride\.completed: the registry-avro codec could not encode the payload with schema \d+/)
 })
+
+const RIDE_PROTO = `syntax = "proto3";
+package txova.rides;
+
+message Stop {
+  double lat = 1;
+  double lng = 2;
+}
+
+message RideCompleted {
+  enum Service {
+    MOTO = 0;
+    STANDARD = 1;
+  }
+  string ride_id = 1;
+  double fare = 2;
+  int64 passengers = 3;
+  bool paid = 4;
+  Service service = 5;
+  repeated Stop stops = 6;
+  optional string note = 7;
+  map<string, string> tags = 8;
+}
+`
+
+test('registry-protobuf: the Confluent frame names the message by its indexes; payloads round-trip', async (t) => {
+  const topic = defineTopic({ name: uniqueName('serdes.rides'), key: 'ride_id', codec: 'registry-protobuf' })
+  const event = defineEvent({
+    type: 'ride.completed',
+    version: '1.0',
+    topic,
+    schema: z.object({
+      ride_id: z.string(),
+      fare: z.number(),
+      passengers: z.number().int(),
+      paid: z.boolean(),
+      service: z.enum(['MOTO', 'STANDARD']),
+      stops: z.array(z.object({ lat: z.number(), lng: z.number() })),
+      note: z.string().optional(),
+      tags: z.record(z.string(), z.string()),
+    }),
+    schemas: { protobuf: { proto: RIDE_PROTO, message: 'txova.rides.RideCompleted' } },
+  })
+  const subjects: string[] = []
+  const registry = testRegistry(t, {}, () => subjects)
+  const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
+  subjects.push(subject)
+  const encoder = new RegistryEncoder(registry, 'registry-protobuf')
+  const decoder = new RegistryDecoder(registry)
+  const { library } = await registry.library()
+  const protobuf = (await import('protobufjs')).default
+  const independent = protobuf.parse(RIDE_PROTO, { keepCase: true }).root.lookupType('txova.rides.RideCompleted')
+
+  const ride = {
+    ride_id: 'r-1',
+    fare: 0,
+    passengers: 3,
+    paid: false,
+    service: 'STANDARD' as const,
+    stops: [{ lat: -25.9, lng: 32.6 }],
+    tags: { city: 'maputo' },
+  }
+  for (const payload of [ride, { ...ride, fare: 9.5, note: 'a bag left behind', service: 'MOTO' as const }]) {
+    const envelope = envelopeOf(event, payload)
+    const { value, headers } = await encoder.encode(envelope, event)
+    const frame = new library.SchemaId('PROTOBUF')
+    const read = frame.fromBytes(value)
+    assert.equal(frame.id, await registry.lookup(subject, registrySchemaOf(event, 'registry-protobuf')))
+    assert.deepEqual(frame.messageIndexes, [1], 'RideCompleted is the second message of the file')
+    assert.deepEqual(value.subarray(5, 7), Buffer.from([0x02, 0x02]), 'count 1, index 1, as zigzag varints')
+    const decodedIndependently = independent.toObject(independent.decode(value.subarray(read)), {
+      enums: String,
+      longs: Number,
+    })
+    assert.equal(decodedIndependently['ride_id'], payload.ride_id)
+
+    const all = new Map([
+      ['event-id', envelope.id],
+      ['event-type', envelope.type],
+      ['event-version', envelope.version],
+      ['event-source', envelope.source],
+      ...Object.entries(headers ?? {}),
+    ])
+    const decoded = validateEnvelope(await decoder.decode(value, all, { topic: topic.name }))
+    assert.deepEqual(decoded.payload, payload, 'proto3 defaults (0, false) present, an unset optional absent')
+  }
+  const error = await failure(() => encoder.encode(envelopeOf(event, { ...ride, stops: 'none' }), event))
+  assert.equal(error.code, ErrorCodes.ENCODE_FAILED)
+  assert.match(
+    error.message,
+    /the registry-protobuf codec could not encode the payload with schema \d+: .*stops: array expected/,
+  )
+})
