@@ -5,8 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
+import { z } from 'zod'
+import { defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { runCli } from '../../src/cli/program.ts'
-import { uniqueName } from '../support/kafka.ts'
+import { createKafkit } from '../../src/kafkit/index.ts'
+import { silentLogger } from '../../src/logging/index.ts'
+import { brokers, defer, deleteAfter, uniqueName } from '../support/kafka.ts'
 import { repoRoot } from '../support/process.ts'
 import { registryUrl, testRegistry } from '../support/registry.ts'
 
@@ -115,4 +119,40 @@ test('without a catalog, or with a wrong export, the CLI says how to name one', 
   const fromEnv = await cli(['asyncapi', '--json'], { KAFKIT_CATALOG: 'examples/catalogs/series.ts#seriesCatalog' })
   assert.equal(fromEnv.code, 0, fromEnv.err.join('\n'))
   assert.equal((JSON.parse(fromEnv.out.join('\n')) as { asyncapi: string }).asyncapi, '3.0.0')
+})
+
+test('kafkit tail decodes registry-encoded records when SCHEMA_REGISTRY_URL is set, and says why not otherwise', async (t) => {
+  const name = uniqueName('cli-registry-tail')
+  deleteAfter(t, () => [name, `${name}.dlq`])
+  const topic = defineTopic({ name, key: 'ride_id', partitions: 1, codec: 'registry-json' })
+  const RideCompleted = defineEvent({
+    type: 'ride.completed',
+    version: '1.0',
+    topic,
+    schema: z.object({ ride_id: z.string(), fare: z.number() }),
+  })
+  const registry = testRegistry(t, {}, () => [`${name}-ride.completed.v1`])
+  const kafkit = createKafkit({
+    service: 'tail-test',
+    catalog: [RideCompleted],
+    client: { brokers: brokers() },
+    logger: silentLogger(),
+    registry,
+  })
+  defer(t, () => kafkit.close())
+  await kafkit.provision()
+  const published = await kafkit.publish(RideCompleted, { ride_id: 'r-1', fare: 4.5 })
+
+  const env = { KAFKA_BROKERS: brokers().join(','), SCHEMA_REGISTRY_URL: registryUrl() }
+  const tail = await cli(['tail', name, '--from-beginning', '--count', '1', '--json'], env)
+  assert.equal(tail.code, 0, tail.err.join('\n'))
+  const line = JSON.parse(tail.out[0]!) as { id: string; payload: unknown }
+  assert.equal(line.id, published.eventId)
+  assert.deepEqual(line.payload, { ride_id: 'r-1', fare: 4.5 })
+
+  const without = await cli(['tail', name, '--from-beginning', '--count', '1'], { KAFKA_BROKERS: env.KAFKA_BROKERS })
+  assert.match(
+    without.out[0]!,
+    /not an event: the record is in the Confluent wire format \(schema id \d+\), but this consumer has no schema registry: set SCHEMA_REGISTRY_URL/,
+  )
 })
