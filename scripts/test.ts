@@ -66,11 +66,14 @@ async function main(): Promise<number> {
     if (code !== 0) return code
   }
   try {
-    // The registry (a JVM too) starts beside Kafka rather than after it.
+    // The registry (a JVM too) starts beside a local Kafka rather than after it; a KAFKA_BROKERS
+    // cluster is probed first (seconds), so that a wrong address fails the run before anything starts.
     const registryLog = (line: string) => log(`registry: ${line}`)
+    const kafkaReady = ensureKafka({ log })
+    const after = process.env['KAFKA_BROKERS']?.trim() ? kafkaReady : Promise.resolve()
     const [kafka, schemas] = await Promise.allSettled([
-      ensureKafka({ log }),
-      testsNeedRegistry(files) ? ensureRegistry({ log: registryLog }) : undefined,
+      kafkaReady,
+      testsNeedRegistry(files) ? after.then(() => ensureRegistry({ log: registryLog })) : undefined,
     ])
     // Kept even when the other failed, so that cleanup stops what did start.
     if (schemas.status === 'fulfilled') registry = schemas.value
