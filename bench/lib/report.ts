@@ -1,6 +1,7 @@
 // The results of one run: the targets they are judged against, the markdown table and the files
 // bench/results/latest.md and latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs'
+import type { CodecResults } from '../scenarios/codec.ts'
 import type { ConsumerResults } from '../scenarios/consumer.ts'
 import type { LatencyResults } from '../scenarios/latency.ts'
 import type { MemoryResult } from '../scenarios/memory.ts'
@@ -22,6 +23,7 @@ export interface Results {
   pool?: PoolCase[]
   memory?: MemoryResult[]
   outbox?: OutboxResults
+  codec?: CodecResults
   targets: Target[]
 }
 
@@ -212,6 +214,25 @@ function memorySection(list: MemoryResult[]): string[] {
   ]
 }
 
+function codecSection(r: CodecResults): string[] {
+  const json = r.codecs.json
+  const rows = [
+    '## 6. Codec cost per record (no network)',
+    '',
+    `${int(r.records)} records of ${COMMON.recordBytes} B JSON envelopes per run, 64 at a time: \`prepare\` is the producer's validate + envelope + key + encode, \`decode\` the consumer's decode + envelope validation. The registry is asked once per schema, then cached.`,
+    '',
+    '| codec | value bytes | prepare µs/record (median) | min – max | × json | decode µs/record (median) | min – max | × json |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const [codec, c] of Object.entries(r.codecs)) {
+    if (!c) continue
+    rows.push(
+      `| ${codec} | ${int(c.valueBytes)} | ${dec(c.encodeUs.median)} | ${dec(c.encodeUs.min)} – ${dec(c.encodeUs.max)} | ${dec(ratio(c.encodeUs.median, json?.encodeUs.median))} | ${dec(c.decodeUs.median)} | ${dec(c.decodeUs.min)} – ${dec(c.decodeUs.max)} | ${dec(ratio(c.decodeUs.median, json?.decodeUs.median))} |`,
+    )
+  }
+  return rows
+}
+
 export function markdown(r: Results): string {
   const e = r.environment
   const s = r.settings
@@ -241,6 +262,7 @@ export function markdown(r: Results): string {
     r.pool && poolSection(r.pool),
     r.memory && memorySection(r.memory),
     r.outbox && outboxSection(r.outbox),
+    r.codec && codecSection(r.codec),
   ]) {
     if (section) lines.push(...section, '')
   }

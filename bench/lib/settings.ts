@@ -38,6 +38,8 @@ export interface Profile {
   memory: { backlog: number; seconds: number; handlerMs: number; concurrency: number[] }
   /** Outbox rows drained by the relay, and the rate of the end-to-end latency runs. */
   outbox: { rows: number; rate: number; seconds: number; warmupSeconds: number }
+  /** Records encoded and decoded per codec and run (no network: the steady-state cost per record). */
+  codec: { records: number }
 }
 
 export const FULL: Profile = {
@@ -49,6 +51,7 @@ export const FULL: Profile = {
   pool: { seconds: 5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
   memory: { backlog: 1_000_000, seconds: 60, handlerMs: 10, concurrency: [10, 100] },
   outbox: { rows: 100_000, rate: 1000, seconds: 30, warmupSeconds: 5 },
+  codec: { records: 100_000 },
 }
 
 export const QUICK: Profile = {
@@ -60,4 +63,5 @@ export const QUICK: Profile = {
   pool: { seconds: 1.5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
   memory: { backlog: 100_000, seconds: 10, handlerMs: 10, concurrency: [10, 100] },
   outbox: { rows: 20_000, rate: 500, seconds: 6, warmupSeconds: 2 },
+  codec: { records: 20_000 },
 }

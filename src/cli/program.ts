@@ -1,19 +1,23 @@
 // The kafkit command: on-call tooling for kafkit topics.
 import { Command } from 'commander'
 import { VERSION } from '../version.ts'
+import { asyncapiCommand } from './asyncapi.ts'
 import { dlqCommand } from './dlq.ts'
 import { processIo, type CliIo } from './io.ts'
+import { schemaCommand } from './schema.ts'
 import { tailCommand } from './tail.ts'
 
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command('kafkit')
-    .description('kafkit on-call tools: dead-letter queues, replay, tailing topics')
+    .description('kafkit tools: dead-letter queues, replay, tailing topics, schemas, AsyncAPI')
     .version(VERSION)
     .option('--brokers <list>', 'host:port[,host:port] (default: KAFKA_BROKERS)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
   const brokers = () => program.opts<{ brokers?: string }>().brokers
   program.addCommand(dlqCommand(io, brokers))
   program.addCommand(tailCommand(io, brokers))
+  program.addCommand(schemaCommand(io, brokers))
+  program.addCommand(asyncapiCommand(io))
   return program
 }
 

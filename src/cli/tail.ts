@@ -4,11 +4,14 @@ import { Command } from 'commander'
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { matchesPattern } from '../catalog/pattern.ts'
 import { wireConnectionOptions } from '../config/client.ts'
-import { decodeEnvelope } from '../consumer/decode.ts'
+import { decodeEnvelope, decodeFramedEnvelope } from '../consumer/decode.ts'
+import { isFramed } from '../registry/codec.ts'
+import { RegistryDecoder } from '../registry/decoder.ts'
 import { headersToStrings } from '../envelope/headers.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import { errorMessage } from '../errors.ts'
 import { clientFrom, type CliIo } from './io.ts'
+import { registryFrom } from './registry.ts'
 
 interface TailFlags {
   fromBeginning?: boolean
@@ -41,13 +44,22 @@ export function tailCommand(io: CliIo, brokers: () => string | undefined): Comma
       const stop = () => void stream.close().catch(() => undefined)
       process.once('SIGINT', stop)
       const registry = new CodecRegistry()
+      // Registry-encoded records (Confluent wire format) are decoded when SCHEMA_REGISTRY_URL is set.
+      const schemas = registryFrom(undefined, io)
+      const framed = schemas ? new RegistryDecoder(schemas) : undefined
       const limit = flags.count === undefined ? Infinity : Number(flags.count)
       let printed = 0
       try {
         for await (const message of stream) {
           const where = `${message.partition}/${message.offset}`
           try {
-            const envelope = decodeEnvelope(registry, message.value, headersToStrings(message.headers))
+            const headers = headersToStrings(message.headers)
+            const envelope = isFramed(message.value)
+              ? await decodeFramedEnvelope(framed, message.value, headers, {
+                  topic,
+                  timestamp: new Date(Number(message.timestamp)),
+                })
+              : decodeEnvelope(registry, message.value, headers)
             if (flags.type && !matchesPattern(flags.type, envelope.type)) continue
             io.out(
               flags.json
@@ -64,6 +76,7 @@ export function tailCommand(io: CliIo, brokers: () => string | undefined): Comma
         }
       } finally {
         process.off('SIGINT', stop)
+        schemas?.close()
         await stream.close().catch(() => undefined)
         await consumer.close(true).catch(() => undefined)
       }

@@ -4,6 +4,8 @@ import type { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
+import type { SchemaRegistry } from '../registry/client.ts'
+import { RegistryDecoder } from '../registry/decoder.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import { decodeMode, type DecodeMode } from '../envelope/validate.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
@@ -74,6 +76,8 @@ export interface ConsumerOptions extends RunnerHooks {
   topics?: readonly string[]
   /** Extra envelope codecs to recognise. */
   codecs?: readonly EnvelopeCodec[]
+  /** The schema registry that decodes records in the Confluent wire format (the registry codecs). */
+  registry?: SchemaRegistry
   /**
    * How envelopes are read. "tolerant" (default) accepts what Go services write without omitempty
    * or .UTC() and counts it (kafkit.consumer.envelope.tolerated); "strict" dead-letters it.
@@ -246,6 +250,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
           )
     return {
       registry: new CodecRegistry(o.codecs ?? []),
+      framed: o.registry ? new RegistryDecoder(o.registry) : undefined,
       reading: { mode: decodeMode(o.decode), onTolerated: this.#telemetry?.tolerated },
       router: this.#router,
       logger: this.#log,

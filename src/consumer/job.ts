@@ -10,7 +10,8 @@ import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryab
 import type { RecordOutcome } from '../observability/names.ts'
 import type { RecordTrace } from '../observability/consumer.ts'
 import { Context, recordLogFields, type RecordFacts } from './context.ts'
-import { decodeEnvelope, project } from './decode.ts'
+import { isFramed } from '../registry/codec.ts'
+import { decodeEnvelope, decodeFramedEnvelope, project, registryOutage } from './decode.ts'
 import type { Job } from './pool.ts'
 import { backoffDelay } from './retry.ts'
 import type { RouteMatch } from './router.ts'
@@ -117,16 +118,56 @@ export class RecordJob implements Job {
     const replayFor = this.#headers.get(ReplayHeaders.group)
     if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish('skipped') // replayed for another group
     this.#attempt++
-    let envelope = this.#envelope
-    if (!envelope) {
-      try {
-        envelope = decodeEnvelope(this.#deps.registry, this.message.value, this.facts.headers, this.#deps.reading)
-      } catch (error) {
-        return this.#fail(error, undefined)
-      }
-      this.#envelope = envelope
-      this.#trace?.decoded(envelope)
+    const envelope = this.#envelope
+    if (envelope) return this.#route(envelope)
+    let decoded: Envelope | Promise<Envelope>
+    try {
+      decoded = this.#decode()
+    } catch (error) {
+      return this.#undecodable(error)
     }
+    if (decoded instanceof Promise) {
+      return decoded.then(
+        (e) => this.#decoded(e),
+        (error: unknown) => this.#undecodable(error),
+      )
+    }
+    return this.#decoded(decoded)
+  }
+
+  #decode(): Envelope | Promise<Envelope> {
+    const value = this.message.value
+    const deps = this.#deps
+    if (isFramed(value)) {
+      const record = { topic: this.facts.topic, timestamp: this.facts.timestamp }
+      return decodeFramedEnvelope(deps.framed, value, this.facts.headers, record, deps.reading)
+    }
+    return decodeEnvelope(deps.registry, value, this.facts.headers, deps.reading)
+  }
+
+  #decoded(envelope: Envelope): number | undefined | Promise<number | undefined> {
+    this.#envelope = envelope
+    this.#trace?.decoded(envelope)
+    return this.#route(envelope)
+  }
+
+  /**
+   * A record that could not be decoded: to the DLQ, unless the cause was not the record (a schema
+   * registry that does not answer). Then it waits and is tried again, uncommitted, and holds its key.
+   */
+  #undecodable(error: unknown): number | undefined | Promise<number | undefined> {
+    if (!registryOutage(error)) return this.#fail(error, undefined)
+    this.#attempt--
+    if (this.#deps.stopping() || !this.#owner.owns(this)) return this.#abandoned()
+    this.#escalations++
+    this.#deps.logger.warn(
+      { err: error, ...recordLogFields(this.facts, undefined) },
+      `could not decode the record yet, will retry: ${errorMessage(error)}`,
+    )
+    return Math.min(30_000, 500 * 2 ** Math.min(this.#escalations - 1, 6))
+  }
+
+  #route(envelope: Envelope): number | undefined | Promise<number | undefined> {
     const routing = this.#deps.router.route(envelope.type, envelope.version)
     if (routing.kind !== 'routes') {
       const policy = routing.kind === 'unknown' ? this.#deps.onUnknownType : this.#deps.onUnhandled

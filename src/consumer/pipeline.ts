@@ -1,5 +1,6 @@
 // Everything a RecordJob needs from its consumer, gathered in one object built once per consumer.
 import type { CodecRegistry } from '../envelope/registry.ts'
+import type { RegistryDecoder } from '../registry/decoder.ts'
 import type { ReadEnvelopeOptions } from '../envelope/validate.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { ConsumerTelemetry, Escalated } from '../observability/consumer.ts'
@@ -15,6 +16,8 @@ export interface PipelineObserver {
 
 export interface PipelineDeps {
   registry: CodecRegistry
+  /** Decodes values in the Confluent wire format; undefined without a schema registry. */
+  framed?: RegistryDecoder | undefined
   /** Strict or tolerant envelope reading, and who counts what was tolerated. */
   reading?: ReadEnvelopeOptions
   router: Router

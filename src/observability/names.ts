@@ -58,6 +58,7 @@ export const Metrics = {
   publishDeadLettered: 'kafkit.producer.dead_lettered',
   publishDuration: 'kafkit.producer.duration',
   producerOutstanding: 'kafkit.producer.outstanding',
+  publishDeprecated: 'kafkit.producer.deprecated',
   consumed: 'kafkit.consumer.consumed',
   consumeFailed: 'kafkit.consumer.failed',
   handlerDuration: 'kafkit.consumer.handler.duration',

@@ -184,15 +184,19 @@ function encodeKey(
 function boundedHeaders(headers: DeadLetterInput['headers']): Record<string, string> {
   const out: Record<string, string> = {}
   if (!headers) return out
-  const entries: [string, string | Buffer][] =
-    headers instanceof Map
-      ? [...(headers as ReadonlyMap<string, string | Buffer>)]
-      : Object.entries(headers as Record<string, string | Buffer>)
+  // Any ReadonlyMap, not only a Map: the consumer's headers are its own lazy view over the record.
+  const entries: [string, string | Buffer][] = isMapLike(headers)
+    ? [...headers.entries()]
+    : Object.entries(headers as Record<string, string | Buffer>)
   for (const [name, value] of entries.slice(0, DLQ_LIMITS.headerCount)) {
     const text = typeof value === 'string' ? value : value.toString('utf8')
     out[truncate(name, DLQ_LIMITS.headerValueChars)] = truncate(text, DLQ_LIMITS.headerValueChars)
   }
   return out
+}
+
+function isMapLike(headers: NonNullable<DeadLetterInput['headers']>): headers is ReadonlyMap<string, string | Buffer> {
+  return headers instanceof Map || typeof (headers as { entries?: unknown }).entries === 'function'
 }
 
 function toIsoTime(value: DeadLetterInput['timestamp']): string | undefined {

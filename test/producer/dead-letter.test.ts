@@ -2,6 +2,7 @@
 // under one prefix, value encodings, and bounds that keep a record under the broker's limit.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { RecordHeaders } from '../../src/consumer/headers.ts'
 import { PayloadError } from '../../src/errors.ts'
 import {
   buildDeadLetterRecord,
@@ -138,4 +139,13 @@ test('text fields are bounded', () => {
 test('a value that is not a dead-letter record does not parse', () => {
   assert.throws(() => parseDeadLetterRecord(Buffer.from('{"id":"x"}')), { code: 'KAFKIT_DECODE_FAILED' })
   assert.throws(() => parseDeadLetterRecord(Buffer.from('nope')), { code: 'KAFKIT_DECODE_FAILED' })
+})
+
+test("a consumed record's headers (the consumer's lazy header view, not a Map) are kept in the dead-letter record", () => {
+  const headers = new RecordHeaders([
+    [Buffer.from('event-type'), Buffer.from('ride.completed')],
+    [Buffer.from('event-id'), Buffer.from(envelope.id)],
+  ])
+  const record = parseDeadLetterRecord(buildDeadLetterRecord(input({ headers })).value)
+  assert.deepEqual(record.original_headers, { 'event-type': 'ride.completed', 'event-id': envelope.id })
 })
