@@ -371,13 +371,11 @@ function resetPlanPage(plan: ResetPlan, form: Record<string, string>): Page {
   return { title: `Reset offsets of ${plan.group}`, nav: 'groups', body }
 }
 
+/** The catalog's topics that exist, else (without a catalog) the first hundred topics that are not DLQs. */
 function traceTopics(model: ConsoleModel): string[] {
-  const catalogTopics = model.catalog?.topics().map((t) => t.name)
-  if (catalogTopics && catalogTopics.length > 0) return catalogTopics
-  return (model.sample?.cluster.topics ?? [])
-    .filter((t) => !t.internal && !model.isDlq(t.name))
-    .map((t) => t.name)
-    .slice(0, 100)
+  const present = (model.sample?.cluster.topics ?? []).filter((t) => !t.internal && !model.isDlq(t.name))
+  if (model.catalog) return present.filter((t) => model.inCatalog(t.name)).map((t) => t.name)
+  return present.map((t) => t.name).slice(0, 100)
 }
 
 /** Schemas once, the publishers seen at most every 30 s (read from the last records of each catalog topic). */
