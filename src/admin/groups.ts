@@ -128,9 +128,9 @@ export function groupExists(group: GroupState): boolean {
   return group.state !== 'Dead' && (group.members.length > 0 || group.partitions.some((p) => p.committed !== undefined))
 }
 
-/** Whether a group has consumed a topic: it committed an offset on one of its partitions. */
+/** Whether a group consumes a topic: it committed an offset on one of its partitions, or a member owns one. */
 export function hasConsumed(group: GroupState, topic: string): boolean {
-  return group.partitions.some((p) => p.topic === topic && p.committed !== undefined)
+  return group.partitions.some((p) => p.topic === topic && (p.committed !== undefined || p.owner !== undefined))
 }
 
 function isConsumerGroup(group: { protocolType: string }): boolean {

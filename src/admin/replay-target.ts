@@ -30,7 +30,7 @@ export async function checkReplayTargets(admin: Admin, targets: readonly ReplayT
     let problem: string | undefined
     if (!group || !groupExists(group)) problem = `consumer group ${target.group} does not exist`
     else if (!hasConsumed(group, target.topic))
-      problem = `consumer group ${target.group} has never committed an offset on ${target.topic}`
+      problem = `consumer group ${target.group} has never committed an offset on ${target.topic}, nor is it assigned one of its partitions`
     return { ...target, ok: problem === undefined, problem, members }
   })
 }

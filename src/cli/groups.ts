@@ -110,25 +110,26 @@ export function groupsCommand(ctx: CliContext): Command {
         target,
         ...(flags.partition && { partitions: flags.partition }),
       })
-      if (flags.json) io.out(toJson({ ...plan, executed: flags.execute === true }))
-      else {
-        const rows = [['TOPIC', 'PARTITION', 'FROM', 'TO', '']]
-        for (const r of plan.rows)
-          rows.push([
-            r.topic,
-            String(r.partition),
-            r.from?.toString() ?? '-',
-            r.to.toString(),
-            r.clamped ? '(moved into the range held)' : '',
-          ])
-        for (const line of table(rows)) io.out(line)
-      }
-      if (!flags.execute) {
-        if (!flags.json) io.out(`dry run: nothing changed. Add --execute to move ${group}'s offsets.`)
+      if (flags.execute) await applyOffsetReset(admin, plan)
+      if (flags.json) {
+        io.out(toJson({ ...plan, executed: flags.execute === true }))
         return
       }
-      await applyOffsetReset(admin, plan)
-      if (!flags.json) io.out(`${group}: ${plan.rows.length} partition(s) of ${plan.topic} moved`)
+      const rows = [['TOPIC', 'PARTITION', 'FROM', 'TO', '']]
+      for (const r of plan.rows)
+        rows.push([
+          r.topic,
+          String(r.partition),
+          r.from?.toString() ?? '-',
+          r.to.toString(),
+          r.clamped ? '(moved into the range held)' : '',
+        ])
+      for (const line of table(rows)) io.out(line)
+      io.out(
+        flags.execute
+          ? `${group}: ${plan.rows.length} partition(s) of ${plan.topic} moved`
+          : `dry run: nothing changed. Add --execute to move ${group}'s offsets.`,
+      )
     })
 
   return groups
