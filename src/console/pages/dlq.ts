@@ -129,7 +129,7 @@ export function dlqTopicPage(model: ConsoleModel, topic: string, params: DlqPara
     head,
     body,
     live: true,
-    foot: replayForm(topic, params, facets.matching, allowWrites),
+    foot: replayForm(topic, params, allowWrites),
   }
 }
 
@@ -139,8 +139,8 @@ function hidden(params: DlqParams): Html {
   )}`
 }
 
-function replayForm(topic: string, params: DlqParams, matching: number, allowWrites: boolean): Html {
-  return html`<h2>Replay these ${matching.toLocaleString('en-US')} failures</h2>
+function replayForm(topic: string, params: DlqParams, allowWrites: boolean): Html {
+  return html`<h2>Replay the failures that match the filter</h2>
     <form class="filters" method="post" action="/dlq/${encodeURIComponent(topic)}/replay" data-testid="replay-form">
       ${hidden(params)}
       <label
@@ -198,16 +198,20 @@ export function failurePage(model: ConsoleModel, failure: Failure, allowWrites: 
     <h2>Envelope</h2>
     ${envelope === undefined ? html`<p class="muted">The original value is not JSON (or was not kept): see the bytes.</p>` : html`<pre data-testid="envelope">${JSON.stringify(envelope, null, 2)}</pre>`}
     <h2>Original headers</h2>
-    ${table(
-      ['name', 'value'],
-      failure.original.headers.map(
-        ([k, v]) =>
-          html`<tr>
-            <td>${k}</td>
-            <td>${v}</td>
-          </tr>`,
-      ),
-    )}
+    ${
+      failure.original.headers.length === 0
+        ? html`<p class="muted">(none)</p>`
+        : table(
+            ['name', 'value'],
+            failure.original.headers.map(
+              ([k, v]) =>
+                html`<tr>
+                  <td>${k}</td>
+                  <td>${v}</td>
+                </tr>`,
+            ),
+          )
+    }
     <h2>Key</h2>
     <p class="hex">${failure.original.key ? failure.original.key.toString('utf8') : '(none)'}</p>
     <h2>Value bytes (${failure.original.value?.length ?? 0})</h2>

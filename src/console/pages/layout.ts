@@ -125,6 +125,8 @@ export function lineChart(points: readonly Point[], { width = 640, height = 140,
     viewBox="0 0 ${width} ${height}"
     role="img"
     aria-label="${label}"
+    data-max="${max}"
+    data-last="${points.at(-1)!.value}"
   >
     <line x1="${pad.l}" y1="${y(0)}" x2="${width - pad.r}" y2="${y(0)}" stroke="#dde1e8" />
     <line x1="${pad.l}" y1="${y(max)}" x2="${width - pad.r}" y2="${y(max)}" stroke="#eef1f6" />
@@ -157,7 +159,7 @@ export function sparkline(points: readonly Point[], width = 120, height = 24): H
 export function barChart(bars: readonly [number, number][], { width = 640, height = 110 } = {}): Html {
   if (bars.length === 0) return html``
   const max = Math.max(...bars.map((b) => b[1]))
-  const w = Math.max(2, Math.floor((width - 50) / bars.length) - 1)
+  const w = Math.min(24, Math.max(2, Math.floor((width - 50) / bars.length) - 1))
   return html`<svg class="chart" width="${width}" height="${height}" role="img" aria-label="failures per hour">
     ${bars.map(([at, n], i) => {
       const h = Math.max(1, (n / max) * (height - 30))
