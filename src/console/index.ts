@@ -8,6 +8,6 @@ export type { RunningConsole } from './server.ts'
 export type { SchemaSource, ShownSchema } from './schemas.ts'
 
 /** Starts the console; resolves once it listens. Options are checked first (ConfigError). */
-export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   return serveConsole(resolveConsoleOptions(options))
 }
