@@ -12,8 +12,6 @@ export const ExitCodes = {
   UNREACHABLE: 3,
   /** Refused for safety: a write without --allow-writes, a replay to a group that never read the topic, an offset reset of an active group. Nothing was changed. */
   REFUSED: 4,
-  /** Stopped by Ctrl-C (SIGINT). */
-  INTERRUPTED: 130,
 } as const
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes]
