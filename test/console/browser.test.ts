@@ -56,6 +56,8 @@ test('the overview lists the demo topics; a group lag rises while its consumer i
   const { flow, kafkit, url } = await flowWithConsole(t, false)
   const browser = await launchBrowser(t)
   const page = await newPage(browser)
+  const requested: string[] = []
+  page.on('request', (r) => void requested.push(r.url()))
 
   await page.goto(`${url}/?q=${flow.namespace}`)
   for (const topic of flow.topics) {
@@ -101,6 +103,9 @@ test('the overview lists the demo topics; a group lag rises while its consumer i
 
   await page.goto(`${url}/groups`)
   await page.locator(`tr[data-group="${group}"] .badge.kafkit`).waitFor()
+  // Every asset and live update came from the console itself.
+  assert.ok(requested.some((u) => u.endsWith('/assets/console.js')))
+  assert.deepEqual(requested.filter((u) => !u.startsWith(url)), [])
 })
 
 test('a poison record shows in the DLQ view; a replay from the page reaches the failing group only, once', async (t) => {
