@@ -21,7 +21,7 @@ const say = (line: string) => console.log(`[console-load] ${line}`)
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`
 
 async function broker(): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
-  if (process.env['KAFKA_BROKERS']) return { bootstrap: process.env['KAFKA_BROKERS'], stop: async () => undefined }
+  if (process.env['KAFKA_BROKERS']) return { bootstrap: process.env['KAFKA_BROKERS'], stop: () => Promise.resolve() }
   const { env, home, port } = await isolatedEnv()
   const started = await runScript(['scripts/kafka.ts', 'start'], env, 300_000)
   if (started.code !== 0) throw new Error(`the private broker did not start:\n${started.stdout}\n${started.stderr}`)
@@ -92,7 +92,7 @@ try {
           partition: n % 3,
           key: message.key,
           value: message.value,
-          headers: message.headers as Record<string, string>,
+          headers: message.headers,
         }
       })
       await producer.sendRecords(records)

@@ -6,29 +6,11 @@ import { createServer, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { workdir } from '../config/workdir.ts'
-import { brokers, createTopic } from '../support/kafka.ts'
+import { createTopic } from '../support/kafka.ts'
+import { saslBroker, saslEnv, skipWithoutLocalSasl as skipExternal } from '../support/sasl.ts'
 import { cli } from './support.ts'
 
 const unreachable = 3
-
-/** The local broker's SASL_PLAINTEXT listener: its plaintext port + 2. */
-function saslBroker(): string {
-  const [host, port] = brokers()[0]!.split(':')
-  return `${host}:${Number(port) + 2}`
-}
-
-const skipExternal =
-  process.env['KAFKIT_TEST_BACKEND'] === 'external' ? 'the SASL listener is part of the local broker only' : false
-
-function saslEnv(mechanism: string, password: string): NodeJS.ProcessEnv {
-  return {
-    KAFKA_BROKERS: saslBroker(),
-    KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
-    KAFKA_SASL_MECHANISM: mechanism,
-    KAFKA_SASL_USERNAME: LOCAL_SASL_USER.username,
-    KAFKA_SASL_PASSWORD: password,
-  }
-}
 
 test('a broker that accepts connections and never answers fails the command within --timeout', async (t) => {
   const sockets = new Set<Socket>()

@@ -105,7 +105,10 @@ test('the overview lists the demo topics; a group lag rises while its consumer i
   await page.locator(`tr[data-group="${group}"] .badge.kafkit`).waitFor()
   // Every asset and live update came from the console itself.
   assert.ok(requested.some((u) => u.endsWith('/assets/console.js')))
-  assert.deepEqual(requested.filter((u) => !u.startsWith(url)), [])
+  assert.deepEqual(
+    requested.filter((u) => !u.startsWith(url)),
+    [],
+  )
 })
 
 test('a poison record shows in the DLQ view; a replay from the page reaches the failing group only, once', async (t) => {

@@ -10,6 +10,7 @@ import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { startConsole, type ConsoleOptions } from '../../src/console/index.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+import { saslBroker, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 async function consoleFor(t: TestContext, options: Partial<ConsoleOptions> = {}) {
   const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshMs: 500, ...options })
@@ -98,29 +99,21 @@ test('beyond loopback a token is required; the browser presents it once and keep
   for (const line of logs.raw) assert.ok(!line.includes(token), line)
 })
 
-test(
-  'over SASL: no page and no log line holds the password',
-  {
-    skip:
-      process.env['KAFKIT_TEST_BACKEND'] === 'external' ? 'the SASL listener is part of the local broker only' : false,
-  },
-  async (t) => {
-    const [host, port] = brokers()[0]!.split(':')
-    const logs = captureKafkitLogs({ level: 'trace' })
-    const sasl = { mechanism: 'SCRAM-SHA-512' as const, ...LOCAL_SASL_USER }
-    const running = await consoleFor(t, {
-      client: { brokers: [`${host}:${Number(port) + 2}`], sasl },
-      logger: logs.logger,
-      connection: `${host}:${Number(port) + 2} (SASL SCRAM-SHA-512)`,
-    })
-    for (const path of ['/', '/groups', '/dlq', '/catalog', '/tail', '/trace?correlation=x', '/nope']) {
-      const page = await (await fetch(`${running.url}${path}`)).text()
-      assert.ok(!page.includes(LOCAL_SASL_USER.password), path)
-    }
-    assert.match(await (await fetch(running.url)).text(), /SASL SCRAM-SHA-512/)
-    for (const line of logs.raw) assert.ok(!line.includes(LOCAL_SASL_USER.password), line)
-  },
-)
+test('over SASL: no page and no log line holds the password', { skip: skipWithoutLocalSasl }, async (t) => {
+  const logs = captureKafkitLogs({ level: 'trace' })
+  const sasl = { mechanism: 'SCRAM-SHA-512' as const, ...LOCAL_SASL_USER }
+  const running = await consoleFor(t, {
+    client: { brokers: [saslBroker()], sasl },
+    logger: logs.logger,
+    connection: `${saslBroker()} (SASL SCRAM-SHA-512)`,
+  })
+  for (const path of ['/', '/groups', '/dlq', '/catalog', '/tail', '/trace?correlation=x', '/nope']) {
+    const page = await (await fetch(`${running.url}${path}`)).text()
+    assert.ok(!page.includes(LOCAL_SASL_USER.password), path)
+  }
+  assert.match(await (await fetch(running.url)).text(), /SASL SCRAM-SHA-512/)
+  for (const line of logs.raw) assert.ok(!line.includes(LOCAL_SASL_USER.password), line)
+})
 
 test('the Tail stream sends the matching records; a correlation id shows its path across topics', async (t) => {
   const flow = orderFlow(uniqueName('console-tail'))

@@ -1,5 +1,6 @@
 // The frame every page shares (navigation, what the console is connected to, read-only or not)
 // and the small pieces pages are made of: tables, badges, charts.
+export { bytes } from '../../cli/format.ts'
 import { html, raw, type Html } from '../html.ts'
 import type { Point } from '../sampler.ts'
 
@@ -85,18 +86,6 @@ export function num(value: number | bigint | undefined): Html {
 
 export function badge(kind: string, text: string = kind): Html {
   return html`<span class="badge ${kind}">${text}</span>`
-}
-
-export function bytes(n: number | undefined): string {
-  if (n === undefined) return '-'
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = n
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
 }
 
 export function ago(at: number, now = Date.now()): string {
