@@ -1,7 +1,7 @@
 // What the cluster holds now: brokers, topics, partitions with their offsets and sizes. Read with
 // one admin client in a few batched requests (metadata, ListOffsets earliest + latest, log dirs), so
 // that a cluster of a thousand topics is read in one round, not a thousand.
-import type { Admin } from '@platformatic/kafka'
+import type { Admin, ClusterMetadata } from '@platformatic/kafka'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 
 export interface BrokerState {
@@ -57,7 +57,7 @@ const LATEST = -1n
 
 export async function readCluster(admin: Admin, options: ReadClusterOptions = {}): Promise<ClusterState> {
   const names = options.topics ?? (await admin.listTopics({ includeInternals: options.internal ?? false }))
-  const metadata = await admin.metadata({ topics: [...names], forceUpdate: true })
+  const metadata = await metadataOfExisting(admin, names)
   const known = names.filter((n) => metadata.topics.has(n))
   const [earliest, latest, sizes] = await Promise.all([
     offsetsAt(admin, metadata.topics, known, EARLIEST),
@@ -101,6 +101,19 @@ export async function readCluster(admin: Admin, options: ReadClusterOptions = {}
     })),
     topics,
     readAt: new Date(),
+  }
+}
+
+/**
+ * Metadata of the named topics that exist. Topics come and go while a tool reads (a group's
+ * offsets outlive its topic; a test deletes its topics): a name that is gone is left out, not fatal.
+ */
+export async function metadataOfExisting(admin: Admin, names: readonly string[]): Promise<ClusterMetadata> {
+  try {
+    return await admin.metadata({ topics: [...names], forceUpdate: true })
+  } catch {
+    const existing = new Set(await admin.listTopics({ includeInternals: true }))
+    return admin.metadata({ topics: names.filter((n) => existing.has(n)), forceUpdate: true })
   }
 }
 

@@ -2,7 +2,7 @@
 // the lag of every partition the group has committed (the partition's end minus the commit).
 import type { Admin } from '@platformatic/kafka'
 import { ErrorCodes, KafkitError } from '../errors.ts'
-import { offsetsAt } from './cluster.ts'
+import { metadataOfExisting, offsetsAt } from './cluster.ts'
 
 export interface MemberState {
   id: string
@@ -70,7 +70,7 @@ export async function readGroups(admin: Admin, options: ReadGroupsOptions = {}):
     for (const t of g.commits) topics.add(t.name)
     for (const m of g.members) for (const a of m.assignments) topics.add(a.topic)
   }
-  const metadata = topics.size > 0 ? (await admin.metadata({ topics: [...topics] })).topics : new Map()
+  const metadata = topics.size > 0 ? (await metadataOfExisting(admin, [...topics])).topics : new Map()
   const present = [...topics].filter((t) => metadata.has(t))
   const ends = await offsetsAt(admin, metadata, present, -1n)
   return groups.map(({ id, group, members, commits: groupCommits }) => {

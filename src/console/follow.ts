@@ -1,7 +1,7 @@
 // Records of topics read without a consumer group: following a topic as records arrive (the Tail
 // page's stream), and collecting one correlation id's events across topics (its path).
 import type { Admin } from '@platformatic/kafka'
-import { offsetsAt } from '../admin/cluster.ts'
+import { metadataOfExisting, offsetsAt } from '../admin/cluster.ts'
 import { matchesRecord, showRecord, type RecordFilter, type ShownRecord } from '../cli/records.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import type { PartitionReader } from './partition-reader.ts'
@@ -50,7 +50,7 @@ export async function correlationPath(
   reader: PartitionReader,
   options: PathOptions,
 ): Promise<{ records: ShownRecord[]; partial: boolean }> {
-  const metadata = (await admin.metadata({ topics: [...options.topics] })).topics
+  const metadata = (await metadataOfExisting(admin, options.topics)).topics
   const topics = options.topics.filter((t) => metadata.has(t))
   const [from, ends] = await Promise.all([
     offsetsAt(admin, metadata, topics, BigInt(options.since)),

@@ -79,6 +79,12 @@ export class Sampler {
     return this.#running
   }
 
+  /** A sample that started after this call (one under way may predate a change just made). */
+  async update(): Promise<void> {
+    if (this.#running) await this.#running
+    await this.refresh()
+  }
+
   /** Resolves after the next sample completes. */
   next(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve))

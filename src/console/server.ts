@@ -169,7 +169,7 @@ export async function serveConsole(options: ResolvedConsoleOptions): Promise<Run
     const plan = await planOffsetReset(admin, { group: id, topic: form['topic'] ?? '', target: resetTarget(form) })
     await applyOffsetReset(admin, plan)
     log.info({ group: id, topic: plan.topic, to: plan.target.to }, 'offsets reset from the console')
-    await model.sampler.refresh()
+    await model.sampler.update()
     return reply.redirect(`/groups/${encodeURIComponent(id)}`, 303)
   })
 
@@ -378,7 +378,7 @@ function traceTopics(model: ConsoleModel): string[] {
   return present.map((t) => t.name).slice(0, 100)
 }
 
-/** Schemas once, the publishers seen at most every 30 s (read from the last records of each catalog topic). */
+/** Schemas once, the publishers seen at most every 10 s (read from the last records of each catalog topic). */
 function catalogFactsLoader(
   model: ConsoleModel,
   reader: PartitionReader,
@@ -388,7 +388,7 @@ function catalogFactsLoader(
   return async () => {
     const catalog = model.catalog
     if (!catalog) return undefined
-    if (cached && Date.now() - cached.at < 30_000) return cached.facts
+    if (cached && Date.now() - cached.at < 10_000) return cached.facts
     const shown = new Map(await Promise.all(catalog.events.map(async (e) => [e, await schemas(e)] as const)))
     const publishers = new Map<string, string[]>()
     const since = Date.now() - 24 * 3_600_000

@@ -166,6 +166,14 @@ test('the Tail stream sends the matching records; a correlation id shows its pat
   abort.abort()
   await reading
 
+  // The Catalog page: events with their schemas, who published (the envelope's source) and who consumes.
+  await running.model.sampler.update()
+  const catalog = await (await fetch(`${running.url}/catalog`)).text()
+  assert.match(catalog, /data-event="order\.created@1\.0"/)
+  assert.match(catalog, /&#34;order_id&#34;/, "the payload's JSON Schema")
+  const inventoryRow = catalog.slice(catalog.indexOf(`data-catalog-topic="${flow.topics[1]}"`)).split('</tr>')[0]!
+  assert.match(inventoryRow, /tail-test/, 'published by the service that wrote its latest records')
+
   const path = await (await fetch(`${running.url}/trace?correlation=${correlationId}`)).text()
   assert.match(path, /2 event\(s\) with correlation id/)
   const order1 = path.indexOf('order.created@1.0')
