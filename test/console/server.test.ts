@@ -2,14 +2,14 @@
 // own pages, a token beyond loopback (kept out of URLs), no secret in any page or log line; the
 // record stream of the Tail page and one correlation id's path across topics.
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
 import { test, type TestContext } from 'node:test'
 import { createKafkit, silentLogger } from 'kafkit'
 import { orderFlow } from '../../examples/order-system/flow.ts'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { startConsole, type ConsoleOptions } from '../../src/console/index.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
-import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, createTopic, defer, deleteAfter, testAdmin, uniqueName, waitFor } from '../support/kafka.ts'
 import { saslBroker, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 async function consoleFor(t: TestContext, options: Partial<ConsoleOptions> = {}) {
@@ -179,4 +179,69 @@ test('the Tail stream sends the matching records; a correlation id shows its pat
   const order1 = path.indexOf('order.created@1.0')
   const reserved = path.indexOf('inventory.reserved@1.0')
   assert.ok(order1 > 0 && reserved > order1, 'oldest first, across topics')
+})
+
+test('an offset reset from the page: a plan, then applied to the stopped group; health badges from --health', async (t) => {
+  const admin = testAdmin(t)
+  const topic = await createTopic(t, 'console-reset', { partitions: 2 })
+  const group = uniqueName('console-reset')
+  const kafkit = createKafkit({ service: 'reset', catalog: [], client: { brokers: brokers() }, logger: silentLogger() })
+  defer(t, () => kafkit.close())
+  await kafkit.producer.sendRecords([0, 1, 0].map((partition) => ({ topic, partition, value: Buffer.from('x') })))
+  await admin.alterConsumerGroupOffsets({
+    groupId: group,
+    topics: [
+      {
+        name: topic,
+        partitionOffsets: [
+          { partition: 0, offset: 2n },
+          { partition: 1, offset: 1n },
+        ],
+      },
+    ],
+  })
+  // A service reporting kafkit's health for the group, as the examples' /ready does.
+  const service = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(
+      JSON.stringify({
+        status: 'ready',
+        health: {
+          service: 'billing',
+          status: 'degraded',
+          consumers: [{ group, status: 'degraded', reasons: ['lag 3 is above 1'] }],
+        },
+      }),
+    )
+  })
+  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve))
+  defer(t, () => service.close())
+  const health = `http://127.0.0.1:${(service.address() as { port: number }).port}/ready`
+  const running = await consoleFor(t, { allowWrites: true, healthUrls: [health] })
+  await running.model.sampler.update()
+
+  const groups = await (await fetch(`${running.url}/groups`)).text()
+  const row = groups.slice(groups.indexOf(`data-group="${group}"`)).split('</tr>')[0]!
+  assert.match(row, /class="badge degraded" title="billing: lag 3 is above 1"/)
+  assert.match(row, /class="badge kafkit"/, 'a group whose service reports its health is a kafkit group')
+
+  const headers = { ...form, origin: running.url }
+  const plan = await http(`${running.url}/groups/${group}/reset`, {
+    method: 'POST',
+    headers,
+    body: `topic=${topic}&to=earliest`,
+  })
+  assert.equal(plan.status, 200, plan.body)
+  assert.match(plan.body, /Apply the reset/)
+  const committed = async () =>
+    (await admin.listConsumerGroupOffsets({ groups: [group] }))[0]!.topics[0]!.partitions.map((p) => p.committedOffset)
+  assert.deepEqual(await committed(), [2n, 1n], 'planning changes nothing')
+  const applied = await http(`${running.url}/groups/${group}/reset/apply`, {
+    method: 'POST',
+    headers,
+    body: `topic=${topic}&to=earliest`,
+  })
+  assert.equal(applied.status, 303, applied.body)
+  assert.deepEqual(await committed(), [0n, 0n])
+  assert.match(await (await fetch(`${running.url}/groups/${group}`)).text(), /data-testid="total-lag">3</)
 })
