@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { workdir } from '../config/workdir.ts'
+import { clientFrom } from '../../src/cli/io.ts'
 import { createTopic } from '../support/kafka.ts'
 import { saslBroker, saslEnv, skipWithoutLocalSasl as skipExternal } from '../support/sasl.ts'
 import { cli } from './support.ts'
@@ -91,4 +92,14 @@ test('a configuration mistake lists every problem with exit code 2', async (t) =
   assert.equal(run.code, 2, run.all)
   assert.match(run.err.join('\n'), /KAFKA_BROKERS/)
   assert.match(run.err.join('\n'), /KAFKA_SECURITY_PROTOCOL/)
+})
+
+test('clientFrom, for commands outside the shared context, reads the same configuration', (t) => {
+  const dir = workdir(t, { 'kafkit.yaml': 'client:\n  brokers: [10.0.0.1:9092]\n  clientId: ops\n' })
+  const io = { out: () => undefined, err: () => undefined, cwd: dir }
+  assert.deepEqual(clientFrom(undefined, { ...io, env: {} }).brokers, ['10.0.0.1:9092'])
+  assert.deepEqual(clientFrom('127.0.0.1:1', { ...io, env: {} }).brokers, ['127.0.0.1:1'])
+  const sasl = clientFrom(undefined, { ...io, env: saslEnv('SCRAM-SHA-256', 'pw-0123') })
+  assert.equal(sasl.sasl?.mechanism, 'SCRAM-SHA-256')
+  assert.equal(sasl.clientId, 'ops')
 })
