@@ -2,43 +2,37 @@
 // stream, replays and offset resets behind --allow-writes, the token gate.
 import type { FastifyInstance, FastifyReply, FastifyRequest, default as FastifyFactory } from 'fastify'
 import { Admin } from '@platformatic/kafka'
-import { applyOffsetReset, planOffsetReset, type ResetPlan, type ResetTarget } from '../admin/reset-offsets.ts'
+import { applyOffsetReset, planOffsetReset } from '../admin/reset-offsets.ts'
 import { wireConnectionOptions } from '../config/client.ts'
-import type { DeadLetterFilter } from '../dlq/index.ts'
 import { ConfigError, errorMessage } from '../errors.ts'
 import { silentLogger } from '../logging/logger.ts'
 import { Producer } from '../producer/producer.ts'
 import { STYLE, SCRIPT } from './assets.ts'
 import { COOKIE, Gate, isLoopback, sameOrigin } from './auth.ts'
+import { catalogFactsLoader } from './catalog-facts.ts'
 import { readFailure } from './dead-letters.ts'
 import { correlationPath, followTopic } from './follow.ts'
 import { html } from './html.ts'
-import { ReplayJobs, type ReplayRequest } from './jobs.ts'
+import { ReplayJobs } from './jobs.ts'
 import { ConsoleModel } from './model.ts'
 import type { ResolvedConsoleOptions } from './options.ts'
-import { catalogPage, type CatalogFacts } from './pages/catalog.ts'
-import { dlqListPage, dlqTopicPage, failurePage, filterFrom, jobPage, type DlqParams } from './pages/dlq.ts'
+import { catalogPage } from './pages/catalog.ts'
+import { dlqListPage, dlqTopicPage, failurePage, jobPage, type DlqParams } from './pages/dlq.ts'
 import { groupPage, groupsPage } from './pages/groups.ts'
-import { layout, table, type Page, type PageContext } from './pages/layout.ts'
+import { layout, type Page, type PageContext } from './pages/layout.ts'
 import { overviewPage, topicPage } from './pages/overview.ts'
+import { resetPlanPage } from './pages/reset.ts'
 import { recordRow, tailPage, tracePage, type TailParams } from './pages/tail.ts'
 import { PartitionReader } from './partition-reader.ts'
+import { HttpError, replayRequest, requireWrites, resetTarget } from './requests.ts'
 import { Sampler } from './sampler.ts'
-import { catalogSchemas, type SchemaSource } from './schemas.ts'
+import { catalogSchemas } from './schemas.ts'
 
 export interface RunningConsole {
   /** The address to open, e.g. http://127.0.0.1:8090 */
   url: string
   model: ConsoleModel
   close(): Promise<void>
-}
-
-class HttpError extends Error {
-  readonly status: number
-  constructor(status: number, message: string) {
-    super(message)
-    this.status = status
-  }
 }
 
 async function loadFastify(): Promise<typeof FastifyFactory> {
@@ -283,134 +277,9 @@ function hostName(host: string | undefined): string {
   return host.split(':')[0]!
 }
 
-function requireWrites(allowed: boolean): void {
-  if (!allowed)
-    throw new HttpError(403, 'this console is read-only: start it with --allow-writes to replay or reset offsets')
-}
-
-function replayRequest(topic: string, form: Record<string, string>): ReplayRequest {
-  const params = form as DlqParams & Record<string, string>
-  const shown = filterFrom(params)
-  const filter: DeadLetterFilter = {}
-  if (shown.group && shown.group !== '(producer)') filter.group = shown.group
-  if (shown.type) filter.type = shown.type
-  if (shown.code) filter.errorCode = shown.code
-  if (shown.eventId) filter.eventId = shown.eventId
-  if (shown.since !== undefined && !Number.isNaN(shown.since)) filter.since = new Date(shown.since)
-  if (shown.until !== undefined && !Number.isNaN(shown.until)) filter.until = new Date(shown.until)
-  if (shown.partition !== undefined && Number.isInteger(shown.partition)) filter.partition = shown.partition
-  if (form['offset'] && /^\d+$/.test(form['offset'])) {
-    filter.fromOffset = BigInt(form['offset'])
-    filter.toOffset = BigInt(form['offset'])
-  }
-  const rate = Number(form['rate'])
-  const target = form['target'] ?? 'failed'
-  const toGroup = form['to_group']?.trim()
-  if (target === 'group' && !toGroup) throw new HttpError(400, 'name the group to replay for')
-  return {
-    topic,
-    filter,
-    dryRun: true,
-    ...(target === 'group' && toGroup && { group: toGroup }),
-    ...(target === 'all' && { allGroups: true }),
-    ...(Number.isInteger(rate) && rate > 0 && { rate }),
-  }
-}
-
-function resetTarget(form: Record<string, string>): ResetTarget {
-  const value = (form['value'] ?? '').trim()
-  switch (form['to']) {
-    case 'earliest':
-      return { to: 'earliest' }
-    case 'latest':
-      return { to: 'latest' }
-    case 'time': {
-      const time = Date.parse(value)
-      if (Number.isNaN(time)) throw new HttpError(400, `"${value}" is not an ISO 8601 time`)
-      return { to: 'time', time: new Date(time) }
-    }
-    case 'offset':
-      if (!/^\d+$/.test(value)) throw new HttpError(400, `"${value}" is not an offset`)
-      return { to: 'offset', offset: BigInt(value) }
-    default:
-      throw new HttpError(400, 'choose earliest, latest, time or offset')
-  }
-}
-
-function resetPlanPage(plan: ResetPlan, form: Record<string, string>): Page {
-  const hiddenFields = ['topic', 'to', 'value'].map(
-    (k) => html`<input type="hidden" name="${k}" value="${form[k] ?? ''}" />`,
-  )
-  const body = html`<p>
-      Group <b>${plan.group}</b> (${plan.state}, ${plan.members} member(s)) on <b>${plan.topic}</b>, to
-      ${plan.target.to}:
-    </p>
-    ${table(
-      ['partition', 'committed now', 'after the reset', ''],
-      plan.rows.map(
-        (r) =>
-          html`<tr>
-            <td>${r.partition}</td>
-            <td class="num">${r.from?.toString() ?? '-'}</td>
-            <td class="num">${r.to.toString()}</td>
-            <td>${r.clamped ? 'moved into the range held' : ''}</td>
-          </tr>`,
-      ),
-    )}
-    ${
-      plan.members > 0
-        ? html`<p class="error">The group has members: stop them first, or their next commit overwrites the reset.</p>`
-        : html`<form
-            method="post"
-            action="/groups/${encodeURIComponent(plan.group)}/reset/apply"
-            data-confirm="Move ${plan.group}'s offsets?"
-          >
-            ${hiddenFields}<button class="danger" type="submit">Apply the reset</button>
-          </form>`
-    }`
-  return { title: `Reset offsets of ${plan.group}`, nav: 'groups', body }
-}
-
 /** The catalog's topics that exist, else (without a catalog) the first hundred topics that are not DLQs. */
 function traceTopics(model: ConsoleModel): string[] {
   const present = (model.sample?.cluster.topics ?? []).filter((t) => !t.internal && !model.isDlq(t.name))
   if (model.catalog) return present.filter((t) => model.inCatalog(t.name)).map((t) => t.name)
   return present.map((t) => t.name).slice(0, 100)
-}
-
-/** Schemas once, the publishers seen at most every 10 s (read from the last records of each catalog topic). */
-function catalogFactsLoader(
-  model: ConsoleModel,
-  reader: PartitionReader,
-  schemas: SchemaSource,
-): () => Promise<CatalogFacts | undefined> {
-  let cached: { at: number; facts: CatalogFacts } | undefined
-  return async () => {
-    const catalog = model.catalog
-    if (!catalog) return undefined
-    if (cached && Date.now() - cached.at < 10_000) return cached.facts
-    const shown = new Map(await Promise.all(catalog.events.map(async (e) => [e, await schemas(e)] as const)))
-    const publishers = new Map<string, string[]>()
-    const since = Date.now() - 24 * 3_600_000
-    for (const topic of catalog.topics()) {
-      const sources = new Set<string>()
-      const state = model.sample?.cluster.topics.find((t) => t.name === topic.name)
-      for (const p of state?.partitions ?? []) {
-        const from = p.latest - 20n > p.earliest ? p.latest - 20n : p.earliest
-        if (from >= p.latest) continue
-        const chunk = await reader.read(topic.name, p.partition, from, 256 * 1024).catch(() => undefined)
-        for (const m of chunk?.messages ?? []) {
-          try {
-            const source = (JSON.parse(m.value?.toString('utf8') ?? '') as { source?: unknown }).source
-            if (typeof source === 'string' && Number(m.timestamp) >= since) sources.add(source)
-          } catch {
-            // Not JSON: another codec or not an event; the Tail page shows what it is.
-          }
-        }
-      }
-      publishers.set(topic.name, [...sources].sort())
-    }
-    cached = { at: Date.now(), facts: { schemas: shown, publishers } }
-    return cached.facts
-  }
 }
