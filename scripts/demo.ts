@@ -8,7 +8,7 @@
 // ORDER_SYSTEM_NAMESPACE (default shop): topic namespace. LOG_LEVEL: the services' level (warn).
 import { randomUUID } from 'node:crypto'
 import { createKafkit, createLogger, loadConfig, type ConsumedEvent, type Kafkit } from 'kafkit'
-import { startConsole, type RunningConsole } from '../src/console/index.ts'
+import { startConsole, type RunningConsole } from 'kafkit/console'
 import { DEFAULT_NAMESPACE, orderFlow } from '../examples/order-system/flow.ts'
 import { eventLine, logLine, paint } from './demo/flow.ts'
 import { curlExample, INVALID_SAMPLE, orderState, postOrder, SAMPLES, settled, type Posted } from './demo/samples.ts'
