@@ -3,6 +3,7 @@
 import { Command } from 'commander'
 import type { Catalog } from '../catalog/catalog.ts'
 import { startConsole } from '../console/index.ts'
+import { SchemaRegistry } from '../registry/client.ts'
 import { DEFAULT_CONSOLE_PORT } from '../console/options.ts'
 import { wholeNumber, durationArg } from './args.ts'
 import { loadCatalog } from './catalog-module.ts'
@@ -50,6 +51,8 @@ export function consoleCommand(ctx: CliContext): Command {
       const token = flags.token ?? (io.env['KAFKIT_CONSOLE_TOKEN'] || undefined)
       const config = ctx.config()
       const client = await ctx.client()
+      // The same registry settings as the services (SCHEMA_REGISTRY_URL and its credentials).
+      const registry = config.registry ? new SchemaRegistry(config.registry) : undefined
       const running = await startConsole({
         client,
         host: flags.host,
@@ -57,6 +60,7 @@ export function consoleCommand(ctx: CliContext): Command {
         allowWrites: flags.allowWrites ?? false,
         ...(token !== undefined && { token }),
         ...(catalog && { catalog }),
+        ...(registry && { registry }),
         healthUrls: flags.health ?? [],
         ...(flags.refresh !== undefined && { refreshMs: flags.refresh }),
         connection: describeConnection(config.client),
@@ -71,6 +75,7 @@ export function consoleCommand(ctx: CliContext): Command {
         process.once('SIGTERM', stop)
       })
       await running.close()
+      registry?.close()
       process.exitCode = ExitCodes.OK
     })
 }

@@ -4,6 +4,7 @@ import type { Admin } from '@platformatic/kafka'
 import { metadataOfExisting, offsetsAt } from '../admin/cluster.ts'
 import { matchesRecord, showRecord, type RecordFilter, type ShownRecord } from '../cli/records.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
+import type { RegistryDecoder } from '../registry/decoder.ts'
 import type { PartitionReader } from './partition-reader.ts'
 
 const POLL_MS = 300
@@ -16,6 +17,7 @@ export async function followTopic(
   filter: RecordFilter,
   onRecord: (record: ShownRecord) => void,
   signal: AbortSignal,
+  framed?: RegistryDecoder,
 ): Promise<void> {
   const registry = new CodecRegistry()
   const next = new Map(start)
@@ -27,7 +29,7 @@ export async function followTopic(
       next.set(partition, chunk.next)
       for (const message of chunk.messages) {
         got++
-        const record = await showRecord(registry, message)
+        const record = await showRecord(registry, message, framed)
         if (matchesRecord(record, filter)) onRecord(record)
       }
     }
@@ -42,6 +44,8 @@ export interface PathOptions {
   since: number
   /** Stop reading after this long; the result says it is partial. */
   budgetMs?: number
+  /** Decodes registry-encoded records. */
+  framed?: RegistryDecoder | undefined
 }
 
 /** Every event with the correlation id, in the given topics since a time, oldest first. */
@@ -74,7 +78,7 @@ export async function correlationPath(
         }
         const chunk = await reader.read(topic, partition, offset)
         for (const message of chunk.messages) {
-          const record = await showRecord(registry, message)
+          const record = await showRecord(registry, message, options.framed)
           if (matchesRecord(record, { correlationId: options.correlationId })) records.push(record)
         }
         if (chunk.next <= offset) return

@@ -4,6 +4,7 @@ import type { ClientOptions } from '../config/client.ts'
 import { ConfigError } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { isLoopback } from './auth.ts'
+import type { SchemaRegistry } from '../registry/client.ts'
 import type { SchemaSource } from './schemas.ts'
 
 export interface ConsoleOptions {
@@ -17,7 +18,12 @@ export interface ConsoleOptions {
   /** Required beyond loopback; optional on loopback (then required there too). */
   token?: string
   catalog?: Catalog
-  /** Where the Catalog page's schemas come from (default: the validators' JSON Schemas). */
+  /**
+   * A schema registry: the Catalog page shows the schemas it holds, and registry-encoded records
+   * (Confluent wire format) are decoded on the Tail page. The console does not close it.
+   */
+  registry?: SchemaRegistry
+  /** Where the Catalog page's schemas come from (default: the registry's, else the validators' JSON Schemas). */
   schemas?: SchemaSource
   /** Health endpoints of services (GET returns kafkit's health report, e.g. /ready of the examples). */
   healthUrls?: readonly string[]

@@ -7,6 +7,7 @@ import { wireConnectionOptions } from '../config/client.ts'
 import { ConfigError, errorMessage } from '../errors.ts'
 import { silentLogger } from '../logging/logger.ts'
 import { Producer } from '../producer/producer.ts'
+import { RegistryDecoder } from '../registry/decoder.ts'
 import { STYLE, SCRIPT } from './assets.ts'
 import { COOKIE, Gate, isLoopback, sameOrigin } from './auth.ts'
 import { catalogFactsLoader } from './catalog-facts.ts'
@@ -26,7 +27,7 @@ import { recordRow, tailPage, tracePage, type TailParams } from './pages/tail.ts
 import { PartitionReader } from './partition-reader.ts'
 import { HttpError, replayRequest, requireWrites, resetTarget } from './requests.ts'
 import { Sampler } from './sampler.ts'
-import { catalogSchemas } from './schemas.ts'
+import { catalogSchemas, registrySchemas } from './schemas.ts'
 
 export interface RunningConsole {
   /** The address to open, e.g. http://127.0.0.1:8090 */
@@ -73,7 +74,12 @@ export async function serveConsole(options: ResolvedConsoleOptions): Promise<Run
   const gate = new Gate(options.token)
   const followUps = new Map<string, string>()
   const streams = new Set<AbortController>()
-  const catalogFacts = catalogFactsLoader(model, reader, options.schemas ?? catalogSchemas)
+  const catalogFacts = catalogFactsLoader(
+    model,
+    reader,
+    options.schemas ?? (options.registry ? registrySchemas(options.registry) : catalogSchemas),
+  )
+  const framed = options.registry ? new RegistryDecoder(options.registry) : undefined
 
   const app: FastifyInstance = Fastify({ logger: false, return503OnClosing: true })
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
@@ -214,7 +220,7 @@ export async function serveConsole(options: ResolvedConsoleOptions): Promise<Run
     const since = Date.now() - (Number(params.since) > 0 ? Number(params.since) : 3_600_000)
     const topics = traceTopics(model)
     const result = params.correlation
-      ? await correlationPath(admin, reader, { topics, correlationId: params.correlation, since })
+      ? await correlationPath(admin, reader, { topics, correlationId: params.correlation, since, framed })
       : undefined
     return send(req, reply, tracePage(params.correlation ?? '', result, since))
   })
@@ -244,6 +250,7 @@ export async function serveConsole(options: ResolvedConsoleOptions): Promise<Run
       },
       (record) => event('record', recordRow(record).text),
       abort.signal,
+      framed,
     ).catch((error: unknown) => event('status', `stopped: ${errorMessage(error)}`))
     streams.delete(abort)
     out.end()

@@ -111,10 +111,10 @@ export default createCatalog([v10, v11])
 
 test('without a catalog, or with a wrong export, the CLI says how to name one', async () => {
   const none = await cli(['schema', 'check'])
-  assert.equal(none.code, 1)
+  assert.equal(none.code, 2, 'a usage error (docs/cli.md)')
   assert.match(none.err[0]!, /no catalog: pass --catalog path\/to\/module\.ts#export or set KAFKIT_CATALOG/)
   const wrong = await cli(['asyncapi', '--catalog', 'examples/catalogs/txova.ts#nope'])
-  assert.equal(wrong.code, 1)
+  assert.equal(wrong.code, 2)
   assert.match(wrong.err[0]!, /examples\/catalogs\/txova\.ts has no export named nope \(it exports .*txovaCatalog/)
   const fromEnv = await cli(['asyncapi', '--json'], { KAFKIT_CATALOG: 'examples/catalogs/series.ts#seriesCatalog' })
   assert.equal(fromEnv.code, 0, fromEnv.err.join('\n'))

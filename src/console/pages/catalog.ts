@@ -61,7 +61,12 @@ export function catalogPage(model: ConsoleModel, facts: CatalogFacts | undefined
               ${event.topic.name}${deprecated ? badge('warn', `deprecated since ${deprecated.since ?? '?'}`) : ''}
               ${shown ? html` <span class="muted">schema from ${shown.source}</span>` : ''}
             </summary>
-            ${shown?.schema ? html`<pre>${JSON.stringify(shown.schema, null, 2)}</pre>` : html`<p class="muted">${shown?.problem ?? 'no schema'}</p>`}
+            ${
+              shown?.schema
+                ? html`<pre>
+${typeof shown.schema === 'string' ? shown.schema : JSON.stringify(shown.schema, null, 2)}</pre>`
+                : html`<p class="muted">${shown?.problem ?? 'no schema'}</p>`
+            }
           </details>`
         })}`
     })}`
