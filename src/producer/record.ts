@@ -103,3 +103,29 @@ export function estimateBytes(
   for (const name in headers) bytes += HEADER_OVERHEAD + name.length + headers[name]!.length
   return bytes
 }
+
+/**
+ * The widest spread of timestamps one request may carry. The wire client writes each record's
+ * timestamp as a delta from its batch's first with a 64-bit zigzag varint that @platformatic/dynamic-buffer
+ * 0.3.1 gets wrong from 2^31 ms (about 24.8 days) on: the broker would store another time, or
+ * refuse the batch. Keeping every pair of records in a request closer than that keeps each delta
+ * small (see docs/internals.md for the upstream fix that would lift this).
+ */
+export const MAX_TIMESTAMP_SPREAD_MS = 2n ** 31n - 1n
+
+/** The timestamps of a request being built: a record joins only if the spread stays below the limit. */
+export class TimestampSpan {
+  #min: bigint | undefined
+  #max: bigint | undefined
+
+  /** Adds the record's timestamp (now, when unset, as the wire client does) if it fits; false if not. */
+  admit(timestamp: bigint | undefined): boolean {
+    const ts = timestamp ?? BigInt(Date.now())
+    const min = this.#min === undefined || ts < this.#min ? ts : this.#min
+    const max = this.#max === undefined || ts > this.#max ? ts : this.#max
+    if (max - min > MAX_TIMESTAMP_SPREAD_MS) return false
+    this.#min = min
+    this.#max = max
+    return true
+  }
+}

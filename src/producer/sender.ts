@@ -11,7 +11,7 @@ import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './fa
 import { PartitionCounts } from './metadata.ts'
 import { outcomeOf, type SendOutcome } from './outcome.ts'
 import { choosePartition, StickyPartitions } from './partitioner.ts'
-import { BATCH_OVERHEAD, type OutgoingRecord } from './record.ts'
+import { BATCH_OVERHEAD, TimestampSpan, type OutgoingRecord } from './record.ts'
 import type { RecordMetadata } from './types.ts'
 
 export type Wire = WireProducer<Buffer, Buffer, string, string | Buffer>
@@ -131,6 +131,7 @@ export class Sender {
     const now = Date.now()
     const batch: OutgoingRecord[] = []
     let bytes = BATCH_OVERHEAD
+    const span = new TimestampSpan()
     let taken = 0
     for (; taken < this.#ready.length; taken++) {
       const record = this.#ready[taken]!
@@ -139,6 +140,7 @@ export class Sender {
         continue
       }
       if (batch.length > 0 && (bytes + record.bytes > this.#o.maxRequestBytes || record.solo || batch[0]!.solo)) break
+      if (!span.admit(record.timestamp)) break
       batch.push(record)
       bytes += record.bytes
     }
