@@ -26,6 +26,10 @@ async function main() {
       if (external) log(`KAFKA_BROKERS is set: using ${external}, starting nothing`)
       const handle = await ensureKafka({ mode, log })
       log(`${handle.started ? 'started' : 'already running'}: KAFKA_BROKERS=${handle.bootstrap} (${handle.backend})`)
+      if (handle.secured) {
+        const s = handle.secured
+        log(`  SASL_PLAINTEXT ${s.saslPlaintext}, SSL ${s.ssl}, SASL_SSL ${s.saslSsl}; CA certificate ${s.caFile}`)
+      }
       return 0
     }
     case 'stop': {

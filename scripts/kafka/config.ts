@@ -1,8 +1,9 @@
 // server.properties and logging config for the local broker(s), tuned for tests.
 import { join } from 'node:path'
-import { LOCAL_SASL_USER, nodeDir, nodeIds, portsFor, type Mode } from './paths.ts'
+import { LOCAL_SASL_USER, nodeDir, nodeIds, portsFor, type Mode, type NodePorts } from './paths.ts'
+import { LOCAL_TLS_PASSWORD, type LocalTls } from './tls.ts'
 
-export function serverProperties(mode: Mode, nodeId: number): string {
+export function serverProperties(mode: Mode, nodeId: number, tls: LocalTls): string {
   const ports = portsFor(mode, nodeId)
   const voters = nodeIds(mode)
     .map((id) => `${id}@127.0.0.1:${portsFor(mode, id).controller}`)
@@ -14,17 +15,25 @@ export function serverProperties(mode: Mode, nodeId: number): string {
   return [
     'process.roles=broker,controller',
     `node.id=${nodeId}`,
-    `listeners=PLAINTEXT://127.0.0.1:${ports.client},CONTROLLER://127.0.0.1:${ports.controller},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.client},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
+    `listeners=${clientListeners(ports)},CONTROLLER://127.0.0.1:${ports.controller}`,
+    `advertised.listeners=${clientListeners(ports)}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL',
     `controller.quorum.voters=${voters}`,
     `log.dirs=${join(nodeDir(mode, nodeId), 'data')}`,
     'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-    `listener.name.sasl_plaintext.plain.sasl.jaas.config=${plain}`,
-    `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${scram}`,
-    `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${scram}`,
+    ...['sasl_plaintext', 'sasl_ssl'].flatMap((listener) => [
+      `listener.name.${listener}.plain.sasl.jaas.config=${plain}`,
+      `listener.name.${listener}.scram-sha-256.sasl.jaas.config=${scram}`,
+      `listener.name.${listener}.scram-sha-512.sasl.jaas.config=${scram}`,
+    ]),
+    // SSL and SASL_SSL: the broker certificate signed by the local CA (see tls.ts); no client certificates.
+    `ssl.keystore.location=${tls.keystore}`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.password=${LOCAL_TLS_PASSWORD}`,
+    `ssl.key.password=${LOCAL_TLS_PASSWORD}`,
+    'ssl.client.auth=none',
     'num.partitions=1',
     `default.replication.factor=${replication}`,
     `min.insync.replicas=${minIsr}`,
@@ -44,6 +53,15 @@ export function serverProperties(mode: Mode, nodeId: number): string {
     'broker.heartbeat.interval.ms=1000',
     '',
   ].join('\n')
+}
+
+function clientListeners(ports: NodePorts): string {
+  return [
+    `PLAINTEXT://127.0.0.1:${ports.client}`,
+    `SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
+    `SSL://127.0.0.1:${ports.ssl}`,
+    `SASL_SSL://127.0.0.1:${ports.saslSsl}`,
+  ].join(',')
 }
 
 export const LOG4J2 = `Configuration:

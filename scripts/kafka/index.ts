@@ -1,5 +1,6 @@
 export { ensureKafka, stopKafka, kafkaStatus, controlBroker, externalBrokers } from './local.ts'
-export type { Backend, KafkaHandle, StartOptions, StopOptions } from './local.ts'
+export type { Backend, KafkaHandle, SecuredListeners, StartOptions, StopOptions } from './local.ts'
 export { probe, waitForCluster } from './probe.ts'
 export { bootstrapFor, KAFKA_VERSION, LOCAL_SASL_USER, portsFor, libsDir, type Mode } from './paths.ts'
 export { ensureKafkaJars, javaBinary, KafkaSetupError, INSTALL_HINT } from './runtime.ts'
+export { ensureLocalTls, keytoolBinary, localTls, makeCa, LOCAL_TLS_PASSWORD, type LocalTls } from './tls.ts'

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { LOG4J2, serverProperties } from './config.ts'
 import { LOCAL_SASL_USER, nodeDir, runDir, type Mode } from './paths.ts'
 import { classpath, KafkaSetupError } from './runtime.ts'
+import type { LocalTls } from './tls.ts'
 
 export interface NodeFiles {
   dir: string
@@ -48,10 +49,10 @@ export function newClusterId(draw: () => Buffer = () => randomBytes(16)): string
   return id
 }
 
-export function prepareNode(java: string, libs: string, mode: Mode, nodeId: number): NodeFiles {
+export function prepareNode(java: string, libs: string, mode: Mode, nodeId: number, tls: LocalTls): NodeFiles {
   const files = filesOf(mode, nodeId)
   mkdirSync(files.dir, { recursive: true })
-  writeFileSync(files.properties, serverProperties(mode, nodeId))
+  writeFileSync(files.properties, serverProperties(mode, nodeId, tls))
   writeFileSync(files.log4j, LOG4J2)
   if (!existsSync(join(files.data, 'meta.properties'))) {
     const { username, password } = LOCAL_SASL_USER

@@ -1,5 +1,5 @@
 // The local Kafka the project runs: reuse one that is up, else Docker, else the JVM from Maven jars.
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { bootstrapFor, nodeIds, runDir, type Mode } from './paths.ts'
 import {
   composeDown,
@@ -12,6 +12,7 @@ import {
 import { filesOf, prepareNode, runningPid, startNode, stopNode, tailLog } from './jvm.ts'
 import { probe, waitForCluster } from './probe.ts'
 import { ensureKafkaJars, INSTALL_HINT, javaBinary, KafkaSetupError } from './runtime.ts'
+import { ensureLocalTls, localTls } from './tls.ts'
 
 export type Backend = 'external' | 'docker' | 'jvm'
 
@@ -21,6 +22,28 @@ export interface KafkaHandle {
   mode: Mode
   /** True when this call started brokers (so the caller should stop them). */
   started: boolean
+  /** The secured listeners of a broker kafka:start runs itself (the JVM backend). */
+  secured?: SecuredListeners
+}
+
+export interface SecuredListeners {
+  saslPlaintext: string
+  ssl: string
+  saslSsl: string
+  /** The CA certificate (PEM) that signed the broker certificates. */
+  caFile: string
+}
+
+/** The secured listeners, if the broker's configuration has them (a broker started by an older kafkit has not). */
+function securedListeners(mode: Mode): SecuredListeners | undefined {
+  const properties = filesOf(mode, nodeIds(mode)[0]!).properties
+  if (!existsSync(properties) || !readFileSync(properties, 'utf8').includes('SASL_SSL://')) return undefined
+  return {
+    saslPlaintext: bootstrapFor(mode, 'sasl'),
+    ssl: bootstrapFor(mode, 'ssl'),
+    saslSsl: bootstrapFor(mode, 'saslSsl'),
+    caFile: localTls().caFile,
+  }
 }
 
 export interface StartOptions {
@@ -60,7 +83,7 @@ export async function ensureKafka(options: StartOptions = {}): Promise<KafkaHand
     log(`reusing the running local Kafka (${mode}) at ${bootstrap}`)
     startMissingNodes(mode, log)
     await requireAnswer('jvm', mode, bootstrap, brokers, deadline)
-    return { bootstrap, backend: 'jvm', mode, started: false }
+    return withSecured({ bootstrap, backend: 'jvm', mode, started: false })
   }
 
   const already = await probe(bootstrap, 1500)
@@ -85,7 +108,12 @@ export async function ensureKafka(options: StartOptions = {}): Promise<KafkaHand
   startMissingNodes(mode, log)
   await requireAnswer('jvm', mode, bootstrap, brokers, deadline)
   log(`Kafka (${mode}) is up at ${bootstrap}; logs in ${runDir(mode)}`)
-  return { bootstrap, backend: 'jvm', mode, started: true }
+  return withSecured({ bootstrap, backend: 'jvm', mode, started: true })
+}
+
+function withSecured(handle: KafkaHandle): KafkaHandle {
+  const secured = securedListeners(handle.mode)
+  return secured ? { ...handle, secured } : handle
 }
 
 function startMissingNodes(mode: Mode, log: (line: string) => void) {
@@ -94,10 +122,11 @@ function startMissingNodes(mode: Mode, log: (line: string) => void) {
   const libs = ensureKafkaJars(log)
   mkdirSync(runDir(mode), { recursive: true })
   const heap = mode === 'single' ? '1g' : '512m'
+  const tls = ensureLocalTls(java, log)
   for (const id of nodeIds(mode)) {
     const files = filesOf(mode, id)
     if (runningPid(files) !== undefined) continue
-    prepareNode(java, libs, mode, id)
+    prepareNode(java, libs, mode, id, tls)
     const pid = startNode(java, libs, files, heap)
     log(`started broker ${id} (pid ${pid}); log: ${files.log}`)
   }

@@ -31,6 +31,12 @@ test(
     assert.ok(first.stdout.includes(`started: KAFKA_BROKERS=127.0.0.1:${port} (jvm)`), first.stdout)
     const pid = /started broker 1 \(pid (\d+)\)/.exec(first.stdout)?.[1]
     assert.ok(pid, 'the start reports the broker pid')
+    assert.ok(
+      first.stdout.includes(
+        `SASL_PLAINTEXT 127.0.0.1:${port + 2}, SSL 127.0.0.1:${port + 3}, SASL_SSL 127.0.0.1:${port + 4}; CA certificate ${home}/tls/ca.pem`,
+      ),
+      `the start prints the secured listeners and the CA file:\n${first.stdout}`,
+    )
 
     const second = await runScript(['scripts/kafka.ts', 'start'], env)
     assert.equal(second.code, 0)

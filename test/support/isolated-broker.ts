@@ -1,17 +1,26 @@
-// A private single broker for tests that stop, kill or restart Kafka without disturbing the shared
-// one: its own KAFKIT_HOME (sharing the cached jars) and free ports, driven through the kafka CLI.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+// Private brokers for tests that stop, kill or restart Kafka, or need its TLS listeners, without
+// disturbing the shared one: their own KAFKIT_HOME (sharing the cached jars and, when made already,
+// the local CA and broker certificate) and free ports, driven through the kafka CLI.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { KAFKA_VERSION, libsDir } from '../../scripts/kafka/index.ts'
+import { KAFKA_VERSION, libsDir, localTls } from '../../scripts/kafka/index.ts'
 import { runScript, type RunResult } from './process.ts'
 
 export interface IsolatedBroker {
+  /** PLAINTEXT bootstrap list. */
   bootstrap: string
+  /** SASL_PLAINTEXT, SSL and SASL_SSL bootstrap lists (user and password: LOCAL_SASL_USER). */
+  saslPlaintext: string
+  ssl: string
+  saslSsl: string
+  /** The CA certificate (PEM) that signed the broker certificate. */
+  caFile: string
   env: NodeJS.ProcessEnv
-  /** Starts (or restarts, keeping its data) the broker and waits until it answers. */
+  home: string
+  /** Starts (or restarts, keeping its data) the broker(s) and waits until they answer. */
   start(): Promise<RunResult>
   /** Graceful stop (SIGTERM, controlled shutdown). */
   stop(): Promise<RunResult>
@@ -25,22 +34,43 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-/** A base port whose next two ports (controller, SASL) are free too. */
+async function allFree(ports: number[]): Promise<boolean> {
+  return (await Promise.all(ports.map(portFree))).every(Boolean)
+}
+
+/** A base port whose next four ports (controller, SASL, SSL, SASL_SSL) are free too. */
 export async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 8000) * 3
-    const free = await Promise.all([base, base + 1, base + 2].map(portFree))
-    if (free.every(Boolean)) return base
+    const base = 20000 + Math.floor(Math.random() * 1600) * 5
+    if (await allFree([0, 1, 2, 3, 4].map((i) => base + i))) return base
   }
   throw new Error('no free ports found for an isolated broker')
 }
 
-export async function isolatedEnv(port?: number): Promise<{ env: NodeJS.ProcessEnv; home: string; port: number }> {
-  const base = port ?? (await freePortBase())
+/** A cluster base port b: node n listens on b+n, b+100+n, ..., b+400+n (see scripts/kafka/paths.ts). */
+async function freeClusterBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 30000 + Math.floor(Math.random() * 600) * 5
+    const ports = [1, 2, 3].flatMap((n) => [0, 100, 200, 300, 400].map((offset) => base + n + offset))
+    if (await allFree(ports)) return base
+  }
+  throw new Error('no free ports found for an isolated cluster')
+}
+
+/** A fresh KAFKIT_HOME that shares the machine's jars (and its local TLS material, if made). */
+function isolatedHome(): string {
   const home = mkdtempSync(join(tmpdir(), 'kafkit-home-'))
   const libs = join(home, `kafka-${KAFKA_VERSION}`, 'libs')
   mkdirSync(dirname(libs), { recursive: true })
   symlinkSync(libsDir(), libs)
+  const shared = localTls()
+  if (existsSync(shared.caFile) && existsSync(shared.keystore)) symlinkSync(shared.dir, join(home, 'tls'))
+  return home
+}
+
+export async function isolatedEnv(port?: number): Promise<{ env: NodeJS.ProcessEnv; home: string; port: number }> {
+  const base = port ?? (await freePortBase())
+  const home = isolatedHome()
   const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_PORT: String(base) }
   delete env['KAFKA_BROKERS']
   return { env, home, port: base }
@@ -49,14 +79,61 @@ export async function isolatedEnv(port?: number): Promise<{ env: NodeJS.ProcessE
 /** Starts a private broker for this test; it is stopped and its files removed when the test ends. */
 export async function startIsolatedBroker(t: TestContext): Promise<IsolatedBroker> {
   const { env, home, port } = await isolatedEnv()
+  const at = (offset: number) => `127.0.0.1:${port + offset}`
+  return started(t, env, home, [], {
+    bootstrap: at(0),
+    saslPlaintext: at(2),
+    ssl: at(3),
+    saslSsl: at(4),
+  })
+}
+
+export interface IsolatedCluster extends IsolatedBroker {
+  /** Each node's PLAINTEXT address, by node id (1, 2, 3). */
+  nodes: Map<number, string>
+  /** Its base port: node n's PLAINTEXT port is base + n. */
+  base: number
+}
+
+/** Three private brokers (replication 3, min ISR 2), stopped and removed when the test ends. */
+export async function startIsolatedCluster(t: TestContext): Promise<IsolatedCluster> {
+  const base = await freeClusterBase()
+  const home = isolatedHome()
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_CLUSTER_PORT: String(base) }
+  delete env['KAFKA_BROKERS']
+  const list = (offset: number) => [1, 2, 3].map((n) => `127.0.0.1:${base + n + offset}`).join(',')
+  const broker = await started(t, env, home, ['--brokers', '3'], {
+    bootstrap: list(0),
+    saslPlaintext: list(200),
+    ssl: list(300),
+    saslSsl: list(400),
+  })
+  const nodes = new Map([1, 2, 3].map((n) => [n, `127.0.0.1:${base + n}`]))
+  return { ...broker, nodes, base }
+}
+
+async function started(
+  t: TestContext,
+  env: NodeJS.ProcessEnv,
+  home: string,
+  args: string[],
+  addresses: Pick<IsolatedBroker, 'bootstrap' | 'saslPlaintext' | 'ssl' | 'saslSsl'>,
+): Promise<IsolatedBroker> {
   const control = (command: string) => async () => {
-    const result = await runScript(['scripts/kafka.ts', command], env)
+    const result = await runScript(['scripts/kafka.ts', command, ...args], env, 180_000)
     if (result.code !== 0) throw new Error(`kafka ${command} failed:\n${result.stdout}\n${result.stderr}`)
     return result
   }
-  const broker: IsolatedBroker = { bootstrap: `127.0.0.1:${port}`, env, start: control('start'), stop: control('stop') }
+  const broker: IsolatedBroker = {
+    ...addresses,
+    caFile: join(home, 'tls', 'ca.pem'),
+    env,
+    home,
+    start: control('start'),
+    stop: control('stop'),
+  }
   t.after(async () => {
-    await runScript(['scripts/kafka.ts', 'stop'], env).catch(() => undefined)
+    await runScript(['scripts/kafka.ts', 'stop', ...args], env).catch(() => undefined)
     rmSync(home, { recursive: true, force: true })
   })
   await broker.start()
