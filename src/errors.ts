@@ -36,6 +36,7 @@ export const ErrorCodes = {
   GROUP_NOT_FOUND: 'KAFKIT_GROUP_NOT_FOUND',
   GROUP_ACTIVE: 'KAFKIT_GROUP_ACTIVE',
   REPLAY_TARGET_INVALID: 'KAFKIT_REPLAY_TARGET_INVALID',
+  TLS_FAILED: 'KAFKIT_TLS_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -1,9 +1,11 @@
-// checkConnection: one metadata request, no retries, so that a service learns at start — in a
-// second, not after a 30 s publish deadline — that the brokers are unreachable or reject its
-// credentials, with a message that says which setting to look at. Never echoes a secret.
-import { Admin } from '@platformatic/kafka'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+// checkConnection: one metadata request, hedged across the brokers and bounded, so that a service
+// learns at start — in seconds, not after a 30 s publish deadline — that the brokers are
+// unreachable, silent, or reject its credentials or TLS settings, with a message that says which
+// setting to look at. Never echoes a secret.
+import type { ClientOptions } from '../config/client.ts'
 import type { KafkitConfig } from '../config/load.ts'
+import { connectionError, type Diagnosis } from '../cluster/diagnose.ts'
+import { ClusterView } from '../cluster/view.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 
 export interface ConnectionInfo {
@@ -14,67 +16,91 @@ export interface ConnectionInfo {
 export interface CheckConnectionOptions {
   /** Where the settings came from, so the message can name the variables to fix. */
   config?: Pick<KafkitConfig, 'settings'>
-  /** Default 10 s. */
+  /** The whole check's bound. Default 10 s. */
   timeoutMs?: number
 }
 
-/** Resolves with the cluster's broker count, or rejects with KAFKIT_AUTH_FAILED / KAFKIT_BROKER_UNAVAILABLE. */
+/**
+ * Resolves with the cluster's broker count, or rejects within `timeoutMs` with KAFKIT_AUTH_FAILED,
+ * KAFKIT_TLS_FAILED or KAFKIT_BROKER_UNAVAILABLE naming the brokers and the setting to check.
+ */
 export async function checkConnection(
   client: ClientOptions,
   options: CheckConnectionOptions = {},
 ): Promise<ConnectionInfo> {
   const timeoutMs = options.timeoutMs ?? 10_000
-  const admin = new Admin({
-    ...wireConnectionOptions(client, 'kafkit-connection-check'),
-    retries: 0,
-    connectTimeout: Math.min(client.connectTimeoutMs ?? timeoutMs, timeoutMs),
-    requestTimeout: timeoutMs,
+  const view = new ClusterView({
+    client: { ...client, connectTimeoutMs: Math.min(client.connectTimeoutMs ?? timeoutMs, timeoutMs) },
+    clientId: client.clientId ?? 'kafkit-connection-check',
+    requestTimeoutMs: timeoutMs,
+    // A broker that is slow to answer should not make the check fail while another could answer.
+    hedgeMs: Math.max(250, Math.floor(timeoutMs / Math.max(2, client.brokers.length + 1))),
+  })
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(silence(client, timeoutMs)), timeoutMs)
   })
   try {
-    const metadata = await admin.metadata({ topics: [] })
-    return { brokers: metadata.brokers.size, clusterId: metadata.id }
+    await Promise.race([view.refresh(), late])
+    return { brokers: view.brokerCount, clusterId: view.clusterId }
   } catch (error) {
-    throw connectionError(client, error, options.config)
+    throw withHint(client, error, options.config)
   } finally {
-    await admin.close().catch(() => undefined)
+    clearTimeout(timer)
+    await view.close()
   }
 }
 
-function connectionError(client: ClientOptions, error: unknown, config: CheckConnectionOptions['config']): KafkitError {
-  const brokers = client.brokers.join(',')
-  const causes = causeChain(error)
-  const auth = causes.find((e) => (e as { code?: unknown }).code === 'PLT_KFK_AUTHENTICATION')
-  if (auth) {
+function silence(client: ClientOptions, timeoutMs: number): KafkitError {
+  const diagnosis: Diagnosis = { failure: 'no-answer', detail: `no answer within ${timeoutMs} ms`, brokers: [] }
+  return connectionError('connect', diagnosis, client.brokers)
+}
+
+/** The same failure, with the settings to check and where they came from. */
+function withHint(client: ClientOptions, error: unknown, config: CheckConnectionOptions['config']): KafkitError {
+  if (!KafkitError.is(error)) {
+    return new KafkitError(ErrorCodes.BROKER_UNAVAILABLE, `connect: ${String(error)}`, {
+      cause: error,
+      retryable: true,
+      details: { brokers: client.brokers },
+    })
+  }
+  const brokers = (error.details['brokers'] as string[] | undefined) ?? client.brokers
+  const detail = error.message.replace(/^[^:]+: /, '')
+  if (error.code === ErrorCodes.AUTH_FAILED) {
+    if (/takes no SASL/.test(error.message)) {
+      const where = sourcesOf(config, ['client.securityProtocol', 'client.sasl.mechanism'])
+      const message = `${brokers.join(', ')} takes no SASL ${client.sasl?.mechanism ?? ''} on this listener: check ${where || 'the security protocol and SASL mechanism'}`
+      return new KafkitError(ErrorCodes.AUTH_FAILED, message, { cause: error, details: error.details })
+    }
     const who = client.sasl
       ? `mechanism ${client.sasl.mechanism}${client.sasl.username ? `, user ${client.sasl.username}` : ''}`
       : 'no SASL configured'
     const where = sourcesOf(config, ['client.sasl.username', 'client.sasl.password', 'client.sasl.token'])
     return new KafkitError(
       ErrorCodes.AUTH_FAILED,
-      `${brokers} rejected the credentials (${who}): check ${where || 'the SASL username and password'}`,
-      { cause: auth, details: { brokers: client.brokers } },
+      `${brokers.join(', ')} rejected the credentials (${who}): check ${where || 'the SASL username and password'}`,
+      { cause: error, details: error.details },
     )
   }
-  const root = causes.at(-1)
-  const reason = root instanceof Error ? root.message : String(root)
-  const from = sourcesOf(config, ['client.brokers'])
   const protocol = config?.settings.find((s) => s.path === 'client.securityProtocol')?.value
+  if (error.code === ErrorCodes.TLS_FAILED) {
+    const where = sourcesOf(config, ['client.tls.caFile', 'client.tls.serverName', 'client.tls.rejectUnauthorized'])
+    const hint = client.tls
+      ? `check ${where || 'the CA certificate and the server name'}, and that the listener speaks TLS`
+      : 'the listener expects TLS: set the security protocol to SSL or SASL_SSL'
+    return new KafkitError(ErrorCodes.TLS_FAILED, `connect: ${detail} (${hint})`, {
+      cause: error,
+      details: error.details,
+    })
+  }
+  const from = sourcesOf(config, ['client.brokers'])
   const where = from ? ` (brokers from ${from}, security protocol ${String(protocol)})` : ''
-  return new KafkitError(ErrorCodes.BROKER_UNAVAILABLE, `no broker of ${brokers} answered: ${reason}${where}`, {
+  return new KafkitError(error.code, `connect: ${detail}${where}`, {
     cause: error,
-    retryable: true,
-    details: { brokers: client.brokers },
+    retryable: error.retryable,
+    details: error.details,
   })
-}
-
-/** The error, its causes and the members of aggregate errors, depth first. */
-function causeChain(error: unknown, seen = new Set<unknown>()): unknown[] {
-  if (error === undefined || error === null || seen.has(error)) return []
-  seen.add(error)
-  const out: unknown[] = [error]
-  if (error instanceof AggregateError) for (const inner of error.errors) out.push(...causeChain(inner, seen))
-  if (error instanceof Error && error.cause !== undefined) out.push(...causeChain(error.cause, seen))
-  return out
 }
 
 function sourcesOf(config: CheckConnectionOptions['config'], paths: string[]): string {

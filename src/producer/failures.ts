@@ -84,13 +84,24 @@ export function publishErrorFromWire(error: unknown, facts: FailedRecordFacts): 
  * The deadline passed. `sent` says whether the record was handed to the wire client: if not, it
  * was certainly not written; if so, the broker may still have written it.
  */
-export function timeoutError(facts: FailedRecordFacts, deadlineMs: number, sent: boolean): PublishError {
+export function timeoutError(
+  facts: FailedRecordFacts,
+  deadlineMs: number,
+  sent: boolean,
+  problem?: KafkitError,
+): PublishError {
+  const why = problem ? problem.message : sent ? 'the broker did not answer in time' : 'the producer was backlogged'
   const message = sent
-    ? `no acknowledgement for ${subject(facts)} within ${deadlineMs} ms: the outcome is unknown, the record may still be written (consumers de-duplicate by event id)`
-    : `${subject(facts)} was not sent within ${deadlineMs} ms (brokers unreachable or the producer backlogged): it was not written`
+    ? `no acknowledgement for ${subject(facts)} within ${deadlineMs} ms (${why}): the outcome is unknown, the record may still be written (consumers de-duplicate by event id)`
+    : `${subject(facts)} was not sent within ${deadlineMs} ms (${why}): it was not written`
   return new PublishError(ErrorCodes.PUBLISH_TIMEOUT, message, {
     retryable: true,
-    details: detailsOf(facts, { deadlineMs, sent }),
+    ...(problem && { cause: problem }),
+    details: detailsOf(facts, {
+      deadlineMs,
+      sent,
+      ...(problem && { brokers: problem.details['brokers'], failure: problem.details['failure'] }),
+    }),
   })
 }
 

@@ -41,6 +41,11 @@ export interface ProducerOptions {
   maxRecordBytes?: number
   /** Route records that can never be written (invalid, too large) to their topic's DLQ. Default false. */
   deadLetter?: boolean
+  /**
+   * After `close()` has settled every record (each by its deadline at the latest), how long closing
+   * the connections may take before they are ended forcibly. Default 5 s.
+   */
+  closeTimeoutMs?: number
   /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
   codec?: CodecName | EnvelopeCodec
   /** The schema registry of topics with a registry codec (`registry-json`, `registry-avro`, `registry-protobuf`). */
@@ -72,6 +77,7 @@ export interface ResolvedProducerOptions {
   maxBufferedRecords: number
   maxRecordBytes: number
   deadLetter: boolean
+  closeTimeoutMs: number
 }
 
 export const PRODUCER_DEFAULTS = {
@@ -86,6 +92,7 @@ export const PRODUCER_DEFAULTS = {
   maxBufferedRecords: 100_000,
   maxRecordBytes: 1024 * 1024,
   deadLetter: false,
+  closeTimeoutMs: 5_000,
 } as const satisfies Partial<ResolvedProducerOptions>
 
 const ACKS: readonly Acks[] = ['all', 'leader', 'none']
@@ -107,6 +114,7 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     maxBufferedRecords: options.maxBufferedRecords ?? PRODUCER_DEFAULTS.maxBufferedRecords,
     maxRecordBytes: options.maxRecordBytes ?? PRODUCER_DEFAULTS.maxRecordBytes,
     deadLetter: options.deadLetter ?? PRODUCER_DEFAULTS.deadLetter,
+    closeTimeoutMs: options.closeTimeoutMs ?? PRODUCER_DEFAULTS.closeTimeoutMs,
   }
   const issues = producerOptionIssues(resolved)
   if (issues.length > 0) throw new ConfigError(`invalid producer options: ${formatIssues(issues)}`, issues)
@@ -142,6 +150,7 @@ function producerOptionIssues(o: ResolvedProducerOptions): ValidationIssue[] {
   count(o.retryBackoffMaxMs, 'retryBackoffMaxMs', 1)
   count(o.maxBufferedRecords, 'maxBufferedRecords', 1)
   count(o.maxRecordBytes, 'maxRecordBytes', 1024)
+  count(o.closeTimeoutMs, 'closeTimeoutMs', 1)
   need(o.retryBackoffMaxMs >= o.retryBackoffMs, 'retryBackoffMaxMs', 'must be >= retryBackoffMs')
   return issues
 }
@@ -149,24 +158,6 @@ function producerOptionIssues(o: ResolvedProducerOptions): ValidationIssue[] {
 /** The nominal delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30))
-}
-
-/**
- * How many retries the wire client may make so that it gives up just after the deadline, not
- * before (kafkit's own deadline timer then reports the timeout) and not forever (the wire client
- * has no deadline and would otherwise retry in the background indefinitely). `retries` caps it.
- */
-export function wireRetries(
-  o: Pick<ResolvedProducerOptions, 'deliveryTimeoutMs' | 'retries' | 'retryBackoffMs' | 'retryBackoffMaxMs'>,
-): number {
-  let total = 0
-  let attempts = 0
-  // One retry beyond the deadline, so that kafkit's timer fires first.
-  while (total <= o.deliveryTimeoutMs) {
-    attempts++
-    total += backoffDelay(attempts, o.retryBackoffMs, o.retryBackoffMaxMs)
-  }
-  return o.retries === undefined ? attempts : Math.min(o.retries, attempts)
 }
 
 /** Exponential backoff with ±20 % jitter, so that many producers do not retry in lockstep. */

@@ -2,9 +2,10 @@
 // the @platformatic/kafka producer with idempotence, acks=all, retries inside the wire client and a
 // per-send deadline. Structured as prepare → enqueue → settle, so that a tracing span can wrap it.
 import { EventEmitter } from 'node:events'
-import { Producer as WireProducer } from '@platformatic/kafka'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { TopicPartitioner } from '../catalog/partitioners.ts'
+import { settlesWithin } from '../cluster/deadline.ts'
+import { ClusterView } from '../cluster/view.ts'
 import { wireConnectionOptions } from '../config/client.ts'
 import { resolveCodec } from '../envelope/registry.ts'
 import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
@@ -23,13 +24,13 @@ import {
   resolveProducerOptions,
   wireAcks,
   wireCompression,
-  wireRetries,
   type ProducerOptions,
   type ResolvedProducerOptions,
 } from './options.ts'
 import { prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
 import { BATCH_OVERHEAD, OutgoingRecord, type Sink } from './record.ts'
-import { Sender, type Wire } from './sender.ts'
+import { Sender } from './sender.ts'
+import { Wire } from './wire.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
 import type {
   DeliveryCallback,
@@ -57,6 +58,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   readonly service: string
   readonly #o: ResolvedProducerOptions
   readonly #log: Logger
+  readonly #view: ClusterView
   readonly #wire: Wire
   readonly #sender: Sender
   readonly #settings: PrepareSettings
@@ -89,9 +91,16 @@ export class Producer extends EventEmitter<ProducerEvents> {
       onDeprecated: (event) => deprecations.published(event),
     }
     this.#partitioners = new Map((options.topics ?? []).map((t) => [t.name, t.partitioner]))
-    this.#wire = createWire(this.#o)
+    this.#view = new ClusterView({
+      client: this.#o.client,
+      clientId: this.#o.client.clientId ?? `kafkit-producer-${this.service}`,
+      requestTimeoutMs: this.#o.client.requestTimeoutMs ?? METADATA_TIMEOUT_MS,
+    })
+    this.#wire = createWire(this.#o, this.#view, () => this.#sender.fallbackDeadline())
     this.#sender = new Sender({
       wire: this.#wire,
+      view: this.#view,
+      idempotent: this.#o.idempotent,
       acknowledged: this.#o.acks !== 'none',
       lingerMs: this.#o.lingerMs,
       batchSizeBytes: this.#o.batchSizeBytes,
@@ -260,10 +269,21 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   async #close(): Promise<void> {
     this.#closed = true
+    // Bounded by the deadlines of the records accepted: each settles by its deadline at the latest.
     await this.flush()
-    // Records are settled; the wire client may still be finishing a request (its retries).
-    await this.#sender.idle()
-    await this.#wire.close()
+    // Records are settled; the wire client may still be ending a request. Then the connections.
+    const finished = await settlesWithin(
+      this.#o.closeTimeoutMs,
+      this.#sender.idle().then(() => Promise.all([this.#wire.close(), this.#view.close()])),
+    )
+    if (!finished) {
+      this.#log.warn(
+        { closeTimeoutMs: this.#o.closeTimeoutMs, brokers: this.#view.addresses },
+        'the connections did not close in time: closed forcibly',
+      )
+      destroyConnections(this.#wire)
+      await Promise.all([this.#wire.close(), this.#view.close()]).catch(() => undefined)
+    }
     this.#telemetry?.close()
     this.#log.debug({}, 'producer closed')
   }
@@ -425,24 +445,39 @@ function registryEncoders(registry: SchemaRegistry): (name: RegistryCodecName) =
   }
 }
 
-function createWire(o: ResolvedProducerOptions): Wire {
-  const retries = wireRetries(o)
-  return new WireProducer<Buffer, Buffer, string, string | Buffer>({
-    ...wireConnectionOptions(o.client, `kafkit-producer-${o.service}`),
-    // A request cannot usefully outlive the deadline (the wire default is 30 s).
-    requestTimeout: o.client.requestTimeoutMs ?? o.deliveryTimeoutMs,
-    idempotent: o.idempotent,
-    acks: wireAcks(o.acks),
-    compression: wireCompression(o.compression),
-    // The wire client turns 0 or 1 retries into "forever" when idempotent; false means none.
-    retries: retries === 0 ? false : o.idempotent && retries === 1 ? 2 : retries,
-    retryDelay: (_client, _operation, attempt) => jitteredBackoff(attempt, o.retryBackoffMs, o.retryBackoffMaxMs),
-    autocreateTopics: false,
-    serializers: {
-      headerKey: (name) => (name === undefined ? undefined : Buffer.from(name)),
-      headerValue: (value) => (value === undefined || Buffer.isBuffer(value) ? value : Buffer.from(value)),
+/** Metadata requests are small: a broker that does not answer one within this time is asked no more. */
+const METADATA_TIMEOUT_MS = 5000
+
+function createWire(o: ResolvedProducerOptions, view: ClusterView, fallbackDeadline: () => number): Wire {
+  // kafkit bounds the retries by each request's deadline; `retries` only caps their number.
+  const retries = o.retries ?? Number.MAX_SAFE_INTEGER
+  return new Wire(
+    {
+      ...wireConnectionOptions(o.client, `kafkit-producer-${o.service}`),
+      // A request cannot usefully outlive the deadline (the wire default is 30 s).
+      requestTimeout: o.client.requestTimeoutMs ?? o.deliveryTimeoutMs,
+      idempotent: o.idempotent,
+      acks: wireAcks(o.acks),
+      compression: wireCompression(o.compression),
+      // The wire client turns 0 or 1 retries into "forever" when idempotent; false means none.
+      retries: retries === 0 ? false : o.idempotent && retries === 1 ? 2 : retries,
+      autocreateTopics: false,
+      serializers: {
+        headerKey: (name) => (name === undefined ? undefined : Buffer.from(name)),
+        headerValue: (value) => (value === undefined || Buffer.isBuffer(value) ? value : Buffer.from(value)),
+      },
     },
-  })
+    {
+      view,
+      fallbackDeadline,
+      backoff: (attempt) => jitteredBackoff(attempt, o.retryBackoffMs, o.retryBackoffMaxMs),
+    },
+  )
+}
+
+/** Ends every socket of a wire client at once (close() waits for the peer). */
+function destroyConnections(wire: Wire): void {
+  for (const [, connection] of wire.connections) connection.socket?.destroy()
 }
 
 function rawRecord(r: RawRecord, deadlineMs: number): OutgoingRecord {

@@ -1,20 +1,28 @@
-// Batching and dispatch. The wire client's send() does not batch, so kafkit does:
-// - records ready to go are sent at once, several per request: those published in the same tick,
-//   and those that arrived while the previous request was in flight (no added latency when idle);
-// - the async path lingers up to `lingerMs` or `batchSizeBytes` before its records are ready;
-// - one wire request is in flight at a time, which keeps every key's order even across the wire
-//   client's retries and lets idle time fill the next batch.
+// Dispatch. The wire client's send() does not batch, so kafkit does, and it keeps brokers apart:
+// - records wait in one queue per partition, in publish order; the partitions ready to go are
+//   grouped by leader, and each broker gets one request at a time holding every ready partition it
+//   leads. A slow or hung broker delays only the partitions it leads;
+// - a partition has at most one request in flight, so that a retried request never overtakes the
+//   records behind it (per-key order, and the idempotent producer's sequence numbers);
+// - a request unanswered for `stallMs` makes kafkit look at fresh metadata: when its partitions have
+//   moved to other leaders, kafkit closes the connection to the silent broker and the wire client
+//   retries the same batch there (same producer id and sequence numbers: no duplicate);
+// - records sent together carry timestamps less than 2^31 ms apart (see TimestampSpan);
+// - the async path lingers up to `lingerMs` or `batchSizeBytes` before its records are ready.
 // Every record settles exactly once: acknowledged, failed, or timed out at its deadline.
-import type { Producer as WireProducer, ProduceResult } from '@platformatic/kafka'
-import { ErrorCodes, type KafkitError } from '../errors.ts'
+import type { ProduceResult } from '@platformatic/kafka'
+import { connectionError, diagnose } from '../cluster/diagnose.ts'
+import { UnknownTopicError, type ClusterView } from '../cluster/view.ts'
+import { ErrorCodes, KafkitError, PublishError } from '../errors.ts'
 import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
-import { PartitionCounts } from './metadata.ts'
+import { jitteredBackoff } from './options.ts'
 import { outcomeOf, type SendOutcome } from './outcome.ts'
 import { choosePartition, StickyPartitions } from './partitioner.ts'
-import { BATCH_OVERHEAD, TimestampSpan, type OutgoingRecord } from './record.ts'
+import { Queues, type Batch, type PartitionQueue } from './queues.ts'
+import type { OutgoingRecord } from './record.ts'
 import type { RecordMetadata } from './types.ts'
+import type { Wire } from './wire.ts'
 
-export type Wire = WireProducer<Buffer, Buffer, string, string | Buffer>
 export type SettleHandler = (
   record: OutgoingRecord,
   error: KafkitError | null,
@@ -23,8 +31,10 @@ export type SettleHandler = (
 
 export interface SenderOptions {
   wire: Wire
+  view: ClusterView
   /** Whether the broker returns offsets (acks != none). */
   acknowledged: boolean
+  idempotent: boolean
   lingerMs: number
   batchSizeBytes: number
   /** Cap of one request's records (uncompressed): the broker limits each partition's batch. */
@@ -33,45 +43,63 @@ export interface SenderOptions {
   /** Backoff of metadata lookups while the cluster is unreachable. */
   retryBackoffMs: number
   retryBackoffMaxMs: number
+  /** A request unanswered this long makes kafkit check whether its partitions moved. Default 1 s. */
+  stallMs?: number
 }
 
-/** Records sent in one wire request, with the single timer that enforces their deadlines. */
+/** One broker: at most one request in flight. */
+interface Lane {
+  node: number
+  flight: Flight | undefined
+}
+
 interface Flight {
+  lane: Lane
   records: OutgoingRecord[]
+  queues: PartitionQueue[]
   /** False until the records are handed to the wire client: until then a timeout means "not written". */
   sent: boolean
+  /** The latest deadline of its records: the wire client's retries stop there. */
+  latest: number
   timer: NodeJS.Timeout | undefined
+  stall: NodeJS.Timeout | undefined
 }
+
+/** Lookups of a topic just created elsewhere may reach a broker that has not heard of it yet. */
+const UNKNOWN_TOPIC_ATTEMPTS = 3
+const STALL_MS = 1000
 
 export class Sender {
   readonly #o: SenderOptions
   readonly #sticky = new StickyPartitions()
-  readonly #counts: PartitionCounts
-  #ready: OutgoingRecord[] = []
+  readonly #queues = new Queues()
+  readonly #lanes = new Map<number, Lane>()
+  readonly #lookups = new Set<string>()
+  /** Why records of a topic or behind a broker are waiting, for the message if they time out. */
+  readonly #problems = new Map<string, KafkitError>()
   #lingering: OutgoingRecord[] = []
   #lingerBytes = 0
   #lingerTimer: NodeJS.Timeout | undefined
-  #queueTimer: NodeJS.Timeout | undefined
-  #flight: Flight | undefined
+  #expiry: { at: number; timer: NodeJS.Timeout } | undefined
+  #leaderRefresh: Promise<void> | undefined
   #scheduled = false
   #idleWaiters: (() => void)[] = []
   readonly #dispatch = () => this.#dispatchNow()
 
   constructor(options: SenderOptions) {
     this.#o = options
-    this.#counts = new PartitionCounts(options.wire, options)
   }
 
   /** A record to send now (the sync path): it goes behind any lingering ones, keeping order. */
   enqueue(record: OutgoingRecord): void {
     if (this.#lingering.length > 0) this.#releaseLingering()
-    this.#ready.push(record)
+    this.#route(record)
     this.#schedule()
   }
 
-  /** Records to send now, ahead of everything waiting (a batch split after the broker refused it). */
+  /** Records to send again first (each alone, after the broker refused their batch as too large). */
   requeueFirst(records: OutgoingRecord[]): void {
-    this.#ready.unshift(...records)
+    this.#queues.addFirst(records)
     this.#schedule()
   }
 
@@ -94,17 +122,81 @@ export class Sender {
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
+  /** The deadline the wire client's retries keep when kafkit cannot tell which records they carry. */
+  fallbackDeadline(): number {
+    let latest = Date.now()
+    for (const lane of this.#lanes.values()) if (lane.flight && lane.flight.latest > latest) latest = lane.flight.latest
+    return latest
+  }
+
   #isIdle(): boolean {
-    return this.#ready.length === 0 && this.#lingering.length === 0 && this.#flight === undefined
+    if (this.#lingering.length > 0 || !this.#queues.empty) return false
+    for (const lane of this.#lanes.values()) if (lane.flight) return false
+    return true
   }
 
   #releaseLingering(): void {
     clearTimeout(this.#lingerTimer)
     this.#lingerTimer = undefined
-    for (const record of this.#lingering) this.#ready.push(record)
+    const records = this.#lingering
     this.#lingering = []
     this.#lingerBytes = 0
+    for (const record of records) this.#route(record)
     this.#schedule()
+  }
+
+  /** Chooses the record's partition, or holds it until its topic's partition count is known. */
+  #route(record: OutgoingRecord): void {
+    this.#watchDeadline(record.deadline)
+    if (record.partition !== undefined) return this.#queues.add(record)
+    const count = this.#o.view.topic(record.topic)?.partitionsCount
+    if (count === undefined || this.#queues.isHeld(record.topic)) {
+      this.#queues.hold(record)
+      void this.#lookUp(record.topic)
+      return
+    }
+    const chosen = choosePartition(record, count)
+    if (typeof chosen === 'object') return this.#fail(record, chosen)
+    record.partition = chosen ?? this.#sticky.current(record.topic, count)
+    this.#queues.add(record)
+  }
+
+  /** Learns a topic's partitions, with backoff while the cluster does not answer; then routes its records. */
+  async #lookUp(topic: string): Promise<void> {
+    if (this.#lookups.has(topic)) return
+    this.#lookups.add(topic)
+    try {
+      for (let attempt = 1; this.#queues.stillNeeded(topic); attempt++) {
+        const failure = await this.#o.view.refresh([topic]).then(
+          () => undefined,
+          (err: unknown) => err,
+        )
+        if (failure === undefined && this.#o.view.topic(topic)) break
+        const unknown = failure === undefined || failure instanceof UnknownTopicError
+        if (unknown && attempt >= UNKNOWN_TOPIC_ATTEMPTS) {
+          const error = failure ?? new Error(`Unknown topic ${topic}.`)
+          return this.#failHeld(topic, (record) => publishErrorFromWire(error, facts(record)))
+        }
+        if (!unknown && KafkitError.is(failure)) {
+          // Wrong credentials or TLS settings: waiting cannot help, so the records fail now.
+          if (failure.code !== ErrorCodes.BROKER_UNAVAILABLE) {
+            return this.#failHeld(topic, (record) => notSent(record, failure))
+          }
+          this.#problems.set(topic, failure)
+        }
+        const delay = jitteredBackoff(attempt, this.#o.retryBackoffMs, this.#o.retryBackoffMaxMs)
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+      this.#problems.delete(topic)
+      for (const record of this.#queues.release(topic)) if (!record.settled) this.#route(record)
+    } finally {
+      this.#lookups.delete(topic)
+      this.#schedule()
+    }
+  }
+
+  #failHeld(topic: string, error: (record: OutgoingRecord) => KafkitError): void {
+    for (const record of this.#queues.release(topic)) if (!record.settled) this.#fail(record, error(record))
   }
 
   #schedule(): void {
@@ -115,99 +207,130 @@ export class Sender {
 
   #dispatchNow(): void {
     this.#scheduled = false
-    if (this.#flight !== undefined) {
-      this.#armQueueTimer()
-      return
-    }
-    clearTimeout(this.#queueTimer)
-    this.#queueTimer = undefined
-    const batch = this.#takeBatch()
-    if (batch.length > 0) void this.#send(batch)
-    else this.#notifyIdle()
-  }
-
-  /** The next request's records, in order: expired ones fail here, never sent. */
-  #takeBatch(): OutgoingRecord[] {
     const now = Date.now()
-    const batch: OutgoingRecord[] = []
-    let bytes = BATCH_OVERHEAD
-    const span = new TimestampSpan()
-    let taken = 0
-    for (; taken < this.#ready.length; taken++) {
-      const record = this.#ready[taken]!
-      if (record.deadline <= now) {
-        this.#fail(record, timeoutError(facts(record), record.deadlineMs, false))
+    const byLeader = new Map<number, PartitionQueue[]>()
+    let leaderless = false
+    for (const queue of this.#queues.ready()) {
+      const leader = this.#o.view.leader(queue.topic, queue.partition)
+      if (leader === undefined) {
+        leaderless = true
         continue
       }
-      if (batch.length > 0 && (bytes + record.bytes > this.#o.maxRequestBytes || record.solo || batch[0]!.solo)) break
-      if (!span.admit(record.timestamp)) break
-      batch.push(record)
-      bytes += record.bytes
+      const lane = this.#lane(leader)
+      if (lane.flight) continue
+      const queues = byLeader.get(leader)
+      if (queues) queues.push(queue)
+      else byLeader.set(leader, [queue])
     }
-    this.#ready = taken === this.#ready.length ? [] : this.#ready.slice(taken)
-    return batch
+    if (leaderless) this.#refreshLeaders()
+    if (this.#queues.empty && this.#expiry) {
+      clearTimeout(this.#expiry.timer)
+      this.#expiry = undefined
+    }
+    for (const [leader, queues] of byLeader) {
+      const batch = this.#queues.take(queues, this.#o.maxRequestBytes, now, (record) => this.#expired(record, false))
+      if (batch.records.length > 0) void this.#send(this.#lane(leader), batch)
+      for (const topic of new Set(batch.records.map((r) => r.topic))) this.#sticky.advance(topic)
+    }
+    this.#notifyIdle()
   }
 
-  async #send(records: OutgoingRecord[]): Promise<void> {
-    const flight: Flight = { records, sent: false, timer: undefined }
-    this.#flight = flight
+  /** Partitions without a leader (an election under way): refresh, then try again, with backoff. */
+  #refreshLeaders(attempt = 1): void {
+    if (this.#leaderRefresh) return
+    const delay = jitteredBackoff(attempt, this.#o.retryBackoffMs, this.#o.retryBackoffMaxMs)
+    this.#leaderRefresh = new Promise<void>((resolve) => setTimeout(resolve, delay))
+      .then(() => this.#o.view.refresh())
+      .catch(() => undefined)
+      .finally(() => {
+        this.#leaderRefresh = undefined
+        this.#schedule()
+      })
+  }
+
+  #lane(node: number): Lane {
+    let lane = this.#lanes.get(node)
+    if (!lane) this.#lanes.set(node, (lane = { node, flight: undefined }))
+    return lane
+  }
+
+  async #send(lane: Lane, batch: Batch): Promise<void> {
+    const { wire, idempotent } = this.#o
+    const flight: Flight = {
+      lane,
+      records: batch.records,
+      queues: batch.queues,
+      sent: false,
+      latest: latestDeadline(batch.records),
+      timer: undefined,
+      stall: undefined,
+    }
+    lane.flight = flight
     this.#armFlightTimer(flight)
+    flight.stall = setTimeout(() => void this.#checkStall(flight), this.#o.stallMs ?? STALL_MS)
     let result: ProduceResult | undefined
     let error: unknown
+    let live: OutgoingRecord[] = []
     try {
-      const live = await this.#assignPartitions(records)
+      // The producer id first (the wire client's first send would ask for it without a deadline).
+      if (idempotent && wire.producerId === undefined) {
+        await wire.withDeadline(flight.latest, () => wire.initIdempotentProducer({}))
+      }
+      live = flight.records.filter((r) => !r.settled)
       if (live.length > 0) {
         flight.sent = true
-        // The records are the wire messages (see OutgoingRecord); partition is set by now.
-        result = await this.#o.wire.send({ messages: live as never[] })
+        // The records are the wire messages (see OutgoingRecord).
+        result = await wire.withDeadline(flight.latest, () => wire.send({ messages: live as never[] }))
       }
     } catch (err) {
       error = err ?? new Error('the wire client failed without an error')
     }
     clearTimeout(flight.timer)
+    clearTimeout(flight.stall)
     try {
-      this.#complete(records, outcomeOf(result, error), error)
+      // Records that expired before the request went were failed as not sent; the rest settle now.
+      this.#complete(live, outcomeOf(result, error), error)
     } finally {
       // Whatever happened above, the next request must be able to go.
-      this.#flight = undefined
+      lane.flight = undefined
+      for (const queue of flight.queues) queue.busy = false
+      this.#problems.delete(`node:${lane.node}`)
       this.#schedule()
     }
   }
 
-  /** Sets each record's partition; records of unknown topics or partitions fail here. */
-  async #assignPartitions(records: OutgoingRecord[]): Promise<OutgoingRecord[]> {
-    const counts = await this.#counts.of(
-      records.map((r) => r.topic),
-      () => records.some((r) => !r.settled),
-    )
-    const live: OutgoingRecord[] = []
-    for (const record of records) {
-      if (record.settled) continue
-      const count = counts.get(record.topic)
-      if (count instanceof Error || count === undefined) {
-        this.#fail(record, publishErrorFromWire(count, facts(record)))
-        continue
-      }
-      const chosen = choosePartition(record, count)
-      if (typeof chosen === 'object') {
-        this.#fail(record, chosen)
-        continue
-      }
-      record.partition = chosen ?? this.#sticky.current(record.topic, count)
-      live.push(record)
-    }
-    for (const topic of counts.keys()) this.#sticky.advance(topic)
-    return live
+  /**
+   * The request is slow: look at fresh metadata (asked of other brokers first). If its partitions
+   * have moved, close the connection to the silent broker so the wire client retries on the new
+   * leaders; otherwise look again later.
+   */
+  async #checkStall(flight: Flight): Promise<void> {
+    const { view, wire } = this.#o
+    const node = flight.lane.node
+    view.suspect(node)
+    this.#problems.set(`node:${node}`, silentBroker(view.nameOf(node), this.#o.stallMs ?? STALL_MS))
+    await view.refresh(new Set(flight.queues.map((q) => q.topic))).catch(() => undefined)
+    if (flight.lane.flight !== flight) return
+    const moved = flight.queues.some((q) => {
+      const leader = view.leader(q.topic, q.partition)
+      return leader !== undefined && leader !== node
+    })
+    const broker = view.broker(node)
+    if (moved && broker) wire.dropConnection(broker.host, broker.port)
+    flight.stall = setTimeout(() => void this.#checkStall(flight), this.#o.retryBackoffMaxMs)
   }
 
-  /** Settles what the broker wrote; splits batches it refused as too large; fails the rest. */
+  /** Settles what the broker wrote of the records sent; splits batches it refused as too large; fails the rest. */
   #complete(records: OutgoingRecord[], outcome: SendOutcome, error: unknown): void {
-    // The records handed to the wire client, and each one's index in its partition's batch.
-    const sent = records.filter((r) => r.partition !== undefined)
-    const sizes = new Map<string, Map<number, number>>()
-    const indices = sent.map((r) => bump(sizes, r.topic, r.partition!))
+    const sizes = new Map<string, number>()
+    const indices = records.map((r) => {
+      const id = `${r.topic}\0${r.partition}`
+      const index = sizes.get(id) ?? 0
+      sizes.set(id, index + 1)
+      return index
+    })
     const retrySolo: OutgoingRecord[] = []
-    sent.forEach((record, i) => {
+    records.forEach((record, i) => {
       if (record.settled) return
       const partition = record.partition!
       const base = outcome.written.get(record.topic)?.get(partition)
@@ -218,12 +341,16 @@ export class Sender {
         const missing = new Error('the broker returned no offset for the partition')
         return this.#fail(record, publishErrorFromWire(missing, facts(record)))
       }
+      // The wire client stopped retrying at the deadline: a timeout, whatever the last attempt said.
+      if (record.deadline <= Date.now()) return this.#expired(record, true, error)
       const failure = publishErrorFromWire(outcome.rejected.get(record.topic)?.get(partition) ?? error, facts(record))
-      const batchSize = sizes.get(record.topic)!.get(partition)!
-      if (failure.code === ErrorCodes.RECORD_TOO_LARGE && !record.solo && batchSize > 1) {
+      if (
+        failure.code === ErrorCodes.RECORD_TOO_LARGE &&
+        !record.solo &&
+        sizes.get(`${record.topic}\0${partition}`)! > 1
+      ) {
         // The partition's batch was too large, not necessarily this record: send each on its own.
         record.solo = true
-        record.partition = undefined
         retrySolo.push(record)
         return
       }
@@ -242,47 +369,64 @@ export class Sender {
     this.#o.onSettled(record, error, undefined)
   }
 
-  /** One timer per request, at its earliest deadline; re-armed for records with later ones. */
+  /**
+   * A record past its deadline: `sent` says whether the wire client had it (then it may be
+   * written). The message names the last known problem: the wire client's last error, a broker
+   * that did not answer, metadata that did not come.
+   */
+  #expired(record: OutgoingRecord, sent: boolean, lastError?: unknown): void {
+    const leader = record.partition === undefined ? undefined : this.#o.view.leader(record.topic, record.partition)
+    const diagnosis = lastError === undefined ? undefined : diagnose(lastError)
+    const problem =
+      (diagnosis &&
+        connectionError('producing', diagnosis, leader === undefined ? [] : [this.#o.view.nameOf(leader)])) ??
+      this.#problems.get(record.topic) ??
+      (leader === undefined ? undefined : this.#problems.get(`node:${leader}`)) ??
+      (this.#lookups.has(record.topic) ? noMetadata(this.#o.view.addresses) : undefined)
+    this.#fail(record, timeoutError(facts(record), record.deadlineMs, sent, problem))
+  }
+
+  /** One timer per request, at its earliest deadline; when every record has expired, the request is abandoned. */
   #armFlightTimer(flight: Flight): void {
-    const earliest = earliestDeadline(flight.records)
-    if (earliest === undefined) return
+    let earliest: number | undefined
+    for (const r of flight.records)
+      if (!r.settled && (earliest === undefined || r.deadline < earliest)) earliest = r.deadline
+    if (earliest === undefined) return this.#abandon(flight)
     flight.timer = setTimeout(
       () => {
         const now = Date.now()
-        for (const record of flight.records) {
-          if (!record.settled && record.deadline <= now) {
-            this.#fail(record, timeoutError(facts(record), record.deadlineMs, flight.sent))
-          }
-        }
+        for (const record of flight.records)
+          if (!record.settled && record.deadline <= now) this.#expired(record, flight.sent)
         this.#armFlightTimer(flight)
       },
       Math.max(0, earliest - Date.now()),
     )
   }
 
-  /** Records waiting behind a request in flight still fail at their deadline. */
-  #armQueueTimer(): void {
-    if (this.#queueTimer !== undefined) return
-    const earliest = earliestDeadline(this.#ready)
-    if (earliest === undefined) return
-    this.#queueTimer = setTimeout(
-      () => {
-        this.#queueTimer = undefined
-        const now = Date.now()
-        this.#ready = this.#ready.filter((record) => {
-          if (record.deadline > now) return true
-          this.#fail(record, timeoutError(facts(record), record.deadlineMs, false))
-          return false
-        })
-        if (this.#flight !== undefined) this.#armQueueTimer()
-        else this.#schedule()
-      },
-      Math.max(0, earliest - Date.now()),
-    )
+  /** Every record of the request timed out: end the wire client's attempt now (it will not retry). */
+  #abandon(flight: Flight): void {
+    if (flight.lane.flight !== flight) return
+    const broker = this.#o.view.broker(flight.lane.node)
+    if (broker) this.#o.wire.dropConnection(broker.host, broker.port)
+  }
+
+  /** Waiting records still fail at their deadline: one timer at the earliest one. */
+  #watchDeadline(deadline: number): void {
+    if (this.#expiry && this.#expiry.at <= deadline) return
+    if (this.#expiry) clearTimeout(this.#expiry.timer)
+    const timer = setTimeout(() => this.#expireWaiting(), Math.max(0, deadline - Date.now()))
+    this.#expiry = { at: deadline, timer }
+  }
+
+  #expireWaiting(): void {
+    this.#expiry = undefined
+    const next = this.#queues.expire(Date.now(), (record) => this.#expired(record, false))
+    if (next !== undefined) this.#watchDeadline(next)
+    this.#schedule()
   }
 
   #notifyIdle(): void {
-    if (!this.#isIdle() || this.#idleWaiters.length === 0) return
+    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return
     const waiters = this.#idleWaiters
     this.#idleWaiters = []
     for (const resolve of waiters) resolve()
@@ -293,19 +437,30 @@ function facts(record: OutgoingRecord): FailedRecordFacts {
   return { topic: record.topic, eventId: record.eventId, eventType: record.eventType }
 }
 
-function earliestDeadline(records: readonly OutgoingRecord[]): number | undefined {
-  let earliest: number | undefined
-  for (const record of records) {
-    if (!record.settled && (earliest === undefined || record.deadline < earliest)) earliest = record.deadline
-  }
-  return earliest
+/** A record that cannot be sent: the cluster refused the credentials or TLS failed. */
+function notSent(record: OutgoingRecord, failure: KafkitError): PublishError {
+  const f = facts(record)
+  const subject =
+    f.eventType !== undefined ? `${f.eventType} ${f.eventId ?? ''} to ${f.topic}` : `a record to ${f.topic}`
+  return new PublishError(failure.code, `${subject} was not sent: ${failure.message}`, {
+    cause: failure,
+    retryable: failure.retryable,
+    details: { ...failure.details, topic: f.topic, eventId: f.eventId, eventType: f.eventType },
+  })
 }
 
-/** The record's index within its partition's batch (the broker numbers them from the base offset). */
-function bump(next: Map<string, Map<number, number>>, topic: string, partition: number): number {
-  let partitions = next.get(topic)
-  if (!partitions) next.set(topic, (partitions = new Map<number, number>()))
-  const index = partitions.get(partition) ?? 0
-  partitions.set(partition, index + 1)
-  return index
+function silentBroker(name: string, ms: number): KafkitError {
+  const detail = `a produce request waited over ${ms} ms`
+  return connectionError('producing', { failure: 'no-answer', detail, brokers: [name] }, [name])
+}
+
+function noMetadata(brokers: string[]): KafkitError {
+  const diagnosis = { failure: 'no-answer' as const, detail: 'no metadata for the topic yet', brokers }
+  return connectionError('fetching metadata', diagnosis, brokers)
+}
+
+function latestDeadline(records: readonly OutgoingRecord[]): number {
+  let latest = 0
+  for (const record of records) if (record.deadline > latest) latest = record.deadline
+  return latest
 }

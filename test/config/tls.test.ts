@@ -75,6 +75,9 @@ test(
     await connect({ KAFKA_TLS_CA_FILE: 'cert.pem', KAFKA_TLS_SERVER_NAME: 'off' })
     assert.deepEqual(server.names.splice(0), [], 'no SNI when turned off')
 
+    await connect({ KAFKA_TLS_CA_FILE: 'cert.pem', KAFKA_BROKERS: `127.0.0.1:${server.port}` })
+    assert.deepEqual(server.names.splice(0), [], 'no SNI for a broker given by IP address (RFC 6066)')
+
     const untrusted = await connect({})
     assert.match(untrusted.message, /self[- ]signed certificate/, 'without the CA file the certificate is refused')
   },

@@ -1,7 +1,7 @@
 // Producer defaults and the retry budget handed to the wire client (no broker needed).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { backoffDelay, jitteredBackoff, resolveProducerOptions, wireRetries } from '../../src/producer/options.ts'
+import { backoffDelay, jitteredBackoff, resolveProducerOptions } from '../../src/producer/options.ts'
 
 const client = { brokers: ['127.0.0.1:9092'] }
 
@@ -30,20 +30,6 @@ test('backoff doubles from the base up to the cap', () => {
     const delay = jitteredBackoff(attempt, 100, 1000)
     assert.ok(delay >= nominal * 0.8 - 1 && delay <= nominal * 1.2 + 1, `jitter within ±20 % (${delay} vs ${nominal})`)
   }
-})
-
-test('the wire client retries until just past the deadline, or as often as `retries` allows', () => {
-  const base = { retryBackoffMs: 100, retryBackoffMaxMs: 1000, retries: undefined }
-  const sum = (n: number) =>
-    Array.from({ length: n }, (_, i) => backoffDelay(i + 1, 100, 1000)).reduce((a, b) => a + b, 0)
-  for (const deliveryTimeoutMs of [50, 2000, 30_000, 120_000]) {
-    const n = wireRetries({ ...base, deliveryTimeoutMs })
-    assert.ok(sum(n) > deliveryTimeoutMs, `${n} retries outlast ${deliveryTimeoutMs} ms`)
-    assert.ok(sum(n - 1) <= deliveryTimeoutMs, `${n - 1} retries would not`)
-  }
-  assert.equal(wireRetries({ ...base, deliveryTimeoutMs: 30_000 }), 33)
-  assert.equal(wireRetries({ ...base, deliveryTimeoutMs: 30_000, retries: 3 }), 3)
-  assert.equal(wireRetries({ ...base, deliveryTimeoutMs: 30_000, retries: 0 }), 0)
 })
 
 test('idempotence needs acks=all; zstd and the other codecs are accepted', () => {
