@@ -25,6 +25,21 @@ export interface ClusterViewOptions {
   suspectMs?: number
 }
 
+/**
+ * Each partition's newest state: a broker that was paused or cut off answers with metadata from
+ * before (an old leader epoch), which must not send records back to a leader that is no longer one.
+ */
+function newer(
+  known: ClusterTopicMetadata | undefined,
+  fresh: ClusterTopicMetadata,
+): ClusterTopicMetadata['partitions'] {
+  if (!known || known.partitionsCount !== fresh.partitionsCount) return fresh.partitions
+  return fresh.partitions.map((partition, i) => {
+    const before = known.partitions[i]
+    return before && partition && before.leaderEpoch > partition.leaderEpoch ? before : partition
+  })
+}
+
 /** A topic the cluster does not have: the only metadata failure that is an answer, not an outage. */
 export class UnknownTopicError extends Error {
   readonly topic: string
@@ -53,6 +68,8 @@ export class ClusterView {
   readonly #o: ClusterViewOptions
   readonly #states = new Map<string, BrokerState>()
   #brokers = new Map<number, BrokerWithRack>()
+  /** Every broker ever announced: a fenced broker leaves the metadata, but its connections stay. */
+  readonly #known = new Map<number, BrokerWithRack>()
   #topics = new Map<string, ClusterTopicMetadata>()
   #clusterId: string | undefined
   #controllerId = -1
@@ -85,13 +102,14 @@ export class ClusterView {
     return leader === undefined || leader < 0 ? undefined : leader
   }
 
+  /** A broker's address, also after it left the cluster's metadata (fenced, stopped). */
   broker(nodeId: number): Broker | undefined {
-    return this.#brokers.get(nodeId)
+    return this.#known.get(nodeId)
   }
 
   /** `host:port` of a node, for messages. */
   nameOf(nodeId: number): string {
-    const broker = this.#brokers.get(nodeId)
+    const broker = this.#known.get(nodeId)
     return broker ? `${broker.host}:${broker.port}` : `node ${nodeId}`
   }
 
@@ -102,7 +120,7 @@ export class ClusterView {
 
   /** Puts a broker at the back of the line (a produce request to it stalled, say). */
   suspect(nodeId: number): void {
-    const broker = this.#brokers.get(nodeId)
+    const broker = this.#known.get(nodeId)
     if (!broker) return
     const state = this.#state(`${broker.host}:${broker.port}`)
     state.suspectUntil = Date.now() + (this.#o.suspectMs ?? SUSPECT_MS)
@@ -171,11 +189,14 @@ export class ClusterView {
     this.#clusterId = metadata.id
     this.#controllerId = metadata.controllerId
     this.#brokers = new Map(metadata.brokers)
-    for (const broker of metadata.brokers.values()) this.#state(`${broker.host}:${broker.port}`)
+    for (const [id, broker] of metadata.brokers) {
+      this.#known.set(id, broker)
+      this.#state(`${broker.host}:${broker.port}`)
+    }
     const now = Date.now()
     for (const topic of topics) {
       const info = metadata.topics.get(topic)
-      if (info) this.#topics.set(topic, { ...info, lastUpdate: now })
+      if (info) this.#topics.set(topic, { ...info, partitions: newer(this.#topics.get(topic), info), lastUpdate: now })
     }
   }
 

@@ -64,6 +64,15 @@ export function publishErrorFromWire(error: unknown, facts: FailedRecordFacts): 
       details: detailsOf(facts),
     })
   }
+  if (wireFinds(error, 'apiId', 'NOT_LEADER_OR_FOLLOWER') || wireFinds(error, 'apiId', 'FENCED_LEADER_EPOCH')) {
+    // The partition moved while the request was out: an earlier attempt may have been written.
+    const message = `publishing ${subject(facts)} failed: ${wireErrorMessage(error)} (its partition moved to another leader: the outcome is unknown, it may have been written)`
+    return new PublishError(ErrorCodes.PUBLISH_FAILED, message, {
+      cause: error,
+      retryable: true,
+      details: detailsOf(facts),
+    })
+  }
   const unknownTopic =
     wireFinds(error, 'apiId', 'UNKNOWN_TOPIC_OR_PARTITION') || /^Unknown topic/.test(errorMessage(error))
   // A wire error is retriable unless some error in its chain says it cannot be retried.

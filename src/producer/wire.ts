@@ -8,6 +8,7 @@
 //   (a retried batch keeps its producer id and sequence numbers, so the broker de-duplicates it), so
 //   they stay with the wire client; kafkit only bounds them.
 import {
+  findErrorBy,
   kGetBootstrapConnection,
   kMetadata,
   kPerformWithRetry,
@@ -23,6 +24,9 @@ import { diagnose, isConfigurationFailure } from '../cluster/diagnose.ts'
 import type { ClusterView } from '../cluster/view.ts'
 
 type Options = ProducerOptions<Buffer, Buffer, string, string | Buffer>
+
+/** Retries of an operation refused for stale metadata (a leader moved) before it fails. */
+const STALE_RETRIES = 3
 
 export interface WireHooks {
   view: ClusterView
@@ -105,9 +109,17 @@ export class Wire extends Producer<Buffer, Buffer, string, string | Buffer> {
     let skip = shouldSkipRetry
     if (attempt === 0) {
       const deadline = this.#deadline ?? this.#hooks.fallbackDeadline()
+      let stale = 0
       skip = (error) => {
         if (isConfigurationFailure(diagnose(error)) || Date.now() >= deadline) return true
         if (shouldSkipRetry?.(error)) return true
+        if (findErrorBy(error, 'hasStaleMetadata', true)) {
+          // The next attempt asks for fresh leaders. A broker that answers "not the leader" again
+          // and again got a request whose partitions moved to different leaders: the wire client
+          // sends it whole to the first partition's leader every time, so retrying cannot help.
+          this.clearMetadata()
+          if (findErrorBy(error, 'code', 'PLT_KFK_PROTOCOL') && ++stale > STALE_RETRIES) return true
+        }
         this.#retrying = deadline
         queueMicrotask(() => (this.#retrying = undefined))
         return false
