@@ -189,9 +189,20 @@ export async function kafkaStatus(mode: Mode = 'single') {
   return { bootstrap, external: externalBrokers() !== undefined, answer, nodes }
 }
 
-/** Fault injection for cluster tests: stop (SIGTERM), kill (SIGKILL) or start one broker. */
-export async function controlBroker(mode: Mode, nodeId: number, action: 'stop' | 'kill' | 'start') {
+export type BrokerAction = 'stop' | 'kill' | 'start' | 'pause' | 'resume'
+
+/**
+ * Fault injection for cluster tests: stop (SIGTERM, controlled shutdown), kill (SIGKILL), start,
+ * pause (SIGSTOP: the process hangs, its sockets stay open) or resume (SIGCONT) one broker.
+ */
+export async function controlBroker(mode: Mode, nodeId: number, action: BrokerAction) {
   const files = filesOf(mode, nodeId)
+  if (action === 'pause' || action === 'resume') {
+    const pid = runningPid(files)
+    if (pid === undefined) throw new KafkaSetupError(`broker ${nodeId} is not running`)
+    process.kill(pid, action === 'pause' ? 'SIGSTOP' : 'SIGCONT')
+    return
+  }
   if (runningPid(files) === undefined && action !== 'start' && dockerEngineAnswers() && composeRunning(mode)) {
     composeSignal(composeServices(mode)[nodeId - 1] ?? 'kafka', action)
     return

@@ -1,12 +1,10 @@
 // Private brokers for tests that stop, kill or restart Kafka, or need its TLS listeners, without
 // disturbing the shared one: their own KAFKIT_HOME (sharing the cached jars and, when made already,
 // the local CA and broker certificate) and free ports, driven through the kafka CLI.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { KAFKA_VERSION, libsDir, localTls } from '../../scripts/kafka/index.ts'
+import { freeClusterBase, freePortBase, privateHome } from '../../scripts/kafka/index.ts'
 import { runScript, type RunResult } from './process.ts'
 
 export interface IsolatedBroker {
@@ -26,51 +24,11 @@ export interface IsolatedBroker {
   stop(): Promise<RunResult>
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
-
-async function allFree(ports: number[]): Promise<boolean> {
-  return (await Promise.all(ports.map(portFree))).every(Boolean)
-}
-
-/** A base port whose next four ports (controller, SASL, SSL, SASL_SSL) are free too. */
-export async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 1600) * 5
-    if (await allFree([0, 1, 2, 3, 4].map((i) => base + i))) return base
-  }
-  throw new Error('no free ports found for an isolated broker')
-}
-
-/** A cluster base port b: node n listens on b+n, b+100+n, ..., b+400+n (see scripts/kafka/paths.ts). */
-async function freeClusterBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * 600) * 5
-    const ports = [1, 2, 3].flatMap((n) => [0, 100, 200, 300, 400].map((offset) => base + n + offset))
-    if (await allFree(ports)) return base
-  }
-  throw new Error('no free ports found for an isolated cluster')
-}
-
-/** A fresh KAFKIT_HOME that shares the machine's jars (and its local TLS material, if made). */
-function isolatedHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'kafkit-home-'))
-  const libs = join(home, `kafka-${KAFKA_VERSION}`, 'libs')
-  mkdirSync(dirname(libs), { recursive: true })
-  symlinkSync(libsDir(), libs)
-  const shared = localTls()
-  if (existsSync(shared.caFile) && existsSync(shared.keystore)) symlinkSync(shared.dir, join(home, 'tls'))
-  return home
-}
+export { freePortBase }
 
 export async function isolatedEnv(port?: number): Promise<{ env: NodeJS.ProcessEnv; home: string; port: number }> {
   const base = port ?? (await freePortBase())
-  const home = isolatedHome()
+  const home = privateHome()
   const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_PORT: String(base) }
   delete env['KAFKA_BROKERS']
   return { env, home, port: base }
@@ -98,7 +56,7 @@ export interface IsolatedCluster extends IsolatedBroker {
 /** Three private brokers (replication 3, min ISR 2), stopped and removed when the test ends. */
 export async function startIsolatedCluster(t: TestContext): Promise<IsolatedCluster> {
   const base = await freeClusterBase()
-  const home = isolatedHome()
+  const home = privateHome()
   const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_CLUSTER_PORT: String(base) }
   delete env['KAFKA_BROKERS']
   const list = (offset: number) => [1, 2, 3].map((n) => `127.0.0.1:${base + n + offset}`).join(',')

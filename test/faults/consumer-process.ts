@@ -1,0 +1,35 @@
+// A consumer in its own process, so that a fault test can SIGKILL or SIGTERM it. Prints "ready"
+// once started and "handled <event id> <partition> <key> <seq>" per handled event (stdout on a pipe is
+// synchronous on Linux: nothing printed is lost on a kill). SIGTERM: drain, commit, leave, exit.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Consumer, stopOnSignals } from '../../src/consumer/index.ts'
+import { createCatalog } from '../../src/catalog/index.ts'
+import { silentLogger } from '../../src/logging/index.ts'
+import { faultEvent } from './support.ts'
+
+const env = (name: string) => {
+  const value = process.env[name]
+  if (!value) throw new Error(`${name} is required`)
+  return value
+}
+
+const { Seq } = faultEvent(env('TOPIC'), Number(env('PARTITIONS')))
+const consumer = new Consumer({
+  client: { brokers: env('KAFKA_BROKERS').split(',') },
+  catalog: createCatalog([Seq]),
+  service: 'faults',
+  group: env('GROUP'),
+  logger: silentLogger(),
+  concurrency: 8,
+  // Short, so that a killed member's partitions move on within seconds.
+  sessionTimeout: 6000,
+  heartbeatInterval: 1000,
+})
+const handlerMs = Number(process.env['HANDLER_MS'] ?? '1')
+consumer.on(Seq, async (event, ctx) => {
+  if (handlerMs > 0) await sleep(handlerMs)
+  process.stdout.write(`handled ${event.id} ${ctx.partition} ${event.payload.key} ${event.payload.seq}\n`)
+})
+await consumer.start()
+process.stdout.write('ready\n')
+stopOnSignals([consumer])
