@@ -91,7 +91,9 @@ try {
   for (const node of [1, 2, 3]) {
     const file = join(home, 'run', 'cluster', `node-${node}`, 'kafka.log')
     if (!existsSync(file)) continue
-    const errors = readFileSync(file, 'utf8').split('\n').filter((line) => /ERROR|FATAL|Exception/.test(line))
+    const errors = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => /ERROR|FATAL|Exception/.test(line))
     if (errors.length > 0) console.error(`[faults] broker ${node} errors:\n${errors.slice(-10).join('\n')}`)
   }
 } finally {
