@@ -24,6 +24,8 @@ import { uniqueName } from '../support/kafka.ts'
 
 const PARTITIONS = 6
 const HANDLE_ALL_MS = 240_000
+/** How long each phase of a rebalance storm lasts. */
+const HOLD_MS = 10_000
 
 test('group coordinator SIGKILL during consumption', async (t) => {
   const { name: topic } = await faultTopic(t, 'coordinator', PARTITIONS)
@@ -72,17 +74,9 @@ async function storm(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
     const extra = [new ConsumerProcess(t, topic, PARTITIONS, group), new ConsumerProcess(t, topic, PARTITIONS, group)]
     runs.push(...extra)
     await Promise.all(extra.map((c) => c.ready))
-    await waitFor(() => extra.every((c) => c.handled.length > 0), 'the new members handle records', {
-      timeoutMs: 60_000,
-    })
+    await sleep(HOLD_MS) // three members for a while: a phase of the storm, not a wait for a condition
     await Promise.all(extra.map((c) => c.kill(signal)))
-    await waitFor(
-      () => steady.handled.length > 0 && Date.now() - steady.handled.at(-1)!.at < 1000,
-      'the survivor handles records',
-      {
-        timeoutMs: 60_000,
-      },
-    )
+    await sleep(HOLD_MS) // one member again
   }
   await load.stop()
   await producer.close()
@@ -95,7 +89,7 @@ async function storm(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
   const result = tally(published, runs)
   const reordered = reorderedKeys(runs)
   report(t, {
-    storm: `1 → 3 → 1 members twice, the two extra stopped with ${signal}`,
+    storm: `1 → 3 → 1 members twice (10 s each), the two extra stopped with ${signal}`,
     published: published.length,
     handled: result.handled,
     missing: result.missing.length,

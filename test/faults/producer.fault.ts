@@ -21,7 +21,8 @@ import {
   waitForAgreement,
 } from './support.ts'
 
-const PARTITIONS = 6
+/** Twelve, so that a broker leads four and they are likely to move to different new leaders. */
+const PARTITIONS = 12
 const PUBLISH_EVERY_MS = 5
 /** A broker's partitions move after its session times out (4 s locally) plus an election. */
 const OTHER_PARTITIONS_MAX_GAP_MS = 15_000
@@ -58,9 +59,10 @@ async function publishThrough(t: TestContext, scenario: Scenario) {
   const failedAt = Date.now()
   await control(victim, scenario.fail)
   t.after(() => control(victim, scenario.recover).catch(() => undefined))
+  let moved: number[] = []
   await waitFor(
     async () =>
-      (await leaders(watcher, topic)).every(
+      (moved = await leaders(watcher, topic)).every(
         (leader, p) => !victimPartitions.includes(p) || (leader >= 0 && leader !== victim),
       ),
     `the partitions of broker ${victim} to move`,
@@ -92,6 +94,7 @@ async function publishThrough(t: TestContext, scenario: Scenario) {
   }))
   report(t, {
     victim: `broker ${victim} (${scenario.fail} for ${Math.round((recoveredAt - failedAt) / 1000)} s)`,
+    victimPartitionsMovedTo: [...new Set(victimPartitions.map((p) => moved[p]))],
     leadersMovedAfterMs: movedAt - failedAt,
     published: load.outcomes.size,
     acknowledged: load.acked,
