@@ -33,8 +33,6 @@ export async function checkConnection(
     client: { ...client, connectTimeoutMs: Math.min(client.connectTimeoutMs ?? timeoutMs, timeoutMs) },
     clientId: client.clientId ?? 'kafkit-connection-check',
     requestTimeoutMs: timeoutMs,
-    // A broker that is slow to answer should not make the check fail while another could answer.
-    hedgeMs: Math.max(250, Math.floor(timeoutMs / Math.max(2, client.brokers.length + 1))),
   })
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {

@@ -2,7 +2,7 @@
 // that refuses them) returns within its bound, with a KafkitError that names the broker and the
 // cause. Small bounds keep the test short; test/faults/bounds.test.ts runs the defaults.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
 import { ensureTopics } from '../../src/admin/index.ts'
 import { defineEvent, defineTopic } from '../../src/catalog/index.ts'
@@ -10,6 +10,7 @@ import { ErrorCodes, KafkitError } from '../../src/errors.ts'
 import { checkConnection, createKafkit } from '../../src/kafkit/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
+import { brokers, createTopic } from '../support/kafka.ts'
 import { refusingBroker, silentBroker } from '../support/silent-broker.ts'
 
 /** Slack over a bound for a loaded machine: the point is minutes versus seconds. */
@@ -19,6 +20,18 @@ const CLOSE_MS = 1000
 
 const topic = defineTopic({ name: 'bounds.events.v1', key: 'id', partitions: 1 })
 const Happened = defineEvent({ type: 'bounds.happened', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+
+/** A topic on the shared broker, with an event on it. */
+async function sharedTopic(t: TestContext) {
+  const name = await createTopic(t, 'bounds-hedged')
+  const Seq = defineEvent({
+    type: 'bounds.happened',
+    version: '1.0',
+    topic: defineTopic({ name, key: 'id', partitions: 1 }),
+    schema: z.object({ id: z.string() }),
+  })
+  return { name, Seq }
+}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T | undefined; error: unknown; ms: number }> {
   const started = Date.now()
@@ -39,6 +52,22 @@ function assertNames(
   assert.equal(error.details['failure'], failure, error.message)
   assert.deepEqual(error.details['brokers'], [broker])
 }
+
+test('a silent broker first in the list does not hold up connecting or publishing through the others', async (t) => {
+  const silent = await silentBroker(t)
+  const client = { brokers: [silent, ...brokers()] }
+  const { error, ms } = await timed(() => checkConnection(client, { timeoutMs: 10_000 }))
+  assert.equal(error, undefined)
+  // Asked first, the silent broker is given up on after half a second and the next one answers.
+  assert.ok(ms < 3000, `${ms} ms`)
+  const { Seq, name } = await sharedTopic(t)
+  const producer = new Producer({ client, service: 'bounds', logger: silentLogger(), deliveryTimeoutMs: 10_000 })
+  t.after(() => producer.close())
+  const publish = await timed(() => producer.publish(Seq, { id: '1' }))
+  assert.equal(publish.error, undefined)
+  assert.ok(publish.ms < 3000, `publish: ${publish.ms} ms`)
+  t.diagnostic(`checkConnection ${ms} ms, publish ${publish.ms} ms (topic ${name})`)
+})
 
 for (const kind of ['silent', 'refusing'] as const) {
   const failure = kind === 'silent' ? 'no-answer' : 'unreachable'

@@ -1,10 +1,10 @@
-// Private brokers for tests that stop, kill or restart Kafka, or need its TLS listeners, without
+// A private broker for tests that stop, kill or restart Kafka, or need its TLS listeners, without
 // disturbing the shared one: their own KAFKIT_HOME (sharing the cached jars and, when made already,
 // the local CA and broker certificate) and free ports, driven through the kafka CLI.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { freeClusterBase, freePortBase, privateHome } from '../../scripts/kafka/index.ts'
+import { freePortBase, privateHome } from '../../scripts/kafka/index.ts'
 import { runScript, type RunResult } from './process.ts'
 
 export interface IsolatedBroker {
@@ -38,52 +38,16 @@ export async function isolatedEnv(port?: number): Promise<{ env: NodeJS.ProcessE
 export async function startIsolatedBroker(t: TestContext): Promise<IsolatedBroker> {
   const { env, home, port } = await isolatedEnv()
   const at = (offset: number) => `127.0.0.1:${port + offset}`
-  return started(t, env, home, [], {
-    bootstrap: at(0),
-    saslPlaintext: at(2),
-    ssl: at(3),
-    saslSsl: at(4),
-  })
-}
-
-export interface IsolatedCluster extends IsolatedBroker {
-  /** Each node's PLAINTEXT address, by node id (1, 2, 3). */
-  nodes: Map<number, string>
-  /** Its base port: node n's PLAINTEXT port is base + n. */
-  base: number
-}
-
-/** Three private brokers (replication 3, min ISR 2), stopped and removed when the test ends. */
-export async function startIsolatedCluster(t: TestContext): Promise<IsolatedCluster> {
-  const base = await freeClusterBase()
-  const home = privateHome()
-  const env: NodeJS.ProcessEnv = { ...process.env, KAFKIT_HOME: home, KAFKIT_KAFKA_CLUSTER_PORT: String(base) }
-  delete env['KAFKA_BROKERS']
-  const list = (offset: number) => [1, 2, 3].map((n) => `127.0.0.1:${base + n + offset}`).join(',')
-  const broker = await started(t, env, home, ['--brokers', '3'], {
-    bootstrap: list(0),
-    saslPlaintext: list(200),
-    ssl: list(300),
-    saslSsl: list(400),
-  })
-  const nodes = new Map([1, 2, 3].map((n) => [n, `127.0.0.1:${base + n}`]))
-  return { ...broker, nodes, base }
-}
-
-async function started(
-  t: TestContext,
-  env: NodeJS.ProcessEnv,
-  home: string,
-  args: string[],
-  addresses: Pick<IsolatedBroker, 'bootstrap' | 'saslPlaintext' | 'ssl' | 'saslSsl'>,
-): Promise<IsolatedBroker> {
   const control = (command: string) => async () => {
-    const result = await runScript(['scripts/kafka.ts', command, ...args], env, 180_000)
+    const result = await runScript(['scripts/kafka.ts', command], env, 180_000)
     if (result.code !== 0) throw new Error(`kafka ${command} failed:\n${result.stdout}\n${result.stderr}`)
     return result
   }
   const broker: IsolatedBroker = {
-    ...addresses,
+    bootstrap: at(0),
+    saslPlaintext: at(2),
+    ssl: at(3),
+    saslSsl: at(4),
     caFile: join(home, 'tls', 'ca.pem'),
     env,
     home,
@@ -91,7 +55,7 @@ async function started(
     stop: control('stop'),
   }
   t.after(async () => {
-    await runScript(['scripts/kafka.ts', 'stop', ...args], env).catch(() => undefined)
+    await runScript(['scripts/kafka.ts', 'stop'], env).catch(() => undefined)
     rmSync(home, { recursive: true, force: true })
   })
   await broker.start()
