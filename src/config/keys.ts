@@ -185,7 +185,7 @@ const CLIENT_KEYS: ConfigKey[] = [
     env: 'KAFKA_REQUEST_TIMEOUT_MS',
     ...int(1),
     example: '30000',
-    doc: "Request timeout. Default: the wire client's (30 s).",
+    doc: "Bound of one request to one broker. Default: the publish deadline for produce requests, 5 s for metadata requests, the call's own bound for `connect()` and provisioning.",
   },
 ]
 
