@@ -1,6 +1,7 @@
 // Turns wire-client failures and deadlines into kafkit's typed PublishErrors, and decides which
 // failures are permanent for the record (so that it may go to the DLQ instead).
 import { findErrorBy } from '@platformatic/kafka'
+import { connectionError } from '../cluster/diagnose.ts'
 import { ErrorCodes, KafkitError, PublishError, errorMessage } from '../errors.ts'
 
 /** What is known about the record that failed, for messages and logs. */
@@ -165,4 +166,25 @@ const PERMANENT_CODES = new Set<string>([
 export function isPermanentRecordFailure(error: unknown): boolean {
   if (!KafkitError.is(error)) return false
   return PERMANENT_CODES.has(error.code) || error.details['permanent'] === true
+}
+
+/** A record that cannot be sent: the cluster refused the credentials or TLS failed. */
+export function notSentError(facts: FailedRecordFacts, failure: KafkitError): PublishError {
+  return new PublishError(failure.code, `${subject(facts)} was not sent: ${failure.message}`, {
+    cause: failure,
+    retryable: failure.retryable,
+    details: { ...failure.details, ...detailsOf(facts) },
+  })
+}
+
+/** Why records behind a stalled request wait: the broker it went to. */
+export function silentBrokerError(name: string, ms: number): KafkitError {
+  const detail = `a produce request waited over ${ms} ms`
+  return connectionError('producing', { failure: 'no-answer', detail, brokers: [name] }, [name])
+}
+
+/** Why records wait for their topic's partitions: no broker answered the metadata request yet. */
+export function noMetadataError(brokers: string[]): KafkitError {
+  const diagnosis = { failure: 'no-answer' as const, detail: 'no metadata for the topic yet', brokers }
+  return connectionError('fetching metadata', diagnosis, brokers)
 }

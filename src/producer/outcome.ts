@@ -2,6 +2,9 @@
 // broker may write some partitions and reject others, and the wire client then fails the whole
 // call. Reading the per-partition responses keeps written records from being reported as failed.
 import type { ProduceResult } from '@platformatic/kafka'
+import { ErrorCodes, type KafkitError } from '../errors.ts'
+import { publishErrorFromWire } from './failures.ts'
+import type { OutgoingRecord } from './record.ts'
 
 export interface SendOutcome {
   /** Base offset of each written partition batch, by topic then partition. */
@@ -58,4 +61,61 @@ function put<T>(map: Map<string, Map<number, T>>, topic: string, partition: numb
   let partitions = map.get(topic)
   if (!partitions) map.set(topic, (partitions = new Map<number, T>()))
   partitions.set(partition, value)
+}
+
+export interface SettleHandlers {
+  succeed(record: OutgoingRecord, offset: bigint): void
+  fail(record: OutgoingRecord, error: KafkitError): void
+  /** The deadline passed while the wire client was still trying. */
+  expired(record: OutgoingRecord): void
+  /** Records to send again, each alone: their partition's batch was refused as too large. */
+  retryAlone(records: OutgoingRecord[]): void
+}
+
+/**
+ * Settles the records of one request from what the broker answered: written records get their
+ * offset (the batch's base offset plus their index in it), the others an error, or another go alone.
+ */
+export function settleSent(
+  records: readonly OutgoingRecord[],
+  outcome: SendOutcome,
+  error: unknown,
+  acknowledged: boolean,
+  on: SettleHandlers,
+): void {
+  const sizes = new Map<string, number>()
+  const indices = records.map((r) => {
+    const id = `${r.topic}\0${r.partition}`
+    const index = sizes.get(id) ?? 0
+    sizes.set(id, index + 1)
+    return index
+  })
+  const alone: OutgoingRecord[] = []
+  records.forEach((record, i) => {
+    if (record.settled) return
+    const partition = record.partition!
+    const facts = { topic: record.topic, eventId: record.eventId, eventType: record.eventType }
+    const base = outcome.written.get(record.topic)?.get(partition)
+    if (base !== undefined) return on.succeed(record, base >= 0n ? base + BigInt(indices[i]!) : -1n)
+    if (error === undefined) {
+      // acks=none: the broker does not answer, so there is no offset to report.
+      if (!acknowledged) return on.succeed(record, -1n)
+      return on.fail(record, publishErrorFromWire(new Error('the broker returned no offset for the partition'), facts))
+    }
+    // The wire client stopped retrying at the deadline: a timeout, whatever the last attempt said.
+    if (record.deadline <= Date.now()) return on.expired(record)
+    const failure = publishErrorFromWire(outcome.rejected.get(record.topic)?.get(partition) ?? error, facts)
+    if (
+      failure.code === ErrorCodes.RECORD_TOO_LARGE &&
+      !record.solo &&
+      sizes.get(`${record.topic}\0${partition}`)! > 1
+    ) {
+      // The partition's batch was too large, not necessarily this record: send each on its own.
+      record.solo = true
+      alone.push(record)
+      return
+    }
+    on.fail(record, failure)
+  })
+  if (alone.length > 0) on.retryAlone(alone)
 }

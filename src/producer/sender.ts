@@ -13,10 +13,17 @@
 import type { ProduceResult } from '@platformatic/kafka'
 import { connectionError, diagnose } from '../cluster/diagnose.ts'
 import { UnknownTopicError, type ClusterView } from '../cluster/view.ts'
-import { ErrorCodes, KafkitError, PublishError } from '../errors.ts'
-import { publishErrorFromWire, timeoutError, type FailedRecordFacts } from './failures.ts'
+import { ErrorCodes, KafkitError } from '../errors.ts'
+import {
+  noMetadataError,
+  notSentError,
+  publishErrorFromWire,
+  silentBrokerError,
+  timeoutError,
+  type FailedRecordFacts,
+} from './failures.ts'
 import { jitteredBackoff } from './options.ts'
-import { outcomeOf, type SendOutcome } from './outcome.ts'
+import { outcomeOf, settleSent, type SendOutcome } from './outcome.ts'
 import { choosePartition, StickyPartitions } from './partitioner.ts'
 import { Queues, type Batch, type PartitionQueue } from './queues.ts'
 import type { OutgoingRecord } from './record.ts'
@@ -180,7 +187,7 @@ export class Sender {
         if (!unknown && KafkitError.is(failure)) {
           // Wrong credentials or TLS settings: waiting cannot help, so the records fail now.
           if (failure.code !== ErrorCodes.BROKER_UNAVAILABLE) {
-            return this.#failHeld(topic, (record) => notSent(record, failure))
+            return this.#failHeld(topic, (record) => notSentError(facts(record), failure))
           }
           this.#problems.set(topic, failure)
         }
@@ -308,7 +315,7 @@ export class Sender {
     const { view, wire } = this.#o
     const node = flight.lane.node
     view.suspect(node)
-    this.#problems.set(`node:${node}`, silentBroker(view.nameOf(node), this.#o.stallMs ?? STALL_MS))
+    this.#problems.set(`node:${node}`, silentBrokerError(view.nameOf(node), this.#o.stallMs ?? STALL_MS))
     await view.refresh(new Set(flight.queues.map((q) => q.topic))).catch(() => undefined)
     if (flight.lane.flight !== flight) return
     const moved = flight.queues.some((q) => {
@@ -322,41 +329,12 @@ export class Sender {
 
   /** Settles what the broker wrote of the records sent; splits batches it refused as too large; fails the rest. */
   #complete(records: OutgoingRecord[], outcome: SendOutcome, error: unknown): void {
-    const sizes = new Map<string, number>()
-    const indices = records.map((r) => {
-      const id = `${r.topic}\0${r.partition}`
-      const index = sizes.get(id) ?? 0
-      sizes.set(id, index + 1)
-      return index
+    settleSent(records, outcome, error, this.#o.acknowledged, {
+      succeed: (record, offset) => this.#succeed(record, offset),
+      fail: (record, failure) => this.#fail(record, failure),
+      expired: (record) => this.#expired(record, true, error),
+      retryAlone: (alone) => this.requeueFirst(alone),
     })
-    const retrySolo: OutgoingRecord[] = []
-    records.forEach((record, i) => {
-      if (record.settled) return
-      const partition = record.partition!
-      const base = outcome.written.get(record.topic)?.get(partition)
-      if (base !== undefined) return this.#succeed(record, base >= 0n ? base + BigInt(indices[i]!) : -1n)
-      if (error === undefined) {
-        // acks=none: the broker does not answer, so there is no offset to report.
-        if (!this.#o.acknowledged) return this.#succeed(record, -1n)
-        const missing = new Error('the broker returned no offset for the partition')
-        return this.#fail(record, publishErrorFromWire(missing, facts(record)))
-      }
-      // The wire client stopped retrying at the deadline: a timeout, whatever the last attempt said.
-      if (record.deadline <= Date.now()) return this.#expired(record, true, error)
-      const failure = publishErrorFromWire(outcome.rejected.get(record.topic)?.get(partition) ?? error, facts(record))
-      if (
-        failure.code === ErrorCodes.RECORD_TOO_LARGE &&
-        !record.solo &&
-        sizes.get(`${record.topic}\0${partition}`)! > 1
-      ) {
-        // The partition's batch was too large, not necessarily this record: send each on its own.
-        record.solo = true
-        retrySolo.push(record)
-        return
-      }
-      this.#fail(record, failure)
-    })
-    if (retrySolo.length > 0) this.requeueFirst(retrySolo)
   }
 
   #succeed(record: OutgoingRecord, offset: bigint): void {
@@ -382,7 +360,7 @@ export class Sender {
         connectionError('producing', diagnosis, leader === undefined ? [] : [this.#o.view.nameOf(leader)])) ??
       this.#problems.get(record.topic) ??
       (leader === undefined ? undefined : this.#problems.get(`node:${leader}`)) ??
-      (this.#lookups.has(record.topic) ? noMetadata(this.#o.view.addresses) : undefined)
+      (this.#lookups.has(record.topic) ? noMetadataError(this.#o.view.addresses) : undefined)
     this.#fail(record, timeoutError(facts(record), record.deadlineMs, sent, problem))
   }
 
@@ -435,28 +413,6 @@ export class Sender {
 
 function facts(record: OutgoingRecord): FailedRecordFacts {
   return { topic: record.topic, eventId: record.eventId, eventType: record.eventType }
-}
-
-/** A record that cannot be sent: the cluster refused the credentials or TLS failed. */
-function notSent(record: OutgoingRecord, failure: KafkitError): PublishError {
-  const f = facts(record)
-  const subject =
-    f.eventType !== undefined ? `${f.eventType} ${f.eventId ?? ''} to ${f.topic}` : `a record to ${f.topic}`
-  return new PublishError(failure.code, `${subject} was not sent: ${failure.message}`, {
-    cause: failure,
-    retryable: failure.retryable,
-    details: { ...failure.details, topic: f.topic, eventId: f.eventId, eventType: f.eventType },
-  })
-}
-
-function silentBroker(name: string, ms: number): KafkitError {
-  const detail = `a produce request waited over ${ms} ms`
-  return connectionError('producing', { failure: 'no-answer', detail, brokers: [name] }, [name])
-}
-
-function noMetadata(brokers: string[]): KafkitError {
-  const diagnosis = { failure: 'no-answer' as const, detail: 'no metadata for the topic yet', brokers }
-  return connectionError('fetching metadata', diagnosis, brokers)
 }
 
 function latestDeadline(records: readonly OutgoingRecord[]): number {
