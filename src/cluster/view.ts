@@ -118,6 +118,17 @@ export class ClusterView {
     return [...this.#states.keys()]
   }
 
+  /**
+   * Refreshes in the background when the view is older than `maxAgeMs`, so that partitions added to
+   * a topic and leaders moved without an error are seen (Java's `metadata.max.age.ms`, 5 min).
+   */
+  freshen(maxAgeMs: number): void {
+    if (this.#inflight !== undefined || this.#topics.size === 0) return
+    let oldest = Infinity
+    for (const topic of this.#topics.values()) oldest = Math.min(oldest, topic.lastUpdate)
+    if (Date.now() - oldest > maxAgeMs) this.refresh().catch(() => undefined)
+  }
+
   /** Puts a broker at the back of the line (a produce request to it stalled, say). */
   suspect(nodeId: number): void {
     const broker = this.#known.get(nodeId)
@@ -171,18 +182,36 @@ export class ClusterView {
   }
 
   async #run(): Promise<void> {
-    const topics = [...new Set([...this.#wanted, ...this.#topics.keys()])]
+    const known = [...this.#topics.keys()]
+    const wanted = [...this.#wanted].filter((topic) => !this.#topics.has(topic))
     this.#wanted.clear()
     try {
-      const metadata = await this.#fetch(topics)
-      this.#apply(metadata, topics)
-    } catch (err) {
-      // A topic deleted since it was known would fail every later refresh: forget it.
-      if (err instanceof UnknownTopicError) this.#topics.delete(err.topic)
-      throw err
+      const topics = [...known, ...wanted]
+      try {
+        this.#apply(await this.#fetch(topics), topics)
+      } catch (err) {
+        if (!(err instanceof UnknownTopicError) || topics.length === 1) throw err
+        // The wire client may name the wrong one of several topics: ask for each on its own.
+        await this.#runEach(topics, new Set(wanted))
+      }
     } finally {
       this.#inflight = undefined
     }
+  }
+
+  /** One request per topic: known topics deleted since are forgotten; a wanted one missing fails the refresh. */
+  async #runEach(topics: string[], wanted: Set<string>): Promise<void> {
+    let missing: UnknownTopicError | undefined
+    for (const topic of topics) {
+      try {
+        this.#apply(await this.#fetch([topic]), [topic])
+      } catch (err) {
+        if (!(err instanceof UnknownTopicError)) throw err
+        this.#topics.delete(topic)
+        if (wanted.has(topic)) missing ??= new UnknownTopicError(topic, err)
+      }
+    }
+    if (missing) throw missing
   }
 
   #apply(metadata: ClusterMetadata, topics: string[]): void {

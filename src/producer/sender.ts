@@ -75,6 +75,7 @@ interface Flight {
 /** Lookups of a topic just created elsewhere may reach a broker that has not heard of it yet. */
 const UNKNOWN_TOPIC_ATTEMPTS = 3
 const STALL_MS = 1000
+const METADATA_MAX_AGE_MS = 5 * 60_000
 
 export class Sender {
   readonly #o: SenderOptions
@@ -178,10 +179,10 @@ export class Sender {
           () => undefined,
           (err: unknown) => err,
         )
-        if (failure === undefined && this.#o.view.topic(topic)) break
+        if (this.#o.view.topic(topic)) break
         const unknown = failure === undefined || failure instanceof UnknownTopicError
         if (unknown && attempt >= UNKNOWN_TOPIC_ATTEMPTS) {
-          const error = failure ?? new Error(`Unknown topic ${topic}.`)
+          const error = new Error(`Unknown topic ${topic}.`, { cause: failure })
           return this.#failHeld(topic, (record) => publishErrorFromWire(error, facts(record)))
         }
         if (!unknown && KafkitError.is(failure)) {
@@ -214,6 +215,7 @@ export class Sender {
 
   #dispatchNow(): void {
     this.#scheduled = false
+    this.#o.view.freshen(METADATA_MAX_AGE_MS)
     const now = Date.now()
     const byLeader = new Map<number, PartitionQueue[]>()
     let leaderless = false
