@@ -1,7 +1,7 @@
 // Turns wire-client failures and deadlines into kafkit's typed PublishErrors, and decides which
 // failures are permanent for the record (so that it may go to the DLQ instead).
 import { findErrorBy } from '@platformatic/kafka'
-import { connectionError } from '../cluster/diagnose.ts'
+import { connectionError, diagnose } from '../cluster/diagnose.ts'
 import { ErrorCodes, KafkitError, PublishError, errorMessage } from '../errors.ts'
 
 /** What is known about the record that failed, for messages and logs. */
@@ -187,4 +187,15 @@ export function silentBrokerError(name: string, ms: number): KafkitError {
 export function noMetadataError(brokers: string[]): KafkitError {
   const diagnosis = { failure: 'no-answer' as const, detail: 'no metadata for the topic yet', brokers }
   return connectionError('fetching metadata', diagnosis, brokers)
+}
+
+/** The idempotent producer could not get its producer id: nothing was sent. */
+export function producerIdError(facts: FailedRecordFacts, error: unknown): PublishError {
+  const diagnosis = diagnose(error)
+  if (diagnosis) return notSentError(facts, connectionError('getting a producer id', diagnosis, []))
+  return new PublishError(
+    ErrorCodes.PUBLISH_FAILED,
+    `${subject(facts)} was not sent: no producer id: ${wireErrorMessage(error)}`,
+    { cause: error, retryable: !wireFinds(error, 'canRetry', false), details: detailsOf(facts, { sent: false }) },
+  )
 }

@@ -17,6 +17,7 @@ import { ErrorCodes, KafkitError } from '../errors.ts'
 import {
   noMetadataError,
   notSentError,
+  producerIdError,
   publishErrorFromWire,
   silentBrokerError,
   timeoutError,
@@ -279,7 +280,8 @@ export class Sender {
     flight.stall = setTimeout(() => void this.#checkStall(flight), this.#o.stallMs ?? STALL_MS)
     let result: ProduceResult | undefined
     let error: unknown
-    let live: OutgoingRecord[] = []
+    // The records handed to the wire client; undefined while none were (no producer id yet).
+    let live: OutgoingRecord[] | undefined
     try {
       // The producer id first (the wire client's first send would ask for it without a deadline).
       if (idempotent && wire.producerId === undefined) {
@@ -298,7 +300,8 @@ export class Sender {
     clearTimeout(flight.stall)
     try {
       // Records that expired before the request went were failed as not sent; the rest settle now.
-      this.#complete(live, outcomeOf(result, error), error)
+      if (live) this.#complete(live, outcomeOf(result, error), error)
+      else this.#notSent(flight.records, error)
     } finally {
       // Whatever happened above, the next request must be able to go.
       lane.flight = undefined
@@ -337,6 +340,16 @@ export class Sender {
       expired: (record) => this.#expired(record, true, error),
       retryAlone: (alone) => this.requeueFirst(alone),
     })
+  }
+
+  /** No producer id could be had within the deadline (or at all): the records were not sent. */
+  #notSent(records: readonly OutgoingRecord[], error: unknown): void {
+    const now = Date.now()
+    for (const record of records) {
+      if (record.settled) continue
+      if (record.deadline <= now) this.#expired(record, false, error)
+      else this.#fail(record, producerIdError(facts(record), error))
+    }
   }
 
   #succeed(record: OutgoingRecord, offset: bigint): void {
