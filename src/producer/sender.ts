@@ -108,6 +108,7 @@ export class Sender {
 
   /** Records to send again first (each alone, after the broker refused their batch as too large). */
   requeueFirst(records: OutgoingRecord[]): void {
+    for (const record of records) this.#watchDeadline(record.deadline)
     this.#queues.addFirst(records)
     this.#schedule()
   }
