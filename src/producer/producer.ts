@@ -24,7 +24,7 @@ import {
   type ResolvedProducerOptions,
 } from './options.ts'
 import { prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
-import { BATCH_OVERHEAD, OutgoingRecord, type Sink } from './record.ts'
+import { BATCH_OVERHEAD, OutgoingRecord, type RecordHeaders, type Sink } from './record.ts'
 import { Sender, type Wire } from './sender.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
 import type {
@@ -95,6 +95,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.#asyncSink = { settle: (record, error, result) => this.#deliver(record, error, result as PublishResult) }
     this.#telemetry =
       options.telemetry === false ? undefined : new ProducerTelemetry(this.service, () => this.#flush.pending)
+  }
+
+  /** The largest record it sends (key, value and headers); bigger ones fail before sending. */
+  get maxRecordBytes(): number {
+    return this.#o.maxRecordBytes
   }
 
   /** Whether the producer can publish, and what it holds: for readiness and liveness probes. */
@@ -431,7 +436,18 @@ function createWire(o: ResolvedProducerOptions): Wire {
 function rawRecord(r: RawRecord, deadlineMs: number): OutgoingRecord {
   const key = r.key === undefined ? undefined : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key)
   const timestamp = r.timestamp === undefined ? undefined : BigInt(r.timestamp.getTime())
-  return new OutgoingRecord(r.topic, key, r.value, r.headers ?? {}, r.partition, timestamp, deadlineMs, batchSink)
+  return new OutgoingRecord(r.topic, key, r.value, rawHeaders(r.headers), r.partition, timestamp, deadlineMs, batchSink)
+}
+
+/** Entries become a Map keyed by a new Buffer per entry, so that repeated names stay separate headers. */
+function rawHeaders(headers: RawRecord['headers']): RecordHeaders {
+  if (headers === undefined) return {}
+  if (!Array.isArray(headers)) return headers as Record<string, string | Buffer>
+  const map = new Map<Buffer, Buffer | null>()
+  for (const [name, value] of headers as readonly (readonly [Buffer | string, Buffer | string | null])[]) {
+    map.set(Buffer.from(name), value === null ? null : typeof value === 'string' ? Buffer.from(value) : value)
+  }
+  return map
 }
 
 function publishedResult(record: OutgoingRecord, metadata: RecordMetadata): PublishResult {

@@ -7,7 +7,8 @@ import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, type Catalog } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
+import { Producer } from '../../src/producer/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { captureLogs } from '../support/logs.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
@@ -61,7 +62,7 @@ test('a handler that always fails: the record reaches the DLQ after the configur
   assert.deepEqual(attempts, [1, 2, 3, 4])
   assert.equal(handledOthers.length, 20, 'the other 20 events of the partition were handled meanwhile')
 
-  const record = parseDeadLetterRecord(dead!.value)
+  const record = failureOf(dead!)
   assert.equal(record.original_topic, name)
   assert.equal(record.original_partition, 0)
   assert.equal(record.original_offset, '0')
@@ -70,12 +71,17 @@ test('a handler that always fails: the record reaches the DLQ after the configur
   assert.equal(record.event_type, 'test.happened')
   assert.equal(record.error_message, 'cannot ever work')
   assert.equal(record.error_type, 'Error')
+  assert.equal(record.error_code, 'KAFKIT_HANDLER_FAILED', "a handler's plain error has the documented code")
   assert.equal(record.attempt_count, 4)
   assert.equal(record.retryable, true, 'a retryable error, given up after the configured attempts')
   assert.ok(Date.parse(record.first_failure) < Date.parse(record.last_failure))
   assert.equal(record.value_encoding, 'json')
   assert.equal((record.original_value as { payload: { entity: string } }).payload.entity, 'poison')
   assert.equal(dead!.key?.toString(), 'poison', 'the DLQ record keeps the original key')
+  const [original] = await readTopic(t, name, 1)
+  assert.deepEqual(dead!.value, original!.value, 'its value is the original value, byte for byte')
+  for (const [header, value] of original!.headers)
+    assert.equal(dead!.headers.get(header), value, `header ${header} kept`)
   assert.equal(dead!.headers.get('kafkit-dlq-original-topic'), name)
   assert.equal(dead!.headers.get('kafkit-dlq-attempt-count'), '4')
 })
@@ -93,7 +99,7 @@ test('malformed bytes, an invalid envelope, an invalid payload and an unknown ty
   const consumer = consumerOf(t, { catalog, producer, onUnknownType: 'dlq' })
   consumer.on(Happened, () => void calls++)
   await consumer.start()
-  const dead = (await readTopic(t, `${name}.dlq`, 4)).map((r) => parseDeadLetterRecord(r.value))
+  const dead = (await readTopic(t, `${name}.dlq`, 4)).map((r) => failureOf(r))
   const byOffset = new Map(dead.map((d) => [d.original_offset, d]))
 
   const bytes = byOffset.get('0')!
@@ -175,7 +181,7 @@ test('when the DLQ write fails, the offset is not committed; once the DLQ exists
 
   await provision(catalog, true)
   const [dead] = await readTopic(t, `${name}.dlq`, 1)
-  assert.equal(parseDeadLetterRecord(dead!.value).original_offset, '0')
+  assert.equal(failureOf(dead!).original_offset, '0')
   await waitFor(async () => (await committed()) === 1n, 'the offset committed after the DLQ write')
   assert.equal(calls, 1, 'the handler was not run again')
 })

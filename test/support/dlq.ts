@@ -1,0 +1,10 @@
+// Reads the failure a DLQ record describes, from a record read by a test (its headers as text).
+import { readDeadLetterRecord, type DeadLetterRecord } from '../../src/dlq/index.ts'
+
+export function failureOf(record: {
+  value: Buffer | null | undefined
+  headers: ReadonlyMap<string, string>
+  tombstone?: boolean
+}): DeadLetterRecord {
+  return readDeadLetterRecord({ value: record.tombstone ? null : record.value, headers: record.headers }).record
+}
