@@ -15,7 +15,8 @@ import {
 } from 'kafkit'
 import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
-import { kcatProduce, readExact, requireKcat, type ExactRecord, type KcatRecord } from '../support/exact.ts'
+import { kcatProduceExact, readExact, type ExactRecord, type KcatRecord } from '../support/exact.ts'
+import { requireKcat } from '../support/kcat.ts'
 
 function envelopeRecord(key: string, extraHeaders: [string, string][]): KcatRecord {
   const envelope = createEnvelope({ type: 'parcel.sent', version: '1.0', source: 'kcat', payload: { id: key } })
@@ -59,7 +60,7 @@ test('kcat-written records are dead-lettered and replayed byte for byte: key, va
     envelopeRecord('big-header', [['x-big', 'b'.repeat(4096)]]),
     { key: 'tombstone', value: null, headers: [['why', 'deleted']] },
   ]
-  await kcatProduce(name, originals)
+  await kcatProduceExact(name, originals)
   const written = await readExact(t, name, originals.length)
   assert.equal(written[2]!.headers.length, 100, 'the third record has 100 headers')
 
