@@ -66,7 +66,8 @@ export interface GroupMember {
   generationOf(record: FetchedRecord): number
   /**
    * Stops fetching a partition. Records of it already fetched are not delivered. `redeliverFrom` is
-   * the offset of a record the caller read and did not take: delivery resumes there.
+   * the offset of a record the caller read and did not take: delivery resumes there. A pause ends
+   * with the assignment: a partition revoked and given back is fetched from its committed offset.
    */
   pause(partition: TopicPartition, redeliverFrom?: bigint): void
   /**

@@ -447,7 +447,13 @@ export class GroupRunner {
     // Leaving the group gives every partition up: onRevoke runs after the final commit.
     await within(this.#clock, this.#runRevokeHook(this.#assignment.owned().map(plain)), left())
     this.#assignment.revokeAll()
-    await member?.close(left()).catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
+    if (member) {
+      const left_ = member
+        .close(left())
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
+      if (!(await within(this.#clock, left_, left())))
+        this.#log.warn({}, 'leaving the group did not finish by the shutdown deadline')
+    }
     this.#state = { name: 'stopped' }
   }
 
