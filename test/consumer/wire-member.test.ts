@@ -98,7 +98,7 @@ test('a record given back with the pause is the first delivered on resume', asyn
 
 test('the fetch order rotates: a partition that returned records goes to the back; a paused one is left out', () => {
   const wire = { assignments: [{ topic: 't', partitions: [0, 1, 2, 3] }] }
-  const order = new FetchOrder(wire as never)
+  const order = new FetchOrder(wire)
   order.toBack('t', 0)
   order.toBack('t', 1)
   assert.deepEqual(wire.assignments[0]!.partitions, [2, 3, 0, 1])
