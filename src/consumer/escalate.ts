@@ -99,7 +99,7 @@ export function createEscalation(options: EscalationOptions): Escalate {
       timestamp: failure.facts.timestamp,
       key: failure.record.key,
       value: failure.record.value,
-      headers: originalHeaders(failure.record),
+      headers: originalHeaders(failure.record, failure.facts.tier >= 0),
       group: options.group,
       service: options.service,
       eventId: failure.envelope?.id,

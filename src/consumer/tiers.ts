@@ -53,10 +53,13 @@ export function dueAt(headers: ReadonlyMap<string, string>): number | undefined 
 const isRetryHeader = ([name]: RecordHeaderEntry): boolean =>
   name.length > RETRY_PREFIX.length && name.subarray(0, RETRY_PREFIX.length).equals(RETRY_PREFIX)
 
-/** A record's own headers: for a tier record, those of the original (the retry bookkeeping left out). */
-export function originalHeaders(record: FetchedRecord): readonly RecordHeaderEntry[] {
+/**
+ * The headers of the original record: a source record's own, all of them; for a record read from a
+ * tier, those of the record it copies (the retry bookkeeping left out).
+ */
+export function originalHeaders(record: FetchedRecord, fromTier: boolean): readonly RecordHeaderEntry[] {
   const entries = record.headerEntries
-  return entries.some(isRetryHeader) ? entries.filter((entry) => !isRetryHeader(entry)) : entries
+  return fromTier && entries.some(isRetryHeader) ? entries.filter((entry) => !isRetryHeader(entry)) : entries
 }
 
 /** The facts of a record read from its source topic. */
@@ -83,7 +86,7 @@ export function originFacts(record: FetchedRecord, headers: ReadonlyMap<string, 
     offset: BigInt(headers.get(RetryHeaders.originOffset) ?? record.offset),
     key: record.key?.toString('utf8'),
     timestamp: new Date(Number(headers.get(RetryHeaders.originTimestamp) ?? record.timestamp)),
-    headers: new RecordHeaders(originalHeaders(record)),
+    headers: new RecordHeaders(originalHeaders(record, true)),
     group,
     tier: tierOf(headers),
   }
@@ -103,7 +106,7 @@ export interface TierRecordInput {
 export function tierHeaders(input: TierRecordInput): (readonly [Buffer, Buffer | null])[] {
   const text = (name: string, value: string) => [Buffer.from(name), Buffer.from(value)] as const
   return [
-    ...originalHeaders(input.record).map(([name, value]) => [name, value ?? null] as const),
+    ...originalHeaders(input.record, input.facts.tier >= 0).map(([name, value]) => [name, value ?? null] as const),
     text(RetryHeaders.tier, String(input.tier)),
     text(RetryHeaders.due, String(input.dueAt)),
     text(RetryHeaders.attempts, String(input.attempts)),

@@ -1,11 +1,13 @@
 // Records that cannot be handled go to the DLQ with their original bytes and the failure's facts.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test, type TestContext } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { z } from 'zod'
 import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, type Catalog } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions } from '../../src/consumer/index.ts'
+import { NonRetryableError } from '../../src/errors.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
 import { failureOf } from '../support/dlq.ts'
@@ -184,4 +186,32 @@ test('when the DLQ write fails, the offset is not committed; once the DLQ exists
   assert.equal(failureOf(dead!).original_offset, '0')
   await waitFor(async () => (await committed()) === 1n, 'the offset committed after the DLQ write')
   assert.equal(calls, 1, 'the handler was not run again')
+})
+
+test('a failure record the broker refuses as too large for the DLQ topic is written again without the original value and headers, and says so', async (t) => {
+  const { name, Happened, catalog, producer } = setup(t)
+  await provision(catalog, false)
+  const admin = track(t, new Admin({ clientId: uniqueName('admin'), bootstrapBrokers: brokers() }))
+  // A DLQ topic whose limit is below the source topic's: the failure record cannot fit as it is.
+  await admin.createTopics({
+    topics: [`${name}.dlq`],
+    partitions: 1,
+    replicas: 1,
+    configs: [{ name: 'max.message.bytes', value: '2048' }],
+  })
+  // Random bytes: the producer's compression cannot make the record small enough.
+  const pad = randomBytes(2400).toString('base64')
+  const big = envelopeRecord(name, 'big', 'test.happened', '1.0', { entity: 'big', seq: 0, pad })
+  await rawProducer(t).send([big])
+  const consumer = consumerOf(t, { catalog, producer })
+  consumer.on(Happened, () => {
+    throw new NonRetryableError('refused')
+  })
+  await consumer.start()
+  const [dead] = await readTopic(t, `${name}.dlq`, 1)
+  const record = failureOf(dead!)
+  assert.equal(record.error_code, 'KAFKIT_NON_RETRYABLE', 'the failure is all there')
+  assert.equal(record.value_omitted_reason, 'too-large')
+  assert.equal(dead!.headers.get('kafkit-dlq-headers-omitted'), 'too-large')
+  assert.equal(dead!.headers.get('kafkit-dlq-value-bytes'), String(big.value.length))
 })

@@ -116,4 +116,9 @@ test('a record failing every tier ends in the DLQ with every attempt counted', a
   assert.equal(record.original_topic, name, 'the DLQ names the source topic, not the last tier')
   assert.equal(record.error_message, 'still failing (attempt 3)')
   assert.equal(record.consumer_group, groupA)
+  // Through two tiers and into the DLQ, the record stays the original: its value and headers.
+  const [original] = await readTopic(t, name, 1)
+  assert.deepEqual(dead!.value, original!.value)
+  const ownHeaders = [...dead!.headers].filter(([header]) => !header.startsWith('kafkit-dlq-'))
+  assert.deepEqual(ownHeaders, [...original!.headers], 'the original headers, without the retry bookkeeping')
 })

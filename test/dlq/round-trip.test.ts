@@ -59,6 +59,15 @@ test('kcat-written records are dead-lettered and replayed byte for byte: key, va
     envelopeRecord('hundred-headers', many),
     envelopeRecord('big-header', [['x-big', 'b'.repeat(4096)]]),
     { key: 'tombstone', value: null, headers: [['why', 'deleted']] },
+    // Replayed once already (and failed again): its old replay headers give way to the new ones.
+    {
+      key: 'replayed-before',
+      value: Buffer.from('{}'),
+      headers: [
+        ['kafkit-replay-of', 'earlier.dlq/0/7'],
+        ['x', 'y'],
+      ],
+    },
   ]
   await kcatProduceExact(name, originals)
   const written = await readExact(t, name, originals.length)
@@ -89,7 +98,10 @@ test('kcat-written records are dead-lettered and replayed byte for byte: key, va
     assert.ok(again, `${label} was replayed`)
     assert.deepEqual(again.key, original.key, `${label}: the key`)
     assert.deepEqual(again.value, original.value, `${label}: the value, byte for byte (null for the tombstone)`)
-    assert.deepEqual(withoutReplayHeaders(again), original.headers, `${label}: every header, in order`)
+    assert.deepEqual(withoutReplayHeaders(again), withoutReplayHeaders(original), `${label}: every header, in order`)
+    const replayOf = again.headers.filter(([n]) => n.toString() === 'kafkit-replay-of').map(([, v]) => v?.toString())
+    assert.equal(replayOf.length, 1, `${label}: one kafkit-replay-of header`)
+    assert.match(replayOf[0]!, new RegExp(`^${name}\\.dlq/0/\\d+$`), `${label}: naming the DLQ record it came from`)
     assert.equal(
       again.headers.find(([n]) => n.toString() === 'kafkit-replay-group')?.[1]?.toString(),
       group,
