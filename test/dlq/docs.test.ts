@@ -9,6 +9,14 @@ test('docs/dlq.md names every kafkit-dlq-* header the format writes, and none it
   const doc = readFileSync(join(import.meta.dirname, '../../docs/dlq.md'), 'utf8')
   const documented = new Set([...doc.matchAll(/`(kafkit-dlq-[a-z-]+)`/g)].map((m) => m[1]!))
   const written = new Set<string>(Object.values(DlqHeaders))
-  assert.deepEqual([...written].filter((h) => !documented.has(h)), [], 'written but not documented')
-  assert.deepEqual([...documented].filter((h) => !written.has(h)), [], 'documented but not written')
+  assert.deepEqual(
+    [...written].filter((h) => !documented.has(h)),
+    [],
+    'written but not documented',
+  )
+  assert.deepEqual(
+    [...documented].filter((h) => !written.has(h)),
+    [],
+    'documented but not written',
+  )
 })
