@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../util/clock.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 import type { MemberFactory } from './member.ts'
 import { DEFAULT_RETRY } from './retry.ts'
-import type { RunnerHooks } from './runner.ts'
+import type { RunnerHooks } from './hooks.ts'
 import type { EventPublisher, Ordering, RecordSender, RetryPolicy, UnroutedPolicy } from './types.ts'
 
 export interface ConsumerOptions extends RunnerHooks {

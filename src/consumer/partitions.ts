@@ -7,6 +7,7 @@ import type { CommitOffset, FetchedRecord, TopicPartition } from './member.ts'
 import { tpKey } from './member.ts'
 import { PartitionOffsets } from './offsets.ts'
 import type { LaneOwner } from './pool.ts'
+import type { Ordering } from './types.ts'
 
 /** How a partition stops and restarts its fetching (the runner passes it on to its member). */
 export interface FetchControl {
@@ -69,6 +70,13 @@ export class AssignedPartition implements LaneOwner, TopicPartition {
       },
       Math.max(0, dueAt - clock.now()),
     )
+  }
+
+  /** The lane of one of its records: what must stay in order with it, within this assignment. */
+  laneOf(ordering: Ordering, record: FetchedRecord): string {
+    if (ordering === 'none') return `${this.epoch}|${record.offset}`
+    if (ordering === 'partition' || !record.key || record.key.length === 0) return `${this.epoch}`
+    return `${this.epoch}|${record.key.toString('latin1')}`
   }
 
   /** Hands a record it read back to the member: delivered again once fetching resumes. */

@@ -14,7 +14,6 @@ import { RecordHeaders } from './headers.ts'
 import { RecordJob } from './job.ts'
 import type {
   AssignmentChange,
-  CommitOffset,
   FailureScope,
   FetchedRecord,
   GroupMember,
@@ -23,6 +22,8 @@ import type {
   MemberOptions,
   TopicPartition,
 } from './member.ts'
+import { Committer } from './committer.ts'
+import { formatPartition, runHook, type RunnerHooks } from './hooks.ts'
 import { Assignment, type AssignedPartition } from './partitions.ts'
 import type { Pipeline } from './pipeline.ts'
 import { WorkerPool } from './pool.ts'
@@ -30,13 +31,7 @@ import { RESTART_BACKOFF, backoffDelay } from './retry.ts'
 import type { Ordering } from './types.ts'
 
 export type { TopicPartition } from './member.ts'
-
-export interface RunnerHooks {
-  /** Awaited before records are read again after partitions were added. */
-  onAssign?: (partitions: TopicPartition[]) => void | Promise<void>
-  /** Called after the revoked partitions' finished work was committed (awaited on stop). */
-  onRevoke?: (partitions: TopicPartition[]) => void | Promise<void>
-}
+export type { RunnerHooks } from './hooks.ts'
 
 export interface RunnerOptions {
   group: string
@@ -93,9 +88,7 @@ export class GroupRunner {
   readonly #assignment: Assignment
   readonly #lag: LagMonitor | undefined
   #state: RunnerState = { name: 'idle' }
-  #commitTimer: Timer | undefined
-  #committing: Promise<void> | undefined
-  #commitAgain = false
+  readonly #committer: Committer
   /** A failure reported while starting or recovering, handled as soon as the runner runs. */
   #latent: { error: unknown; scope: FailureScope } | undefined
   /** onAssign hooks under way: no record is read until they settle. */
@@ -103,8 +96,6 @@ export class GroupRunner {
   #generation = -1
   #restarts = 0
   #failuresInRow = 0
-  #lastCommitAt: Date | undefined
-  #lastCommitFailedAt: Date | undefined
   #unobserve: (() => void) | undefined
 
   constructor(options: RunnerOptions) {
@@ -125,6 +116,14 @@ export class GroupRunner {
       options.clock,
       options.maxInFlight,
     )
+    this.#committer = new Committer({
+      assignment: this.#assignment,
+      member: () => this.#member(),
+      clock: options.clock,
+      intervalMs: options.commitIntervalMs,
+      logger: this.#log,
+      telemetry: options.telemetry,
+    })
     if (options.lagIntervalMs > 0) {
       this.#lag = new LagMonitor(
         {
@@ -163,7 +162,7 @@ export class GroupRunner {
     }
     if (this.#state.name !== 'starting') return // stop() came first: it closes the member
     this.#running(member)
-    this.#scheduleCommit()
+    this.#committer.start()
     this.#lag?.start()
     if (this.#o.telemetry) {
       this.#unobserve = observeRunner({
@@ -227,7 +226,7 @@ export class GroupRunner {
         record,
         headers,
         facts,
-        laneOf(this.#o.ordering, partition, record),
+        partition.laneOf(this.#o.ordering, record),
         partition,
       ),
     )
@@ -243,13 +242,13 @@ export class GroupRunner {
     this.#log.info(
       {
         generation: change.generation,
-        assigned: this.#assignment.owned().map(format),
-        added: added.map(format),
-        revoked: revoked.map(format),
+        assigned: this.#assignment.owned().map(formatPartition),
+        added: added.map(formatPartition),
+        revoked: revoked.map(formatPartition),
       },
       'partitions assigned',
     )
-    if (added.length > 0 && this.#o.hooks.onAssign) this.#runAssignHook(added.map(plain))
+    if (added.length > 0 && this.#o.hooks.onAssign) this.#runAssignHook(added)
   }
 
   /**
@@ -265,82 +264,23 @@ export class GroupRunner {
     const gone = new Set<object>(revoked)
     this.pool.drop((job) => gone.has(job.owner))
     const member = this.#member()
-    const committed = member && offsets.length > 0 ? this.#commit(member, offsets, revoked) : Promise.resolve()
-    void committed.then(() => this.#runRevokeHook(revoked.map(plain)))
+    const committed = member ? this.#committer.commit(member, offsets, revoked) : Promise.resolve()
+    void committed.then(() => runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, revoked))
     return revoked
   }
 
-  #runAssignHook(partitions: TopicPartition[]): void {
+  #runAssignHook(partitions: readonly TopicPartition[]): void {
     this.#assignHooks++
     const settled = () => {
       this.#assignHooks--
       this.#read()
     }
-    this.#hook('onAssign', this.#o.hooks.onAssign, partitions).then(settled, settled)
+    void runHook(this.#log, 'onAssign', this.#o.hooks.onAssign, partitions).then(settled)
   }
 
-  #runRevokeHook(partitions: TopicPartition[]): Promise<void> {
-    return partitions.length === 0 ? Promise.resolve() : this.#hook('onRevoke', this.#o.hooks.onRevoke, partitions)
-  }
-
-  /** Runs a user hook; a synchronous throw is caught like a rejection. Never rejects. */
-  async #hook(
-    name: string,
-    hook: ((partitions: TopicPartition[]) => void | Promise<void>) | undefined,
-    partitions: TopicPartition[],
-  ): Promise<void> {
-    if (!hook) return
-    try {
-      await hook(partitions)
-    } catch (error) {
-      this.#log.error({ err: error, partitions: partitions.map(format) }, `${name} hook failed: ${errorMessage(error)}`)
-    }
-  }
-
-  // ---- commit ----------------------------------------------------------------------------------
-
-  #scheduleCommit(): void {
-    this.#commitTimer = this.#clock.setTimeout(() => {
-      void this.commit().finally(() => {
-        if (this.#state.name !== 'stopping' && this.#state.name !== 'stopped') this.#scheduleCommit()
-      })
-    }, this.#o.commitIntervalMs)
-  }
-
-  /** Commits every owned partition's finished offsets (one commit request at a time). */
+  /** Commits every owned partition's finished offsets now (one commit request at a time). */
   commit(): Promise<void> {
-    if (this.#committing) {
-      this.#commitAgain = true
-      return this.#committing
-    }
-    const member = this.#member()
-    const offsets = this.#assignment.commitOffsets()
-    if (!member || offsets.length === 0) return Promise.resolve()
-    this.#committing = this.#commit(member, offsets).finally(() => {
-      this.#committing = undefined
-      if (this.#commitAgain) {
-        this.#commitAgain = false
-        void this.commit()
-      }
-    })
-    return this.#committing
-  }
-
-  async #commit(member: GroupMember, offsets: CommitOffset[], revoked: readonly AssignedPartition[] = []) {
-    const started = performance.now()
-    try {
-      // Mid-rebalance the member defers: a commit that reaches the coordinator after the generation
-      // moved on fails, and the wire client answers that by rejoining (a rebalance storm).
-      if ((await member.commit(offsets)) === 'deferred') return
-      this.#assignment.markCommitted(offsets, revoked)
-      this.#lastCommitAt = new Date(this.#clock.now())
-      this.#o.telemetry?.committed((performance.now() - started) / 1000, undefined)
-    } catch (error) {
-      this.#lastCommitFailedAt = new Date(this.#clock.now())
-      this.#o.telemetry?.committed((performance.now() - started) / 1000, error)
-      // Nothing is lost: the offsets stay uncommitted and the next commit carries them.
-      this.#log.warn({ err: error, partitions: offsets.length }, `offset commit failed: ${errorMessage(error)}`)
-    }
+    return this.#committer.commitOwned()
   }
 
   // ---- failures --------------------------------------------------------------------------------
@@ -397,10 +337,10 @@ export class GroupRunner {
    * may still be in the group), then all its partitions are given up and it leaves.
    */
   async #replace(old: GroupMember): Promise<GroupMember> {
-    await within(this.#clock, this.#commit(old, this.#assignment.commitOffsets()), this.#o.sessionTimeoutMs)
+    await within(this.#clock, this.#committer.commit(old, this.#assignment.commitOffsets()), this.#o.sessionTimeoutMs)
     const revoked = this.#assignment.revokeAll()
     this.pool.drop((job) => revoked.includes(job.owner as AssignedPartition))
-    void this.#runRevokeHook(revoked.map(plain))
+    void runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, revoked)
     await old.close(this.#o.sessionTimeoutMs).catch(() => undefined)
     if (this.#state.name !== 'recovering') return old
     const member = this.#o.createMember(this.#o.member)
@@ -427,7 +367,7 @@ export class GroupRunner {
 
   async #stop(previous: RunnerState, drainUntil: number, deadline: number): Promise<void> {
     const left = () => Math.max(0, deadline - this.#clock.now())
-    this.#clock.clearTimeout(this.#commitTimer)
+    this.#committer.stop()
     this.#lag?.stop()
     this.#unobserve?.()
     if (previous.name === 'failed') this.#clock.clearTimeout(previous.timer)
@@ -443,9 +383,11 @@ export class GroupRunner {
       this.pool.interruptRunning(new ShutdownError())
     }
     this.pool.close()
-    if (member) await within(this.#clock, this.#commit(member, this.#assignment.commitOffsets()), left())
+    // The final commit waits for a rebalance under way to end, within the deadline.
+    if (member)
+      await within(this.#clock, this.#committer.commit(member, this.#assignment.commitOffsets(), [], left()), left())
     // Leaving the group gives every partition up: onRevoke runs after the final commit.
-    await within(this.#clock, this.#runRevokeHook(this.#assignment.owned().map(plain)), left())
+    await within(this.#clock, runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, this.#assignment.owned()), left())
     this.#assignment.revokeAll()
     if (member) {
       const left_ = member
@@ -465,9 +407,9 @@ export class GroupRunner {
     return {
       running,
       connected: running && member !== undefined && member.connected,
-      assigned: this.#assignment.owned().map(plain),
+      assigned: this.#assignment.owned().map(({ topic, partition }) => ({ topic, partition })),
       inFlight: this.pool.inFlight,
-      lastCommitAt: this.#lastCommitAt,
+      lastCommitAt: this.#committer.lastCommitAt,
       lastHeartbeat: member?.lastHeartbeat ?? null,
       generation: this.#generation,
       restarts: this.#restarts,
@@ -486,9 +428,7 @@ export class GroupRunner {
       inFlight: status.inFlight,
       lag: this.#lag?.report,
       lastCommitAt: status.lastCommitAt,
-      commitFailing:
-        this.#lastCommitFailedAt !== undefined &&
-        (status.lastCommitAt === undefined || this.#lastCommitFailedAt > status.lastCommitAt),
+      commitFailing: this.#committer.failing,
       lastHeartbeat: heartbeat,
       heartbeatStalled:
         status.connected && heartbeat !== null && this.#clock.now() - heartbeat.getTime() > this.#o.sessionTimeoutMs,
@@ -496,20 +436,4 @@ export class GroupRunner {
       generation: status.generation,
     }
   }
-}
-
-/** The lane of a record: what must stay in order with it. */
-function laneOf(ordering: Ordering, partition: AssignedPartition, record: FetchedRecord): string {
-  const epoch = partition.epoch
-  if (ordering === 'none') return `${epoch}|${record.offset}`
-  if (ordering === 'partition' || !record.key || record.key.length === 0) return `${epoch}`
-  return `${epoch}|${record.key.toString('latin1')}`
-}
-
-function plain(tp: TopicPartition): TopicPartition {
-  return { topic: tp.topic, partition: tp.partition }
-}
-
-function format(tp: TopicPartition): string {
-  return `${tp.topic}[${tp.partition}]`
 }
