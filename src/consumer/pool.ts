@@ -186,8 +186,9 @@ export class WorkerPool {
           outcome = undefined // step() must not throw; if it does, the attempt is over rather than the lane stuck
         }
         if (outcome instanceof Promise) {
+          // A step's promise must not reject; if it does, its rejection reads as "finished".
           const after = (result: unknown) => this.#afterStep(lane, job, result as StepOutcome)
-          void outcome.then(after, () => after(undefined))
+          void outcome.then(after, after)
         } else this.#afterStep(lane, job, outcome)
       }
     } finally {
