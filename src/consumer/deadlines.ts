@@ -1,7 +1,7 @@
-// Handler timeouts. Running attempts (at most the pool's concurrency) are kept in a set, and one
-// clock timer is set for the earliest deadline among them: an attempt costs a set insert and
-// delete, not a timer of its own. When the timer fires, the attempts past their deadline expire and
-// the timer is set again for the next one.
+// Handler timeouts on one clock timer, at no cost per attempt beyond a comparison. Running attempts
+// are not registered anywhere: each runner tells where to find its running ones (its pool's active
+// lanes, at most `concurrency`). The timer is set for the earliest deadline it knows of; when it
+// fires, the attempts past their deadline expire and it is set again for the next one.
 import type { Clock, Timer } from '../util/clock.ts'
 
 export interface Expiring {
@@ -13,7 +13,7 @@ export interface Expiring {
 
 export class Deadlines {
   readonly #clock: Clock
-  readonly #running = new Set<Expiring>()
+  readonly #sources = new Set<() => Iterable<Expiring>>()
   #timer: Timer | undefined
   #timerAt = Infinity
 
@@ -21,13 +21,15 @@ export class Deadlines {
     this.#clock = clock
   }
 
-  start(attempt: Expiring): void {
-    this.#running.add(attempt)
-    if (attempt.deadline < this.#timerAt) this.#arm(attempt.deadline)
+  /** Where running attempts are found; returns a function that forgets the source. */
+  watch(running: () => Iterable<Expiring>): () => void {
+    this.#sources.add(running)
+    return () => this.#sources.delete(running)
   }
 
-  end(attempt: Expiring): void {
-    this.#running.delete(attempt)
+  /** An attempt started: the timer fires no later than its deadline. */
+  started(deadline: number): void {
+    if (deadline < this.#timerAt) this.#arm(deadline)
   }
 
   /** Stops timing: attempts still running will not expire. */
@@ -35,7 +37,7 @@ export class Deadlines {
     this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
     this.#timerAt = Infinity
-    this.#running.clear()
+    this.#sources.clear()
   }
 
   #arm(at: number) {
@@ -50,11 +52,10 @@ export class Deadlines {
     this.#timerAt = Infinity
     const now = this.#clock.now()
     let next = Infinity
-    for (const attempt of [...this.#running]) {
-      if (attempt.deadline <= now) {
-        this.#running.delete(attempt)
-        attempt.expire()
-      } else if (attempt.deadline < next) next = attempt.deadline
+    const running = [...this.#sources].flatMap((source) => [...source()])
+    for (const attempt of running) {
+      if (attempt.deadline <= now) attempt.expire()
+      else if (attempt.deadline < next) next = attempt.deadline
     }
     if (next !== Infinity) this.#arm(next)
   }

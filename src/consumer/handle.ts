@@ -97,7 +97,6 @@ export class HandlerRun implements Expiring {
     return new Promise<void>((resolve, reject) => {
       this.#settle = (error) => {
         this.#settle = undefined
-        if (this.deadline !== Infinity) this.#pipeline.deadlines.end(this)
         if (this.#of.running === this) this.#of.running = undefined
         this.#of.trace?.handlerDone(this.#started, this.#match.route.name, error)
         if (error === undefined) resolve()
@@ -105,8 +104,8 @@ export class HandlerRun implements Expiring {
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         else reject(error)
       }
-      if (this.deadline !== Infinity) this.#pipeline.deadlines.start(this)
       this.#of.running = this
+      if (this.deadline !== Infinity) this.#pipeline.deadlines.started(this.deadline)
       result.then(
         () => this.#settle?.(undefined),
         (error: unknown) => this.#settle?.(error ?? new Error('the handler failed without an error')),

@@ -298,9 +298,14 @@ export class WorkerPool {
     return waiting.size === 0 ? 0 : this.drop((job) => waiting.has(job.lane))
   }
 
+  /** The jobs whose attempt runs now (at most `concurrency`). */
+  *running(): IterableIterator<Job> {
+    for (const lane of this.#lanes.values()) if (lane.state === 'active' && lane.jobs.head) yield lane.jobs.head
+  }
+
   /** Ends the attempts running now with `reason`. */
   interruptRunning(reason: Error): void {
-    for (const lane of [...this.#lanes.values()]) if (lane.state === 'active') lane.jobs.head?.interrupt(reason)
+    for (const job of [...this.running()]) job.interrupt(reason)
   }
 
   /** Drops everything and schedules nothing more: retry timers are cleared, later submits abandoned. */

@@ -11,6 +11,7 @@ import { LagMonitor } from '../observability/lag.ts'
 import { within, type Clock, type Timer } from '../util/clock.ts'
 import type { RecordFacts } from './context.ts'
 import { RecordHeaders } from './headers.ts'
+import type { HandlerRun } from './handle.ts'
 import { RecordJob } from './job.ts'
 import type {
   AssignmentChange,
@@ -97,6 +98,7 @@ export class GroupRunner {
   #restarts = 0
   #failuresInRow = 0
   #unobserve: (() => void) | undefined
+  #unwatch: (() => void) | undefined
 
   constructor(options: RunnerOptions) {
     this.#o = options
@@ -163,6 +165,7 @@ export class GroupRunner {
     if (this.#state.name !== 'starting') return // stop() came first: it closes the member
     this.#running(member)
     this.#committer.start()
+    this.#unwatch = this.#o.pipeline.deadlines.watch(() => this.#runningAttempts())
     this.#lag?.start()
     if (this.#o.telemetry) {
       this.#unobserve = observeRunner({
@@ -186,6 +189,14 @@ export class GroupRunner {
       readable: () => current() && this.#read(),
       assigned: (change) => current() && this.#assigned(change),
       failed: (error, scope) => current() && this.#failed(member, error, scope),
+    }
+  }
+
+  /** The handler attempts running now, for their timeouts. */
+  *#runningAttempts(): IterableIterator<HandlerRun> {
+    for (const job of this.pool.running()) {
+      const attempt = (job as RecordJob).running
+      if (attempt) yield attempt
     }
   }
 
@@ -368,6 +379,7 @@ export class GroupRunner {
   async #stop(previous: RunnerState, drainUntil: number, deadline: number): Promise<void> {
     const left = () => Math.max(0, deadline - this.#clock.now())
     this.#committer.stop()
+    this.#unwatch?.()
     this.#lag?.stop()
     this.#unobserve?.()
     if (previous.name === 'failed') this.#clock.clearTimeout(previous.timer)

@@ -276,3 +276,27 @@ test('a key waiting to retry pauses its own partition once records stall behind 
     ['hot@0:1', 'hot@0:2', 'hot@0:3'],
   )
 })
+
+test('a handler timeout fires at its deadline, on the clock, and the attempt is retried', async (t) => {
+  const s = setup(t, { handlerTimeout: '5s', retry: { maxAttempts: 2, initialBackoffMs: 1000, multiplier: 1 } })
+  const reasons: unknown[] = []
+  s.consumer.on(s.Happened, (_event, ctx) => {
+    if (ctx.attempt === 2) return undefined
+    return new Promise<void>((_resolve, reject) =>
+      ctx.signal.addEventListener('abort', () => {
+        reasons.push(ctx.signal.reason)
+        reject(ctx.signal.reason as Error)
+      }),
+    )
+  })
+  await s.consumer.start()
+  s.member().assign([p0])
+  s.member().deliver(happenedRecord(TOPIC, 0, 0n, 'slow'))
+  await s.clock.advance(4900)
+  assert.deepEqual(reasons, [], 'not before its time')
+  await s.clock.advance(200)
+  const reason = reasons[0] as unknown
+  assert.ok(KafkitError.is(reason) && reason.code === ErrorCodes.HANDLER_TIMEOUT, 'its signal fired with a timeout')
+  await s.clock.advance(2000) // the backoff, then the second attempt succeeds
+  assert.deepEqual(s.committed(s.member()).at(-1), 1n)
+})
