@@ -1,20 +1,23 @@
-// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory] [--cpu-prof] [--no-java]
+// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory,outbox,codec] [--cpu-prof] [--no-java]
 // Measures kafkit against the raw client, kafkajs and Kafka's own tools on one broker, one
 // measurement at a time, and writes bench/results/latest.md and latest.json.
 import { ensureKafka, stopKafka, type KafkaHandle } from '../scripts/kafka/index.ts'
+import { ensureRegistry, stopRegistry, type RegistryHandle } from '../scripts/registry/index.ts'
 import { RunContext } from './lib/context.ts'
 import { cpuPressure, currentLoad, environment } from './lib/env.ts'
 import { javaToolsAvailable } from './lib/java.ts'
 import { deleteTopics } from './lib/kafka.ts'
 import { markdown, targets, writeResults, type Results } from './lib/report.ts'
 import { COMMON, FULL, QUICK } from './lib/settings.ts'
+import { codecScenario } from './scenarios/codec.ts'
 import { consumerScenario } from './scenarios/consumer.ts'
 import { latencyScenario } from './scenarios/latency.ts'
 import { memoryScenario } from './scenarios/memory.ts'
+import { outboxScenario } from './scenarios/outbox.ts'
 import { poolScenario } from './scenarios/pool.ts'
 import { producerScenario } from './scenarios/producer.ts'
 
-const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory'] as const
+const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory', 'outbox', 'codec'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const args = process.argv.slice(2)
@@ -33,11 +36,13 @@ const profileDir = args.includes('--cpu-prof') ? new URL('./results/profiles/', 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
 
 let handle: KafkaHandle | undefined
+let registry: RegistryHandle | undefined
 let ctx: RunContext | undefined
 
 async function cleanup() {
   if (ctx) await deleteTopics(ctx.topics).catch((error: unknown) => log(`could not delete topics: ${String(error)}`))
   if (handle?.started) await stopKafka({ mode: handle.mode, log })
+  if (registry?.started) await stopRegistry({ log })
 }
 
 process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
@@ -63,6 +68,12 @@ async function main(): Promise<number> {
     latency: async (c) => void (partial.latency = await latencyScenario(c)),
     pool: async (c) => void (partial.pool = await poolScenario(c)),
     memory: async (c) => void (partial.memory = await memoryScenario(c)),
+    outbox: async (c) => void (partial.outbox = await outboxScenario(c)),
+    codec: async (c) => {
+      // The codec scenario needs a schema registry: SCHEMA_REGISTRY_URL, or the local one (started if needed).
+      registry ??= await ensureRegistry({ log })
+      partial.codec = await codecScenario(c, registry.url)
+    },
   }
   for (const scenario of selected) {
     try {

@@ -4,13 +4,15 @@
 // it started (the broker only if it started it).
 //
 // DEMO_PORT (default 8080): order-service port; inventory and notification use the next two.
+// DEMO_CONSOLE_PORT (default 8090; 0 for any free port): the kafkit console.
 // ORDER_SYSTEM_NAMESPACE (default shop): topic namespace. LOG_LEVEL: the services' level (warn).
 import { randomUUID } from 'node:crypto'
 import { createKafkit, createLogger, loadConfig, type ConsumedEvent, type Kafkit } from 'kafkit'
+import { startConsole, type RunningConsole } from 'kafkit/console'
 import { DEFAULT_NAMESPACE, orderFlow } from '../examples/order-system/flow.ts'
 import { eventLine, logLine, paint } from './demo/flow.ts'
 import { curlExample, INVALID_SAMPLE, orderState, postOrder, SAMPLES, settled, type Posted } from './demo/samples.ts'
-import { choosePorts, SERVICES, startService, stopService, waitReady, type Child } from './demo/services.ts'
+import { choosePorts, portFree, SERVICES, startService, stopService, waitReady, type Child } from './demo/services.ts'
 import { ensureKafka, stopKafka, type KafkaHandle } from './kafka/index.ts'
 
 const say = (line: string) => console.log(`${paint('bold', '[demo]')} ${line}`)
@@ -19,6 +21,7 @@ const runId = randomUUID().slice(0, 4)
 
 let broker: KafkaHandle | undefined
 let watcher: Kafkit | undefined
+let consoleServer: RunningConsole | undefined
 const children: Child[] = []
 let stopping = false
 
@@ -94,10 +97,32 @@ async function waitSettled(api: string, posted: Posted): Promise<void> {
   throw new Error(`order ${posted.orderId} did not reach its final state within 30 s (see the service output above)`)
 }
 
+/** The console on DEMO_CONSOLE_PORT (8090), or any free port when that one is taken; replays allowed (loopback only). */
+async function serveConsole(
+  catalog: ReturnType<typeof orderFlow>['catalog'],
+  client: ReturnType<typeof loadConfig>['client'],
+): Promise<RunningConsole> {
+  const value = process.env['DEMO_CONSOLE_PORT'] ?? '8090'
+  const wanted = Number(value)
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+    throw new Error(`DEMO_CONSOLE_PORT must be a port number (0 for any free port), e.g. 8090 (got ${value})`)
+  }
+  const port = wanted > 0 && !(await portFree(wanted)) ? 0 : wanted
+  if (port !== wanted) say(`port ${wanted} is taken; the console uses a free one instead`)
+  return startConsole({
+    client,
+    port,
+    catalog,
+    allowWrites: true,
+    healthUrls: children.map((c) => `${c.url}/ready`),
+  })
+}
+
 async function shutdown(code: number): Promise<never> {
   if (stopping) process.exit(1)
   stopping = true
   say('stopping the services (SIGTERM: drain, commit, flush) ...')
+  await consoleServer?.close().catch(() => undefined)
   await watcher?.close().catch(() => undefined)
   const codes = await Promise.all(children.map((child) => stopService(child)))
   children.forEach((child, i) => say(`${child.name} exited with code ${codes[i]}`))
@@ -136,6 +161,10 @@ async function main(): Promise<void> {
     `metrics (Prometheus format, kafkit_* and target_info): ${children.map((c) => `${c.url}/metrics`).join(' ')}` +
       `\n    traces and metrics also go to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT is set` +
       ` (see docs/observability.md)`,
+  )
+  consoleServer = await serveConsole(flow.catalog, config.client)
+  say(
+    `the kafkit console is at ${consoleServer.url} — topics, consumer groups and lag, the DLQ with replay, the catalog, tail`,
   )
   say('new events keep appearing above as they happen. Ctrl-C stops everything.')
 }

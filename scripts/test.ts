@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { ensureKafka, KAFKA_VERSION, stopKafka, type KafkaHandle } from './kafka/index.ts'
+import { ensureRegistry, stopRegistry, testsNeedRegistry, type RegistryHandle } from './registry/index.ts'
 
 const log = (line: string) => console.log(`[test] ${line}`)
 const args = process.argv.slice(2)
@@ -14,6 +15,7 @@ const flags = passthrough.filter((a) => a.startsWith('-') && a !== '--no-static'
 log(`Node ${process.version} (${process.execPath}), Kafka ${KAFKA_VERSION}`)
 
 let handle: KafkaHandle | undefined
+let registry: RegistryHandle | undefined
 let stopping = false
 
 async function cleanup() {
@@ -22,6 +24,10 @@ async function cleanup() {
   if (handle?.started) {
     log('stopping the Kafka broker this run started')
     await stopKafka({ mode: handle.mode, log })
+  }
+  if (registry?.started) {
+    log('stopping the schema registry this run started')
+    await stopRegistry({ log })
   }
 }
 
@@ -60,12 +66,26 @@ async function main(): Promise<number> {
     if (code !== 0) return code
   }
   try {
-    handle = await ensureKafka({ log })
+    // The registry (a JVM too) starts beside a local Kafka rather than after it; a KAFKA_BROKERS
+    // cluster is probed first (seconds), so that a wrong address fails the run before anything starts.
+    const registryLog = (line: string) => log(`registry: ${line}`)
+    const kafkaReady = ensureKafka({ log })
+    const after = process.env['KAFKA_BROKERS']?.trim() ? kafkaReady : Promise.resolve()
+    const [kafka, schemas] = await Promise.allSettled([
+      kafkaReady,
+      testsNeedRegistry(files) ? after.then(() => ensureRegistry({ log: registryLog })) : undefined,
+    ])
+    // Kept even when the other failed, so that cleanup stops what did start.
+    if (schemas.status === 'fulfilled') registry = schemas.value
+    if (kafka.status === 'fulfilled') handle = kafka.value
+    for (const result of [kafka, schemas]) if (result.status === 'rejected') throw result.reason
   } catch (err) {
     console.error(`[test] ${err instanceof Error ? err.message : String(err)}`)
     return 1
   }
+  if (!handle) return 1
   log(`Kafka at ${handle.bootstrap} (${handle.backend}${handle.started ? ', started for this run' : ', reused'})`)
+  if (registry) log(`schema registry at ${registry.url} (${registry.started ? 'started for this run' : 'reused'})`)
   const nodeArgs = [
     '--conditions=kafkit-source',
     '--test',
@@ -79,6 +99,7 @@ async function main(): Promise<number> {
     ...process.env,
     KAFKA_BROKERS: handle.bootstrap,
     KAFKIT_TEST_BACKEND: handle.backend,
+    ...(registry ? { SCHEMA_REGISTRY_URL: registry.url } : {}),
   })
 }
 

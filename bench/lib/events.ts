@@ -17,6 +17,17 @@ export const EVENT_TYPE = 'bench.recorded'
 export const EVENT_VERSION = '1.0'
 export const SOURCE = 'kafkit-bench'
 
+/** The payload as Protobuf, for the registry-protobuf codec. */
+export const BENCH_PROTO = `syntax = "proto3";
+package kafkit.bench;
+message BenchRecorded {
+  string user_id = 1;
+  int64 seq = 2;
+  double sent_at = 3;
+  string note = 4;
+}
+`
+
 export function benchEvent(topic: string, partitions: number) {
   const definition = defineTopic({ name: topic, key: 'user_id', partitions })
   return defineEvent({ type: EVENT_TYPE, version: EVENT_VERSION, topic: definition, schema: BenchPayload })

@@ -1,9 +1,11 @@
 // The results of one run: the targets they are judged against, the markdown table and the files
 // bench/results/latest.md and latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs'
+import type { CodecResults } from '../scenarios/codec.ts'
 import type { ConsumerResults } from '../scenarios/consumer.ts'
 import type { LatencyResults } from '../scenarios/latency.ts'
 import type { MemoryResult } from '../scenarios/memory.ts'
+import type { OutboxResults } from '../scenarios/outbox.ts'
 import type { PoolCase } from '../scenarios/pool.ts'
 import type { ProducerResults } from '../scenarios/producer.ts'
 import type { Environment } from './env.ts'
@@ -20,6 +22,8 @@ export interface Results {
   latency?: LatencyResults
   pool?: PoolCase[]
   memory?: MemoryResult[]
+  outbox?: OutboxResults
+  codec?: CodecResults
   targets: Target[]
 }
 
@@ -210,6 +214,25 @@ function memorySection(list: MemoryResult[]): string[] {
   ]
 }
 
+function codecSection(r: CodecResults): string[] {
+  const json = r.codecs.json
+  const rows = [
+    '## 6. Codec cost per record (no network)',
+    '',
+    `${int(r.records)} records of ${COMMON.recordBytes} B JSON envelopes per run, 64 at a time: \`prepare\` is the producer's validate + envelope + key + encode, \`decode\` the consumer's decode + envelope validation. The registry is asked once per schema, then cached.`,
+    '',
+    '| codec | value bytes | prepare µs/record (median) | min – max | × json | decode µs/record (median) | min – max | × json |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const [codec, c] of Object.entries(r.codecs)) {
+    if (!c) continue
+    rows.push(
+      `| ${codec} | ${int(c.valueBytes)} | ${dec(c.encodeUs.median)} | ${dec(c.encodeUs.min)} – ${dec(c.encodeUs.max)} | ${dec(ratio(c.encodeUs.median, json?.encodeUs.median))} | ${dec(c.decodeUs.median)} | ${dec(c.decodeUs.min)} – ${dec(c.decodeUs.max)} | ${dec(ratio(c.decodeUs.median, json?.decodeUs.median))} |`,
+    )
+  }
+  return rows
+}
+
 export function markdown(r: Results): string {
   const e = r.environment
   const s = r.settings
@@ -238,6 +261,8 @@ export function markdown(r: Results): string {
     r.latency && latencySection(r.latency),
     r.pool && poolSection(r.pool),
     r.memory && memorySection(r.memory),
+    r.outbox && outboxSection(r.outbox),
+    r.codec && codecSection(r.codec),
   ]) {
     if (section) lines.push(...section, '')
   }
@@ -251,4 +276,28 @@ export function writeResults(r: Results, dir: URL): { md: string; json: string }
   writeFileSync(md, markdown(r))
   writeFileSync(json, JSON.stringify(r, null, 2) + '\n')
   return { md: md.pathname, json: json.pathname }
+}
+
+function outboxSection(o: OutboxResults): string[] {
+  const latency = (label: string, x: typeof o.outboxEndToEnd) =>
+    `| ${label} | ${dec(x.p50)} | ${dec(x.p90)} | ${dec(x.p99)} | ${dec(x.p999)} | ${dec(x.max)} |`
+  return [
+    '## 6. Transactional outbox (PostgreSQL)',
+    '',
+    `A backlog of ${int(o.rows)} rows drained by one relay (batches of ${o.batchSize}); the baseline sends the same records with the producer's raw path in batches of the same size.`,
+    '',
+    '| path | records/s (median) | min – max | runs |',
+    '| --- | ---: | ---: | ---: |',
+    `| outbox relay | ${int(o.relay.median)} | ${int(o.relay.min)} – ${int(o.relay.max)} | ${o.relay.runs.length} |`,
+    `| producer sendRecords | ${int(o.producer.median)} | ${int(o.producer.min)} – ${int(o.producer.max)} | ${o.producer.runs.length} |`,
+    '',
+    ...ratioRows([['relay / producer', ratio(o.relay.median, o.producer.median)]]),
+    '',
+    `End to end at ${int(o.rate)}/s, open loop, one transaction per event, ms from the write being due to a consumer receiving it (longest write start lag ${dec(o.writeLagMs)} ms):`,
+    '',
+    '| path | p50 | p90 | p99 | p99.9 | max |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    latency('outbox (commit, NOTIFY, relay, Kafka)', o.outboxEndToEnd),
+    latency('direct publish', o.directEndToEnd),
+  ]
 }

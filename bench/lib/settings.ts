@@ -36,6 +36,10 @@ export interface Profile {
   pool: { seconds: number; handlerMs: number; keys: number; concurrency: number[]; partitions: number[] }
   /** Concurrency 10 is kafkit's default; each value is a run of its own over the same backlog. */
   memory: { backlog: number; seconds: number; handlerMs: number; concurrency: number[] }
+  /** Outbox rows drained by the relay, and the rate of the end-to-end latency runs. */
+  outbox: { rows: number; rate: number; seconds: number; warmupSeconds: number }
+  /** Records encoded and decoded per codec and run (no network: the steady-state cost per record). */
+  codec: { records: number }
 }
 
 export const FULL: Profile = {
@@ -46,6 +50,8 @@ export const FULL: Profile = {
   latency: { rates: [1000, 10_000], seconds: 30, warmupSeconds: 5, repeats: 3, javaE2eMessages: 10_000 },
   pool: { seconds: 5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
   memory: { backlog: 1_000_000, seconds: 60, handlerMs: 10, concurrency: [10, 100] },
+  outbox: { rows: 100_000, rate: 1000, seconds: 30, warmupSeconds: 5 },
+  codec: { records: 100_000 },
 }
 
 export const QUICK: Profile = {
@@ -56,4 +62,6 @@ export const QUICK: Profile = {
   latency: { rates: [1000, 10_000], seconds: 6, warmupSeconds: 2, repeats: 1, javaE2eMessages: 2_000 },
   pool: { seconds: 1.5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
   memory: { backlog: 100_000, seconds: 10, handlerMs: 10, concurrency: [10, 100] },
+  outbox: { rows: 20_000, rate: 500, seconds: 6, warmupSeconds: 2 },
+  codec: { records: 20_000 },
 }

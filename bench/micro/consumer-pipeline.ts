@@ -33,6 +33,7 @@ const router = new Router(createCatalog([Event]))
 router.add(Event, sync ? () => undefined : () => Promise.resolve())
 const pipeline = new Pipeline({
   registry: new CodecRegistry(),
+  framed: undefined,
   reading: {},
   router,
   middleware: [],

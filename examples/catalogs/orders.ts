@@ -7,7 +7,7 @@
 // follow kafkit's `{namespace}.{domain}.v{n}` so that a domain's events share one ordered stream.
 // Every topic is keyed by order id, so one order's events are handled in order by each service.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
 
 export const ordersTopic = defineTopic({ name: 'shop.orders.v1', key: 'order_id', partitions: 6 })
 export const inventoryTopic = defineTopic({ name: 'shop.inventory.v1', key: 'order_id', partitions: 6 })
@@ -97,3 +97,22 @@ export const ordersCatalog = createCatalog([
   InventoryReservationFailed,
   NotificationSent,
 ])
+
+/** The order system's services (examples/order-system): the AsyncAPI document's operations. */
+export const ordersServices: ServiceMap = {
+  'order-service': {
+    publishes: [OrderCreated],
+    consumes: [inventoryTopic, notificationsTopic],
+    group: 'order-group',
+  },
+  'inventory-service': {
+    publishes: [InventoryReserved, InventoryReservationFailed],
+    consumes: [ordersTopic],
+    group: ORDER_FLOW_GROUPS.inventory,
+  },
+  'notification-service': {
+    publishes: [NotificationSent],
+    consumes: [inventoryTopic],
+    group: ORDER_FLOW_GROUPS.notification,
+  },
+}

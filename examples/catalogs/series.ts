@@ -8,7 +8,7 @@
 // (the agent, analytics, the inbox) care that a message arrived, not through which provider, and
 // narrowing on `provider` still types SendBlue's and Linq's fields exactly.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
 
 /**
  * Keyed by conversation: one conversation's messages stay in order whichever provider carried them.
@@ -92,3 +92,13 @@ export const MessageSent = defineEvent({
 })
 
 export const seriesCatalog = createCatalog([MessageReceived, MessageSendRequested, MessageSent])
+
+/** The provider services: each receives webhooks and sends what is requested of it. */
+export const seriesServices: ServiceMap = {
+  'sendblue-service': {
+    publishes: [MessageReceived, MessageSent],
+    consumes: [messagesTopic],
+    group: SERIES_GROUPS.sendblue,
+  },
+  'linq-service': { publishes: [MessageReceived, MessageSent], consumes: [messagesTopic], group: SERIES_GROUPS.linq },
+}

@@ -2,7 +2,7 @@
 // id, 7-day retention, consumer groups named `{service}-group`, and a v2.0 of user.registered that
 // consumers still on v1.0 data reach through an upcaster.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
 
 // ---------------------------------------------------------------------------------------------
 // Services and consumer groups
@@ -417,3 +417,27 @@ export const txovaCatalog = createCatalog([
   IncidentReported,
   TripShared,
 ])
+
+/** The domain each service owns and publishes (the seed names a service per domain). */
+const PUBLISHES: Record<TxovaService, readonly string[]> = {
+  'user-service': ['user.*'],
+  'driver-service': ['driver.*'],
+  'ride-service': ['ride.*'],
+  'payment-service': ['payment.*', 'payout.*'],
+  'safety-service': ['safety.*'],
+  'notification-service': [],
+  'operations-service': [],
+  'analytics-service': [],
+}
+
+/** Who publishes which events and consumes which topics: the AsyncAPI document's operations. */
+export const txovaServices: ServiceMap = Object.fromEntries(
+  TXOVA_SERVICES.map((service) => [
+    service,
+    {
+      publishes: PUBLISHES[service],
+      consumes: Object.keys(TOPIC_CONSUMERS).filter((topic) => TOPIC_CONSUMERS[topic]!.includes(service)),
+      group: groupOf(service),
+    },
+  ]),
+)

@@ -85,7 +85,7 @@ export async function stopService(child: Child, deadlineMs = 35_000): Promise<nu
   return code
 }
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer()
     server.once('error', () => resolve(false))

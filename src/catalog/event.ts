@@ -14,6 +14,25 @@ export interface Upcaster {
   readonly up: (payload: never, envelope: Envelope) => unknown
 }
 
+/** A JSON Schema document (draft-07 unless it says otherwise in `$schema`). */
+export type JsonSchema = Record<string, unknown>
+
+/** The payload's schema in the registry's other formats, when not derived from the JSON Schema. */
+export interface EventSchemas {
+  /** An Avro record schema (JSON); derived from the JSON Schema when absent. */
+  avro?: Record<string, unknown>
+  /** A `.proto` file (proto3) and the message of this event in it. */
+  protobuf?: { proto: string; message: string }
+}
+
+/** An event version on its way out: producers should move on; consumers keep reading it. */
+export interface Deprecation {
+  /** The day it was deprecated (`YYYY-MM-DD`, UTC). */
+  readonly since: string
+  /** What to use instead, for the warning and the AsyncAPI document. */
+  readonly note?: string | undefined
+}
+
 export interface EventDefinition<TType extends string = string, TPayload = unknown, TInput = TPayload> {
   readonly kind: 'event'
   readonly type: TType
@@ -24,6 +43,10 @@ export interface EventDefinition<TType extends string = string, TPayload = unkno
   readonly schema: StandardSchemaV1<TInput, TPayload>
   readonly upcast: Upcaster | undefined
   readonly description: string | undefined
+  /** The payload's JSON Schema when given explicitly (else derived from `schema`, see kafkit's schema module). */
+  readonly jsonSchema: JsonSchema | undefined
+  readonly schemas: Readonly<EventSchemas>
+  readonly deprecated: Deprecation | undefined
 }
 
 // `any` here is deliberate: it lets every concrete definition (whatever its payload) be stored
@@ -46,7 +69,18 @@ export interface DefineEventOptions<TType extends string, S extends StandardSche
   /** Declares how the previous version's payload becomes this one's. */
   upcast?: { from: From; up: (payload: PayloadOf<From>, envelope: Envelope) => SchemaInput<S> }
   description?: string
+  /**
+   * The payload's JSON Schema, for validators that cannot produce one (zod 4 and other Standard JSON
+   * Schema validators need none): what the schema registry, `kafkit schema check` and AsyncAPI use.
+   */
+  jsonSchema?: JsonSchema
+  /** Avro or Protobuf schemas for the registry codecs of those formats. */
+  schemas?: EventSchemas
+  /** Marks this version deprecated from a date; see docs/schema-registry.md (deprecation window). */
+  deprecated?: Deprecation
 }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 export function defineEvent<const TType extends string, S extends StandardSchemaV1, From extends AnyEvent = never>(
   options: DefineEventOptions<TType, S, From>,
@@ -76,6 +110,15 @@ export function defineEvent<const TType extends string, S extends StandardSchema
       )
     }
   }
+  const deprecated = options.deprecated
+  if (deprecated !== undefined && (!DATE.test(deprecated.since) || Number.isNaN(Date.parse(deprecated.since)))) {
+    throw new CatalogError(
+      `event ${options.type} v${options.version}: deprecated.since "${deprecated.since}" must be a date like "2026-05-01"`,
+    )
+  }
+  if (options.jsonSchema !== undefined && (typeof options.jsonSchema !== 'object' || options.jsonSchema === null)) {
+    throw new CatalogError(`event ${options.type} v${options.version}: jsonSchema must be a JSON Schema object`)
+  }
   return Object.freeze({
     kind: 'event' as const,
     type: options.type,
@@ -86,6 +129,9 @@ export function defineEvent<const TType extends string, S extends StandardSchema
     schema: options.schema as StandardSchemaV1<SchemaInput<S>, SchemaOutput<S>>,
     upcast: upcast ? Object.freeze({ from: upcast.from, up: upcast.up }) : undefined,
     description: options.description,
+    jsonSchema: options.jsonSchema,
+    schemas: Object.freeze({ ...options.schemas }),
+    deprecated: deprecated ? Object.freeze({ since: deprecated.since, note: deprecated.note }) : undefined,
   })
 }
 

@@ -2,6 +2,7 @@
 import { CatalogError } from '../errors.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
+import { REGISTRY_CODECS, type RegistryCodecName } from '../registry/names.ts'
 import { resolvePartitioner, type PartitionerOption, type TopicPartitioner } from './partitioners.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 
@@ -9,6 +10,14 @@ export const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000
 export const DEFAULT_PARTITIONS = 6
 export const DEFAULT_DLQ_TEMPLATE = '{topic}.dlq'
 export const DEFAULT_RETRY_TEMPLATE = '{topic}.retry.{group}.{delay}'
+
+// The built-in codecs' names (kept here as data so that the catalog does not load the codecs).
+const BUILT_IN_CODEC_NAMES: Record<CodecName, true> = {
+  json: true,
+  series: true,
+  'cloudevents-structured': true,
+  'cloudevents-binary': true,
+}
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
 
@@ -31,7 +40,8 @@ export interface TopicDefinition<TKeyInput = unknown> {
   readonly retryTemplate: string
   /** Extra topic configs (`cleanup.policy`, `min.insync.replicas`, ...). */
   readonly config: Readonly<Record<string, string>>
-  readonly codec: CodecName | EnvelopeCodec | undefined
+  /** The value's format: a built-in codec, a schema-registry codec (`registry-json`, `registry-avro`) or your own. */
+  readonly codec: CodecName | RegistryCodecName | EnvelopeCodec | undefined
   /** Whether DLQ records keep the original value (turn off for sensitive data). */
   readonly dlqIncludesValue: boolean
 }
@@ -44,7 +54,7 @@ interface TopicOptionsBase {
   dlq?: string
   retry?: string
   config?: Record<string, string>
-  codec?: CodecName | EnvelopeCodec
+  codec?: CodecName | RegistryCodecName | EnvelopeCodec
   dlqIncludesValue?: boolean
   /**
    * How keys map to partitions: "murmur2" (default: Java, franz-go, kafkajs), "fnv1a" (sarama's
@@ -86,6 +96,16 @@ export function defineTopic(
   if (retentionMs === undefined || retentionMs <= 0) {
     throw new CatalogError(
       `topic ${options.name}: retention "${String(options.retention)}" is not a positive duration (e.g. "7d")`,
+    )
+  }
+  const codec = options.codec
+  if (
+    typeof codec === 'string' &&
+    !(codec in BUILT_IN_CODEC_NAMES) &&
+    !(REGISTRY_CODECS as readonly string[]).includes(codec)
+  ) {
+    throw new CatalogError(
+      `topic ${options.name}: codec "${codec}" is unknown: use one of ${[...Object.keys(BUILT_IN_CODEC_NAMES), ...REGISTRY_CODECS].join(', ')}, or a codec object`,
     )
   }
   const partitioner = resolvePartitioner(options.name, options.partitioner)

@@ -2,36 +2,42 @@
 import { randomUUID } from 'node:crypto'
 import { Command } from 'commander'
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
-import { matchesPattern } from '../catalog/pattern.ts'
+import { requireTopic } from '../admin/cluster.ts'
 import { wireConnectionOptions } from '../config/client.ts'
-import { decodeEnvelope } from '../consumer/decode.ts'
-import { headersToStrings } from '../envelope/headers.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
-import { errorMessage } from '../errors.ts'
-import { clientFrom, type CliIo } from './io.ts'
+import { RegistryDecoder } from '../registry/decoder.ts'
+import { nameArg, typeArg, wholeNumber } from './args.ts'
+import type { CliContext } from './context.ts'
+import { toJson } from './io.ts'
+import { matchesRecord, showRecord, type RecordFilter } from './records.ts'
+import { registryFrom } from './registry.ts'
 
-interface TailFlags {
+interface TailFlags extends RecordFilter {
   fromBeginning?: boolean
-  type?: string
   json?: boolean
-  count?: string
+  count?: number
 }
 
-export function tailCommand(io: CliIo, brokers: () => string | undefined): Command {
+export function tailCommand(ctx: CliContext): Command {
+  const { io } = ctx
   return new Command('tail')
     .description('print the events of a topic as they arrive')
     .argument('<topic>')
     .option('--from-beginning', 'start at the oldest record instead of new ones')
-    .option('--type <type>', 'only this event type or pattern')
+    .option('--type <type>', 'only this event type or pattern', (v) => typeArg('--type', v))
+    .option('--key <key>', 'only records with this key')
+    .option('--correlation-id <id>', 'only events with this correlation id', (v) => nameArg('--correlation-id', v))
     .option('--json', 'print each envelope as JSON')
-    .option('--count <n>', 'exit after n events')
+    .option('--count <n>', 'exit after n events', (v) => wholeNumber('--count', v, { min: 1 }))
     .action(async (topic: string, flags: TailFlags) => {
-      const client = clientFrom(brokers(), io)
+      await requireTopic(await ctx.admin(), topic)
+      const client = await ctx.client()
       // A throw-away group that never commits: tailing leaves no trace on the topic's consumers.
       const consumer = new Consumer({
         ...wireConnectionOptions(client, 'kafkit-tail'),
         groupId: `kafkit-tail-${randomUUID()}`,
       })
+      ctx.onClose(() => consumer.close(true))
       const stream = await consumer.consume({
         topics: [topic],
         autocommit: false,
@@ -41,31 +47,38 @@ export function tailCommand(io: CliIo, brokers: () => string | undefined): Comma
       const stop = () => void stream.close().catch(() => undefined)
       process.once('SIGINT', stop)
       const registry = new CodecRegistry()
-      const limit = flags.count === undefined ? Infinity : Number(flags.count)
+      // Registry-encoded records (Confluent wire format) are decoded when SCHEMA_REGISTRY_URL is set.
+      const schemas = registryFrom(undefined, io)
+      const framed = schemas ? new RegistryDecoder(schemas) : undefined
+      ctx.onClose(() => Promise.resolve(schemas?.close()))
+      const limit = flags.count ?? Infinity
+      const filtered = flags.type !== undefined || flags.correlationId !== undefined
       let printed = 0
       try {
         for await (const message of stream) {
-          const where = `${message.partition}/${message.offset}`
-          try {
-            const envelope = decodeEnvelope(registry, message.value, headersToStrings(message.headers))
-            if (flags.type && !matchesPattern(flags.type, envelope.type)) continue
+          const record = await showRecord(registry, message, framed)
+          if (!matchesRecord(record, flags)) continue
+          const where = `${record.partition}/${record.offset}`
+          const envelope = record.envelope
+          if (!envelope && filtered) continue
+          if (flags.json)
             io.out(
-              flags.json
-                ? JSON.stringify({ partition: message.partition, offset: message.offset.toString(), ...envelope })
-                : `${envelope.timestamp}  ${where}  ${envelope.type}@${envelope.version}  id=${envelope.id}  key=${message.key?.toString() ?? '-'}  correlation=${envelope.correlation_id}`,
+              toJson({
+                partition: record.partition,
+                offset: record.offset,
+                ...(envelope ?? { problem: record.problem }),
+              }),
             )
-          } catch (error) {
-            if (flags.type) continue
+          else if (envelope)
             io.out(
-              `${new Date(Number(message.timestamp)).toISOString()}  ${where}  (not an event: ${errorMessage(error)})`,
+              `${envelope.timestamp}  ${where}  ${envelope.type}@${envelope.version}  id=${envelope.id}  key=${record.key ?? '-'}  correlation=${envelope.correlation_id}`,
             )
-          }
+          else io.out(`${record.timestamp.toISOString()}  ${where}  (not an event: ${record.problem})`)
           if (++printed >= limit) break
         }
       } finally {
         process.off('SIGINT', stop)
         await stream.close().catch(() => undefined)
-        await consumer.close(true).catch(() => undefined)
       }
     })
 }

@@ -344,6 +344,49 @@ const CONSUMER_KEYS: ConfigKey[] = [
   },
 ]
 
+const REGISTRY_KEYS: ConfigKey[] = [
+  {
+    path: 'registry.url',
+    env: 'SCHEMA_REGISTRY_URL',
+    kind: 'string',
+    schema: z.url({ protocol: /^https?$/ }),
+    expect: 'an http(s) URL',
+    example: 'https://psrc-12345.europe-west3.gcp.confluent.cloud',
+    doc: 'A Confluent-compatible schema registry, for topics with a registry codec (`registry-json`, `registry-avro`, `registry-protobuf`) (the local one: `http://127.0.0.1:18081/apis/ccompat/v7`).',
+  },
+  {
+    path: 'registry.username',
+    env: 'SCHEMA_REGISTRY_USERNAME',
+    ...text,
+    example: 'my-registry-api-key',
+    doc: 'Basic-auth user of the registry (Confluent Cloud: the schema registry API key).',
+  },
+  {
+    path: 'registry.password',
+    env: 'SCHEMA_REGISTRY_PASSWORD',
+    ...text,
+    example: 'my-registry-api-secret',
+    secret: true,
+    doc: 'Basic-auth password of the registry (Confluent Cloud: the API secret).',
+  },
+  {
+    path: 'registry.autoRegister',
+    env: 'SCHEMA_REGISTRY_AUTO_REGISTER',
+    ...bool,
+    example: 'false',
+    default: true,
+    doc: 'Producers register catalog schemas the registry lacks; false: they only look them up (`kafkit schema push` registers).',
+  },
+  {
+    path: 'registry.requestTimeoutMs',
+    env: 'SCHEMA_REGISTRY_TIMEOUT_MS',
+    ...int(1),
+    example: '10000',
+    default: 5000,
+    doc: 'Bound of one registry request; a registry that does not answer is retried 3 times, then the call fails.',
+  },
+]
+
 const OTHER_KEYS: ConfigKey[] = [
   {
     path: 'topics.retryPrefix',
@@ -395,6 +438,12 @@ const OTHER_KEYS: ConfigKey[] = [
   },
 ]
 
-export const CONFIG_KEYS: readonly ConfigKey[] = [...CLIENT_KEYS, ...PRODUCER_KEYS, ...CONSUMER_KEYS, ...OTHER_KEYS]
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  ...CLIENT_KEYS,
+  ...PRODUCER_KEYS,
+  ...CONSUMER_KEYS,
+  ...REGISTRY_KEYS,
+  ...OTHER_KEYS,
+]
 
 export const KEYS_BY_PATH: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((k) => [k.path, k]))

@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { inspect } from 'node:util'
 import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { ConfigError } from '../errors.ts'
+import type { SchemaRegistryOptions } from '../registry/client.ts'
 import type { Duration } from '../util/duration.ts'
 import type { ClientOptions, SaslMechanism } from './client.ts'
 import { CONFIG_KEYS } from './keys.ts'
@@ -99,6 +100,7 @@ function build(settings: Settings, tls: TlsOptions | undefined, file: string | u
       ...defined('dlq', get<string>('topics.dlq')),
       ...defined('retry', retryTemplate(get<string>('topics.retryPrefix'))),
     },
+    registry: registryOptions(settings),
     log: { level: get('log.level')!, format: get('log.format')! },
     app: { host: get('app.host')!, port: get('app.port')! },
     tools: { producerTopic: get('producer.topic'), consumerTopic: get('consumer.topic') },
@@ -154,6 +156,20 @@ function clientOptions(settings: Settings, tls: TlsOptions | undefined): ClientO
   const request = get<number>('client.requestTimeoutMs')
   if (request !== undefined) client.requestTimeoutMs = request
   return client
+}
+
+function registryOptions(settings: Settings): SchemaRegistryOptions | undefined {
+  const get = <T>(path: string) => valueOf<T>(settings, path)
+  const url = get<string>('registry.url')
+  if (url === undefined) return undefined
+  const options: SchemaRegistryOptions = {
+    url,
+    autoRegister: get<boolean>('registry.autoRegister')!,
+    requestTimeoutMs: get<number>('registry.requestTimeoutMs')!,
+    ...defined('username', get<string>('registry.username')),
+    ...defined('password', get<string>('registry.password')),
+  }
+  return hideSecrets(options, ['password'])
 }
 
 /** TLS options with the PEM files read now, so a missing file fails at start, not at first connect. */

@@ -1,4 +1,5 @@
 // The shape of a loaded configuration (loadConfig makes it; redaction and the facade read it).
+import type { SchemaRegistryOptions } from '../registry/client.ts'
 import type { Duration } from '../util/duration.ts'
 import type { ClientOptions } from './client.ts'
 import type { Origin } from './sources.ts'
@@ -50,6 +51,8 @@ export interface KafkitConfig {
   /** Ready to spread into consumer options. */
   consumer: ConsumerSettings
   topics: TopicNaming
+  /** The schema registry (SCHEMA_REGISTRY_URL and its credentials), when one is configured. */
+  registry: SchemaRegistryOptions | undefined
   log: { level: string; format: 'auto' | 'json' | 'pretty' }
   app: { host: string; port: number }
   /** Topics of single-topic tools (KAFKA_PRODUCER_TOPIC, KAFKA_CONSUMER_TOPIC). */

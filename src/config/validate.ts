@@ -117,6 +117,13 @@ export function crossCheck({ settings, invalid }: Validated): string[] {
       )
     }
   }
+  const username = settings.has('registry.username') || invalid.has('registry.username')
+  const password = settings.has('registry.password') || invalid.has('registry.password')
+  if (username !== password) {
+    const [given, lacking] = username ? ['username', 'password'] : ['password', 'username']
+    const key = KEYS_BY_PATH.get(`registry.${lacking}`)!
+    issues.push(`registry.${lacking} is required when registry.${given} is set: ${howToSet(key)}`)
+  }
   return issues
 }
 

@@ -3,6 +3,7 @@
 // and one per retry tier (each with its own group member), and the stop that bounds them all.
 import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
+import { RegistryDecoder } from '../registry/decoder.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
@@ -166,6 +167,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     const o = this.#o
     this.#pipeline = new Pipeline({
       registry: new CodecRegistry(o.codecs),
+      framed: o.registry ? new RegistryDecoder(o.registry) : undefined,
       reading: { mode: o.decode, ...(this.#telemetry && { onTolerated: this.#telemetry.tolerated }) },
       router: this.#router,
       middleware: this.#middleware,

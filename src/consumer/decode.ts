@@ -1,6 +1,8 @@
 // Raw record → validated envelope. Decode and envelope failures cannot succeed on retry.
-import { DecodeError } from '../errors.ts'
+import { DecodeError, ErrorCodes, KafkitError } from '../errors.ts'
 import type { CodecRegistry } from '../envelope/registry.ts'
+import { isFramed, schemaIdOf, type FramedRecord } from '../registry/codec.ts'
+import type { RegistryDecoder } from '../registry/decoder.ts'
 import { readEnvelope, type ReadEnvelopeOptions } from '../envelope/validate.ts'
 import type { Envelope } from '../envelope/types.ts'
 
@@ -17,6 +19,60 @@ export function decodeEnvelope(
   }
   const codec = registry.forRecord(headers)
   return readEnvelope(codec.decode(value, headers), reading)
+}
+
+/**
+ * A value in the Confluent wire format (a registry codec's): decoded with the writer's schema from
+ * the registry, synchronously once that schema is known.
+ */
+export function decodeFramedEnvelope(
+  decoder: RegistryDecoder | undefined,
+  value: Buffer,
+  headers: ReadonlyMap<string, string>,
+  record: FramedRecord,
+  reading?: ReadEnvelopeOptions,
+): Envelope | Promise<Envelope> {
+  if (!decoder) {
+    throw new DecodeError(
+      `the record is in the Confluent wire format (schema id ${schemaIdOf(value)}), but this consumer has no schema registry: set SCHEMA_REGISTRY_URL`,
+      { retryable: false },
+    )
+  }
+  const decoded = decoder.decode(value, headers, record)
+  return decoded instanceof Promise ? decoded.then((v) => readEnvelope(v, reading)) : readEnvelope(decoded, reading)
+}
+
+/**
+ * Whether a decoding failure is the schema registry's, not the record's: it does not answer, or it
+ * refuses kafkit (credentials, a wrong URL). Such a record is retried, never dead-lettered.
+ */
+export function registryOutage(error: unknown): boolean {
+  return (
+    KafkitError.is(error) &&
+    (error.code === ErrorCodes.REGISTRY_UNAVAILABLE || error.code === ErrorCodes.REGISTRY_REJECTED)
+  )
+}
+
+/**
+ * The decode stage: a record's value as a validated envelope, by the codec its headers name, or
+ * through the schema registry for a value in the Confluent wire format (asynchronous while the
+ * writer's schema is not known yet).
+ */
+export function decodeRecord(
+  stage: { registry: CodecRegistry; framed: RegistryDecoder | undefined; reading: ReadEnvelopeOptions },
+  value: Buffer | null | undefined,
+  facts: { topic: string; timestamp: Date; headers: ReadonlyMap<string, string> },
+): Envelope | Promise<Envelope> {
+  if (isFramed(value)) {
+    return decodeFramedEnvelope(
+      stage.framed,
+      value,
+      facts.headers,
+      { topic: facts.topic, timestamp: facts.timestamp },
+      stage.reading,
+    )
+  }
+  return decodeEnvelope(stage.registry, value, facts.headers, stage.reading)
 }
 
 /** Keeps only the given dotted paths ("payload.user_id") of an event, for subset projection. */

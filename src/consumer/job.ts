@@ -9,13 +9,13 @@ import { HandlerError, UnknownEventTypeError, errorMessage } from '../errors.ts'
 import type { RecordTrace } from '../observability/consumer.ts'
 import type { RecordOutcome } from '../observability/names.ts'
 import { recordLogFields, type RecordFacts } from './context.ts'
-import { decodeEnvelope } from './decode.ts'
+import { decodeRecord, registryOutage } from './decode.ts'
 import { runHandler, type AttemptOf, type HandlerRun } from './handle.ts'
 import type { FetchedRecord } from './member.ts'
 import type { AssignedPartition } from './partitions.ts'
 import type { Pipeline } from './pipeline.ts'
 import type { Job, StepOutcome } from './pool.ts'
-import { WRITE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
+import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
 import type { RouteMatch } from './router.ts'
 import { priorAttempts } from './tiers.ts'
 
@@ -42,7 +42,8 @@ export class RecordJob implements Job, AttemptOf {
   #firstFailure: Date | undefined
   /** Set once handling gave up: the record is to be written to a retry tier or the DLQ. */
   #failure: { error: unknown; handler: string | undefined } | undefined
-  #failedWrites = 0
+  /** Failed tries of something this record waits for: a retry-tier or DLQ write, a schema registry. */
+  #unavailable = 0
   #trace: RecordTrace | undefined
 
   constructor(
@@ -78,26 +79,48 @@ export class RecordJob implements Job, AttemptOf {
     const replayFor = this.#headers.get(ReplayHeaders.group)
     if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish('skipped')
     this.#attempt++
+    const envelope = this.#envelope
+    if (envelope) return this.#route(envelope)
     // Decode.
-    let envelope = this.#envelope
-    if (!envelope) {
-      try {
-        envelope = decodeEnvelope(
-          this.#pipeline.registry,
-          this.record.value,
-          this.facts.headers,
-          this.#pipeline.reading,
-        )
-      } catch (error) {
-        return this.#giveUpHandling(error, undefined)
-      }
-      this.#envelope = envelope
-      this.#trace?.decoded(envelope)
+    let decoded: Envelope | Promise<Envelope>
+    try {
+      decoded = decodeRecord(this.#pipeline, this.record.value, this.facts)
+    } catch (error) {
+      return this.#undecodable(error)
     }
-    // Route.
+    return decoded instanceof Promise
+      ? decoded.then(
+          (e) => this.#decoded(e),
+          (error: unknown) => this.#undecodable(error),
+        )
+      : this.#decoded(decoded)
+  }
+
+  #decoded(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
+    this.#envelope = envelope
+    this.#trace?.decoded(envelope)
+    return this.#route(envelope)
+  }
+
+  /**
+   * A record that could not be decoded goes to the DLQ, unless the cause was not the record but a
+   * schema registry that does not answer: then it waits and is tried again, uncommitted, holding its key.
+   */
+  #undecodable(error: unknown): StepOutcome | Promise<StepOutcome> {
+    if (!registryOutage(error)) return this.#giveUpHandling(error, undefined)
+    this.#attempt--
+    if (this.owner.revoked || this.#runner.stopping) return this.#giveUp()
+    this.#pipeline.logger.warn(
+      { err: error, ...recordLogFields(this.facts, undefined) },
+      `could not decode the record yet, will retry: ${errorMessage(error)}`,
+    )
+    return backoffDelay(UNAVAILABLE_BACKOFF, ++this.#unavailable)
+  }
+
+  /** Route, then upcast, validate and handle for each matching route. */
+  #route(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
     const routing = this.#pipeline.router.route(envelope.type, envelope.version)
     if (routing.kind !== 'routes') return this.#unrouted(routing.kind, envelope)
-    // Upcast, validate, handle.
     return routing.matches.length === 1
       ? this.#runOne(routing.matches[0]!, envelope)
       : this.#runAll(routing.matches, envelope)
@@ -216,7 +239,7 @@ export class RecordJob implements Job, AttemptOf {
         { err: error, ...recordLogFields(this.facts, this.#envelope) },
         'could not write the failed record away; will retry',
       )
-      return backoffDelay(WRITE_BACKOFF, ++this.#failedWrites)
+      return backoffDelay(UNAVAILABLE_BACKOFF, ++this.#unavailable)
     }
   }
 

@@ -7,6 +7,7 @@ import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { DecodeMode } from '../envelope/validate.ts'
 import { ConfigError, formatIssues, type ValidationIssue } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { SchemaRegistry } from '../registry/client.ts'
 import { systemClock, type Clock } from '../util/clock.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 import type { MemberFactory } from './member.ts'
@@ -55,6 +56,8 @@ export interface ConsumerOptions extends RunnerHooks {
   topics?: readonly string[]
   /** Extra envelope codecs to recognise. */
   codecs?: readonly EnvelopeCodec[]
+  /** The schema registry that decodes records in the Confluent wire format (the registry codecs). */
+  registry?: SchemaRegistry
   /**
    * How envelopes are read. "tolerant" (default) accepts what Go services write without omitempty
    * or .UTC() and counts it (kafkit.consumer.envelope.tolerated); "strict" dead-letters it.
@@ -102,6 +105,7 @@ export interface ResolvedConsumerOptions {
   shutdownTimeoutMs: number
   topics: readonly string[]
   codecs: readonly EnvelopeCodec[]
+  registry: SchemaRegistry | undefined
   decode: DecodeMode
   provisionRetryTopics: boolean
   telemetry: boolean
@@ -166,6 +170,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     shutdownTimeoutMs: duration(options.shutdownTimeout, 30_000, 'shutdownTimeout'),
     topics: options.topics ?? [],
     codecs: options.codecs ?? [],
+    registry: options.registry,
     decode: oneOf(options.decode, 'tolerant', DECODE_MODES, 'decode'),
     provisionRetryTopics: options.provisionRetryTopics ?? true,
     telemetry: options.telemetry ?? true,

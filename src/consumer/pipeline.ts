@@ -5,6 +5,7 @@
 // pipeline holds everything else.
 import type { CodecRegistry } from '../envelope/registry.ts'
 import type { ReadEnvelopeOptions } from '../envelope/validate.ts'
+import type { RegistryDecoder } from '../registry/decoder.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { ConsumerTelemetry } from '../observability/consumer.ts'
 import type { Clock } from '../util/clock.ts'
@@ -16,6 +17,8 @@ import type { EventPublisher, Handler, Middleware, RetryPolicy, UnroutedPolicy }
 
 export interface PipelineOptions {
   registry: CodecRegistry
+  /** Decodes values in the Confluent wire format; undefined without a schema registry. */
+  framed: RegistryDecoder | undefined
   /** Strict or tolerant envelope reading, and who counts what was tolerated. */
   reading: ReadEnvelopeOptions
   router: Router
@@ -36,6 +39,7 @@ export interface PipelineOptions {
 
 export class Pipeline {
   readonly registry: CodecRegistry
+  readonly framed: RegistryDecoder | undefined
   readonly reading: ReadEnvelopeOptions
   readonly router: Router
   readonly logger: Logger
@@ -54,6 +58,7 @@ export class Pipeline {
 
   constructor(options: PipelineOptions) {
     this.registry = options.registry
+    this.framed = options.framed
     this.reading = options.reading
     this.router = options.router
     this.logger = options.logger

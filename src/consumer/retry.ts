@@ -7,8 +7,11 @@ export type Backoff = Pick<RetryPolicy, 'initialBackoffMs' | 'maxBackoffMs' | 'm
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 30_000, multiplier: 2 }
 
-/** After a failed write of a record to a retry topic or the DLQ (tried again until it succeeds). */
-export const WRITE_BACKOFF: Backoff = { initialBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2 }
+/**
+ * After a failed try of what a record waits for: its write to a retry topic or the DLQ, a schema
+ * registry to decode it (tried again until it succeeds or the consumer stops).
+ */
+export const UNAVAILABLE_BACKOFF: Backoff = { initialBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2 }
 
 /** Before a failed group member is recreated (or its fetching restarted). */
 export const RESTART_BACKOFF: Backoff = { initialBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2 }

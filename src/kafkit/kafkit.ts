@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../logging/logger.ts'
 import { worstStatus, type HealthOptions, type KafkitHealth } from '../observability/health.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
+import { SchemaRegistry, type SchemaRegistryOptions } from '../registry/client.ts'
 import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
 
 export interface KafkitOptions<E extends AnyEvent> {
@@ -36,6 +37,11 @@ export interface KafkitOptions<E extends AnyEvent> {
    * registers an SDK). Default true; `producer.telemetry` / `consumer.telemetry` override it.
    */
   telemetry?: boolean
+  /**
+   * The schema registry of topics with a registry codec. Default: from the configuration
+   * (SCHEMA_REGISTRY_URL and its credentials), none if unset.
+   */
+  registry?: SchemaRegistry | SchemaRegistryOptions
 }
 
 export type KafkitConsumerOptions = Omit<ConsumerOptions, 'client' | 'catalog' | 'service' | 'logger' | 'producer'>
@@ -47,6 +53,8 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   readonly logger: Logger
   /** The configuration this instance was made from, if any. */
   readonly config: KafkitConfig | undefined
+  /** The schema registry, when one is configured. */
+  readonly registry: SchemaRegistry | undefined
   readonly #producerOptions: Omit<ProducerOptions, 'client' | 'service' | 'logger'>
   readonly #consumerDefaults: KafkitConsumerOptions
   readonly #consumers: Consumer<E>[] = []
@@ -60,7 +68,15 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     // One of the two is defined: config is loaded above whenever client is not given.
     this.client = options.client ?? this.config!.client
     const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry }
-    this.#producerOptions = { ...this.config?.producer, ...telemetry, ...options.producer }
+    const registry = options.registry ?? this.config?.registry
+    this.registry =
+      registry === undefined || registry instanceof SchemaRegistry ? registry : new SchemaRegistry(registry)
+    this.#producerOptions = {
+      ...this.config?.producer,
+      ...telemetry,
+      ...(this.registry ? { registry: this.registry } : {}),
+      ...options.producer,
+    }
     this.#consumerDefaults = mergeConsumerOptions({ ...this.config?.consumer, ...telemetry }, options.consumer ?? {})
     const logger = options.logger ?? createLogger({ name: options.service, ...this.config?.log })
     this.logger = logger.child({ service: options.service })
@@ -108,6 +124,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
       service: this.service,
       logger: this.logger,
       producer: this.producer,
+      ...(this.registry ? { registry: this.registry } : {}),
     })
     this.#consumers.push(consumer)
     return consumer
@@ -146,6 +163,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     this.#closed = true
     await Promise.all(this.#consumers.map((c) => c.stop()))
     await this.#producer?.close()
+    this.registry?.close()
   }
 }
 

@@ -53,6 +53,7 @@ export interface Instruments {
   publishFailed: Counter
   publishDeadLettered: Counter
   publishDuration: Histogram
+  publishDeprecated: Counter
   consumed: Counter
   consumeFailed: Counter
   handlerDuration: Histogram
@@ -132,6 +133,7 @@ function createInstruments(meter: Meter): Instruments {
     publishFailed: counter(Metrics.publishFailed, 'Publishes that failed (error.type says why)'),
     publishDeadLettered: counter(Metrics.publishDeadLettered, 'Publishes written to the DLQ instead of their topic'),
     publishDuration: seconds(Metrics.publishDuration, 'From publish() to the broker acknowledgement or failure'),
+    publishDeprecated: counter(Metrics.publishDeprecated, 'Publishes of a deprecated event version'),
     consumed: counter(Metrics.consumed, 'Records processed to completion (handled, or skipped by policy)'),
     consumeFailed: counter(Metrics.consumeFailed, 'Records whose handling failed for good here (retry topic or DLQ)'),
     handlerDuration: seconds(Metrics.handlerDuration, 'One handler attempt'),

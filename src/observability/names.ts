@@ -34,6 +34,8 @@ export const Attr = {
   eventSource: 'kafkit.event.source',
   /** What tolerant decoding accepted in an envelope (`causation_id.empty`, `timestamp.offset`, ...). */
   tolerated: 'kafkit.envelope.tolerated',
+  outbox: 'kafkit.outbox',
+  relay: 'kafkit.outbox.relay',
 } as const
 
 /** Span events: things that happen to a record while its span is open. */
@@ -56,6 +58,7 @@ export const Metrics = {
   publishDeadLettered: 'kafkit.producer.dead_lettered',
   publishDuration: 'kafkit.producer.duration',
   producerOutstanding: 'kafkit.producer.outstanding',
+  publishDeprecated: 'kafkit.producer.deprecated',
   consumed: 'kafkit.consumer.consumed',
   consumeFailed: 'kafkit.consumer.failed',
   handlerDuration: 'kafkit.consumer.handler.duration',
@@ -69,6 +72,14 @@ export const Metrics = {
   assigned: 'kafkit.consumer.assigned_partitions',
   commitDuration: 'kafkit.consumer.commit.duration',
   envelopeTolerated: 'kafkit.consumer.envelope.tolerated',
+  outboxRelayed: 'kafkit.outbox.relayed',
+  outboxRecovered: 'kafkit.outbox.recovered',
+  outboxFailed: 'kafkit.outbox.failed',
+  outboxLatency: 'kafkit.outbox.latency',
+  outboxPending: 'kafkit.outbox.pending',
+  outboxLag: 'kafkit.outbox.lag',
+  outboxLanes: 'kafkit.outbox.lanes',
+  inboxDuplicates: 'kafkit.inbox.duplicates',
 } as const
 
 export const INSTRUMENTATION_NAME = 'kafkit'

@@ -179,6 +179,16 @@ export class ProducerTelemetry {
     instruments()?.publishFailed.add(1, attributes)
   }
 
+  /** A publish of a deprecated event version (counted whatever its outcome). */
+  deprecated(event: AnyEvent): void {
+    const m = instruments()
+    if (!m) return
+    m.publishDeprecated.add(1, {
+      ...this.#metricAttributes.of(event.topic.name, event.type),
+      [Attr.eventVersion]: event.version,
+    })
+  }
+
   /** A start time for the publish duration, or 0 when no meter provider is registered. */
   now(): number {
     return instruments() ? performance.now() : 0

@@ -7,6 +7,7 @@ import type { ClientOptions } from '../config/client.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { SchemaRegistry } from '../registry/client.ts'
 
 export type Acks = 'all' | 'leader' | 'none'
 export type Compression = 'snappy' | 'gzip' | 'lz4' | 'zstd' | 'none'
@@ -42,6 +43,8 @@ export interface ProducerOptions {
   deadLetter?: boolean
   /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
   codec?: CodecName | EnvelopeCodec
+  /** The schema registry of topics with a registry codec (`registry-json`, `registry-avro`, `registry-protobuf`). */
+  registry?: SchemaRegistry
   /**
    * Catalog topics whose partitioner the raw path (`sendRecords`: replays) uses for records to
    * them; `publish` takes it from the event's topic. `createKafkit` passes its catalog's topics.

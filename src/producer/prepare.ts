@@ -5,13 +5,15 @@ import type { Context as TraceContext } from '@opentelemetry/api'
 import type { AnyEvent } from '../catalog/event.ts'
 import { validateSchema, type Validated } from '../catalog/schema.ts'
 import { currentContext, type EventContext } from '../context/context.ts'
-import type { EnvelopeCodec } from '../envelope/codec.ts'
+import { jsonCodec, type EncodedValue, type EnvelopeCodec } from '../envelope/codec.ts'
 import { createEnvelope, newEventId } from '../envelope/create.ts'
 import { envelopeHeaders } from '../envelope/headers.ts'
 import { resolveCodec } from '../envelope/registry.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { envelopeIssues } from '../envelope/validate.ts'
-import { EnvelopeError, ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
+import { ConfigError, EnvelopeError, ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
+import type { RegistryEncoder } from '../registry/encoder.ts'
+import { isRegistryCodecName, type RegistryCodecName } from '../registry/names.ts'
 import { recordTooLargeError } from './failures.ts'
 import { BATCH_OVERHEAD, estimateBytes } from './record.ts'
 import { traceCarrier } from './trace.ts'
@@ -22,6 +24,10 @@ export interface PrepareSettings {
   /** The producer's codec, for topics that do not name their own. */
   codec: EnvelopeCodec
   maxRecordBytes: number
+  /** The encoder of a schema-registry codec; undefined when the producer has no registry. */
+  registryEncoder?: ((name: RegistryCodecName) => RegistryEncoder) | undefined
+  /** Told of every publish of a deprecated event version (for the warning and the metric). */
+  onDeprecated?: ((event: AnyEvent) => void) | undefined
 }
 
 export interface PreparedEvent {
@@ -72,12 +78,16 @@ function afterValidation(
   options: PublishOptions | undefined,
   validated: Validated<unknown>,
   traceContext: TraceContext | undefined,
-): Prepared {
+): Prepared | Promise<Prepared> {
   const now = Date.now()
   const context = currentContext()
   const envelope = buildEnvelope(settings.service, event, validated.ok ? validated.value : raw, options, context, now)
-  const codec = resolveCodec(event.topic.codec ?? settings.codec)
-  const headers = recordHeaders(envelope, codec, options, context, traceContext)
+  const topicCodec = event.topic.codec
+  const registry = isRegistryCodecName(topicCodec) ? registryEncoder(settings, event, topicCodec) : undefined
+  // A registry-encoded event that cannot be sent is dead-lettered (if asked) as a JSON envelope.
+  const codec = isRegistryCodecName(topicCodec) ? jsonCodec : resolveCodec(topicCodec ?? settings.codec)
+  const contentType = registry instanceof KafkitError || !registry ? codec.contentType : registry.contentType
+  const headers = recordHeaders(envelope, contentType, options, context, traceContext)
   if (!validated.ok) {
     const error = new PayloadError(event.type, event.version, validated.issues, { retryable: false })
     return rejected(error, event, envelope, codec, headers, safeKey(event, raw))
@@ -94,14 +104,46 @@ function afterValidation(
     ])
     return rejected(error, event, envelope, codec, headers)
   }
-  let encoded
-  try {
-    encoded = codec.encode(envelope)
-  } catch (err) {
-    const message = `${event.type}: the ${codec.name} codec could not encode the event: ${errorMessage(err)}`
-    const error = new KafkitError(ErrorCodes.ENCODE_FAILED, message, { cause: err })
-    return rejected(error, event, envelope, codec, headers, keyText)
+  if (event.deprecated) settings.onDeprecated?.(event)
+  const encoded = (encoded: EncodedValue) =>
+    afterEncoding(settings, event, envelope, codec, headers, keyText, encoded, options, now)
+  if (registry instanceof KafkitError) return rejected(registry, event, envelope, codec, headers, keyText)
+  if (registry) {
+    const failed = (err: unknown) =>
+      rejected(
+        KafkitError.is(err) ? err : encodeError(event, registry.name, err),
+        event,
+        envelope,
+        codec,
+        headers,
+        keyText,
+      )
+    let result
+    try {
+      result = registry.encode(envelope, event)
+    } catch (err) {
+      return failed(err)
+    }
+    return result instanceof Promise ? result.then(encoded, failed) : encoded(result)
   }
+  try {
+    return encoded(codec.encode(envelope))
+  } catch (err) {
+    return rejected(encodeError(event, codec.name, err), event, envelope, codec, headers, keyText)
+  }
+}
+
+function afterEncoding(
+  settings: PrepareSettings,
+  event: AnyEvent,
+  envelope: Envelope,
+  codec: EnvelopeCodec,
+  headers: Record<string, string | Buffer>,
+  keyText: string | undefined,
+  encoded: EncodedValue,
+  options: PublishOptions | undefined,
+  now: number,
+): Prepared {
   if (encoded.headers) Object.assign(headers, encoded.headers)
   const key = keyText === undefined ? undefined : Buffer.from(keyText)
   const bytes = estimateBytes(key, encoded.value, headers)
@@ -121,6 +163,22 @@ function afterValidation(
     headers,
     timestamp: BigInt(options?.timestamp === undefined ? now : Date.parse(envelope.timestamp)),
   }
+}
+
+function encodeError(event: AnyEvent, codec: string, err: unknown): KafkitError {
+  const message = `${event.type}: the ${codec} codec could not encode the event: ${errorMessage(err)}`
+  return new KafkitError(ErrorCodes.ENCODE_FAILED, message, { cause: err })
+}
+
+function registryEncoder(
+  settings: PrepareSettings,
+  event: AnyEvent,
+  name: RegistryCodecName,
+): RegistryEncoder | KafkitError {
+  if (settings.registryEncoder) return settings.registryEncoder(name)
+  return new ConfigError(
+    `topic ${event.topic.name} uses the ${name} codec, but this producer has no schema registry: set SCHEMA_REGISTRY_URL or pass \`registry\``,
+  )
 }
 
 function rejected(
@@ -170,13 +228,13 @@ function buildEnvelope(
 /** kafkit's headers win over the caller's: routing and tooling rely on them matching the envelope. */
 function recordHeaders(
   envelope: Envelope,
-  codec: EnvelopeCodec,
+  contentType: string,
   options: PublishOptions | undefined,
   context: EventContext | undefined,
   traceContext: TraceContext | undefined,
 ): Record<string, string | Buffer> {
   const carrier = traceCarrier(context, traceContext)
-  const headers: Record<string, string | Buffer> = envelopeHeaders(envelope, codec.contentType, carrier)
+  const headers: Record<string, string | Buffer> = envelopeHeaders(envelope, contentType, carrier)
   for (const name in carrier) if (!(name in headers)) headers[name] = carrier[name]!
   const extra = options?.headers
   if (extra) for (const name in extra) if (!(name in headers)) headers[name] = extra[name]!

@@ -11,7 +11,11 @@ import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../err
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { ProducerTelemetry, type SendTrace } from '../observability/producer.ts'
 import { producerHealth, type ProducerHealth } from '../observability/health.ts'
+import type { SchemaRegistry } from '../registry/client.ts'
+import { RegistryEncoder } from '../registry/encoder.ts'
+import type { RegistryCodecName } from '../registry/names.ts'
 import { DeadLetters } from './dead-letter-route.ts'
+import { DeprecationNotices } from './deprecation.ts'
 import { FlushTracker } from './flush.ts'
 import { bufferFullError, closedError, isPermanentRecordFailure, recordTooLargeError } from './failures.ts'
 import {
@@ -74,10 +78,15 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.#o = resolveProducerOptions(options)
     this.service = this.#o.service
     this.#log = (options.logger ?? defaultLogger()).child({ component: 'kafkit-producer', service: this.service })
+    this.#telemetry =
+      options.telemetry === false ? undefined : new ProducerTelemetry(this.service, () => this.#flush.pending)
+    const deprecations = new DeprecationNotices(this.#log, this.#telemetry)
     this.#settings = {
       service: this.service,
       codec: resolveCodec(options.codec),
       maxRecordBytes: this.#o.maxRecordBytes,
+      registryEncoder: options.registry ? registryEncoders(options.registry) : undefined,
+      onDeprecated: (event) => deprecations.published(event),
     }
     this.#partitioners = new Map((options.topics ?? []).map((t) => [t.name, t.partitioner]))
     this.#wire = createWire(this.#o)
@@ -93,8 +102,6 @@ export class Producer extends EventEmitter<ProducerEvents> {
     })
     this.#deadLetters = new DeadLetters(this.service, this.#o.maxRecordBytes, this.#log, this.#sender)
     this.#asyncSink = { settle: (record, error, result) => this.#deliver(record, error, result as PublishResult) }
-    this.#telemetry =
-      options.telemetry === false ? undefined : new ProducerTelemetry(this.service, () => this.#flush.pending)
   }
 
   /** The largest record it sends (key, value and headers); bigger ones fail before sending. */
@@ -412,6 +419,16 @@ export class Producer extends EventEmitter<ProducerEvents> {
 }
 
 const EMPTY = Buffer.alloc(0)
+
+/** One encoder per registry codec, made when a topic first uses it. */
+function registryEncoders(registry: SchemaRegistry): (name: RegistryCodecName) => RegistryEncoder {
+  const encoders = new Map<RegistryCodecName, RegistryEncoder>()
+  return (name) => {
+    let encoder = encoders.get(name)
+    if (!encoder) encoders.set(name, (encoder = new RegistryEncoder(registry, name)))
+    return encoder
+  }
+}
 
 function createWire(o: ResolvedProducerOptions): Wire {
   const retries = wireRetries(o)

@@ -14,12 +14,15 @@ import { deleteTopics } from '../../bench/lib/kafka.ts'
 import { markdown, targets } from '../../bench/lib/report.ts'
 import { COMMON, type Profile } from '../../bench/lib/settings.ts'
 import { environment } from '../../bench/lib/env.ts'
+import { CODECS, codecScenario } from '../../bench/scenarios/codec.ts'
 import { CONSUMER_CLIENTS, consumerScenario } from '../../bench/scenarios/consumer.ts'
 import { latencyScenario } from '../../bench/scenarios/latency.ts'
 import { memoryScenario } from '../../bench/scenarios/memory.ts'
+import { outboxScenario } from '../../bench/scenarios/outbox.ts'
 import { poolScenario } from '../../bench/scenarios/pool.ts'
 import { PRODUCER_CLIENTS, producerScenario } from '../../bench/scenarios/producer.ts'
 import { brokers } from '../support/kafka.ts'
+import { registryUrl } from '../support/registry.ts'
 
 const TINY: Profile = {
   name: 'quick',
@@ -29,6 +32,8 @@ const TINY: Profile = {
   latency: { rates: [200], seconds: 2, warmupSeconds: 1, repeats: 1, javaE2eMessages: 100 },
   pool: { seconds: 0.5, handlerMs: 10, keys: 1000, concurrency: [10], partitions: [1] },
   memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: [10] },
+  outbox: { rows: 600, rate: 200, seconds: 2, warmupSeconds: 1 },
+  codec: { records: 300 },
 }
 
 function context(t: TestContext): RunContext {
@@ -74,6 +79,39 @@ test('memory: the backlog is worked through and sampled', { timeout: 60_000 }, a
   assert.ok(result.samples.length >= 4)
   assert.ok(result.rssPeak >= result.rssEnd && result.rssPeak > 0)
 })
+
+test('outbox: the relay drains the backlog and every scheduled write is consumed', { timeout: 90_000 }, async (t) => {
+  const result = await outboxScenario(context(t))
+  assert.equal(result.rows, TINY.outbox.rows)
+  assert.ok(result.relay.median > 0 && result.producer.median > 0)
+  // The warm-up second is discarded: the other second's records are in the histograms.
+  assert.equal(result.outboxEndToEnd.count, 200)
+  assert.equal(result.directEndToEnd.count, 200)
+})
+test(
+  'codec: each codec reports its cost per record; the registry values are smaller (no envelope)',
+  { timeout: 60_000 },
+  async (t) => {
+    const result = await codecScenario(context(t), registryUrl())
+    for (const codec of CODECS) {
+      const c = result.codecs[codec]!
+      assert.ok(c.encodeUs.median > 0 && c.decodeUs.median > 0, codec)
+    }
+    assert.ok(result.codecs['registry-json']!.valueBytes < result.codecs.json!.valueBytes)
+    assert.ok(result.codecs['registry-avro']!.valueBytes < result.codecs['registry-json']!.valueBytes)
+    assert.ok(result.codecs['registry-protobuf']!.valueBytes < result.codecs['registry-json']!.valueBytes)
+    const md = markdown({
+      environment: environment('npm run bench -- --only=codec', 'test'),
+      profile: TINY,
+      settings: COMMON,
+      durationSeconds: 1,
+      codec: result,
+      targets: [],
+    })
+    assert.match(md, /## 6\. Codec cost per record/)
+    assert.match(md, /\| registry-avro \| [\d,]+ \| [\d.]+ \| [\d.]+ – [\d.]+ \| [\d.]+ \|/)
+  },
+)
 
 test('report: targets and the markdown table from results', () => {
   const base = {

@@ -98,12 +98,8 @@ test('dlq list, show and replay --dry-run; tail prints events', async (t) => {
 })
 
 test('bad input gets a clear message and a failing exit code', async () => {
-  const noBrokers = { out: () => undefined, err: (l: string) => void messages.push(l), env: {} }
-  const messages: string[] = []
-  assert.equal(await runCli(['dlq', 'list', 'x.dlq'], noBrokers), 1)
-  assert.match(messages[0]!, /no brokers: pass --brokers host:port or set KAFKA_BROKERS/)
   const bad = io()
-  assert.equal(await runCli(['dlq', 'list', 'x.dlq', '--since', 'yesterday'], bad.io), 1)
+  assert.equal(await runCli(['dlq', 'list', 'x.dlq', '--since', 'yesterday'], bad.io), 2)
   assert.match(bad.err[0]!, /--since "yesterday" is not a time/)
 })
 

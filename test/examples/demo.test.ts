@@ -20,7 +20,13 @@ function alive(pid: number): boolean {
 test('the demo runs the flow, prints a line per event, and stops cleanly on Ctrl-C', async (t) => {
   const namespace = uniqueName('demo-test')
   deleteAfter(t, () => orderFlow(namespace).topics.flatMap((topic) => [topic, `${topic}.dlq`]))
-  const env = { ...process.env, KAFKA_BROKERS: brokers().join(','), ORDER_SYSTEM_NAMESPACE: namespace, DEMO_PORT: '0' }
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: brokers().join(','),
+    ORDER_SYSTEM_NAMESPACE: namespace,
+    DEMO_PORT: '0',
+    DEMO_CONSOLE_PORT: '0',
+  }
   const demo = spawn(process.execPath, ['--conditions=kafkit-source', 'scripts/demo.ts'], { cwd: repoRoot, env })
   let out = ''
   demo.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
@@ -55,7 +61,17 @@ test('the demo runs the flow, prints a line per event, and stops cleanly on Ctrl
   // Where the metrics are: each service's /metrics, with kafkit's own there.
   const metricsUrls = out.match(/metrics \(Prometheus format[^:]*: (.*)/)?.[1]?.split(' ') ?? []
   assert.equal(metricsUrls.length, 3, out)
-  assert.match(await (await fetch(metricsUrls[0]!)).text(), /kafkit_producer_published_total\{/)
+  // The order service publishes through its outbox: the relay's metrics.
+  assert.match(await (await fetch(metricsUrls[0]!)).text(), /kafkit_outbox_relayed_total\{/)
+  assert.match(await (await fetch(metricsUrls[1]!)).text(), /kafkit_producer_published_total\{/)
+
+  // The console serves the flow's topics next to the services.
+  const consoleUrl = /the kafkit console is at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]
+  assert.ok(consoleUrl, out)
+  await waitFor(async () => {
+    const page = await (await fetch(consoleUrl)).text()
+    return orderFlow(namespace).topics.every((topic) => page.includes(`data-topic="${topic}"`))
+  }, "the console's overview to list the flow's topics")
 
   const pids = [...out.matchAll(/ready \(pid (\d+),/g)].map((m) => Number(m[1]))
   assert.equal(pids.length, 3)

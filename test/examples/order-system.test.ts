@@ -8,7 +8,9 @@ import { orderFlow } from '../../examples/order-system/flow.ts'
 import { startInventoryService } from '../../examples/order-system/inventory-service/service.ts'
 import { startNotificationService } from '../../examples/order-system/notification-service/service.ts'
 import { startOrderService } from '../../examples/order-system/order-service/service.ts'
+import pg from 'pg'
 import { captureKafkitLogs } from '../logging/capture.ts'
+import { DATABASE_URL } from '../outbox/support.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 
 interface Reply {
@@ -71,7 +73,7 @@ async function startSystem(t: TestContext) {
   ])
   defer(t, () => Promise.all([orders.stop(), inventory.stop(), notifications.stop()]))
   const eventsOf = (orderId: string) => seen.filter((e) => e.payload.order_id === orderId)
-  return { flow, orders, inventory, notifications, logs, eventsOf }
+  return { flow, observer, orders, inventory, notifications, logs, eventsOf }
 }
 
 test('the order system through HTTP', async (t) => {
@@ -185,6 +187,35 @@ test('the order system through HTTP', async (t) => {
     assert.equal((await call(`${api}/api/v1/orders/no-such-order`)).status, 404)
   })
 
+  await t.test('an order.created delivered twice reserves stock once (the inventory inbox)', async () => {
+    const before = await system.inventory.available('product-002')
+    const order = {
+      order_id: 'twice-1',
+      customer_id: 'c-twice',
+      items: [{ product_id: 'product-002', quantity: 2, price: 1 }],
+      total: 2,
+    }
+    const id = '0191e5a0-0000-7000-8000-00000000abcd'
+    await system.observer.publish(system.flow.OrderCreated, order, { id })
+    await system.observer.publish(system.flow.OrderCreated, order, { id })
+    await waitFor(
+      () => system.eventsOf('twice-1').filter((e) => e.type === 'order.created').length === 2,
+      'both deliveries',
+    )
+    // A third event of the same order (same key, so handled after the duplicate): once its reply is
+    // out, the duplicate was handled too.
+    await system.observer.publish(system.flow.OrderCreated, {
+      ...order,
+      items: [{ product_id: 'product-003', quantity: 2, price: 1 }],
+    })
+    await waitFor(
+      () => system.eventsOf('twice-1').some((e) => e.type === 'inventory.reservation_failed'),
+      'the reply to the third event',
+    )
+    assert.equal(await system.inventory.available('product-002'), before! - 2)
+    assert.equal(system.eventsOf('twice-1').filter((e) => e.type === 'inventory.reserved').length, 1)
+  })
+
   await t.test('every service answers /health and /ready', async () => {
     for (const service of [system.orders, system.inventory, system.notifications]) {
       assert.deepEqual((await call(`${service.url}/health`)).body, { status: 'ok' })
@@ -207,4 +238,43 @@ test('a stopping service reports not ready, then stops its consumer and producer
   await stopping
   assert.deepEqual(inventory.readiness().checks, { consumer: 'stopped', shutdown: 'in progress' })
   await assert.rejects(fetch(`${inventory.url}/health`), 'the HTTP server is closed')
+})
+
+test('with DATABASE_URL, orders and stock live in that PostgreSQL, one schema per service', async (t) => {
+  const namespace = uniqueName('shop_pg').replaceAll('-', '_')
+  const flow = orderFlow(namespace)
+  deleteAfter(t, () => flow.topics.flatMap((topic) => [topic, `${topic}.dlq`]))
+  const config = loadConfig({ argv: [], cwd: '/', env: { KAFKA_BROKERS: brokers().join(','), APP_SERVER_PORT: '0' } })
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
+  defer(t, async () => {
+    for (const service of ['order_service', 'inventory_service'])
+      await admin.query(`DROP SCHEMA IF EXISTS "${namespace}_${service}" CASCADE`)
+    await admin.end()
+  })
+  const options = { config, namespace, logger: silentLogger(), databaseUrl: DATABASE_URL }
+  const [orders, inventory, notifications] = await Promise.all([
+    startOrderService(options),
+    startInventoryService(options),
+    startNotificationService(options),
+  ])
+  defer(t, () => Promise.all([orders.stop(), inventory.stop(), notifications.stop()]))
+  const placed = await post(orders.url, goodOrder)
+  assert.equal(placed.status, 201)
+  const id = placed.body['order_id'] as string
+  const status = async () =>
+    (
+      await admin.query<{ status: string }>(
+        `SELECT doc->>'status' AS status FROM "${namespace}_order_service".orders WHERE order_id = $1`,
+        [id],
+      )
+    ).rows[0]?.status
+  await waitFor(async () => (await status()) === 'notified', 'the order notified, in PostgreSQL')
+  const stock = await admin.query<{ available: number }>(
+    `SELECT available FROM "${namespace}_inventory_service".stock WHERE product_id = 'product-001'`,
+  )
+  assert.equal(stock.rows[0]!.available, 1000 - 2)
+  const outbox = await admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "${namespace}_order_service".kafkit_outbox`,
+  )
+  assert.equal(outbox.rows[0]!.n, 0, 'the relay sent and deleted the order.created row')
 })

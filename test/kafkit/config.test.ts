@@ -8,25 +8,12 @@ import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 import { workdir } from '../config/workdir.ts'
+import { saslBroker, saslEnv as localSaslEnv, skipWithoutLocalSasl } from '../support/sasl.ts'
 
-/** The local broker's SASL_PLAINTEXT listener: its plaintext port + 2. */
-function saslBroker(): string {
-  const [host, port] = brokers()[0]!.split(':')
-  return `${host}:${Number(port) + 2}`
-}
-
-const external = process.env['KAFKIT_TEST_BACKEND'] === 'external'
-const skipExternal = external ? 'the SASL listener is part of the local broker only' : false
+const skipExternal = skipWithoutLocalSasl
 
 function saslEnv(mechanism: string, password: string): NodeJS.ProcessEnv {
-  return {
-    KAFKA_BROKERS: saslBroker(),
-    KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
-    KAFKA_SASL_MECHANISM: mechanism,
-    KAFKA_SASL_USERNAME: LOCAL_SASL_USER.username,
-    KAFKA_SASL_PASSWORD: password,
-    LOG_LEVEL: 'debug',
-  }
+  return { ...localSaslEnv(mechanism, password), LOG_LEVEL: 'debug' }
 }
 
 function probeEvent() {

@@ -16,7 +16,7 @@ import { installOtel, parentOf } from './otel.ts'
 
 const otel = installOtel()
 
-test('one HTTP order → one trace: HTTP → send → inventory process → send → notification process', async (t) => {
+test('one HTTP order → one trace: HTTP → outbox create → inventory process → send → notification process', async (t) => {
   const namespace = uniqueName('shop-otel')
   const flow = orderFlow(namespace)
   deleteAfter(t, () => flow.topics.flatMap((topic) => [topic, `${topic}.dlq`]))
@@ -38,7 +38,7 @@ test('one HTTP order → one trace: HTTP → send → inventory process → send
   })
   assert.equal(response.status, 201)
   const { order_id: orderId } = (await response.json()) as { order_id: string }
-  await waitFor(() => orders.order(orderId)?.status === 'notified', 'the order to be notified')
+  await waitFor(async () => (await orders.order(orderId))?.status === 'notified', 'the order to be notified')
 
   const inTrace = () => otel.finished().filter((s) => s.spanContext().traceId === callerTrace)
   const one = (what: string, match: (s: ReadableSpan) => boolean) => {
@@ -57,7 +57,8 @@ test('one HTTP order → one trace: HTTP → send → inventory process → send
   }, 'the notification process span')
 
   const http = one('HTTP span', (s) => s.kind === SpanKind.SERVER)
-  const sendOrder = one('order-service send', (s) => s.name === `send ${ordersTopic}`)
+  // The order service writes order.created to its outbox: a `create` span, in the request's trace.
+  const sendOrder = one('order-service outbox write', (s) => s.name === `create ${ordersTopic}`)
   const processOrder = one(
     'inventory process span',
     (s) =>

@@ -30,6 +30,7 @@ function setup(
   router.add(Ping, handler, {})
   const pipeline = new Pipeline({
     registry: new CodecRegistry(),
+    framed: undefined,
     reading: {},
     router,
     middleware: [],

@@ -2,9 +2,11 @@
 import { readDeadLetterRecord, type DeadLetterRecord } from '../../src/dlq/index.ts'
 
 export function failureOf(record: {
+  key?: Buffer | string | null | undefined
   value: Buffer | null | undefined
   headers: ReadonlyMap<string, string>
   tombstone?: boolean
 }): DeadLetterRecord {
-  return readDeadLetterRecord({ value: record.tombstone ? null : record.value, headers: record.headers }).record
+  const key = typeof record.key === 'string' ? Buffer.from(record.key) : record.key
+  return readDeadLetterRecord({ key, value: record.tombstone ? null : record.value, headers: record.headers }).record
 }

@@ -1,7 +1,11 @@
 // inventory-service: consumes order.created, reserves stock, publishes inventory.reserved or
-// inventory.reservation_failed. Publishing from the handler keeps the order's correlation id and
-// makes the order event the cause of the reply.
+// inventory.reservation_failed. Idempotent: the inbox marks each handled order.created in the
+// same database transaction as the stock it took, so an event delivered twice (after a crash or a
+// rebalance) is acknowledged without reserving again. Publishing from the handler keeps the
+// order's correlation id and makes the order event the cause of the reply.
 import { newEventId } from 'kafkit'
+import { createInbox } from 'kafkit/outbox'
+import { openServiceDatabase } from '../shared/database.ts'
 import { prepareService, runService, type RunningService, type ServiceOptions } from '../shared/service.ts'
 import { Stock } from './stock.ts'
 
@@ -10,14 +14,36 @@ export const INVENTORY_SERVICE = 'inventory-service'
 /** How long a reservation holds the stock before it is released unpaid. */
 const RESERVATION_TTL_MS = 15 * 60_000
 
-export async function startInventoryService(options: ServiceOptions & { stock?: Stock }): Promise<RunningService> {
-  const { flow, kafkit, logger } = await prepareService(INVENTORY_SERVICE, options)
-  const stock = options.stock ?? new Stock()
-  const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.inventory })
+export interface InventoryService extends RunningService {
+  /** Units of a product in stock now. */
+  available(productId: string): Promise<number | undefined>
+}
 
+export async function startInventoryService(options: ServiceOptions): Promise<InventoryService> {
+  const { flow, kafkit, logger } = await prepareService(INVENTORY_SERVICE, options)
+  const { db, schema } = await openServiceDatabase(INVENTORY_SERVICE, flow.namespace, options.databaseUrl).catch(
+    async (error: unknown) => {
+      await kafkit.close()
+      throw error
+    },
+  )
+  const stock = new Stock(db, schema)
+  const inbox = createInbox({ database: db, schema })
+  try {
+    await stock.migrate()
+    await inbox.migrate()
+  } catch (error) {
+    await kafkit.close()
+    await db.close()
+    throw error
+  }
+  logger.info({ database: db.location, schema }, 'stock and handled events in the database')
+
+  const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.inventory })
+  consumer.use(inbox.middleware())
   consumer.on(flow.OrderCreated, async (event, ctx) => {
     const { order_id, items } = event.payload
-    const result = stock.reserve(order_id, items, newEventId)
+    const result = await stock.reserve(inbox.transaction(ctx), items, newEventId)
     if (result.ok) {
       await ctx.publish(flow.InventoryReserved, {
         order_id,
@@ -36,12 +62,14 @@ export async function startInventoryService(options: ServiceOptions & { stock?: 
     }
   })
 
-  return runService({
+  const service = await runService({
     name: INVENTORY_SERVICE,
     config: options.config,
     kafkit,
     consumer,
     logger,
     metrics: options.metrics,
+    onStop: () => db.close(),
   })
+  return { ...service, available: (productId) => stock.available(productId) }
 }

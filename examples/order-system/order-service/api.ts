@@ -1,9 +1,11 @@
-// The order API: POST /api/v1/orders validates the request, stores the order as pending and
-// publishes order.created (inside the request's context, so the event carries its correlation id);
-// GET /api/v1/orders/:id returns the order with the status the downstream events gave it.
+// The order API: POST /api/v1/orders validates the request and, in one database transaction,
+// stores the order as pending and writes order.created to the outbox (inside the request's context,
+// so the event carries its correlation id); the relay then publishes it. GET /api/v1/orders/:id
+// returns the order with the status the downstream events gave it.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { newEventId, type Kafkit, type Logger } from 'kafkit'
+import { newEventId, type Logger } from 'kafkit'
+import type { Database, Outbox } from 'kafkit/outbox'
 import type { OrderFlow } from '../flow.ts'
 import type { OrderStore } from './store.ts'
 
@@ -44,7 +46,15 @@ function issuesOf(error: z.ZodError): FieldIssue[] {
 
 const cents = (amount: number) => Math.round(amount * 100)
 
-export function orderRoutes(deps: { kafkit: Kafkit; flow: OrderFlow; store: OrderStore; logger: Logger }) {
+export interface OrderRoutesDeps<Tx> {
+  db: Database<Tx>
+  outbox: Outbox<Tx>
+  flow: OrderFlow
+  store: OrderStore<Tx>
+  logger: Logger
+}
+
+export function orderRoutes<Tx>(deps: OrderRoutesDeps<Tx>) {
   return (app: FastifyInstance) => {
     app.post('/api/v1/orders', async (request, reply) => {
       const parsed = CreateOrderRequest.safeParse(request.body)
@@ -55,27 +65,25 @@ export function orderRoutes(deps: { kafkit: Kafkit; flow: OrderFlow; store: Orde
       }
       const { customer_id, items } = parsed.data
       const total = items.reduce((sum, i) => sum + cents(i.price) * i.quantity, 0) / 100
-      const order = deps.store.add({
-        order_id: newEventId(),
-        customer_id,
-        items,
-        total,
-        correlation_id: request.eventContext.correlationId,
-      })
+      const order_id = newEventId()
+      const correlation_id = request.eventContext.correlationId
+      let order
       try {
-        // The customer is the actor: every event caused by this one carries it (the notification
-        // service learns whom to notify from it).
-        await deps.kafkit.publish(
-          deps.flow.OrderCreated,
-          { order_id: order.order_id, customer_id, items, total },
-          { actor: { id: customer_id, type: 'user' } },
-        )
+        // The order and its event commit together, or neither does: the relay publishes the event.
+        order = await deps.db.transaction(async (tx) => {
+          const stored = await deps.store.add(tx, { order_id, customer_id, items, total, correlation_id })
+          // The customer is the actor: every event caused by this one carries it (the notification
+          // service learns whom to notify from it).
+          await deps.outbox.publish(
+            tx,
+            deps.flow.OrderCreated,
+            { order_id, customer_id, items, total },
+            { actor: { id: customer_id, type: 'user' } },
+          )
+          return stored
+        })
       } catch (error) {
-        deps.store.delete(order.order_id)
-        deps.logger.error(
-          { err: error, orderId: order.order_id, correlationId: order.correlation_id },
-          'order not published',
-        )
+        deps.logger.error({ err: error, orderId: order_id, correlationId: correlation_id }, 'order not stored')
         return reply.status(503).send({ error: 'unavailable', message: 'the order could not be recorded; try again' })
       }
       deps.logger.info(
@@ -88,8 +96,8 @@ export function orderRoutes(deps: { kafkit: Kafkit; flow: OrderFlow; store: Orde
         .send({ order_id: order.order_id, status: order.status, total, correlation_id: order.correlation_id })
     })
 
-    app.get<{ Params: { id: string } }>('/api/v1/orders/:id', (request, reply) => {
-      const order = deps.store.get(request.params.id)
+    app.get<{ Params: { id: string } }>('/api/v1/orders/:id', async (request, reply) => {
+      const order = await deps.store.get(request.params.id)
       if (!order) return reply.status(404).send({ error: 'not_found', message: `no order ${request.params.id}` })
       return order
     })

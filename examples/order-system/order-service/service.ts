@@ -1,5 +1,9 @@
 // order-service: the HTTP API that takes orders, and a consumer that follows each order through
-// the flow (reserved or rejected by inventory, then notified) to answer GET with its status.
+// the flow (reserved or rejected by inventory, then notified) to answer GET with its status. Orders
+// and their order.created events are written in one transaction (the outbox); a relay in the same
+// process publishes the events.
+import { createOutbox } from 'kafkit/outbox'
+import { openServiceDatabase } from '../shared/database.ts'
 import { prepareService, runService, type RunningService, type ServiceOptions } from '../shared/service.ts'
 import { orderRoutes } from './api.ts'
 import { OrderStore, type Order } from './store.ts'
@@ -7,30 +11,49 @@ import { OrderStore, type Order } from './store.ts'
 export const ORDER_SERVICE = 'order-service'
 
 export interface OrderService extends RunningService {
-  /** The orders this instance took (in memory). */
-  order(orderId: string): Order | undefined
+  /** An order as stored. */
+  order(orderId: string): Promise<Order | undefined>
 }
 
 export async function startOrderService(options: ServiceOptions): Promise<OrderService> {
   const { flow, kafkit, logger } = await prepareService(ORDER_SERVICE, options)
-  const store = new OrderStore()
-  const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.order })
-  const unknown = (orderId: string) => logger.debug({ orderId }, 'event of an order this instance does not hold')
+  const { db, schema } = await openServiceDatabase(ORDER_SERVICE, flow.namespace, options.databaseUrl).catch(
+    async (error: unknown) => {
+      await kafkit.close()
+      throw error
+    },
+  )
+  const store = new OrderStore(db, schema)
+  const outbox = createOutbox({ database: db, service: ORDER_SERVICE, client: kafkit.client, schema })
+  const relay = outbox.relay({ logger })
+  try {
+    await store.migrate()
+    await outbox.migrate()
+    await relay.start()
+  } catch (error) {
+    await kafkit.close()
+    await db.close()
+    throw error
+  }
+  logger.info({ database: db.location, schema }, 'orders and their events in the database')
 
-  consumer.on(flow.InventoryReserved, (event) => {
-    if (!store.apply(event.payload.order_id, event, { status: 'reserved' })) unknown(event.payload.order_id)
+  const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.order })
+  const unknown = (orderId: string) => logger.debug({ orderId }, 'event of an order this service does not hold')
+  consumer.on(flow.InventoryReserved, async (event) => {
+    if (!(await store.apply(event.payload.order_id, event, { status: 'reserved' }))) unknown(event.payload.order_id)
   })
-  consumer.on(flow.InventoryReservationFailed, (event) => {
+  consumer.on(flow.InventoryReservationFailed, async (event) => {
     const reason = event.payload.reason
-    if (!store.apply(event.payload.order_id, event, { status: 'rejected', reason })) unknown(event.payload.order_id)
+    if (!(await store.apply(event.payload.order_id, event, { status: 'rejected', reason })))
+      unknown(event.payload.order_id)
   })
-  consumer.on(flow.NotificationSent, (event) => {
+  consumer.on(flow.NotificationSent, async (event) => {
     // A confirmation ends the happy path; a failure notice leaves the order rejected.
     const update =
       event.payload.template === 'order_confirmed'
         ? { status: 'notified' as const, notified: true }
         : { notified: true }
-    if (!store.apply(event.payload.order_id, event, update)) unknown(event.payload.order_id)
+    if (!(await store.apply(event.payload.order_id, event, update))) unknown(event.payload.order_id)
   })
 
   const service = await runService({
@@ -39,8 +62,14 @@ export async function startOrderService(options: ServiceOptions): Promise<OrderS
     kafkit,
     consumer,
     logger,
-    routes: orderRoutes({ kafkit, flow, store, logger }),
+    routes: orderRoutes({ db, outbox, flow, store, logger }),
     metrics: options.metrics,
+    checks: () => ({ relay: relay.state }),
+    onStop: async () => {
+      // The relay sends what is committed before it stops (a batch in progress finishes).
+      await relay.stop()
+      await db.close()
+    },
   })
   return { ...service, order: (orderId) => store.get(orderId) }
 }

@@ -29,6 +29,8 @@ export interface ServiceOptions {
   logger?: Logger
   /** Serves GET /metrics (the OpenTelemetry SDK's Prometheus exporter; see telemetry.ts). */
   metrics?: MetricsHandler | undefined
+  /** PostgreSQL for the services' state. Default: DATABASE_URL, else an embedded PGlite. */
+  databaseUrl?: string | undefined
 }
 
 export interface RunningService {
@@ -68,6 +70,10 @@ export async function runService(parts: {
   routes?: (app: FastifyInstance) => void
   bodyLimit?: number
   metrics?: MetricsHandler | undefined
+  /** More readiness details (e.g. the outbox relay's state); they do not change readiness. */
+  checks?: () => Record<string, string>
+  /** Runs after the consumers stopped and the producer flushed (the outbox relay, the database). */
+  onStop?: () => Promise<void>
 }): Promise<RunningService> {
   let stopping = false
   const health = () => parts.kafkit.health()
@@ -77,7 +83,7 @@ export async function runService(parts: {
     const report = health()
     return {
       ready: !stopping && consumer === 'running' && report.status !== 'down',
-      checks: { consumer, shutdown: stopping ? 'in progress' : 'no' },
+      checks: { consumer, ...parts.checks?.(), shutdown: stopping ? 'in progress' : 'no' },
       health: report,
     }
   }
@@ -111,12 +117,14 @@ export async function runService(parts: {
         stopping = true
         await app.close()
         await parts.kafkit.close()
+        await parts.onStop?.()
         parts.logger.info({}, `${parts.name} stopped`)
       },
     }
   } catch (error) {
     await app.close().catch(() => undefined)
     await parts.kafkit.close()
+    await parts.onStop?.().catch(() => undefined)
     throw error
   }
 }

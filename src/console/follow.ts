@@ -1,0 +1,95 @@
+// Records of topics read without a consumer group: following a topic as records arrive (the Tail
+// page's stream), and collecting one correlation id's events across topics (its path).
+import type { Admin } from '@platformatic/kafka'
+import { metadataOfExisting, offsetsAt } from '../admin/cluster.ts'
+import { matchesRecord, showRecord, type RecordFilter, type ShownRecord } from '../cli/records.ts'
+import { CodecRegistry } from '../envelope/registry.ts'
+import type { RegistryDecoder } from '../registry/decoder.ts'
+import type { PartitionReader } from './partition-reader.ts'
+
+const POLL_MS = 300
+
+/** Calls `onRecord` for every matching record from `start` on, until `signal` aborts. */
+export async function followTopic(
+  reader: PartitionReader,
+  topic: string,
+  start: Map<number, bigint>,
+  filter: RecordFilter,
+  onRecord: (record: ShownRecord) => void,
+  signal: AbortSignal,
+  framed?: RegistryDecoder,
+): Promise<void> {
+  const registry = new CodecRegistry()
+  const next = new Map(start)
+  while (!signal.aborted) {
+    let got = 0
+    for (const [partition, offset] of next) {
+      if (signal.aborted) return
+      const chunk = await reader.read(topic, partition, offset, 256 * 1024)
+      next.set(partition, chunk.next)
+      for (const message of chunk.messages) {
+        got++
+        const record = await showRecord(registry, message, framed)
+        if (matchesRecord(record, filter)) onRecord(record)
+      }
+    }
+    if (got === 0) await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
+
+export interface PathOptions {
+  topics: readonly string[]
+  correlationId: string
+  /** From this time on (ms). */
+  since: number
+  /** Stop reading after this long; the result says it is partial. */
+  budgetMs?: number
+  /** Decodes registry-encoded records. */
+  framed?: RegistryDecoder | undefined
+}
+
+/** Every event with the correlation id, in the given topics since a time, oldest first. */
+export async function correlationPath(
+  admin: Admin,
+  reader: PartitionReader,
+  options: PathOptions,
+): Promise<{ records: ShownRecord[]; partial: boolean }> {
+  const metadata = (await metadataOfExisting(admin, options.topics)).topics
+  const topics = options.topics.filter((t) => metadata.has(t))
+  const [from, ends] = await Promise.all([
+    offsetsAt(admin, metadata, topics, BigInt(options.since)),
+    offsetsAt(admin, metadata, topics, -1n),
+  ])
+  const registry = new CodecRegistry()
+  const until = performance.now() + (options.budgetMs ?? 10_000)
+  const records: ShownRecord[] = []
+  let partial = false
+  await Promise.all(
+    [...ends].map(async ([key, end]) => {
+      const at = key.lastIndexOf('/')
+      const topic = key.slice(0, at)
+      const partition = Number(key.slice(at + 1))
+      let offset = from.get(key) ?? -1n
+      if (offset < 0n) return // nothing since that time
+      while (offset < end) {
+        if (performance.now() > until) {
+          partial = true
+          return
+        }
+        const chunk = await reader.read(topic, partition, offset)
+        for (const message of chunk.messages) {
+          const record = await showRecord(registry, message, options.framed)
+          if (matchesRecord(record, { correlationId: options.correlationId })) records.push(record)
+        }
+        if (chunk.next <= offset) return
+        offset = chunk.next
+      }
+    }),
+  )
+  records.sort(
+    (a, b) =>
+      a.timestamp.getTime() - b.timestamp.getTime() ||
+      (a.envelope?.timestamp ?? '').localeCompare(b.envelope?.timestamp ?? ''),
+  )
+  return { records, partial }
+}

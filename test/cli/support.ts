@@ -1,0 +1,58 @@
+// Running the kafkit command in-process with captured output, and a DLQ with real failures in it.
+import type { TestContext } from 'node:test'
+import { z } from 'zod'
+import { createKafkit, defineEvent, defineTopic, NonRetryableError, readDeadLetters, silentLogger } from 'kafkit'
+import { runCli } from '../../src/cli/program.ts'
+import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+
+export interface Run {
+  code: number
+  out: string[]
+  err: string[]
+  /** Both streams, for "no secret printed" checks. */
+  all: string
+}
+
+export async function cli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = { KAFKA_BROKERS: brokers().join(',') },
+  cwd?: string,
+): Promise<Run> {
+  const out: string[] = []
+  const err: string[] = []
+  const io = { out: (l: string) => void out.push(l), err: (l: string) => void err.push(l), env }
+  const code = await runCli(argv, cwd === undefined ? io : { ...io, cwd })
+  return { code, out, err, all: [...out, ...err].join('\n') }
+}
+
+export interface FailedTopic {
+  topic: string
+  dlq: string
+  group: string
+  /** Event ids of the records the group failed, in publishing order. */
+  failed: string[]
+}
+
+/** A topic of `partitions` partitions whose consumer group dead-letters every record it gets. */
+export async function topicWithFailures(t: TestContext, count: number, partitions = 3): Promise<FailedTopic> {
+  const name = uniqueName('cli')
+  const topic = defineTopic({ name, key: 'id', partitions })
+  const Failed = defineEvent({ type: 'job.failed', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+  deleteAfter(t, () => [name, `${name}.dlq`])
+  const client = { brokers: brokers() }
+  const kafkit = createKafkit({ service: 'cli-test', catalog: [Failed], client, logger: silentLogger() })
+  defer(t, () => kafkit.close())
+  await kafkit.provision()
+  const group = uniqueName('cli-group')
+  const consumer = kafkit.consumer({ group, commitInterval: 100 })
+  consumer.on(Failed, () => {
+    throw new NonRetryableError('no such job')
+  })
+  await consumer.start()
+  const failed: string[] = []
+  for (let i = 0; i < count; i++) failed.push((await kafkit.publish(Failed, { id: `j${i}` })).eventId)
+  const dlq = `${name}.dlq`
+  await waitFor(async () => (await readDeadLetters(client, dlq)).length === count, `${count} failures`)
+  await consumer.stop()
+  return { topic: name, dlq, group, failed }
+}
