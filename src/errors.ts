@@ -145,6 +145,38 @@ export class NonRetryableError extends KafkitError {
   }
 }
 
+/**
+ * A handler threw or rejected with an error that is not a kafkit error: this wraps it (the original
+ * is the `cause`, its retryable flag is kept) so that failure records carry a stable code.
+ */
+export class HandlerError extends KafkitError {
+  constructor(cause: unknown) {
+    super(ErrorCodes.HANDLER_FAILED, `the handler failed: ${errorMessage(cause)}`, {
+      cause,
+      retryable: isRetryable(cause),
+    })
+  }
+
+  /** `error` as a kafkit error: kafkit errors as they are, anything else wrapped. */
+  static of(error: unknown): KafkitError {
+    return KafkitError.is(error) ? error : new HandlerError(error)
+  }
+}
+
+/** A handler attempt ran past its timeout; its AbortSignal fired. */
+export class HandlerTimeoutError extends KafkitError {
+  constructor(timeoutMs: number) {
+    super(ErrorCodes.HANDLER_TIMEOUT, `the handler did not finish within ${timeoutMs} ms`, { retryable: true })
+  }
+}
+
+/** Work interrupted because the consumer is stopping: not a failure, the record is delivered again. */
+export class ShutdownError extends KafkitError {
+  constructor() {
+    super(ErrorCodes.SHUTDOWN, 'the consumer is shutting down', { retryable: true })
+  }
+}
+
 /** Whether an error may succeed on retry: kafkit errors say so; anything else is assumed transient. */
 export function isRetryable(error: unknown): boolean {
   if (KafkitError.is(error)) return error.retryable

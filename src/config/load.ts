@@ -18,7 +18,10 @@ import {
   type Origin,
   type RawValues,
 } from './sources.ts'
+import type { ConfigSetting, KafkitConfig } from './types.ts'
 import { crossCheck, describeOrigin, validateValues, valueOf, type Settings } from './validate.ts'
+
+export type { ConfigSetting, ConsumerSettings, KafkitConfig, ProducerSettings, TopicNaming } from './types.ts'
 
 export interface LoadConfigOptions {
   /** Command-line arguments, for `--config <path>`. Default: `process.argv.slice(2)`. */
@@ -29,65 +32,6 @@ export interface LoadConfigOptions {
   cwd?: string
   /** The program's own defaults, over kafkit's, in the file's shape: `{ app: { port: 8081 } }`. */
   defaults?: Record<string, unknown>
-}
-
-/** One key's value and where it came from. Secret values hide themselves from JSON and inspect. */
-export interface ConfigSetting {
-  readonly path: string
-  readonly env: string
-  readonly value: unknown
-  readonly origin: Origin
-  /** Where the value came from, as messages say it: `KAFKA_BROKERS (environment variable)`. */
-  readonly source: string
-  readonly secret: boolean
-}
-
-export interface ProducerSettings {
-  acks: 'all' | 'leader' | 'none'
-  idempotent: boolean
-  compression: 'snappy' | 'gzip' | 'lz4' | 'zstd' | 'none'
-  lingerMs: number
-  deliveryTimeoutMs: number
-  retries?: number
-}
-
-export interface ConsumerSettings {
-  group?: string
-  concurrency: number
-  retry: { maxAttempts: number }
-  retryTopics?: Duration[]
-  fetchMinBytes: number
-  fetchMaxBytes: number
-  autoOffsetReset: 'earliest' | 'latest'
-  ordering: 'key' | 'partition' | 'none'
-  decode: 'tolerant' | 'strict'
-  handlerTimeout: Duration
-  shutdownTimeout: Duration
-}
-
-/** Name templates for topics defined from config (`defineTopic({ name, ...config.topics })`). */
-export interface TopicNaming {
-  dlq?: string
-  retry?: string
-}
-
-export interface KafkitConfig {
-  client: ClientOptions
-  /** Ready to spread into producer options. */
-  producer: ProducerSettings
-  /** Ready to spread into consumer options. */
-  consumer: ConsumerSettings
-  topics: TopicNaming
-  /** The schema registry (SCHEMA_REGISTRY_URL and its credentials), when one is configured. */
-  registry: SchemaRegistryOptions | undefined
-  log: { level: string; format: 'auto' | 'json' | 'pretty' }
-  app: { host: string; port: number }
-  /** Topics of single-topic tools (KAFKA_PRODUCER_TOPIC, KAFKA_CONSUMER_TOPIC). */
-  tools: { producerTopic: string | undefined; consumerTopic: string | undefined }
-  /** The file read, as shown in messages, if any. */
-  file: string | undefined
-  /** Every key with its value (or default) and origin. */
-  settings: readonly ConfigSetting[]
 }
 
 /** Loads and validates the configuration; throws one ConfigError listing every problem. */

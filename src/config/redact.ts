@@ -1,7 +1,7 @@
 // Keeping secrets out of output: the config as it may be printed or logged, objects holding
 // secrets that hide them when serialised, and the log paths pino must censor.
 import { inspect } from 'node:util'
-import type { KafkitConfig } from './load.ts'
+import type { KafkitConfig } from './types.ts'
 
 export const REDACTED = '[redacted]'
 

@@ -2,7 +2,7 @@
 // bytes directly), so that every format version the tooling reads, the console reads.
 import { headersToStrings } from '../envelope/headers.ts'
 import { errorMessage } from '../errors.ts'
-import { originalValueOf, parseDeadLetterRecord, type DeadLetterRecord } from '../producer/dead-letter.ts'
+import { readDeadLetterRecord, type DeadLetterRecord } from '../dlq/format.ts'
 import type { RawMessage } from './partition-reader.ts'
 
 export interface Failure {
@@ -26,15 +26,19 @@ export function readFailure(message: RawMessage): Failure {
     headers: headersToStrings(message.headers),
   }
   try {
-    const record = parseDeadLetterRecord(message.value ?? Buffer.alloc(0))
-    const key =
-      record.original_key === null
-        ? undefined
-        : Buffer.from(record.original_key, record.original_key_encoding === 'base64' ? 'base64' : 'utf8')
+    const { record, original } = readDeadLetterRecord({
+      key: message.key,
+      value: message.value,
+      headers: message.headerEntries.map(([name, value]) => [name ?? Buffer.alloc(0), value] as const),
+    })
     return {
       ...base,
       record,
-      original: { key, value: originalValueOf(record), headers: Object.entries(record.original_headers) },
+      original: {
+        key: original.key ?? undefined,
+        value: original.value ?? undefined,
+        headers: original.headers.map(([name, value]) => [name.toString('utf8'), value?.toString('utf8') ?? '']),
+      },
       problem: undefined,
     }
   } catch (error) {

@@ -2,6 +2,7 @@
 // most handlers never touch them, and this runs for every record.
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { Envelope } from '../envelope/types.ts'
+import { ErrorCodes, KafkitError } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { EventPublisher, HandlerContext, PublishInHandlerOptions } from './types.ts'
 
@@ -47,11 +48,6 @@ export class Context implements HandlerContext {
   readonly #publisher: EventPublisher | undefined
   #logger: Logger | undefined
   #controller: AbortController | undefined
-  /** When the handler's time is up (ms since epoch), or Infinity. */
-  readonly deadline: number
-  readonly timeoutMs: number | undefined
-  /** Rejects the running attempt when it times out or the consumer shuts down. */
-  interrupt: ((reason: Error) => void) | undefined
 
   constructor(
     facts: RecordFacts,
@@ -60,7 +56,6 @@ export class Context implements HandlerContext {
     upcastedFrom: readonly string[],
     logger: Logger,
     publisher: EventPublisher | undefined,
-    timeoutMs: number | undefined,
   ) {
     this.topic = facts.topic
     this.partition = facts.partition
@@ -74,8 +69,6 @@ export class Context implements HandlerContext {
     this.#envelope = envelope
     this.#baseLogger = logger
     this.#publisher = publisher
-    this.timeoutMs = timeoutMs
-    this.deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs
   }
 
   get signal(): AbortSignal {
@@ -91,15 +84,15 @@ export class Context implements HandlerContext {
     return this.#logger
   }
 
-  /** Fires the signal and ends the attempt with `reason`. */
+  /** Fires the signal (the handler timed out, or the consumer stops). */
   abort(reason: Error): void {
     this.#controller ??= new AbortController()
     if (!this.#controller.signal.aborted) this.#controller.abort(reason)
-    this.interrupt?.(reason)
   }
 
   publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown> {
-    if (!this.#publisher) return Promise.reject(new Error('this consumer has no producer to publish with'))
+    if (!this.#publisher)
+      return Promise.reject(new KafkitError(ErrorCodes.CONSUMER_STATE, 'this consumer has no producer to publish with'))
     // The handler runs inside the event's context, so correlation and causation ids carry over.
     return this.#publisher.publish(event, payload, options)
   }

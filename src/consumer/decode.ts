@@ -1,7 +1,7 @@
 // Raw record → validated envelope. Decode and envelope failures cannot succeed on retry.
 import { DecodeError, ErrorCodes, KafkitError } from '../errors.ts'
 import type { CodecRegistry } from '../envelope/registry.ts'
-import { schemaIdOf, type FramedRecord } from '../registry/codec.ts'
+import { isFramed, schemaIdOf, type FramedRecord } from '../registry/codec.ts'
 import type { RegistryDecoder } from '../registry/decoder.ts'
 import { readEnvelope, type ReadEnvelopeOptions } from '../envelope/validate.ts'
 import type { Envelope } from '../envelope/types.ts'
@@ -51,6 +51,28 @@ export function registryOutage(error: unknown): boolean {
     KafkitError.is(error) &&
     (error.code === ErrorCodes.REGISTRY_UNAVAILABLE || error.code === ErrorCodes.REGISTRY_REJECTED)
   )
+}
+
+/**
+ * The decode stage: a record's value as a validated envelope, by the codec its headers name, or
+ * through the schema registry for a value in the Confluent wire format (asynchronous while the
+ * writer's schema is not known yet).
+ */
+export function decodeRecord(
+  stage: { registry: CodecRegistry; framed: RegistryDecoder | undefined; reading: ReadEnvelopeOptions },
+  value: Buffer | null | undefined,
+  facts: { topic: string; timestamp: Date; headers: ReadonlyMap<string, string> },
+): Envelope | Promise<Envelope> {
+  if (isFramed(value)) {
+    return decodeFramedEnvelope(
+      stage.framed,
+      value,
+      facts.headers,
+      { topic: facts.topic, timestamp: facts.timestamp },
+      stage.reading,
+    )
+  }
+  return decodeEnvelope(stage.registry, value, facts.headers, stage.reading)
 }
 
 /** Keeps only the given dotted paths ("payload.user_id") of an event, for subset projection. */

@@ -15,16 +15,15 @@ function bytesOf(name: string): Buffer {
   return bytes
 }
 
-type Entry = readonly [Buffer, Buffer]
+type Entry = readonly [Buffer, Buffer | null | undefined]
 
 export class RecordHeaders implements ReadonlyMap<string, string> {
   readonly #entries: readonly Entry[]
   #decoded: (string | undefined)[] | undefined
 
   /** `entries`: the record's headers in order, duplicates included (the last one wins). */
-  constructor(entries: readonly Entry[] | ReadonlyMap<Buffer, Buffer> | undefined) {
-    this.#entries =
-      entries === undefined ? [] : Array.isArray(entries) ? entries : [...(entries as ReadonlyMap<Buffer, Buffer>)]
+  constructor(entries: readonly Entry[] | undefined) {
+    this.#entries = entries ?? []
   }
 
   #index(name: string): number {
@@ -40,7 +39,8 @@ export class RecordHeaders implements ReadonlyMap<string, string> {
     this.#decoded ??= []
     let value = this.#decoded[index]
     if (value === undefined) {
-      value = this.#entries[index]![1].toString('utf8')
+      // A header without a value reads as the empty string.
+      value = this.#entries[index]![1]?.toString('utf8') ?? ''
       this.#decoded[index] = value
     }
     return value

@@ -1,3 +1,4 @@
+// The consumer runtime: handlers, middleware, retries, retry topics and the DLQ, on a group member.
 export { Consumer, type ConsumerOptions, type HandlerFor } from './consumer.ts'
 export type {
   ConsumedEvent,
@@ -13,9 +14,20 @@ export type {
   RetryPolicy,
   UnroutedPolicy,
 } from './types.ts'
-export { HandlerTimeoutError, ShutdownError } from './job.ts'
-export { DEFAULT_RETRY, backoffBounds, backoffDelay } from './retry.ts'
+export type {
+  AssignmentChange,
+  CommitOffset,
+  FailureScope,
+  FetchedRecord,
+  GroupMember,
+  MemberEvents,
+  MemberFactory,
+  MemberOptions,
+  RecordHeaderEntry,
+  TopicPartition,
+} from './member.ts'
+export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retry.ts'
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
 export { compose } from './middleware.ts'
 export { stopOnSignals, type SignalOptions, type Stoppable } from './shutdown.ts'
-export type { RunnerStatus, TopicPartition } from './runner.ts'
+export type { RunnerStatus } from './runner.ts'

@@ -1,361 +1,260 @@
-// One consumed record's way through the pipeline: decode → route → upcast and validate → handlers
-// (behind the middleware) → done, or retry later, or escalate (retry topic / DLQ). A record is done
-// for the offset tracker only when every handler succeeded or the failure was safely written away.
-import type { Message } from '@platformatic/kafka'
-import { payloadFor, type Decoded } from '../catalog/upcast.ts'
-import { runInEventContext } from '../context/context.ts'
+// One record's way through the pipeline once admitted. Each step runs the stages in reading order:
+// decode → route → (upcast and validate → handler, per matching route) → then the record is done,
+// or retried in this process after a backoff, or escalated to a retry tier or the DLQ. The record is
+// done for its partition (its offset may be committed) only when every handler succeeded, it was
+// skipped, or its failure was written away. The job holds this record's state and nothing else.
 import { ReplayHeaders } from '../dlq/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
-import { ErrorCodes, KafkitError, UnknownEventTypeError, errorMessage, isRetryable } from '../errors.ts'
-import type { RecordOutcome } from '../observability/names.ts'
+import { HandlerError, UnknownEventTypeError, errorMessage } from '../errors.ts'
 import type { RecordTrace } from '../observability/consumer.ts'
-import { Context, recordLogFields, type RecordFacts } from './context.ts'
-import { isFramed } from '../registry/codec.ts'
-import { decodeEnvelope, decodeFramedEnvelope, project, registryOutage } from './decode.ts'
-import type { Job } from './pool.ts'
-import { backoffDelay } from './retry.ts'
+import type { RecordOutcome } from '../observability/names.ts'
+import { recordLogFields, type RecordFacts } from './context.ts'
+import { decodeRecord, registryOutage } from './decode.ts'
+import { runHandler, type AttemptOf, type HandlerRun } from './handle.ts'
+import type { FetchedRecord } from './member.ts'
+import type { AssignedPartition } from './partitions.ts'
+import type { Pipeline } from './pipeline.ts'
+import type { Job, StepOutcome } from './pool.ts'
+import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
 import type { RouteMatch } from './router.ts'
-import type { PipelineDeps } from './pipeline.ts'
-import type { PartitionOffsets } from './offsets.ts'
+import { priorAttempts } from './tiers.ts'
 
-export type WireMessage = Message<Buffer, Buffer, Buffer, Buffer>
-
-/** The facts of a record read from its source topic (a record from a retry tier uses originFacts). */
-export function sourceFacts(message: WireMessage, headers: ReadonlyMap<string, string>, group: string): RecordFacts {
-  return {
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-    key: message.key?.toString('utf8'),
-    timestamp: new Date(Number(message.timestamp)),
-    headers,
-    group,
-    tier: -1,
-  }
+/** What a job needs to know of the group member that fetched its record. */
+export interface RunnerState {
+  /** Once stop() began, a record is not retried nor escalated: it stays uncommitted, delivered again. */
+  readonly stopping: boolean
 }
 
-export class HandlerTimeoutError extends KafkitError {
-  constructor(timeoutMs: number) {
-    super(ErrorCodes.HANDLER_TIMEOUT, `the handler did not finish within ${timeoutMs} ms`, { retryable: true })
-  }
-}
-
-export class ShutdownError extends KafkitError {
-  constructor() {
-    super(ErrorCodes.SHUTDOWN, 'the consumer is shutting down', { retryable: true })
-  }
-}
-
-/** What escalation (retry topic or DLQ) needs to know about a record that could not be handled. */
-export interface RecordFailure {
-  message: WireMessage
-  facts: RecordFacts
-  /** Every header as consumed, including the retry bookkeeping of a tier record. */
-  headers: ReadonlyMap<string, string>
-  envelope: Envelope | undefined
-  error: unknown
-  handler: string | undefined
-  attempts: number
-  firstFailure: Date
-  lastFailure: Date
-}
-
-/** What a job needs from the group member that fetched its record. */
-export interface RecordOwner {
-  /** Whether this member still owns the partition with this exact offset tracker (not revoked since). */
-  owns(job: RecordJob): boolean
-}
-
-export class RecordJob implements Job {
+export class RecordJob implements Job, AttemptOf {
   readonly lane: string
-  readonly message: WireMessage
+  readonly owner: AssignedPartition
+  readonly record: FetchedRecord
   readonly facts: RecordFacts
-  readonly offsets: PartitionOffsets
-  /** Every header of the record as consumed (for tier records, with the retry bookkeeping). */
+  running: HandlerRun | undefined
+  /** Every header as consumed (for a tier record, with the retry bookkeeping). */
   readonly #headers: ReadonlyMap<string, string>
-  readonly #deps: PipelineDeps
-  readonly #owner: RecordOwner
+  readonly #pipeline: Pipeline
+  readonly #runner: RunnerState
   #attempt: number
   #envelope: Envelope | undefined
   /** Routes that already succeeded, when an earlier attempt failed on another route. */
   #succeeded: Set<number> | undefined
   #firstFailure: Date | undefined
+  /** Set once handling gave up: the record is to be written to a retry tier or the DLQ. */
   #failure: { error: unknown; handler: string | undefined } | undefined
-  #escalations = 0
-  /** Span and metrics of this record, from its first attempt (undefined with telemetry off). */
+  /** Failed tries of something this record waits for: a retry-tier or DLQ write, a schema registry. */
+  #unavailable = 0
   #trace: RecordTrace | undefined
 
   constructor(
-    deps: PipelineDeps,
-    message: WireMessage,
+    pipeline: Pipeline,
+    runner: RunnerState,
+    record: FetchedRecord,
     headers: ReadonlyMap<string, string>,
     facts: RecordFacts,
     lane: string,
-    offsets: PartitionOffsets,
-    owner: RecordOwner,
+    owner: AssignedPartition,
   ) {
-    this.#deps = deps
-    this.message = message
+    this.#pipeline = pipeline
+    this.#runner = runner
+    this.record = record
     this.#headers = headers
     this.facts = facts
     this.lane = lane
-    this.offsets = offsets
-    this.#owner = owner
-    this.#attempt = facts.tier >= 0 ? deps.priorAttempts(headers) : 0
+    this.owner = owner
+    this.#attempt = facts.tier >= 0 ? priorAttempts(headers) : 0
   }
 
-  abandon(): void {
-    // Dropped unfinished (partition revoked or shutdown past its deadline): not marked done, so
-    // the offset is not committed and the record is delivered again.
-    this.#trace?.end('abandoned', this.#attempt)
+  get trace(): RecordTrace | undefined {
+    return this.#trace
   }
 
   /** One attempt; synchronous when the handler was, else a single promise. Never rejects. */
-  step(): number | undefined | Promise<number | undefined> {
-    if (!this.#owner.owns(this)) return this.#abandoned()
-    if (this.#deps.telemetry) this.#trace ??= this.#deps.telemetry.startRecord(this.facts, this.facts.tier)
+  step(): StepOutcome | Promise<StepOutcome> {
+    if (this.owner.revoked) return this.#giveUp()
+    const telemetry = this.#pipeline.telemetry
+    if (telemetry) this.#trace ??= telemetry.startRecord(this.facts, this.facts.tier)
     if (this.#failure) return this.#escalate()
+    // Replayed for another consumer group: not ours to handle again.
     const replayFor = this.#headers.get(ReplayHeaders.group)
-    if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish('skipped') // replayed for another group
+    if (replayFor !== undefined && replayFor !== this.facts.group) return this.#finish('skipped')
     this.#attempt++
     const envelope = this.#envelope
     if (envelope) return this.#route(envelope)
+    // Decode.
     let decoded: Envelope | Promise<Envelope>
     try {
-      decoded = this.#decode()
+      decoded = decodeRecord(this.#pipeline, this.record.value, this.facts)
     } catch (error) {
       return this.#undecodable(error)
     }
-    if (decoded instanceof Promise) {
-      return decoded.then(
-        (e) => this.#decoded(e),
-        (error: unknown) => this.#undecodable(error),
-      )
-    }
-    return this.#decoded(decoded)
+    return decoded instanceof Promise
+      ? decoded.then(
+          (e) => this.#decoded(e),
+          (error: unknown) => this.#undecodable(error),
+        )
+      : this.#decoded(decoded)
   }
 
-  #decode(): Envelope | Promise<Envelope> {
-    const value = this.message.value
-    const deps = this.#deps
-    if (isFramed(value)) {
-      const record = { topic: this.facts.topic, timestamp: this.facts.timestamp }
-      return decodeFramedEnvelope(deps.framed, value, this.facts.headers, record, deps.reading)
-    }
-    return decodeEnvelope(deps.registry, value, this.facts.headers, deps.reading)
-  }
-
-  #decoded(envelope: Envelope): number | undefined | Promise<number | undefined> {
+  #decoded(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
     this.#envelope = envelope
     this.#trace?.decoded(envelope)
     return this.#route(envelope)
   }
 
   /**
-   * A record that could not be decoded: to the DLQ, unless the cause was not the record (a schema
-   * registry that does not answer). Then it waits and is tried again, uncommitted, and holds its key.
+   * A record that could not be decoded goes to the DLQ, unless the cause was not the record but a
+   * schema registry that does not answer: then it waits and is tried again, uncommitted, holding its key.
    */
-  #undecodable(error: unknown): number | undefined | Promise<number | undefined> {
-    if (!registryOutage(error)) return this.#fail(error, undefined)
+  #undecodable(error: unknown): StepOutcome | Promise<StepOutcome> {
+    if (!registryOutage(error)) return this.#giveUpHandling(error, undefined)
     this.#attempt--
-    if (this.#deps.stopping() || !this.#owner.owns(this)) return this.#abandoned()
-    this.#escalations++
-    this.#deps.logger.warn(
+    if (this.owner.revoked || this.#runner.stopping) return this.#giveUp()
+    this.#pipeline.logger.warn(
       { err: error, ...recordLogFields(this.facts, undefined) },
       `could not decode the record yet, will retry: ${errorMessage(error)}`,
     )
-    return Math.min(30_000, 500 * 2 ** Math.min(this.#escalations - 1, 6))
+    return backoffDelay(UNAVAILABLE_BACKOFF, ++this.#unavailable)
   }
 
-  #route(envelope: Envelope): number | undefined | Promise<number | undefined> {
-    const routing = this.#deps.router.route(envelope.type, envelope.version)
-    if (routing.kind !== 'routes') {
-      const policy = routing.kind === 'unknown' ? this.#deps.onUnknownType : this.#deps.onUnhandled
-      if (policy === 'skip') {
-        this.#deps.logger.debug(recordLogFields(this.facts, envelope), `skipping ${routing.kind} event type`)
-        return this.#finish('skipped')
-      }
-      return this.#fail(new UnknownEventTypeError(envelope.type, { retryable: false }), undefined)
-    }
+  /** Route, then upcast, validate and handle for each matching route. */
+  #route(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
+    const routing = this.#pipeline.router.route(envelope.type, envelope.version)
+    if (routing.kind !== 'routes') return this.#unrouted(routing.kind, envelope)
     return routing.matches.length === 1
       ? this.#runOne(routing.matches[0]!, envelope)
       : this.#runAll(routing.matches, envelope)
   }
 
+  /** The pool dropped this job unfinished: not done, so not committed; it is delivered again. */
+  abandon(): void {
+    this.#trace?.end('abandoned', this.#attempt)
+  }
+
+  interrupt(reason: Error): void {
+    this.running?.interrupt(reason)
+  }
+
+  #unrouted(kind: 'unknown' | 'unhandled', envelope: Envelope): StepOutcome | Promise<StepOutcome> {
+    const policy = kind === 'unknown' ? this.#pipeline.onUnknownType : this.#pipeline.onUnhandled
+    if (policy === 'skip') {
+      this.#pipeline.logger.debug(recordLogFields(this.facts, envelope), `skipping ${kind} event type`)
+      return this.#finish('skipped')
+    }
+    return this.#giveUpHandling(new UnknownEventTypeError(envelope.type, { retryable: false }), undefined)
+  }
+
   /** The common case, one handler: no await, and a promise only if the handler returned one. */
-  #runOne(match: RouteMatch, envelope: Envelope): number | undefined | Promise<number | undefined> {
+  #runOne(match: RouteMatch, envelope: Envelope): StepOutcome | Promise<StepOutcome> {
     let pending: Promise<void> | undefined
     try {
-      pending = this.#invoke(match, envelope)
+      pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt)
     } catch (error) {
       return this.#attempted(match, envelope, error)
     }
-    if (!pending) return this.#attempted(match, envelope, undefined)
+    if (!pending) return this.#finish('handled')
     return pending.then(
-      () => this.#attempted(match, envelope, undefined),
+      () => this.#finish('handled'),
       (error: unknown) => this.#attempted(match, envelope, error),
     )
   }
 
   /** Several handlers match (an exact one and a wildcard): each runs once, a retry runs only the failed ones. */
-  async #runAll(matches: readonly RouteMatch[], envelope: Envelope): Promise<number | undefined> {
+  async #runAll(matches: readonly RouteMatch[], envelope: Envelope): Promise<StepOutcome> {
     let failed: { error: unknown; match: RouteMatch } | undefined
     for (const match of matches) {
       if (this.#succeeded?.has(match.route.id)) continue
       try {
-        const pending = this.#invoke(match, envelope)
+        const pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt)
         if (pending) await pending
         ;(this.#succeeded ??= new Set()).add(match.route.id)
       } catch (error) {
         failed ??= { error, match }
-        this.#logHandlerFailure(match, envelope, error)
+        this.#logFailure(match, envelope, error)
       }
     }
-    return failed ? this.#retryOrFail(failed.match, failed.error) : this.#finish('handled')
+    return failed ? this.#afterFailure(failed.match, failed.error) : this.#finish('handled')
   }
 
-  #attempted(match: RouteMatch, envelope: Envelope, error: unknown): number | undefined | Promise<number | undefined> {
-    if (error === undefined) return this.#finish('handled')
-    this.#logHandlerFailure(match, envelope, error)
-    return this.#retryOrFail(match, error)
+  #attempted(match: RouteMatch, envelope: Envelope, error: unknown): StepOutcome | Promise<StepOutcome> {
+    this.#logFailure(match, envelope, error)
+    return this.#afterFailure(match, error)
   }
 
-  #logHandlerFailure(match: RouteMatch, envelope: Envelope, error: unknown) {
-    this.#deps.logger.warn(
+  #logFailure(match: RouteMatch, envelope: Envelope, error: unknown) {
+    this.#pipeline.logger.warn(
       { err: error, ...recordLogFields(this.facts, envelope), handler: match.route.name, attempt: this.#attempt },
       `handler failed: ${errorMessage(error)}`,
     )
   }
 
-  /** After a failed attempt: wait and retry in this process, or hand the record on (retry topic or DLQ). */
-  #retryOrFail(match: RouteMatch, error: unknown): number | undefined | Promise<number | undefined> {
-    if (!this.#owner.owns(this)) return this.#abandoned()
-    const policy = this.#deps.retryPolicy(match.route)
-    if (this.#attempt < policy.maxAttempts && isRetryable(error) && !this.#deps.stopping()) {
-      this.#firstFailure ??= new Date()
-      this.#deps.observer.onRetry?.(this, error)
+  /** After a failed attempt: wait and retry in this process, or give handling up. */
+  #afterFailure(match: RouteMatch, error: unknown): StepOutcome | Promise<StepOutcome> {
+    if (this.owner.revoked || this.#runner.stopping) return this.#giveUp()
+    const policy = this.#pipeline.retryPolicyOf(match.route)
+    if (shouldRetry(policy, this.#attempt, error)) {
+      this.#firstFailure ??= new Date(this.#pipeline.clock.now())
       const delay = backoffDelay(policy, this.#attempt)
       this.#trace?.retry(error, this.#attempt, delay)
       return delay
     }
-    return this.#fail(error, match.route.name)
+    return this.#giveUpHandling(error, match.route.name)
   }
 
-  /** Upcasts and validates the payload, then runs the handler; a promise only when something was asynchronous. */
-  #invoke(match: RouteMatch, envelope: Envelope): Promise<void> | undefined {
-    const decoded = payloadFor(envelope, match.target)
-    if (decoded instanceof Promise) return decoded.then((d) => this.#call(match, envelope, d))
-    return this.#call(match, envelope, decoded)
-  }
-
-  #call(match: RouteMatch, envelope: Envelope, decoded: Decoded<unknown>): Promise<void> | undefined {
-    if (decoded.upcastedFrom.length > 0) this.#trace?.upcast(decoded.upcastedFrom, match.target.version)
-    let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
-    const fields = match.route.options.fields
-    if (fields) event = project(event, fields)
-    const ctx = new Context(
-      this.facts,
-      envelope,
-      this.#attempt,
-      decoded.upcastedFrom,
-      this.#deps.logger,
-      this.#deps.publisher,
-      match.route.options.timeoutMs ?? this.#deps.handlerTimeoutMs,
-    )
-    const handler = this.#deps.handlerFor(match.route)
-    const run = () => runInEventContext(envelope, this.facts.headers, () => handler(event, ctx))
-    const recordTrace = this.#trace
-    const started = recordTrace ? performance.now() : 0
-    const active = this.#deps.active
-    const settle = (failure: unknown) => {
-      active.delete(ctx)
-      ctx.interrupt = undefined
-      recordTrace?.handlerDone(started, match.route.name, failure)
-    }
-    active.add(ctx)
-    let result: unknown
-    try {
-      // Inside the process span's context: what the handler publishes continues the trace.
-      result = recordTrace ? recordTrace.run(run) : run()
-    } catch (error) {
-      settle(error ?? new Error('the handler failed without an error'))
-      throw error
-    }
-    if (!isThenable(result)) {
-      settle(undefined)
-      return undefined
-    }
-    // The attempt ends when the handler settles, or earlier when it times out or the consumer stops.
-    return new Promise<void>((resolve, reject) => {
-      let settled = false
-      const finish = (error: unknown) => {
-        if (settled) return
-        settled = true
-        settle(error)
-        if (error === undefined) resolve()
-        // Whatever the handler threw goes on as is: retry classification reads it.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        else reject(error)
-      }
-      ctx.interrupt = finish
-      result.then(
-        () => finish(undefined),
-        (error: unknown) => finish(error ?? new Error('the handler failed without an error')),
-      )
-    })
-  }
-
-  #fail(error: unknown, handler: string | undefined): Promise<number | undefined> {
-    this.#firstFailure ??= new Date()
-    this.#failure = { error, handler }
+  /** Handling is over without success: the record goes to a retry tier or the DLQ. */
+  #giveUpHandling(error: unknown, handler: string | undefined): StepOutcome | Promise<StepOutcome> {
+    if (this.#runner.stopping) return this.#giveUp()
+    this.#firstFailure ??= new Date(this.#pipeline.clock.now())
+    // A handler's own error is wrapped, so that its failure record carries KAFKIT_HANDLER_FAILED.
+    this.#failure = { error: handler === undefined ? error : HandlerError.of(error), handler }
     return this.#escalate()
   }
 
-  /** Writes the failure to a retry topic or the DLQ; only then is the record done. */
-  async #escalate(): Promise<number | undefined> {
+  /** Writes the failure to a retry tier or the DLQ; only then is the record done. */
+  async #escalate(): Promise<StepOutcome> {
+    if (this.owner.revoked || this.#runner.stopping) return this.#giveUp()
     const failure = this.#failure!
+    const write = () =>
+      this.#pipeline.escalate({
+        record: this.record,
+        facts: this.facts,
+        headers: this.#headers,
+        envelope: this.#envelope,
+        error: failure.error,
+        handler: failure.handler,
+        attempts: this.#attempt,
+        firstFailure: this.#firstFailure!,
+        lastFailure: new Date(this.#pipeline.clock.now()),
+      })
     try {
-      const escalate = () =>
-        this.#deps.escalate({
-          message: this.message,
-          facts: this.facts,
-          headers: this.#headers,
-          envelope: this.#envelope,
-          error: failure.error,
-          handler: failure.handler,
-          attempts: this.#attempt,
-          firstFailure: this.#firstFailure ?? new Date(),
-          lastFailure: new Date(),
-        })
       // In the span's context, so the DLQ or retry-topic write is its child.
-      const where = await (this.#trace ? this.#trace.run(escalate) : escalate())
+      const where = await (this.#trace ? this.#trace.run(write) : write())
       this.#trace?.escalated(where, failure.error)
       return this.#finish(where.to === 'dlq' ? 'dead_lettered' : 'retry_topic', failure.error)
     } catch (error) {
-      // The DLQ (or retry topic) write failed: the offset stays uncommitted and we try again.
+      // The write failed: the offset stays uncommitted, and the write is tried again.
       this.#trace?.escalationFailed(error)
-      this.#escalations++
-      this.#deps.logger.error(
+      if (this.owner.revoked || this.#runner.stopping) return this.#giveUp()
+      this.#pipeline.logger.error(
         { err: error, ...recordLogFields(this.facts, this.#envelope) },
         'could not write the failed record away; will retry',
       )
-      return Math.min(30_000, 500 * 2 ** Math.min(this.#escalations, 6))
+      return backoffDelay(UNAVAILABLE_BACKOFF, ++this.#unavailable)
     }
   }
 
   #finish(outcome: RecordOutcome, error?: unknown): undefined {
-    this.offsets.done(this.message.offset)
+    this.owner.offsets.done(this.record.offset)
     this.#trace?.end(outcome, this.#attempt, error)
     return undefined
   }
 
-  /** The partition was revoked: the record is left for its new owner (not done, not committed). */
-  #abandoned(): undefined {
+  /**
+   * Left unfinished (the partition was revoked, or the consumer stops): not a failure. The record is
+   * not done, so not committed; its next owner (or this consumer, restarted) handles it again.
+   */
+  #giveUp(): 'abandoned' {
     this.#trace?.end('abandoned', this.#attempt)
-    return undefined
+    return 'abandoned'
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }

@@ -1,5 +1,5 @@
-// Per-partition commit tracking: the committable offset is the lowest offset dispatched and not yet
-// done, or one past the highest done when nothing is pending. Records complete in any order.
+// One partition's commit tracking: the committable offset is the lowest offset dispatched and not
+// yet done, or one past the highest done when nothing is pending. Records complete in any order.
 
 interface Slot {
   offset: bigint
@@ -17,13 +17,6 @@ export class PartitionOffsets {
   #committed: bigint | undefined
   /** The leader epoch of the last dispatched record, sent with commits. */
   leaderEpoch = -1
-
-  /** The group generation in which this partition was (re)assigned to us. */
-  readonly assignedGeneration: number
-
-  constructor(assignedGeneration: number) {
-    this.assignedGeneration = assignedGeneration
-  }
 
   /** Whether a record at `offset` is new (not a re-delivery of something already dispatched). */
   isNew(offset: bigint): boolean {
@@ -54,6 +47,11 @@ export class PartitionOffsets {
     }
   }
 
+  /** One past the highest offset dispatched (where fetching goes on), if any was. */
+  get next(): bigint | undefined {
+    return this.#next
+  }
+
   /** Records dispatched and not yet done. */
   get pending(): number {
     return this.#index.size
@@ -72,66 +70,5 @@ export class PartitionOffsets {
 
   get lastCommitted(): bigint | undefined {
     return this.#committed
-  }
-}
-
-export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
-
-export interface CommitEntry {
-  topic: string
-  partition: number
-  offset: bigint
-  leaderEpoch: number
-}
-
-/** The offset trackers of every partition this member owns. */
-export class OffsetTracker {
-  readonly #partitions = new Map<string, { topic: string; partition: number; offsets: PartitionOffsets }>()
-
-  get(topic: string, partition: number): PartitionOffsets | undefined {
-    return this.#partitions.get(tpKey(topic, partition))?.offsets
-  }
-
-  assign(topic: string, partition: number, generation: number): PartitionOffsets {
-    const key = tpKey(topic, partition)
-    const known = this.#partitions.get(key)
-    if (known) return known.offsets
-    const offsets = new PartitionOffsets(generation)
-    this.#partitions.set(key, { topic, partition, offsets })
-    return offsets
-  }
-
-  revoke(topic: string, partition: number): void {
-    this.#partitions.delete(tpKey(topic, partition))
-  }
-
-  /** Partitions owned. */
-  get size(): number {
-    return this.#partitions.size
-  }
-
-  owned(): { topic: string; partition: number }[] {
-    return [...this.#partitions.values()].map(({ topic, partition }) => ({ topic, partition }))
-  }
-
-  /** Offsets that moved since their last commit, optionally only for some partitions. */
-  commitEntries(only?: (topic: string, partition: number) => boolean): CommitEntry[] {
-    const entries: CommitEntry[] = []
-    for (const { topic, partition, offsets } of this.#partitions.values()) {
-      if (only && !only(topic, partition)) continue
-      const offset = offsets.toCommit()
-      if (offset !== undefined) entries.push({ topic, partition, offset, leaderEpoch: offsets.leaderEpoch })
-    }
-    return entries
-  }
-
-  markCommitted(entries: readonly CommitEntry[]): void {
-    for (const entry of entries) this.get(entry.topic, entry.partition)?.committed(entry.offset)
-  }
-
-  get pending(): number {
-    let total = 0
-    for (const { offsets } of this.#partitions.values()) total += offsets.pending
-    return total
   }
 }

@@ -1,42 +1,104 @@
-// Everything a RecordJob needs from its consumer, gathered in one object built once per consumer.
+// The stages of a record's path once it is admitted, and what they share, built once per consumer:
+// decode (the codecs) → route (the router) → upcast and validate, then the handler behind the
+// middleware, timed (handle.ts) → retry in process, or escalate to a retry tier or the DLQ
+// (escalate.ts). A RecordJob carries one record through them; it holds the record's state, the
+// pipeline holds everything else.
 import type { CodecRegistry } from '../envelope/registry.ts'
-import type { RegistryDecoder } from '../registry/decoder.ts'
 import type { ReadEnvelopeOptions } from '../envelope/validate.ts'
+import type { RegistryDecoder } from '../registry/decoder.ts'
 import type { Logger } from '../logging/logger.ts'
-import type { ConsumerTelemetry, Escalated } from '../observability/consumer.ts'
-import type { Context } from './context.ts'
-import type { RecordFailure, RecordJob } from './job.ts'
+import type { ConsumerTelemetry } from '../observability/consumer.ts'
+import type { Clock } from '../util/clock.ts'
+import { Deadlines } from './deadlines.ts'
+import type { Escalate } from './escalate.ts'
+import { compose } from './middleware.ts'
 import type { Route, Router } from './router.ts'
-import type { EventPublisher, Handler, RetryPolicy, UnroutedPolicy } from './types.ts'
+import type { EventPublisher, Handler, Middleware, RetryPolicy, UnroutedPolicy } from './types.ts'
 
-/** Hooks for metrics and tracing; each is optional and must be cheap. */
-export interface PipelineObserver {
-  onRetry?(job: RecordJob, error: unknown): void
-}
-
-export interface PipelineDeps {
+export interface PipelineOptions {
   registry: CodecRegistry
   /** Decodes values in the Confluent wire format; undefined without a schema registry. */
-  framed?: RegistryDecoder | undefined
+  framed: RegistryDecoder | undefined
   /** Strict or tolerant envelope reading, and who counts what was tolerated. */
-  reading?: ReadEnvelopeOptions
+  reading: ReadEnvelopeOptions
   router: Router
+  middleware: readonly Middleware[]
   logger: Logger
+  /** What handlers publish with (`ctx.publish`). */
   publisher: EventPublisher | undefined
   onUnknownType: UnroutedPolicy
   onUnhandled: UnroutedPolicy
+  /** Per attempt, unless the route says otherwise; undefined: no timeout. */
   handlerTimeoutMs: number | undefined
-  retryPolicy(route: Route): RetryPolicy
-  /** The route's handler wrapped in the consumer's middleware (built once per route). */
-  handlerFor(route: Route): Handler
-  /** Attempts already made before this delivery (a record from a retry topic carries them). */
-  priorAttempts(headers: ReadonlyMap<string, string>): number
-  /** Writes the failure to a retry topic or the DLQ; says which. */
-  escalate(failure: RecordFailure): Promise<Escalated>
-  stopping(): boolean
-  /** Handler contexts running now, for timeouts and shutdown. */
-  active: Set<Context>
-  observer: PipelineObserver
+  retry: RetryPolicy
+  escalate: Escalate
+  clock: Clock
   /** Spans and metrics (undefined with `telemetry: false`). */
   telemetry: ConsumerTelemetry | undefined
+}
+
+export class Pipeline {
+  readonly registry: CodecRegistry
+  readonly framed: RegistryDecoder | undefined
+  readonly reading: ReadEnvelopeOptions
+  readonly router: Router
+  readonly logger: Logger
+  readonly publisher: EventPublisher | undefined
+  readonly onUnknownType: UnroutedPolicy
+  readonly onUnhandled: UnroutedPolicy
+  readonly escalate: Escalate
+  readonly clock: Clock
+  readonly deadlines: Deadlines
+  readonly telemetry: ConsumerTelemetry | undefined
+  readonly #middleware: readonly Middleware[]
+  readonly #handlerTimeoutMs: number | undefined
+  readonly #retry: RetryPolicy
+  readonly #handlers = new Map<number, Handler>()
+  readonly #policies = new Map<number, RetryPolicy>()
+
+  constructor(options: PipelineOptions) {
+    this.registry = options.registry
+    this.framed = options.framed
+    this.reading = options.reading
+    this.router = options.router
+    this.logger = options.logger
+    this.publisher = options.publisher
+    this.onUnknownType = options.onUnknownType
+    this.onUnhandled = options.onUnhandled
+    this.escalate = options.escalate
+    this.clock = options.clock
+    this.deadlines = new Deadlines(options.clock)
+    this.telemetry = options.telemetry
+    this.#middleware = options.middleware
+    this.#handlerTimeoutMs = options.handlerTimeoutMs
+    this.#retry = options.retry
+  }
+
+  /** The route's handler wrapped in the middleware (composed once per route). */
+  handlerOf(route: Route): Handler {
+    let handler = this.#handlers.get(route.id)
+    if (!handler) {
+      handler = compose(this.#middleware, route.handler)
+      this.#handlers.set(route.id, handler)
+    }
+    return handler
+  }
+
+  retryPolicyOf(route: Route): RetryPolicy {
+    let policy = this.#policies.get(route.id)
+    if (!policy) {
+      policy = route.options.retry ? { ...this.#retry, ...route.options.retry } : this.#retry
+      this.#policies.set(route.id, policy)
+    }
+    return policy
+  }
+
+  timeoutOf(route: Route): number | undefined {
+    return route.options.timeoutMs ?? this.#handlerTimeoutMs
+  }
+
+  /** Nothing more is timed (the consumer stopped). */
+  close(): void {
+    this.deadlines.close()
+  }
 }

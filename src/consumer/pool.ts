@@ -2,18 +2,33 @@
 // partition, or each record on its own) run one after another, in order. A lane waiting to retry
 // frees its worker, so a slow or failing key never holds up the others. `maxInFlight` bounds every
 // record held (queued, running or waiting), which is what keeps memory flat: the runner stops
-// fetching while the pool is full.
+// reading while the pool is full. Each lane reports to its owner (its partition) how many records
+// wait behind it while it retries, so that the owner can stop fetching rather than fill the pool.
+import { systemClock, type Clock, type Timer } from '../util/clock.ts'
 import { Queue } from './queue.ts'
+
+/**
+ * How a step ends: undefined when the job is finished; a delay (ms) to run it again after;
+ * 'abandoned' when it gave up unfinished (the records queued behind it in its lane are dropped
+ * too: they must not overtake it).
+ */
+export type StepOutcome = number | undefined | 'abandoned'
+
+/** Who a lane's records belong to (their partition). */
+export interface LaneOwner {
+  /** The records queued behind this owner's retrying lanes changed by `delta`. */
+  stalled(delta: number): void
+}
 
 export interface Job {
   readonly lane: string
-  /**
-   * Runs one attempt: undefined when the job is finished, or a delay (ms) to retry after; directly
-   * or through a promise that must not reject.
-   */
-  step(): number | undefined | Promise<number | undefined>
-  /** Called when the pool drops the job unfinished (revoked partition, shutdown). */
+  readonly owner: LaneOwner
+  /** Runs one attempt, directly or through a promise that must not reject. */
+  step(): StepOutcome | Promise<StepOutcome>
+  /** The pool dropped the job unfinished (revoked partition, shutdown). */
   abandon(): void
+  /** Ends the attempt running now, with `reason`. */
+  interrupt(reason: Error): void
 }
 
 /**
@@ -56,7 +71,12 @@ interface Lane {
   key: string
   readonly jobs: LaneJobs
   state: 'ready' | 'active' | 'waiting' | 'idle'
-  timer: NodeJS.Timeout | undefined
+  timer: Timer | undefined
+  owner: LaneOwner | undefined
+  /** From the head's first failed attempt until the head is finished. */
+  retrying: boolean
+  /** Records behind the head reported to the owner as stalled. */
+  stalled: number
 }
 
 export interface PoolOptions {
@@ -64,6 +84,8 @@ export interface PoolOptions {
   maxInFlight: number
   /** Called once when the pool drops below its resume mark after being full. */
   onCapacity?: () => void
+  /** Times the waits of retrying lanes. Default: real time. */
+  clock?: Clock
 }
 
 export class WorkerPool {
@@ -73,9 +95,11 @@ export class WorkerPool {
   readonly #maxInFlight: number
   readonly #resumeAt: number
   readonly #onCapacity: (() => void) | undefined
+  readonly #clock: Clock
   #active = 0
   #inFlight = 0
   #wasFull = false
+  #closed = false
   #idleWaiters: (() => void)[] = []
   /** Retired lanes kept for reuse: with many keys, most records would otherwise make a new one. */
   readonly #spareLanes: Lane[] = []
@@ -88,6 +112,7 @@ export class WorkerPool {
     this.#maxInFlight = Math.max(this.#concurrency, options.maxInFlight)
     this.#resumeAt = Math.max(1, Math.floor(this.#maxInFlight * 0.75))
     this.#onCapacity = options.onCapacity
+    this.#clock = options.clock ?? systemClock
   }
 
   get inFlight(): number {
@@ -102,16 +127,30 @@ export class WorkerPool {
     return this.#inFlight >= this.#maxInFlight
   }
 
-  /** Adds a job. Returns false when the pool is now full (the caller should stop fetching). */
+  /** Adds a job. Returns false when the pool is now full (the caller should stop reading). */
   submit(job: Job): boolean {
+    if (this.#closed) {
+      job.abandon()
+      return false
+    }
     this.#inFlight++
     let lane = this.#lanes.get(job.lane)
     if (!lane) {
-      lane = this.#spareLanes.pop() ?? { key: '', jobs: new LaneJobs(), state: 'idle', timer: undefined }
+      lane = this.#spareLanes.pop() ?? {
+        key: '',
+        jobs: new LaneJobs(),
+        state: 'idle',
+        timer: undefined,
+        owner: undefined,
+        retrying: false,
+        stalled: 0,
+      }
       lane.key = job.lane
+      lane.owner = job.owner
       this.#lanes.set(job.lane, lane)
     }
     lane.jobs.push(job)
+    if (lane.retrying) this.#restall(lane)
     if (lane.state === 'idle') this.#makeReady(lane)
     this.#pump()
     if (this.full) this.#wasFull = true
@@ -126,7 +165,7 @@ export class WorkerPool {
   #pump() {
     // Steps may finish synchronously and pump again: the outer loop picks that work up instead of
     // recursing, so a long run of synchronous handlers never deepens the stack.
-    if (this.#pumping) return
+    if (this.#pumping || this.#closed) return
     this.#pumping = true
     try {
       while (this.#active < this.#concurrency && this.#ready.length > 0) {
@@ -140,49 +179,73 @@ export class WorkerPool {
         lane.state = 'active'
         this.#active++
         if (this.#active > this.peakActive) this.peakActive = this.#active
-        let result: number | undefined | Promise<number | undefined>
+        let outcome: StepOutcome | Promise<StepOutcome>
         try {
-          result = job.step()
+          outcome = job.step()
         } catch {
-          result = undefined // step() must not throw; if it does, the attempt is over rather than the lane stuck
+          outcome = undefined // step() must not throw; if it does, the attempt is over rather than the lane stuck
         }
-        if (result instanceof Promise) {
-          const after = (delay: unknown) => this.#afterStep(lane, job, typeof delay === 'number' ? delay : undefined)
-          void result.then(after, after)
-        } else this.#afterStep(lane, job, result)
+        if (outcome instanceof Promise) {
+          // A step's promise must not reject; if it does, its rejection reads as "finished".
+          const after = (result: unknown) => this.#afterStep(lane, job, result as StepOutcome)
+          void outcome.then(after, after)
+        } else this.#afterStep(lane, job, outcome)
       }
     } finally {
       this.#pumping = false
     }
   }
 
-  #afterStep(lane: Lane, job: Job, delay: number | undefined) {
+  #afterStep(lane: Lane, job: Job, outcome: StepOutcome) {
     this.#active--
+    if (this.#closed) return
     if (lane.state !== 'active' || lane.jobs.head !== job) {
       // The lane was dropped while this attempt ran (revocation): nothing more to do for it.
       this.#pump()
       return
     }
-    if (delay !== undefined) {
+    if (typeof outcome === 'number') {
       lane.state = 'waiting'
-      lane.timer = setTimeout(() => {
+      lane.retrying = true
+      this.#restall(lane)
+      lane.timer = this.#clock.setTimeout(() => {
         lane.timer = undefined
         if (lane.state === 'waiting') this.#makeReady(lane)
         this.#pump()
-      }, delay)
+      }, outcome)
     } else {
       lane.jobs.shift()
-      this.#finished(1)
+      lane.retrying = false
+      let finished = 1
+      if (outcome === 'abandoned') {
+        // Given up unfinished: what queued behind it in its lane must not run before it.
+        const rest = lane.jobs.remove(() => true, undefined)
+        for (const queued of rest) queued.abandon()
+        finished += rest.length
+      }
+      this.#restall(lane)
+      this.#finished(finished)
       if (lane.jobs.length > 0) this.#makeReady(lane)
       else this.#retire(lane)
     }
     this.#pump()
   }
 
+  /** Tells the lane's owner how many records now wait behind it (none unless it is retrying). */
+  #restall(lane: Lane) {
+    const stalled = lane.retrying ? Math.max(0, lane.jobs.length - 1) : 0
+    if (stalled !== lane.stalled) {
+      lane.owner?.stalled(stalled - lane.stalled)
+      lane.stalled = stalled
+    }
+  }
+
   #retire(lane: Lane) {
     lane.state = 'idle'
     if (lane.jobs.length === 0 && this.#lanes.get(lane.key) === lane) {
       this.#lanes.delete(lane.key)
+      lane.owner = undefined
+      lane.retrying = false
       if (this.#spareLanes.length < 1024) this.#spareLanes.push(lane)
     }
   }
@@ -214,17 +277,48 @@ export class WorkerPool {
       dropped += removed.length
       for (const job of removed) job.abandon()
       if (lane.state === 'waiting' && lane.jobs.head !== head) {
-        clearTimeout(lane.timer)
+        this.#clock.clearTimeout(lane.timer)
         lane.timer = undefined
+        lane.retrying = false
         if (lane.jobs.length > 0) this.#makeReady(lane)
         else this.#retire(lane)
       } else if (lane.state !== 'active' && lane.jobs.length === 0) {
         this.#retire(lane)
       }
+      this.#restall(lane)
     }
     if (dropped > 0) this.#finished(dropped)
     this.#pump()
     return dropped
+  }
+
+  /** Drops every lane that waits to retry, with the records queued behind it. */
+  dropWaiting(): number {
+    const waiting = new Set([...this.#lanes.values()].filter((lane) => lane.state === 'waiting').map((l) => l.key))
+    return waiting.size === 0 ? 0 : this.drop((job) => waiting.has(job.lane))
+  }
+
+  /** The jobs whose attempt runs now (at most `concurrency`). */
+  *running(): IterableIterator<Job> {
+    for (const lane of this.#lanes.values()) if (lane.state === 'active' && lane.jobs.head) yield lane.jobs.head
+  }
+
+  /** Ends the attempts running now with `reason`. */
+  interruptRunning(reason: Error): void {
+    for (const job of [...this.running()]) job.interrupt(reason)
+  }
+
+  /** Drops everything and schedules nothing more: retry timers are cleared, later submits abandoned. */
+  close(): void {
+    this.drop(() => true)
+    this.#closed = true
+    for (const lane of this.#lanes.values()) {
+      this.#clock.clearTimeout(lane.timer)
+      lane.timer = undefined
+    }
+    // Nothing is held any more, whatever still runs: anyone waiting for idle is released.
+    this.#inFlight = 0
+    this.#finished(0)
   }
 
   /** Resolves when no job is held (queued, running or waiting). */

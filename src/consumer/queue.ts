@@ -11,10 +11,6 @@ export class Queue<T> {
     this.#items.push(item)
   }
 
-  peek(): T | undefined {
-    return this.#items[this.#head]
-  }
-
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined
     const item = this.#items[this.#head]
@@ -27,19 +23,6 @@ export class Queue<T> {
       this.#head = 0
     }
     return item
-  }
-
-  /** Removes the items `drop` selects; returns them. */
-  remove(drop: (item: T) => boolean): T[] {
-    const kept: T[] = []
-    const removed: T[] = []
-    for (let i = this.#head; i < this.#items.length; i++) {
-      const item = this.#items[i] as T
-      ;(drop(item) ? removed : kept).push(item)
-    }
-    this.#items = kept
-    this.#head = 0
-    return removed
   }
 
   *[Symbol.iterator](): IterableIterator<T> {

@@ -1,63 +1,60 @@
-// One consumer-group member on the wire client: joins, fetches into the worker pool, tracks and
-// commits offsets, follows rebalances, and recreates whatever breaks. The wire client commits
-// nothing by itself here (autocommit off) and starts from committed offsets (mode COMMITTED).
-import {
-  Consumer as WireConsumer,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
-  type ConsumerGroupJoinPayload,
-  type MessagesStream,
-} from '@platformatic/kafka'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
-import { errorMessage } from '../errors.ts'
+// One consumer-group member at work: it reads records from its GroupMember (fetch), admits them
+// (partitions.ts), hands them to the worker pool as jobs, commits finished offsets, follows
+// assignment changes, replaces a member that failed, and stops within a deadline. Its life is one
+// explicit state (see RunnerState); everything Kafka does goes through the member.
+import { ShutdownError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { observeRunner } from '../observability/api.ts'
 import type { RunnerTelemetry } from '../observability/consumer.ts'
 import type { RunnerHealth } from '../observability/health.ts'
 import { LagMonitor } from '../observability/lag.ts'
-import type { RecordJob, RecordOwner, WireMessage } from './job.ts'
-import { OffsetTracker, tpKey, type CommitEntry, type PartitionOffsets } from './offsets.ts'
-import { WorkerPool, type Job } from './pool.ts'
+import { within, type Clock, type Timer } from '../util/clock.ts'
+import type { RecordFacts } from './context.ts'
+import { RecordHeaders } from './headers.ts'
+import type { HandlerRun } from './handle.ts'
+import { RecordJob } from './job.ts'
+import type {
+  AssignmentChange,
+  FailureScope,
+  FetchedRecord,
+  GroupMember,
+  MemberEvents,
+  MemberFactory,
+  MemberOptions,
+  TopicPartition,
+} from './member.ts'
+import { Committer } from './committer.ts'
+import { formatPartition, runHook, type RunnerHooks } from './hooks.ts'
+import { Assignment, type AssignedPartition } from './partitions.ts'
+import type { Pipeline } from './pipeline.ts'
+import { WorkerPool } from './pool.ts'
+import { RESTART_BACKOFF, backoffDelay } from './retry.ts'
+import type { Ordering } from './types.ts'
 
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
-
-export interface RunnerHooks {
-  /** Awaited before records of newly assigned partitions are handled. */
-  onAssign?: (partitions: TopicPartition[]) => void | Promise<void>
-  /** Awaited after the revoked partitions' finished work was committed. */
-  onRevoke?: (partitions: TopicPartition[]) => void | Promise<void>
-}
+export type { TopicPartition } from './member.ts'
+export type { RunnerHooks } from './hooks.ts'
 
 export interface RunnerOptions {
-  client: ClientOptions
   group: string
-  topics: string[]
+  member: MemberOptions
+  createMember: MemberFactory
+  pipeline: Pipeline
   logger: Logger
+  clock: Clock
   concurrency: number
   maxInFlight: number
+  ordering: Ordering
   commitIntervalMs: number
-  autoOffsetReset: 'earliest' | 'latest'
   sessionTimeoutMs: number
-  heartbeatIntervalMs: number
-  rebalanceTimeoutMs: number
-  fetchMinBytes: number
-  fetchMaxBytes: number
-  fetchMaxBytesPerPartition: number
-  fetchMaxWaitMs: number
-  /** Records the wire client may buffer ahead of the pool. */
-  maxPollRecords: number
   hooks: RunnerHooks
-  /** Builds the job for an admitted record, tracked by `offsets` while `owner` owns its partition. */
-  createJob(message: WireMessage, offsets: PartitionOffsets, owner: RecordOwner): Job
-  /** Milliseconds until a record may be handled (retry tiers), or 0. */
-  dueIn?(message: WireMessage): number
-  /** Rebalance and commit metrics, and gauges (undefined with telemetry off). */
+  /** The facts of a record (where it first came from: a tier record's origin). */
+  facts: (record: FetchedRecord, headers: ReadonlyMap<string, string>) => RecordFacts
+  /** When a record may be handled (retry tiers), if not at once. */
+  dueAt?: ((headers: ReadonlyMap<string, string>) => number | undefined) | undefined
+  /** Rebalance and commit metrics (undefined with telemetry off). */
   telemetry?: RunnerTelemetry | undefined
   /** How often lag is measured (ms); 0 turns lag monitoring off. */
-  lagIntervalMs?: number
+  lagIntervalMs: number
 }
 
 export interface RunnerStatus {
@@ -71,53 +68,75 @@ export interface RunnerStatus {
   restarts: number
 }
 
-const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000]
+/**
+ * idle → starting → running ⇄ (failed → recovering → running) → stopping → stopped.
+ * A failure while starting returns to idle; stop() is accepted in every state.
+ */
+type RunnerState =
+  | { name: 'idle' }
+  | { name: 'starting'; member: GroupMember }
+  | { name: 'running'; member: GroupMember }
+  | { name: 'failed'; member: GroupMember; scope: FailureScope; timer: Timer }
+  | { name: 'recovering'; member: GroupMember; work: Promise<void> }
+  | { name: 'stopping'; member: GroupMember | undefined; done: Promise<void> }
+  | { name: 'stopped' }
 
-export class GroupRunner implements RecordOwner {
+export class GroupRunner {
   readonly pool: WorkerPool
-  readonly #options: RunnerOptions
+  readonly #o: RunnerOptions
   readonly #log: Logger
-  readonly #tracker = new OffsetTracker()
-  #wire: WireConsumer | undefined
-  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
-  #running = false
-  #stopping = false
-  #commitTimer: NodeJS.Timeout | undefined
-  #restartTimer: NodeJS.Timeout | undefined
-  #restarting: Promise<void> | undefined
-  /** Between a rebalance notice and the join that ends it. */
-  #rebalancing = false
-  #joinWaiters: (() => void)[] = []
-  #holdTimer: NodeJS.Timeout | undefined
-  #committing: Promise<void> | undefined
-  #commitAgain = false
-  #lastCommitAt: Date | undefined
+  readonly #clock: Clock
+  readonly #assignment: Assignment
+  readonly #lag: LagMonitor | undefined
+  #state: RunnerState = { name: 'idle' }
+  readonly #committer: Committer
+  /** A failure reported while starting or recovering, handled as soon as the runner runs. */
+  #latent: { error: unknown; scope: FailureScope } | undefined
+  /** onAssign hooks under way: no record is read until they settle. */
+  #assignHooks = 0
+  #generation = -1
   #restarts = 0
   #failuresInRow = 0
-  #paused = new Set<string>()
-  #generation = -1
-  #lastCommitFailedAt: Date | undefined
-  readonly #lag: LagMonitor | undefined
   #unobserve: (() => void) | undefined
+  #unwatch: (() => void) | undefined
 
   constructor(options: RunnerOptions) {
-    this.#options = options
+    this.#o = options
+    this.#clock = options.clock
     this.#log = options.logger.child({ group: options.group })
     this.pool = new WorkerPool({
       concurrency: options.concurrency,
       maxInFlight: options.maxInFlight,
-      onCapacity: () => this.#resume('full'),
+      clock: options.clock,
+      onCapacity: () => this.#read(),
     })
-    if (options.lagIntervalMs) {
+    this.#assignment = new Assignment(
+      {
+        pause: (tp, from) => this.#member()?.pause(tp, from),
+        resume: (tp, position) => this.#member()?.resume(tp, position),
+      },
+      options.clock,
+      options.maxInFlight,
+    )
+    this.#committer = new Committer({
+      assignment: this.#assignment,
+      member: () => this.#member(),
+      clock: options.clock,
+      intervalMs: options.commitIntervalMs,
+      logger: this.#log,
+      telemetry: options.telemetry,
+    })
+    if (options.lagIntervalMs > 0) {
       this.#lag = new LagMonitor(
         {
-          client: () => (this.#wire && !this.#wire.closed && this.#stream ? this.#wire : undefined),
-          assigned: () => this.#tracker.owned(),
-          committed: (topic, partition) => this.#tracker.get(topic, partition)?.lastCommitted,
-          startsAtEarliest: options.autoOffsetReset === 'earliest',
+          client: () => this.#member()?.offsets,
+          assigned: () => this.#assignment.owned(),
+          committed: (topic, partition) => this.#assignment.get(topic, partition)?.offsets.lastCommitted,
+          startsAtEarliest: options.member.autoOffsetReset === 'earliest',
         },
         options.lagIntervalMs,
         this.#log,
+        options.clock,
       )
     }
   }
@@ -127,355 +146,283 @@ export class GroupRunner implements RecordOwner {
     return this.#lag
   }
 
-  owns(job: RecordJob): boolean {
-    return this.#tracker.get(job.message.topic, job.message.partition) === job.offsets
-  }
-
   get stopping(): boolean {
-    return this.#stopping
+    return this.#state.name === 'stopping' || this.#state.name === 'stopped'
   }
 
-  /** Joins the group and starts fetching; resolves once the first stream exists. */
+  /** Joins the group and starts fetching; resolves once the member fetches. */
   async start(): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    this.#stopping = false
-    await this.#connect()
-    this.#commitTimer = setInterval(() => void this.commit(), this.#options.commitIntervalMs)
+    if (this.#state.name !== 'idle') return
+    const member = this.#o.createMember(this.#o.member)
+    this.#state = { name: 'starting', member }
+    try {
+      await member.join(this.#eventsOf(member))
+    } catch (error) {
+      if (this.#state.name === 'starting') this.#state = { name: 'idle' }
+      await member.close(this.#o.sessionTimeoutMs).catch(() => undefined)
+      throw error
+    }
+    if (this.#state.name !== 'starting') return // stop() came first: it closes the member
+    this.#running(member)
+    this.#committer.start()
+    this.#unwatch = this.#o.pipeline.deadlines.watch(() => this.#runningAttempts())
     this.#lag?.start()
-    if (this.#options.telemetry) {
+    if (this.#o.telemetry) {
       this.#unobserve = observeRunner({
-        group: this.#options.group,
+        group: this.#o.group,
         inFlight: () => this.pool.inFlight,
-        assignedCount: () => this.#tracker.size,
+        assignedCount: () => this.#assignment.size,
         lag: () => this.#lag?.partitions() ?? [],
       })
     }
   }
 
-  #createWire(): WireConsumer {
-    const o = this.#options
-    const wire = new WireConsumer({
-      ...wireConnectionOptions(o.client, `${o.group}-consumer`),
-      groupId: o.group,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: o.heartbeatIntervalMs,
-      rebalanceTimeout: o.rebalanceTimeoutMs,
-      // No successful heartbeat for a whole session means the coordinator has evicted this member:
-      // that is when to recreate it. (The wire client's default waits a rebalance timeout, and a
-      // member closed mid-heartbeat keeps that timer, and the process, alive for as long.)
-      heartbeatStallTimeout: o.sessionTimeoutMs,
-      retries: 5,
-      retryDelay: 500,
-    })
-    wire.on('consumer:group:join', (payload) => this.#onJoin(payload))
-    wire.on('consumer:group:rebalance', () => this.#onRebalance())
-    wire.on('consumer:heartbeat:stalled', () => this.#scheduleRestart(new Error('heartbeats stalled'), true))
-    // Without an 'error' listener the wire client's failed rejoin would crash the process.
-    wire.on('error', (error: unknown) => this.#scheduleRestart(error, true))
-    return wire
+  /** The member whose events count now. */
+  #member(): GroupMember | undefined {
+    const state = this.#state
+    return state.name === 'idle' || state.name === 'stopped' ? undefined : state.member
   }
 
-  async #connect(): Promise<void> {
-    const o = this.#options
-    this.#wire ??= this.#createWire()
-    const stream = await this.#wire.consume({
-      topics: o.topics,
-      autocommit: false,
-      mode: MessagesStreamModes.COMMITTED,
-      fallbackMode:
-        o.autoOffsetReset === 'earliest' ? MessagesStreamFallbackModes.EARLIEST : MessagesStreamFallbackModes.LATEST,
-      minBytes: o.fetchMinBytes,
-      maxBytes: o.fetchMaxBytes,
-      maxBytesPerPartition: o.fetchMaxBytesPerPartition,
-      maxWaitTime: o.fetchMaxWaitMs,
-      highWaterMark: o.maxPollRecords,
-    })
-    if (this.#stopping) {
-      // stop() began while we were joining: what we made must not outlive it.
-      await stream.close().catch(() => undefined)
-      return
+  #eventsOf(member: GroupMember): MemberEvents {
+    const current = () => this.#member() === member
+    return {
+      readable: () => current() && this.#read(),
+      assigned: (change) => current() && this.#assigned(change),
+      failed: (error, scope) => current() && this.#failed(member, error, scope),
     }
-    this.#stream = stream
-    // Records are pulled (paused mode), never pushed: the wire client then fetches only when its
-    // buffer runs low. Pausing and resuming a flowing stream instead made it fetch again at every
-    // resume, however much it already held (16,000 records in memory for a pool of 1,000).
-    stream.on('readable', () => this.#pull())
-    stream.on('error', (error: unknown) => this.#scheduleRestart(error, false))
-    stream.on('close', () => {
-      if (this.#stream === stream && !this.#stopping) this.#scheduleRestart(new Error('the stream closed'), false)
-    })
-    this.#failuresInRow = 0
   }
 
-  #onJoin(payload: ConsumerGroupJoinPayload) {
-    this.#rebalancing = false
-    for (const resolve of this.#joinWaiters.splice(0)) resolve()
-    const generation = payload.generationId ?? this.#wire?.generationId ?? 0
-    this.#generation = generation
-    this.#options.telemetry?.rebalanced()
-    const assigned = new Map<string, TopicPartition>()
-    for (const { topic, partitions } of payload.assignments ?? []) {
-      for (const partition of partitions) assigned.set(tpKey(topic, partition), { topic, partition })
+  /** The handler attempts running now, for their timeouts. */
+  *#runningAttempts(): IterableIterator<HandlerRun> {
+    for (const job of this.pool.running()) {
+      const attempt = (job as RecordJob).running
+      if (attempt) yield attempt
     }
-    const revoked = this.#tracker.owned().filter((tp) => !assigned.has(tpKey(tp.topic, tp.partition)))
-    if (revoked.length > 0) this.#revoke(revoked)
-    const added = [...assigned.values()].filter((tp) => !this.#tracker.get(tp.topic, tp.partition))
-    for (const tp of added) this.#tracker.assign(tp.topic, tp.partition, generation)
+  }
+
+  /** Enters 'running' (from starting or recovering), then handles a failure reported meanwhile. */
+  #running(member: GroupMember): void {
+    this.#state = { name: 'running', member }
+    const latent = this.#latent
+    this.#latent = undefined
+    if (latent) this.#failed(member, latent.error, latent.scope)
+    else this.#read()
+  }
+
+  // ---- fetch → admit → dispatch ------------------------------------------------------------------
+
+  /** Reads records while the runner runs, the pool has room, and no onAssign hook is pending. */
+  #read(): void {
+    const state = this.#state
+    if (state.name !== 'running' || this.#assignHooks > 0) return
+    const member = state.member
+    while (!this.pool.full) {
+      const record = member.read()
+      if (record === null) return
+      this.#admit(member, record)
+    }
+  }
+
+  #admit(member: GroupMember, record: FetchedRecord): void {
+    const dueAt = this.#o.dueAt
+    const headers = new RecordHeaders(record.headerEntries)
+    const partition = this.#assignment.admit(record, member.generationOf(record), dueAt ? dueAt(headers) : undefined)
+    if (!partition) return
+    partition.offsets.dispatched(record.offset, record.leaderEpoch ?? -1)
+    const facts = this.#o.facts(record, headers)
+    this.pool.submit(
+      new RecordJob(
+        this.#o.pipeline,
+        this,
+        record,
+        headers,
+        facts,
+        partition.laneOf(this.#o.ordering, record),
+        partition,
+      ),
+    )
+  }
+
+  // ---- assignment ------------------------------------------------------------------------------
+
+  #assigned(change: AssignmentChange): void {
+    this.#generation = change.generation
+    this.#o.telemetry?.rebalanced()
+    const revoked = this.#revoke(change.revoked)
+    const added = this.#assignment.add(change.added, change.generation)
     this.#log.info(
       {
-        generation,
-        assigned: [...assigned.values()].map(format),
-        added: added.map(format),
-        revoked: revoked.map(format),
+        generation: change.generation,
+        assigned: this.#assignment.owned().map(formatPartition),
+        added: added.map(formatPartition),
+        revoked: revoked.map(formatPartition),
       },
       'partitions assigned',
     )
-    if (added.length > 0 && this.#options.hooks.onAssign) {
-      this.#hold('assign-hook', this.#options.hooks.onAssign(added))
-    }
+    if (added.length > 0 && this.#o.hooks.onAssign) this.#runAssignHook(added)
   }
 
-  /** Before the wire client rejoins: commit finished work while we still own the partitions. */
   /**
-   * A rebalance began. No commit is sent until it completes: a commit that reaches the coordinator
-   * after the generation moved on fails, and the wire client answers such a failure by rejoining,
-   * which starts yet another rebalance (a storm, seen in tests). Finished work is committed right
-   * after the join, revoked partitions' included.
+   * Gives partitions up: their queued records are dropped (the next owner handles them), their
+   * finished work is committed, then onRevoke runs. Returns the partitions given up.
    */
-  #onRebalance() {
-    this.#rebalancing = true
+  #revoke(partitions: readonly TopicPartition[]): AssignedPartition[] {
+    const offsets = this.#assignment.commitOffsets(
+      partitions.flatMap((tp) => this.#assignment.get(tp.topic, tp.partition) ?? []),
+    )
+    const revoked = this.#assignment.revoke(partitions)
+    if (revoked.length === 0) return revoked
+    const gone = new Set<object>(revoked)
+    this.pool.drop((job) => gone.has(job.owner))
+    const member = this.#member()
+    const committed = member ? this.#committer.commit(member, offsets, revoked) : Promise.resolve()
+    void committed.then(() => runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, revoked))
+    return revoked
   }
 
-  #revoke(partitions: TopicPartition[]) {
-    const gone = new Set(partitions.map((tp) => tpKey(tp.topic, tp.partition)))
-    const entries = this.#tracker.commitEntries((topic, partition) => gone.has(tpKey(topic, partition)))
-    for (const tp of partitions) this.#tracker.revoke(tp.topic, tp.partition)
-    // Queued records of revoked partitions must not run: their new owner will handle them.
-    this.pool.drop((job) => isRecordOf(job, gone))
-    const committed = entries.length > 0 ? this.#commitEntries(entries) : Promise.resolve()
-    void committed.then(() => this.#runRevokeHook(partitions))
-  }
-
-  async #runRevokeHook(partitions: TopicPartition[]) {
-    const hook = this.#options.hooks.onRevoke
-    if (!hook || partitions.length === 0) return
-    try {
-      await hook(partitions)
-    } catch (error) {
-      this.#log.error({ err: error }, 'onRevoke hook failed')
+  #runAssignHook(partitions: readonly TopicPartition[]): void {
+    this.#assignHooks++
+    const settled = () => {
+      this.#assignHooks--
+      this.#read()
     }
+    void runHook(this.#log, 'onAssign', this.#o.hooks.onAssign, partitions).then(settled)
   }
 
-  #admit(message: WireMessage) {
-    if (this.#stopping) return
-    let offsets = this.#tracker.get(message.topic, message.partition)
-    if (!offsets && this.#ownsByWire(message)) {
-      offsets = this.#tracker.assign(message.topic, message.partition, this.#wire?.generationId ?? 0)
-    }
-    if (!offsets) return // a partition we no longer own: its records are someone else's now
-    const generation = (message.metadata['consumer'] as { generationId?: number } | undefined)?.generationId ?? 0
-    // Fetched before this partition came (back) to us: stale, and possibly ahead of the committed offset.
-    if (generation < offsets.assignedGeneration) return
-    // After a rejoin the wire client re-reads from the committed offset: skip what we already hold.
-    if (!offsets.isNew(message.offset)) return
-    const due = this.#options.dueIn?.(message) ?? 0
-    if (due > 0) {
-      this.#holdUntil(message, due)
+  /** Commits every owned partition's finished offsets now (one commit request at a time). */
+  commit(): Promise<void> {
+    return this.#committer.commitOwned()
+  }
+
+  // ---- failures --------------------------------------------------------------------------------
+
+  #failed(member: GroupMember, error: unknown, scope: FailureScope): void {
+    const state = this.#state
+    if (state.name === 'failed') {
+      // A lost membership outweighs a broken fetch reported first.
+      if (scope === 'member') this.#state = { ...state, scope }
       return
     }
-    this.#dispatch(message, offsets)
-  }
-
-  /** Takes records from the stream while nothing holds it and the pool has room. */
-  #pull() {
-    const stream = this.#stream
-    if (!stream) return
-    while (this.#paused.size === 0 && !this.#stopping && !this.pool.full) {
-      const message = stream.read() as WireMessage | null
-      if (message === null) return
-      this.#admit(message)
+    if (state.name === 'starting' || state.name === 'recovering') {
+      // Handled once the member runs: a failure now must not be lost.
+      if (this.#latent?.scope !== 'member') this.#latent = { error, scope }
+      return
     }
+    if (state.name !== 'running') return
+    const delayMs = backoffDelay(RESTART_BACKOFF, ++this.#failuresInRow)
+    this.#log.warn(
+      { err: error, delayMs, scope },
+      `consumer ${scope === 'member' ? 'group member' : 'fetching'} failed: ${errorMessage(error)}; restarting`,
+    )
+    const timer = this.#clock.setTimeout(() => this.#recover(), delayMs)
+    this.#state = { name: 'failed', member, scope, timer }
   }
 
-  #dispatch(message: WireMessage, offsets: PartitionOffsets) {
-    offsets.dispatched(message.offset, message.leaderEpoch ?? -1)
-    const job = this.#options.createJob(message, offsets, this)
-    if (!this.pool.submit(job)) this.#pause('full')
-  }
-
-  /** Retry tiers: records in a tier topic share one delay, so holding the stream until the head is due is enough. */
-  #holdUntil(message: WireMessage, due: number) {
-    this.#pause('due')
-    this.#holdTimer = setTimeout(() => {
-      this.#holdTimer = undefined
-      const offsets = this.#tracker.get(message.topic, message.partition)
-      if (offsets && !this.#stopping && offsets.isNew(message.offset)) this.#dispatch(message, offsets)
-      this.#resume('due')
-    }, due)
-  }
-
-  #hold(reason: string, work: void | Promise<void>) {
-    if (!(work instanceof Promise)) return
-    this.#pause(reason)
-    void work.then(
-      () => this.#resume(reason),
+  #recover(): void {
+    const state = this.#state
+    if (state.name !== 'failed') return
+    this.#restarts++
+    const work = (state.scope === 'fetch' ? this.#restartFetch(state.member) : this.#replace(state.member)).then(
+      (member) => {
+        if (this.#state.name !== 'recovering') return
+        this.#failuresInRow = 0
+        this.#running(member)
+      },
       (error: unknown) => {
-        this.#log.error({ err: error }, `${reason} failed`)
-        this.#resume(reason)
+        const current = this.#state
+        if (current.name !== 'recovering') return
+        this.#state = { name: 'running', member: current.member }
+        this.#failed(current.member, error, 'member')
       },
     )
+    this.#state = { name: 'recovering', member: state.member, work }
   }
 
-  /** Stops taking records (the stream's own backpressure then stops its fetching). */
-  #pause(reason: string) {
-    this.#paused.add(reason)
-  }
-
-  #resume(reason: string) {
-    this.#paused.delete(reason)
-    if (this.#paused.size === 0 && !this.#stopping) this.#pull()
-  }
-
-  #ownsByWire(message: WireMessage): boolean {
-    return (this.#wire?.assignments ?? []).some(
-      (a) => a.topic === message.topic && a.partitions.includes(message.partition),
-    )
-  }
-
-  /** Commits every partition's finished offsets (one commit request at a time). */
-  commit(): Promise<void> {
-    // Mid-rebalance: wait for the join (see #onRebalance); the commit timer comes back soon after.
-    if (this.#rebalancing) return Promise.resolve()
-    if (this.#committing) {
-      this.#commitAgain = true
-      return this.#committing
-    }
-    const entries = this.#tracker.commitEntries()
-    if (entries.length === 0) return Promise.resolve()
-    this.#committing = this.#commitEntries(entries).finally(() => {
-      this.#committing = undefined
-      if (this.#commitAgain) {
-        this.#commitAgain = false
-        void this.commit()
-      }
-    })
-    return this.#committing
-  }
-
-  async #commitEntries(entries: CommitEntry[]): Promise<void> {
-    const wire = this.#wire
-    if (!wire || wire.closed) return
-    const started = performance.now()
-    try {
-      await wire.commit({ offsets: entries })
-      this.#tracker.markCommitted(entries)
-      this.#lastCommitAt = new Date()
-      this.#options.telemetry?.committed((performance.now() - started) / 1000, undefined)
-    } catch (error) {
-      this.#lastCommitFailedAt = new Date()
-      this.#options.telemetry?.committed((performance.now() - started) / 1000, error)
-      // Nothing is lost: the offsets stay uncommitted and the next commit carries them.
-      this.#log.warn({ err: error, entries: entries.length }, `offset commit failed: ${errorMessage(error)}`)
-    }
-  }
-
-  #scheduleRestart(error: unknown, recreateClient: boolean) {
-    if (this.#stopping || !this.#running) return
-    if (this.#restartTimer) return
-    const delay = RESTART_BACKOFF_MS[Math.min(this.#failuresInRow, RESTART_BACKOFF_MS.length - 1)]!
-    this.#failuresInRow++
-    this.#log.warn(
-      { err: error, delayMs: delay, recreateClient },
-      `consumer ${recreateClient ? 'client' : 'stream'} failed; restarting`,
-    )
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined
-      this.#restarting = this.#restart(recreateClient).finally(() => (this.#restarting = undefined))
-    }, delay)
-  }
-
-  async #restart(recreateClient: boolean) {
-    if (this.#stopping) return
-    this.#restarts++
-    const stream = this.#stream
-    this.#stream = undefined
-    await stream?.close().catch(() => undefined)
-    if (recreateClient || !this.#wire || this.#wire.closed) {
-      const wire = this.#wire
-      this.#wire = undefined
-      this.#rebalancing = false // the old member's rebalance is not ours any more
-      // A new member: everything we held is revoked; finished work is committed first.
-      await this.commit()
-      this.#revoke(this.#tracker.owned())
-      await wire?.close(true).catch(() => undefined)
-    }
-    // stop() may have begun during the awaits above: it closes the member, we must not make a new one.
-    if (this.#stopping) return
-    try {
-      await this.#connect()
-    } catch (error) {
-      this.#scheduleRestart(error, true)
-    }
+  async #restartFetch(member: GroupMember): Promise<GroupMember> {
+    await member.restartFetch()
+    return member
   }
 
   /**
-   * Stops fetching, lets queued and running work finish within `timeoutMs`, aborts what is left,
-   * commits, and leaves the group.
+   * A new member in place of a failed one. The old member's finished work is committed first (it
+   * may still be in the group), then all its partitions are given up and it leaves.
    */
-  async stop(timeoutMs: number, abortActive: (reason: Error) => void): Promise<void> {
-    if (!this.#running) return
-    this.#stopping = true
-    clearInterval(this.#commitTimer)
+  async #replace(old: GroupMember): Promise<GroupMember> {
+    await within(this.#clock, this.#committer.commit(old, this.#assignment.commitOffsets()), this.#o.sessionTimeoutMs)
+    const revoked = this.#assignment.revokeAll()
+    this.pool.drop((job) => revoked.includes(job.owner as AssignedPartition))
+    void runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, revoked)
+    await old.close(this.#o.sessionTimeoutMs).catch(() => undefined)
+    if (this.#state.name !== 'recovering') return old
+    const member = this.#o.createMember(this.#o.member)
+    this.#state = { name: 'recovering', member, work: this.#state.work }
+    await member.join(this.#eventsOf(member))
+    return member
+  }
+
+  // ---- stop ------------------------------------------------------------------------------------
+
+  /**
+   * Stops reading; gives back records waiting for a retry; lets queued and running work finish
+   * until `drainUntil`; interrupts what still runs; commits; runs onRevoke; leaves the group. Every
+   * step keeps to `deadline` (clock ms). Records not finished stay uncommitted: delivered again.
+   */
+  stop(drainUntil: number, deadline: number): Promise<void> {
+    const state = this.#state
+    if (state.name === 'stopping') return state.done
+    if (state.name === 'stopped') return Promise.resolve()
+    const done = this.#stop(state, drainUntil, deadline)
+    this.#state = { name: 'stopping', member: this.#member(), done }
+    return done
+  }
+
+  async #stop(previous: RunnerState, drainUntil: number, deadline: number): Promise<void> {
+    const left = () => Math.max(0, deadline - this.#clock.now())
+    this.#committer.stop()
+    this.#unwatch?.()
     this.#lag?.stop()
     this.#unobserve?.()
-    this.#unobserve = undefined
-    clearTimeout(this.#restartTimer)
-    clearTimeout(this.#holdTimer)
-    // A restart under way finishes first (it sees #stopping and makes nothing new).
-    await this.#restarting
-    let timer: NodeJS.Timeout | undefined
-    const drained = await Promise.race([
-      this.pool.idle().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ])
-    clearTimeout(timer)
-    if (!drained) {
-      this.#log.warn({ inFlight: this.pool.inFlight }, 'shutdown deadline reached: aborting the handlers still running')
-      abortActive(new Error('shutdown'))
-      this.pool.drop(() => true)
+    if (previous.name === 'failed') this.#clock.clearTimeout(previous.timer)
+    if (previous.name === 'recovering') await within(this.#clock, previous.work, left())
+    const member = previous.name === 'idle' || previous.name === 'stopped' ? undefined : this.#member()
+    // Waiting for a retry is not a failure: those records are given back, uncommitted.
+    this.pool.dropWaiting()
+    if (!(await within(this.#clock, this.pool.idle(), Math.max(0, drainUntil - this.#clock.now())))) {
+      this.#log.warn(
+        { inFlight: this.pool.inFlight },
+        'shutdown deadline reached: interrupting the handlers still running',
+      )
+      this.pool.interruptRunning(new ShutdownError())
     }
-    // Closing while a rejoin is in flight lets its late answer bring the closed member back to life
-    // (heartbeating forever): let a rebalance under way complete first, within its timeout.
-    await this.#rebalanceSettled(this.#options.rebalanceTimeoutMs)
-    await this.#committing
-    await this.commit()
-    // Leaving the group gives every partition up: the revoke hook runs after the final commit.
-    await this.#runRevokeHook(this.#tracker.owned())
-    await this.#stream?.close().catch(() => undefined)
-    this.#stream = undefined
-    await this.#wire?.close(true).catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
-    this.#wire = undefined
-    this.#running = false
+    this.pool.close()
+    // The final commit waits for a rebalance under way to end, within the deadline.
+    if (member)
+      await within(this.#clock, this.#committer.commit(member, this.#assignment.commitOffsets(), [], left()), left())
+    // Leaving the group gives every partition up: onRevoke runs after the final commit.
+    await within(this.#clock, runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, this.#assignment.owned()), left())
+    this.#assignment.revokeAll()
+    if (member) {
+      const left_ = member
+        .close(left())
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
+      if (!(await within(this.#clock, left_, left())))
+        this.#log.warn({}, 'leaving the group did not finish by the shutdown deadline')
+    }
+    this.#state = { name: 'stopped' }
   }
 
-  #rebalanceSettled(timeoutMs: number): Promise<void> {
-    if (!this.#rebalancing || !this.#wire || this.#wire.closed) return Promise.resolve()
-    let timer: NodeJS.Timeout | undefined
-    return Promise.race([
-      new Promise<void>((resolve) => this.#joinWaiters.push(resolve)),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]).finally(() => clearTimeout(timer))
-  }
+  // ---- status ----------------------------------------------------------------------------------
 
   status(): RunnerStatus {
+    const member = this.#member()
+    const running = this.#state.name !== 'idle' && !this.stopping
     return {
-      running: this.#running && !this.#stopping,
-      connected: this.#wire !== undefined && !this.#wire.closed && this.#stream !== undefined,
-      assigned: this.#tracker.owned(),
+      running,
+      connected: running && member !== undefined && member.connected,
+      assigned: this.#assignment.owned().map(({ topic, partition }) => ({ topic, partition })),
       inFlight: this.pool.inFlight,
-      lastCommitAt: this.#lastCommitAt,
-      lastHeartbeat: this.#wire?.lastHeartbeat ?? null,
+      lastCommitAt: this.#committer.lastCommitAt,
+      lastHeartbeat: member?.lastHeartbeat ?? null,
       generation: this.#generation,
       restarts: this.#restarts,
     }
@@ -486,38 +433,19 @@ export class GroupRunner implements RecordOwner {
     const status = this.status()
     const heartbeat = status.lastHeartbeat
     return {
-      group: this.#options.group,
+      group: this.#o.group,
       running: status.running,
       connected: status.connected,
       assigned: status.assigned,
       inFlight: status.inFlight,
       lag: this.#lag?.report,
       lastCommitAt: status.lastCommitAt,
-      commitFailing:
-        this.#lastCommitFailedAt !== undefined &&
-        (status.lastCommitAt === undefined || this.#lastCommitFailedAt > status.lastCommitAt),
+      commitFailing: this.#committer.failing,
       lastHeartbeat: heartbeat,
       heartbeatStalled:
-        status.connected && heartbeat !== null && Date.now() - heartbeat.getTime() > this.#options.sessionTimeoutMs,
+        status.connected && heartbeat !== null && this.#clock.now() - heartbeat.getTime() > this.#o.sessionTimeoutMs,
       restarts: status.restarts,
       generation: status.generation,
     }
   }
-
-  /** Committed offsets this member knows of, per partition (for lag). */
-  committedOffsets(): Map<string, bigint | undefined> {
-    const out = new Map<string, bigint | undefined>()
-    for (const tp of this.#tracker.owned())
-      out.set(tpKey(tp.topic, tp.partition), this.#tracker.get(tp.topic, tp.partition)?.lastCommitted)
-    return out
-  }
-}
-
-function format(tp: TopicPartition): string {
-  return `${tp.topic}[${tp.partition}]`
-}
-
-function isRecordOf(job: Job, partitions: Set<string>): boolean {
-  const message = (job as Partial<{ message: WireMessage }>).message
-  return message !== undefined && partitions.has(tpKey(message.topic, message.partition))
 }

@@ -1,11 +1,13 @@
-// Retry topics with delay tiers: a failed record is re-published to the group's tier topic with a
-// due time, handled again (once) when due, then moved to the next tier or the DLQ. Tier topics are
-// named with the group (`{topic}.retry.{group}.{delay}`), so no other group ever sees them.
+// Retry topics with delay tiers: a failed record is re-published to its group's tier topic, the
+// original record exactly (key, value and headers) plus the retry bookkeeping headers; it is handled
+// again (once) when due, then moved to the next tier or the DLQ. Tier topics are named with the
+// group (`{topic}.retry.{group}.{delay}`), so no other group ever sees them.
 import type { AnyTopic } from '../catalog/event.ts'
 import { renderTopicName } from '../catalog/topic.ts'
 import { formatDuration } from '../util/duration.ts'
 import type { RecordFacts } from './context.ts'
-import type { WireMessage } from './job.ts'
+import { RecordHeaders } from './headers.ts'
+import type { FetchedRecord, RecordHeaderEntry } from './member.ts'
 
 export const RetryHeaders = {
   tier: 'kafkit-retry-tier',
@@ -19,7 +21,7 @@ export const RetryHeaders = {
   error: 'kafkit-retry-error',
 } as const
 
-const RETRY_PREFIX = 'kafkit-retry-'
+const RETRY_PREFIX = Buffer.from('kafkit-retry-')
 
 export function tierTopicName(topic: AnyTopic, group: string, delayMs: number): string {
   return renderTopicName(topic.retryTemplate, { topic: topic.name, group, delay: formatDuration(delayMs) })
@@ -36,54 +38,83 @@ export function tierOf(headers: ReadonlyMap<string, string>): number {
   return value === undefined ? -1 : Number(value)
 }
 
+/** Attempts made before this delivery (a record from a tier carries them). */
 export function priorAttempts(headers: ReadonlyMap<string, string>): number {
   const value = Number(headers.get(RetryHeaders.attempts) ?? 0)
   return Number.isFinite(value) ? value : 0
 }
 
-export function dueIn(headers: ReadonlyMap<string, string>, now = Date.now()): number {
-  const due = Number(headers.get(RetryHeaders.due) ?? 0)
-  return Number.isFinite(due) ? Math.max(0, due - now) : 0
+/** When a tier record may be handled (clock ms), if it says. */
+export function dueAt(headers: ReadonlyMap<string, string>): number | undefined {
+  const due = Number(headers.get(RetryHeaders.due))
+  return Number.isFinite(due) ? due : undefined
+}
+
+const isRetryHeader = ([name]: RecordHeaderEntry): boolean =>
+  name.length > RETRY_PREFIX.length && name.subarray(0, RETRY_PREFIX.length).equals(RETRY_PREFIX)
+
+/**
+ * The headers of the original record: a source record's own, all of them; for a record read from a
+ * tier, those of the record it copies (the retry bookkeeping left out).
+ */
+export function originalHeaders(record: FetchedRecord, fromTier: boolean): readonly RecordHeaderEntry[] {
+  const entries = record.headerEntries
+  return fromTier && entries.some(isRetryHeader) ? entries.filter((entry) => !isRetryHeader(entry)) : entries
+}
+
+/** The facts of a record read from its source topic. */
+export function sourceFacts(record: FetchedRecord, headers: ReadonlyMap<string, string>, group: string): RecordFacts {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key?.toString('utf8'),
+    timestamp: new Date(Number(record.timestamp)),
+    headers,
+    group,
+    tier: -1,
+  }
 }
 
 /** The facts of the record as first consumed, for a record read back from a tier topic. */
-export function originFacts(message: WireMessage, headers: ReadonlyMap<string, string>, group: string): RecordFacts {
+export function originFacts(record: FetchedRecord, headers: ReadonlyMap<string, string>, group: string): RecordFacts {
   const topic = headers.get(RetryHeaders.originTopic)
-  const original = new Map([...headers].filter(([name]) => !name.startsWith(RETRY_PREFIX)))
+  if (topic === undefined) return sourceFacts(record, headers, group)
   return {
-    topic: topic ?? message.topic,
-    partition: Number(headers.get(RetryHeaders.originPartition) ?? message.partition),
-    offset: BigInt(headers.get(RetryHeaders.originOffset) ?? message.offset),
-    key: message.key?.toString('utf8'),
-    timestamp: new Date(Number(headers.get(RetryHeaders.originTimestamp) ?? message.timestamp)),
-    headers: topic ? original : headers,
+    topic,
+    partition: Number(headers.get(RetryHeaders.originPartition) ?? record.partition),
+    offset: BigInt(headers.get(RetryHeaders.originOffset) ?? record.offset),
+    key: record.key?.toString('utf8'),
+    timestamp: new Date(Number(headers.get(RetryHeaders.originTimestamp) ?? record.timestamp)),
+    headers: new RecordHeaders(originalHeaders(record, true)),
     group,
     tier: tierOf(headers),
   }
 }
 
 export interface TierRecordInput {
-  message: WireMessage
+  record: FetchedRecord
   facts: RecordFacts
   tier: number
-  delayMs: number
+  dueAt: number
   attempts: number
   firstFailure: Date
   error: string
 }
 
-/** Headers of a record written to a tier topic: the original ones plus the retry bookkeeping. */
-export function tierHeaders(input: TierRecordInput, now = Date.now()): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of input.facts.headers) if (!name.startsWith(RETRY_PREFIX)) headers[name] = value
-  headers[RetryHeaders.tier] = String(input.tier)
-  headers[RetryHeaders.due] = String(now + input.delayMs)
-  headers[RetryHeaders.attempts] = String(input.attempts)
-  headers[RetryHeaders.originTopic] = input.facts.topic
-  headers[RetryHeaders.originPartition] = String(input.facts.partition)
-  headers[RetryHeaders.originOffset] = input.facts.offset.toString()
-  headers[RetryHeaders.originTimestamp] = String(input.facts.timestamp.getTime())
-  headers[RetryHeaders.firstFailure] = input.firstFailure.toISOString()
-  headers[RetryHeaders.error] = input.error.slice(0, 512)
-  return headers
+/** Headers of a record written to a tier topic: the original ones, then the retry bookkeeping. */
+export function tierHeaders(input: TierRecordInput): (readonly [Buffer, Buffer | null])[] {
+  const text = (name: string, value: string) => [Buffer.from(name), Buffer.from(value)] as const
+  return [
+    ...originalHeaders(input.record, input.facts.tier >= 0).map(([name, value]) => [name, value ?? null] as const),
+    text(RetryHeaders.tier, String(input.tier)),
+    text(RetryHeaders.due, String(input.dueAt)),
+    text(RetryHeaders.attempts, String(input.attempts)),
+    text(RetryHeaders.originTopic, input.facts.topic),
+    text(RetryHeaders.originPartition, String(input.facts.partition)),
+    text(RetryHeaders.originOffset, input.facts.offset.toString()),
+    text(RetryHeaders.originTimestamp, String(input.facts.timestamp.getTime())),
+    text(RetryHeaders.firstFailure, input.firstFailure.toISOString()),
+    text(RetryHeaders.error, input.error.slice(0, 512)),
+  ]
 }

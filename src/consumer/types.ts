@@ -74,10 +74,14 @@ export interface OutgoingRecord {
   topic: string
   key?: Buffer | string | undefined
   value: Buffer | null
-  headers?: Record<string, string | Buffer>
+  /** An object, or entries in order (duplicate names and null values kept, byte for byte). */
+  headers?: Record<string, string | Buffer> | readonly (readonly [Buffer | string, Buffer | string | null])[]
   partition?: number
 }
 
+/** Writes retry-tier and DLQ records (kafkit's Producer is one). */
 export interface RecordSender {
   sendRecords(records: OutgoingRecord[]): Promise<unknown>
+  /** The largest record it sends; failure records are kept under it. */
+  readonly maxRecordBytes?: number
 }

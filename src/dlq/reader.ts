@@ -4,7 +4,7 @@ import { Admin, Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { matchesPattern } from '../catalog/pattern.ts'
 import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { errorMessage } from '../errors.ts'
-import { parseDeadLetterRecord, type DeadLetterRecord } from '../producer/dead-letter.ts'
+import { readDeadLetterRecord, type DeadLetterRecord, type OriginalRecord } from './format.ts'
 
 export interface DeadLetterEntry {
   topic: string
@@ -12,9 +12,12 @@ export interface DeadLetterEntry {
   offset: bigint
   timestamp: Date
   key: Buffer | undefined
+  /** The failure record's headers as text (the original's and the `kafkit-dlq-*` ones; the last of duplicates wins). */
   headers: Map<string, string>
-  /** Undefined when the value is not a kafkit failure record (then `problem` says why). */
+  /** The failure, in either format. Undefined when this is not a kafkit failure record (then `problem` says why). */
   record: DeadLetterRecord | undefined
+  /** The original record: key, value and headers as bytes (exact for format 2, see `original.exact`). */
+  original?: OriginalRecord
   problem?: string
 }
 
@@ -127,12 +130,12 @@ function toEntry(
     offset: bigint
     timestamp: bigint
     key: Buffer | undefined
-    value: Buffer
-    headers: Map<Buffer, Buffer>
+    value: Buffer | undefined
+    headerEntries: [Buffer, Buffer | undefined][]
   },
 ): DeadLetterEntry {
   const headers = new Map<string, string>()
-  for (const [k, v] of message.headers) headers.set(k.toString(), v.toString())
+  for (const [k, v] of message.headerEntries) headers.set(k.toString(), v?.toString() ?? '')
   const base = {
     topic,
     partition: message.partition,
@@ -142,7 +145,12 @@ function toEntry(
     headers,
   }
   try {
-    return { ...base, record: parseDeadLetterRecord(message.value) }
+    const { record, original } = readDeadLetterRecord({
+      key: message.key,
+      value: message.value,
+      headers: message.headerEntries,
+    })
+    return { ...base, record, original }
   } catch (error) {
     return { ...base, record: undefined, problem: errorMessage(error) }
   }

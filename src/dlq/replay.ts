@@ -2,7 +2,6 @@
 // handles them again (every other kafkit consumer skips a record replayed for another group).
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClientOptions } from '../config/client.ts'
-import { originalValueOf, type DeadLetterRecord } from '../producer/dead-letter.ts'
 import type { RawRecord } from '../producer/types.ts'
 import { ReplayHeaders } from './headers.ts'
 import { readDeadLetters, type DeadLetterEntry, type DeadLetterFilter } from './reader.ts'
@@ -37,6 +36,7 @@ export interface ReplayReport {
   skipped: { entry: DeadLetterEntry; reason: string }[]
 }
 
+/** Headers kafkit adds on the way (failure, retry-tier and replay bookkeeping), dropped on replay. */
 const INTERNAL_PREFIXES = ['kafkit-dlq-', 'kafkit-retry-', 'kafkit-replay-']
 
 export async function replayDeadLetters(
@@ -71,22 +71,21 @@ function plan(
   dlqTopic: string,
   options: ReplayOptions,
 ): { record: RawRecord; group: string | undefined } | { reason: string } {
-  const record = entry.record
-  if (!record) return { reason: `not a kafkit failure record: ${entry.problem ?? 'unreadable'}` }
-  const value = originalValueOf(record)
-  if (!value) return { reason: `the original value was not kept (${record.value_omitted_reason ?? 'omitted'})` }
+  const { record, original } = entry
+  if (!record || !original) return { reason: `not a kafkit failure record: ${entry.problem ?? 'unreadable'}` }
+  if (original.valueOmitted) return { reason: `the original value was not kept (${original.valueOmitted})` }
+  if (original.headersOmitted) return { reason: `the original headers were not kept (${original.headersOmitted})` }
   const group = options.allGroups ? undefined : (options.group ?? record.consumer_group)
-  const headers: Record<string, string> = {}
-  for (const [name, v] of Object.entries(record.original_headers)) {
-    if (!INTERNAL_PREFIXES.some((prefix) => name.startsWith(prefix))) headers[name] = v
+  // The original headers, byte for byte and in order, then the replay's own.
+  const headers: (readonly [Buffer, Buffer | null])[] = original.headers.filter(([name]) => {
+    const text = name.toString('latin1')
+    return !INTERNAL_PREFIXES.some((prefix) => text.startsWith(prefix))
+  })
+  if (group !== undefined) headers.push([Buffer.from(ReplayHeaders.group), Buffer.from(group)])
+  headers.push([Buffer.from(ReplayHeaders.source), Buffer.from(`${dlqTopic}/${entry.partition}/${entry.offset}`)])
+  headers.push([Buffer.from(ReplayHeaders.at), Buffer.from(new Date().toISOString())])
+  return {
+    record: { topic: record.original_topic, key: original.key ?? undefined, value: original.value, headers },
+    group,
   }
-  if (group !== undefined) headers[ReplayHeaders.group] = group
-  headers[ReplayHeaders.source] = `${dlqTopic}/${entry.partition}/${entry.offset}`
-  headers[ReplayHeaders.at] = new Date().toISOString()
-  return { record: { topic: record.original_topic, key: keyOf(record), value, headers }, group }
-}
-
-function keyOf(record: DeadLetterRecord): Buffer | undefined {
-  if (record.original_key === null) return undefined
-  return Buffer.from(record.original_key, record.original_key_encoding === 'base64' ? 'base64' : 'utf8')
 }

@@ -4,6 +4,7 @@
 // the last measurement.
 import { errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
+import { systemClock, type Clock, type Timer } from '../util/clock.ts'
 import type { LagReport, PartitionLag } from './health.ts'
 
 /** The offset queries of the wire consumer (`@platformatic/kafka`'s Consumer has them). */
@@ -17,7 +18,7 @@ export interface OffsetsClient {
 }
 
 export interface LagSource {
-  /** The member's wire client, or undefined while it is being (re)created. */
+  /** The member's offset queries, or undefined while it is being (re)created. */
   client(): OffsetsClient | undefined
   assigned(): { topic: string; partition: number }[]
   /** The offset this member last committed for the partition, if any. */
@@ -32,29 +33,44 @@ export class LagMonitor {
   readonly #source: LagSource
   readonly #intervalMs: number
   readonly #log: Logger
-  #timer: NodeJS.Timeout | undefined
+  readonly #clock: Clock
+  #timer: Timer | undefined
   #refreshing: Promise<void> | undefined
   #report: LagReport | undefined
   #failing = false
   #stopped = false
 
-  constructor(source: LagSource, intervalMs: number, logger: Logger) {
+  constructor(source: LagSource, intervalMs: number, logger: Logger, clock: Clock = systemClock) {
     this.#source = source
     this.#intervalMs = intervalMs
     this.#log = logger
+    this.#clock = clock
   }
 
   start(): void {
     if (this.#timer) return
     this.#stopped = false
-    this.#timer = setInterval(() => void this.refresh(), this.#intervalMs)
-    this.#timer.unref()
+    this.#schedule()
   }
 
   stop(): void {
     this.#stopped = true
-    clearInterval(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
+  }
+
+  #schedule() {
+    // Unref'd: measuring lag never keeps the process alive.
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        if (this.#stopped) return
+        void this.refresh().finally(() => {
+          if (!this.#stopped) this.#schedule()
+        })
+      },
+      this.#intervalMs,
+      { unref: true },
+    )
   }
 
   /** The last measurement (undefined before the first). */
@@ -77,7 +93,7 @@ export class LagMonitor {
     const assigned = this.#source.assigned()
     if (!client) return
     if (assigned.length === 0) {
-      this.#report = { total: 0, partitions: [], measuredAt: new Date() }
+      this.#report = { total: 0, partitions: [], measuredAt: new Date(this.#clock.now()) }
       return
     }
     const byTopic = new Map<string, number[]>()
@@ -112,7 +128,7 @@ export class LagMonitor {
         total += lag
         out.push({ topic, partition, lag })
       })
-      this.#report = { total, partitions: out, measuredAt: new Date() }
+      this.#report = { total, partitions: out, measuredAt: new Date(this.#clock.now()) }
       this.#failing = false
     } catch (error) {
       // Keep the last measurement (its measuredAt shows its age); say so once per failing streak.

@@ -5,26 +5,21 @@
 import { dlqTopicOf } from '../catalog/topic.ts'
 import { errorMessage, type KafkitError } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
-import { buildDeadLetterRecord, DLQ_LIMITS } from './dead-letter.ts'
+import { buildDeadLetterRecord } from '../dlq/format.ts'
 import { BATCH_OVERHEAD, OutgoingRecord } from './record.ts'
 import type { Sender } from './sender.ts'
 import type { DeadLetteredResult, RecordMetadata } from './types.ts'
 
-/** Room left in a DLQ record for its headers, under the producer's maxRecordBytes. */
-const HEADER_ROOM = 8 * 1024
-
 export class DeadLetters {
   readonly #service: string
-  readonly #maxValueBytes: number
+  /** The largest failure record this producer can send. */
+  readonly #maxBytes: number
   readonly #log: Logger
   readonly #sender: Sender
 
   constructor(service: string, maxRecordBytes: number, log: Logger, sender: Sender) {
     this.#service = service
-    this.#maxValueBytes = Math.max(
-      1024,
-      Math.min(DLQ_LIMITS.recordBytes, maxRecordBytes - HEADER_ROOM - BATCH_OVERHEAD),
-    )
+    this.#maxBytes = maxRecordBytes - BATCH_OVERHEAD
     this.#log = log
     this.#sender = sender
   }
@@ -44,9 +39,11 @@ export class DeadLetters {
     const now = new Date()
     const message = buildDeadLetterRecord({
       topic: record.topic,
-      key: record.keyText,
+      // A record refused before it was encoded has its key as text only.
+      key: record.key ?? record.keyText,
       headers: record.headers,
-      value: record.value !== null && record.value.length > 0 ? record.value : undefined,
+      // An empty value is one that could not be encoded: there is none to keep.
+      value: record.value !== null && record.value.length > 0 ? record.value : null,
       service: this.#service,
       eventId: record.eventId,
       eventType: event.type,
@@ -55,13 +52,14 @@ export class DeadLetters {
       firstFailure: now,
       lastFailure: now,
       includeValue: event.topic.dlqIncludesValue,
-      maxBytes: this.#maxValueBytes,
+      maxBytes: this.#maxBytes,
     })
     const dlq = new OutgoingRecord(
       dlqTopic,
       message.key,
       message.value,
-      message.headers,
+      // A Buffer object per header: repeated names stay separate headers.
+      new Map(message.headers.map(([name, value]) => [Buffer.from(name), value])),
       undefined,
       undefined,
       remaining,

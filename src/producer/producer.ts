@@ -28,7 +28,7 @@ import {
   type ResolvedProducerOptions,
 } from './options.ts'
 import { prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
-import { BATCH_OVERHEAD, OutgoingRecord, type Sink } from './record.ts'
+import { BATCH_OVERHEAD, OutgoingRecord, type RecordHeaders, type Sink } from './record.ts'
 import { Sender } from './sender.ts'
 import { Wire } from './wire.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
@@ -111,6 +111,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
     })
     this.#deadLetters = new DeadLetters(this.service, this.#o.maxRecordBytes, this.#log, this.#sender)
     this.#asyncSink = { settle: (record, error, result) => this.#deliver(record, error, result as PublishResult) }
+  }
+
+  /** The largest record it sends (key, value and headers); bigger ones fail before sending. */
+  get maxRecordBytes(): number {
+    return this.#o.maxRecordBytes
   }
 
   /** Whether the producer can publish, and what it holds: for readiness and liveness probes. */
@@ -483,7 +488,18 @@ function destroyConnections(wire: Wire): void {
 function rawRecord(r: RawRecord, deadlineMs: number): OutgoingRecord {
   const key = r.key === undefined ? undefined : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key)
   const timestamp = r.timestamp === undefined ? undefined : BigInt(r.timestamp.getTime())
-  return new OutgoingRecord(r.topic, key, r.value, r.headers ?? {}, r.partition, timestamp, deadlineMs, batchSink)
+  return new OutgoingRecord(r.topic, key, r.value, rawHeaders(r.headers), r.partition, timestamp, deadlineMs, batchSink)
+}
+
+/** Entries become a Map keyed by a new Buffer per entry, so that repeated names stay separate headers. */
+function rawHeaders(headers: RawRecord['headers']): RecordHeaders {
+  if (headers === undefined) return {}
+  if (!Array.isArray(headers)) return headers as Record<string, string | Buffer>
+  const map = new Map<Buffer, Buffer | null>()
+  for (const [name, value] of headers as readonly (readonly [Buffer | string, Buffer | string | null])[]) {
+    map.set(Buffer.from(name), value === null ? null : typeof value === 'string' ? Buffer.from(value) : value)
+  }
+  return map
 }
 
 function publishedResult(record: OutgoingRecord, metadata: RecordMetadata): PublishResult {

@@ -20,12 +20,18 @@ const HEADER_OVERHEAD = 2
 /** The record batch header (61 bytes), rounded up: a batch of one record must fit too. */
 export const BATCH_OVERHEAD = 100
 
+/**
+ * A record's headers as the wire client takes them: an object (kafkit's own records), or a Map whose
+ * keys are distinct Buffer objects (raw records, which may repeat a name or have a null value).
+ */
+export type RecordHeaders = Record<string, string | Buffer> | Map<Buffer, Buffer | null>
+
 export class OutgoingRecord {
   // The wire client's message fields.
   readonly topic: string
   readonly key: Buffer | undefined
   readonly value: Buffer | null
-  readonly headers: Record<string, string | Buffer>
+  readonly headers: RecordHeaders
   /** Chosen at dispatch: the explicit partition, else the partitioner's for the key, else sticky. */
   partition: number | undefined = undefined
   readonly timestamp: bigint | undefined
@@ -66,7 +72,7 @@ export class OutgoingRecord {
     topic: string,
     key: Buffer | undefined,
     value: Buffer | null,
-    headers: Record<string, string | Buffer>,
+    headers: RecordHeaders,
     explicitPartition: number | undefined,
     timestamp: bigint | undefined,
     deadlineMs: number,
@@ -94,13 +100,11 @@ export class OutgoingRecord {
  * writes, and cheaper per record. A record that only looks small enough is refused by the broker,
  * which reports it as too large all the same.
  */
-export function estimateBytes(
-  key: Buffer | undefined,
-  value: Buffer | null,
-  headers: Record<string, string | Buffer>,
-): number {
+export function estimateBytes(key: Buffer | undefined, value: Buffer | null, headers: RecordHeaders): number {
   let bytes = RECORD_OVERHEAD + (value?.length ?? 0) + (key?.length ?? 0)
-  for (const name in headers) bytes += HEADER_OVERHEAD + name.length + headers[name]!.length
+  if (headers instanceof Map) {
+    for (const [name, headerValue] of headers) bytes += HEADER_OVERHEAD + name.length + (headerValue?.length ?? 0)
+  } else for (const name in headers) bytes += HEADER_OVERHEAD + name.length + headers[name]!.length
   return bytes
 }
 

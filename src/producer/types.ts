@@ -55,7 +55,9 @@ export interface RawRecord {
   key?: Buffer | string | undefined
   /** Null writes a tombstone (a record without a value). */
   value: Buffer | null
-  headers?: Record<string, string | Buffer> | undefined
+  /** An object, or entries in order: entries keep duplicate names and null values, byte for byte. */
+  headers?:
+    Record<string, string | Buffer> | readonly (readonly [Buffer | string, Buffer | string | null])[] | undefined
   partition?: number | undefined
   timestamp?: Date | undefined
 }

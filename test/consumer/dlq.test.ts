@@ -1,13 +1,16 @@
 // Records that cannot be handled go to the DLQ with their original bytes and the failure's facts.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test, type TestContext } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { z } from 'zod'
 import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, type Catalog } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions } from '../../src/consumer/index.ts'
+import { NonRetryableError } from '../../src/errors.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
+import { Producer } from '../../src/producer/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { captureLogs } from '../support/logs.ts'
 import { envelopeRecord, rawProducer } from '../support/raw.ts'
@@ -61,7 +64,7 @@ test('a handler that always fails: the record reaches the DLQ after the configur
   assert.deepEqual(attempts, [1, 2, 3, 4])
   assert.equal(handledOthers.length, 20, 'the other 20 events of the partition were handled meanwhile')
 
-  const record = parseDeadLetterRecord(dead!.value)
+  const record = failureOf(dead!)
   assert.equal(record.original_topic, name)
   assert.equal(record.original_partition, 0)
   assert.equal(record.original_offset, '0')
@@ -70,12 +73,17 @@ test('a handler that always fails: the record reaches the DLQ after the configur
   assert.equal(record.event_type, 'test.happened')
   assert.equal(record.error_message, 'cannot ever work')
   assert.equal(record.error_type, 'Error')
+  assert.equal(record.error_code, 'KAFKIT_HANDLER_FAILED', "a handler's plain error has the documented code")
   assert.equal(record.attempt_count, 4)
   assert.equal(record.retryable, true, 'a retryable error, given up after the configured attempts')
   assert.ok(Date.parse(record.first_failure) < Date.parse(record.last_failure))
   assert.equal(record.value_encoding, 'json')
   assert.equal((record.original_value as { payload: { entity: string } }).payload.entity, 'poison')
   assert.equal(dead!.key?.toString(), 'poison', 'the DLQ record keeps the original key')
+  const [original] = await readTopic(t, name, 1)
+  assert.deepEqual(dead!.value, original!.value, 'its value is the original value, byte for byte')
+  for (const [header, value] of original!.headers)
+    assert.equal(dead!.headers.get(header), value, `header ${header} kept`)
   assert.equal(dead!.headers.get('kafkit-dlq-original-topic'), name)
   assert.equal(dead!.headers.get('kafkit-dlq-attempt-count'), '4')
 })
@@ -93,7 +101,7 @@ test('malformed bytes, an invalid envelope, an invalid payload and an unknown ty
   const consumer = consumerOf(t, { catalog, producer, onUnknownType: 'dlq' })
   consumer.on(Happened, () => void calls++)
   await consumer.start()
-  const dead = (await readTopic(t, `${name}.dlq`, 4)).map((r) => parseDeadLetterRecord(r.value))
+  const dead = (await readTopic(t, `${name}.dlq`, 4)).map((r) => failureOf(r))
   const byOffset = new Map(dead.map((d) => [d.original_offset, d]))
 
   const bytes = byOffset.get('0')!
@@ -175,7 +183,35 @@ test('when the DLQ write fails, the offset is not committed; once the DLQ exists
 
   await provision(catalog, true)
   const [dead] = await readTopic(t, `${name}.dlq`, 1)
-  assert.equal(parseDeadLetterRecord(dead!.value).original_offset, '0')
+  assert.equal(failureOf(dead!).original_offset, '0')
   await waitFor(async () => (await committed()) === 1n, 'the offset committed after the DLQ write')
   assert.equal(calls, 1, 'the handler was not run again')
+})
+
+test('a failure record the broker refuses as too large for the DLQ topic is written again without the original value and headers, and says so', async (t) => {
+  const { name, Happened, catalog, producer } = setup(t)
+  await provision(catalog, false)
+  const admin = track(t, new Admin({ clientId: uniqueName('admin'), bootstrapBrokers: brokers() }))
+  // A DLQ topic whose limit is below the source topic's: the failure record cannot fit as it is.
+  await admin.createTopics({
+    topics: [`${name}.dlq`],
+    partitions: 1,
+    replicas: 1,
+    configs: [{ name: 'max.message.bytes', value: '2048' }],
+  })
+  // Random bytes: the producer's compression cannot make the record small enough.
+  const pad = randomBytes(2400).toString('base64')
+  const big = envelopeRecord(name, 'big', 'test.happened', '1.0', { entity: 'big', seq: 0, pad })
+  await rawProducer(t).send([big])
+  const consumer = consumerOf(t, { catalog, producer })
+  consumer.on(Happened, () => {
+    throw new NonRetryableError('refused')
+  })
+  await consumer.start()
+  const [dead] = await readTopic(t, `${name}.dlq`, 1)
+  const record = failureOf(dead!)
+  assert.equal(record.error_code, 'KAFKIT_NON_RETRYABLE', 'the failure is all there')
+  assert.equal(record.value_omitted_reason, 'too-large')
+  assert.equal(dead!.headers.get('kafkit-dlq-headers-omitted'), 'too-large')
+  assert.equal(dead!.headers.get('kafkit-dlq-value-bytes'), String(big.value.length))
 })

@@ -8,7 +8,8 @@ import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions, type Middleware } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
+import { Producer } from '../../src/producer/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 
 async function world<E extends AnyEvent>(
@@ -238,5 +239,5 @@ test('with onUnhandled "dlq", a known type without a handler is dead-lettered', 
   await c.start()
   await producer.publish(catalog.latest('job.skipped')!, { id: 'x' })
   const [dead] = await readTopic(t, `${topic.name}.dlq`, 1)
-  assert.equal(parseDeadLetterRecord(dead!.value).event_type, 'job.skipped')
+  assert.equal(failureOf(dead!).event_type, 'job.skipped')
 })

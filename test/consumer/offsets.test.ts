@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { OffsetTracker, PartitionOffsets } from '../../src/consumer/offsets.ts'
+import { PartitionOffsets } from '../../src/consumer/offsets.ts'
 
 test('the committable offset is the lowest unfinished one, whatever order records finish in', () => {
-  const p = new PartitionOffsets(1)
+  const p = new PartitionOffsets()
   for (const offset of [10n, 11n, 12n, 13n]) p.dispatched(offset, 0)
   assert.equal(p.toCommit(), undefined, 'nothing finished yet')
   p.done(12n)
@@ -18,7 +18,7 @@ test('the committable offset is the lowest unfinished one, whatever order record
 })
 
 test('gaps in offsets (compaction, transaction markers) do not block commits', () => {
-  const p = new PartitionOffsets(1)
+  const p = new PartitionOffsets()
   p.dispatched(5n, 0)
   p.dispatched(9n, 0)
   p.done(5n)
@@ -28,7 +28,7 @@ test('gaps in offsets (compaction, transaction markers) do not block commits', (
 })
 
 test('re-deliveries of offsets already dispatched are recognised', () => {
-  const p = new PartitionOffsets(1)
+  const p = new PartitionOffsets()
   assert.equal(p.isNew(0n), true)
   p.dispatched(0n, 0)
   p.dispatched(1n, 0)
@@ -38,7 +38,7 @@ test('re-deliveries of offsets already dispatched are recognised', () => {
 })
 
 test('a long run of finished records is compacted and stays correct', () => {
-  const p = new PartitionOffsets(1)
+  const p = new PartitionOffsets()
   for (let i = 0n; i < 10_000n; i++) p.dispatched(i, 0)
   for (let i = 9_999n; i >= 1n; i--) p.done(i)
   assert.equal(p.toCommit(), undefined)
@@ -46,17 +46,4 @@ test('a long run of finished records is compacted and stays correct', () => {
   p.done(0n)
   assert.equal(p.toCommit(), 10_000n)
   assert.equal(p.pending, 0)
-})
-
-test('the tracker commits only partitions that moved, and forgets revoked ones', () => {
-  const tracker = new OffsetTracker()
-  tracker.assign('t', 0, 1).dispatched(0n, 3)
-  tracker.assign('t', 1, 1).dispatched(0n, 3)
-  tracker.get('t', 0)!.done(0n)
-  assert.deepEqual(tracker.commitEntries(), [{ topic: 't', partition: 0, offset: 1n, leaderEpoch: 3 }])
-  tracker.markCommitted(tracker.commitEntries())
-  assert.deepEqual(tracker.commitEntries(), [])
-  tracker.revoke('t', 1)
-  assert.deepEqual(tracker.owned(), [{ topic: 't', partition: 0 }])
-  assert.equal(tracker.assign('t', 0, 7).assignedGeneration, 1, 'a kept partition keeps its state')
 })

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { WorkerPool, type Job } from '../../src/consumer/pool.ts'
+import { WorkerPool, type Job, type LaneOwner, type StepOutcome } from '../../src/consumer/pool.ts'
+import { ManualClock, settle } from '../support/clock.ts'
+
+const noOwner: LaneOwner = { stalled() {} }
 
 interface Probe {
   log: string[]
@@ -13,7 +16,9 @@ function job(probe: Probe, lane: string, name: string, ms: number, retryAfter?: 
   let retried = false
   const j = {
     lane,
+    owner: noOwner,
     abandoned: false,
+    interrupt() {},
     async step() {
       probe.running++
       probe.peak = Math.max(probe.peak, probe.running)
@@ -87,4 +92,72 @@ test('drop removes queued and waiting jobs of a selection, never the running one
   assert.equal(running.abandoned, false)
   await pool.idle()
   assert.deepEqual(probe.log.slice(3), ['end run', 'start kept', 'end kept'])
+})
+
+/** A job whose steps the test scripts: each step settles with the next outcome of the list. */
+function scripted(lane: string, owner: LaneOwner, outcomes: StepOutcome[]) {
+  const j = {
+    lane,
+    owner,
+    steps: 0,
+    abandoned: false,
+    step: () => Promise.resolve(outcomes[j.steps++]),
+    abandon() {
+      j.abandoned = true
+    },
+    interrupt() {},
+  }
+  return j
+}
+
+test('a job that gives up unfinished takes the records queued behind it in its lane with it', async () => {
+  const pool = new WorkerPool({ concurrency: 1, maxInFlight: 10 })
+  const first = scripted('k', noOwner, ['abandoned'])
+  const behind = scripted('k', noOwner, [undefined])
+  const other = scripted('other', noOwner, [undefined])
+  for (const j of [first, behind, other]) pool.submit(j)
+  await pool.idle()
+  assert.equal(behind.steps, 0, 'the record behind never ran before the one that gave up')
+  assert.equal(behind.abandoned, true)
+  assert.equal(other.steps, 1)
+})
+
+test('a retrying lane reports the records queued behind it to its owner until its head is finished', async () => {
+  const clock = new ManualClock()
+  let stalled = 0
+  const owner: LaneOwner = { stalled: (delta) => (stalled += delta) }
+  const pool = new WorkerPool({ concurrency: 1, maxInFlight: 10, clock })
+  const head = scripted('k', owner, [1000, 1000, undefined])
+  pool.submit(head)
+  await settle()
+  assert.equal(stalled, 0, 'the retrying head itself is not counted')
+  pool.submit(scripted('k', owner, [undefined]))
+  pool.submit(scripted('k', owner, [undefined]))
+  assert.equal(stalled, 2)
+  await clock.advance(1000)
+  assert.equal(stalled, 2, 'still retrying: a retry attempt ran and failed again')
+  await clock.advance(1000)
+  await pool.idle()
+  assert.equal(stalled, 0, 'the head finished: nothing waits behind a retrying lane')
+})
+
+test('dropWaiting gives back every lane waiting to retry, with what queues behind it; close leaves no timer', async () => {
+  const clock = new ManualClock()
+  const pool = new WorkerPool({ concurrency: 2, maxInFlight: 10, clock })
+  const waiting = scripted('w', noOwner, [5000])
+  const behind = scripted('w', noOwner, [undefined])
+  const other = scripted('o', noOwner, [3000, undefined])
+  for (const j of [waiting, behind, other]) pool.submit(j)
+  await settle()
+  assert.equal(clock.pending, 2)
+  assert.equal(pool.dropWaiting(), 3)
+  assert.deepEqual([waiting.abandoned, behind.abandoned, other.abandoned], [true, true, true])
+  assert.equal(clock.pending, 0)
+  pool.submit(scripted('late', noOwner, [1000]))
+  pool.close()
+  assert.equal(clock.pending, 0, 'no retry timer outlives close()')
+  const afterClose = scripted('after', noOwner, [undefined])
+  pool.submit(afterClose)
+  assert.equal(afterClose.abandoned, true, 'a job submitted after close is abandoned, never run')
+  await pool.idle()
 })

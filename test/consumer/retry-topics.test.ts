@@ -7,7 +7,8 @@ import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index
 import { Consumer, tierTopicName } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import type { Duration } from '../../src/util/duration.ts'
-import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
+import { Producer } from '../../src/producer/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 import { captureLogs } from '../support/logs.ts'
 
@@ -109,10 +110,15 @@ test('a record failing every tier ends in the DLQ with every attempt counted', a
   const [dead] = (await waitOrExplain(() => readTopic(t, `${name}.dlq`, 1, 30_000))) as Awaited<
     ReturnType<typeof readTopic>
   >
-  const record = parseDeadLetterRecord(dead!.value)
+  const record = failureOf(dead!)
   assert.deepEqual(attempts, [1, 2, 3])
   assert.equal(record.attempt_count, 3)
   assert.equal(record.original_topic, name, 'the DLQ names the source topic, not the last tier')
   assert.equal(record.error_message, 'still failing (attempt 3)')
   assert.equal(record.consumer_group, groupA)
+  // Through two tiers and into the DLQ, the record stays the original: its value and headers.
+  const [original] = await readTopic(t, name, 1)
+  assert.deepEqual(dead!.value, original!.value)
+  const ownHeaders = [...dead!.headers].filter(([header]) => !header.startsWith('kafkit-dlq-'))
+  assert.deepEqual(ownHeaders, [...original!.headers], 'the original headers, without the retry bookkeeping')
 })

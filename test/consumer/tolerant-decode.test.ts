@@ -8,7 +8,8 @@ import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { Consumer, type ConsumedEvent, type ConsumerOptions } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Metrics } from '../../src/observability/names.ts'
-import { parseDeadLetterRecord, Producer } from '../../src/producer/index.ts'
+import { Producer } from '../../src/producer/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { brokers, defer, deleteAfter, readTopic, track, uniqueName, waitFor } from '../support/kafka.ts'
 import { rawProducer } from '../support/raw.ts'
 import { installOtel } from '../observability/otel.ts'
@@ -93,7 +94,7 @@ test("decode: 'strict' dead-letters Go envelopes without omitempty, with an erro
   const consumer = consumerOf({ decode: 'strict' })
   consumer.on(Happened, () => void calls++)
   await consumer.start()
-  const dead = (await readTopic(t, `${name}.dlq`, 5)).map((r) => parseDeadLetterRecord(r.value))
+  const dead = (await readTopic(t, `${name}.dlq`, 5)).map((r) => failureOf(r))
   assert.equal(dead.length, 5)
   for (const record of dead) {
     assert.equal(record.error_code, 'KAFKIT_ENVELOPE_INVALID')

@@ -88,3 +88,30 @@ test('replay sends failures back to the failed group only, with filters, dry run
   }, 'group B committed past the replays')
   assert.equal(handledByB.length, 7, 'group B never handled a replay meant for group A')
 })
+
+test('a failure record whose value was left out is skipped by replay and listed, never replayed incomplete', async (t) => {
+  const name = uniqueName('replay-excluded')
+  const topic = defineTopic({ name, key: 'id', dlqIncludesValue: false })
+  const Secret = defineEvent({ type: 'card.stored', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+  deleteAfter(t, () => [name, `${name}.dlq`])
+  const client = { brokers: brokers() }
+  const kafkit = createKafkit({
+    service: 'replay-excluded',
+    catalog: [Secret],
+    client,
+    logger: silentLogger(),
+    producer: { deadLetter: true },
+  })
+  defer(t, () => kafkit.close())
+  await kafkit.provision()
+  const result = await kafkit.publish(Secret, { id: 42 } as never)
+  assert.equal(result.status, 'dead-lettered')
+  const [entry] = await readDeadLetters(client, `${name}.dlq`)
+  assert.equal(entry?.original?.valueOmitted, 'excluded')
+  const report = await replayDeadLetters(client, `${name}.dlq`, kafkit.producer, { allGroups: true })
+  assert.equal(report.replayed.length, 0)
+  assert.deepEqual(
+    report.skipped.map((s) => s.reason),
+    ['the original value was not kept (excluded)'],
+  )
+})

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { test } from 'node:test'
+import { failureOf } from '../support/dlq.ts'
 import { repoRoot, runScript } from '../support/process.ts'
 import { brokers, defer, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
@@ -54,18 +55,13 @@ test('cmd producer and consumer: N sent, all handled, poison messages end in the
     )
   await waitFor(() => processed().size === 18, '18 good messages processed', { timeoutMs: 60_000 })
   const dead = await readTopic(t, `${topic}-dlq`, 2, 60_000)
-  const records = dead.map(
-    (r) =>
-      JSON.parse(r.value.toString()) as {
-        original_topic: string
-        consumer_group: string
-        attempt_count: number
-        event_id: string
-        original_value: { payload: { id: string } }
-      },
-  )
+  // A failure record is the original record (its value, the envelope) with the failure in its headers.
+  const records = dead.map((r) => ({
+    ...failureOf(r),
+    envelope: JSON.parse(r.value.toString()) as { payload: { id: string } },
+  }))
   assert.deepEqual(
-    new Set(records.map((r) => r.original_value.payload.id)),
+    new Set(records.map((r) => r.envelope.payload.id)),
     new Set(poison),
     'the DLQ holds the poison messages',
   )

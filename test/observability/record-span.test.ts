@@ -1,19 +1,21 @@
 // A record's process span ends exactly once on every path, including the ones a broker test cannot
 // trigger on demand: revocation mid-attempt, a job dropped while waiting to retry, a DLQ write that
-// fails before it succeeds. Drives RecordJob directly with a stub pipeline.
+// fails before it succeeds. Drives RecordJob directly, with a pipeline whose escalation is a stub.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SpanStatusCode } from '@opentelemetry/api'
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic, ErrorCodes, KafkitError, silentLogger } from 'kafkit'
-import { RecordJob, type WireMessage } from '../../src/consumer/job.ts'
-import { PartitionOffsets } from '../../src/consumer/offsets.ts'
-import type { PipelineDeps } from '../../src/consumer/pipeline.ts'
+import { RecordJob } from '../../src/consumer/job.ts'
+import type { FetchedRecord } from '../../src/consumer/member.ts'
+import { Assignment } from '../../src/consumer/partitions.ts'
+import { Pipeline } from '../../src/consumer/pipeline.ts'
 import { DEFAULT_RETRY } from '../../src/consumer/retry.ts'
 import { Router } from '../../src/consumer/router.ts'
 import type { Handler } from '../../src/consumer/types.ts'
 import { CodecRegistry, createEnvelope, jsonCodec } from '../../src/envelope/index.ts'
 import { ConsumerTelemetry, type Escalated } from '../../src/observability/consumer.ts'
+import { systemClock } from '../../src/util/clock.ts'
 import { installOtel } from './otel.ts'
 
 const otel = installOtel()
@@ -26,34 +28,33 @@ function setup(
 ) {
   const router = new Router(createCatalog([Ping]))
   router.add(Ping, handler, {})
-  const deps: PipelineDeps = {
+  const pipeline = new Pipeline({
     registry: new CodecRegistry(),
+    framed: undefined,
+    reading: {},
     router,
+    middleware: [],
     logger: silentLogger(),
     publisher: undefined,
     onUnknownType: 'skip',
     onUnhandled: 'skip',
     handlerTimeoutMs: undefined,
-    retryPolicy: () => ({ ...DEFAULT_RETRY, initialBackoffMs: 1 }),
-    handlerFor: (route) => route.handler,
-    priorAttempts: () => 0,
+    retry: { ...DEFAULT_RETRY, initialBackoffMs: 1 },
     escalate,
-    stopping: () => false,
-    active: new Set(),
-    observer: {},
+    clock: systemClock,
     telemetry: new ConsumerTelemetry('spans-group'),
-  }
+  })
   const envelope = createEnvelope({ type: 'ping.sent', version: '1.0', source: 't', payload: { id: 'p' } })
-  const message = {
+  const record: FetchedRecord = {
     topic: topic.name,
     partition: 0,
     offset: 7n,
     key: Buffer.from('p'),
     value: jsonCodec.encode(envelope).value,
-    headers: new Map(),
+    headerEntries: [],
     timestamp: BigInt(Date.now()),
-    metadata: {},
-  } as unknown as WireMessage
+    leaderEpoch: 0,
+  }
   const facts = {
     topic: topic.name,
     partition: 0,
@@ -64,16 +65,17 @@ function setup(
     group: 'spans-group',
     tier: -1,
   }
-  const offsets = new PartitionOffsets(0)
-  offsets.dispatched(7n, 0)
+  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 100)
+  const [partition] = assignment.add([{ topic: topic.name, partition: 0 }], 1)
+  partition!.offsets.dispatched(7n, 0)
   const state = {
-    current: true,
+    revoke: () => assignment.revokeAll(),
     /** 1 once the record is done for the offset tracker. */
     get done() {
-      return offsets.pending === 0 ? 1 : 0
+      return partition!.offsets.pending === 0 ? 1 : 0
     },
   }
-  const job = new RecordJob(deps, message, new Map(), facts, 'lane', offsets, { owns: () => state.current })
+  const job = new RecordJob(pipeline, { stopping: false }, record, new Map(), facts, 'lane', partition!)
   return { job, state, envelope }
 }
 
@@ -85,13 +87,13 @@ async function spansOf(eventId: string) {
 const retryable = () => new KafkitError(ErrorCodes.HANDLER_FAILED, 'try again', { retryable: true })
 
 test('a partition revoked during a failed attempt: the span ends once, abandoned, and the record is not done', async () => {
-  const box: { state?: { current: boolean } } = {}
+  const box: { state?: { revoke(): void } } = {}
   const s = setup(() => {
-    box.state!.current = false
+    box.state!.revoke()
     throw retryable()
   })
   box.state = s.state
-  assert.equal(await s.job.step(), undefined)
+  assert.equal(await s.job.step(), 'abandoned')
   s.job.abandon() // the pool may still drop it: nothing more happens
   const [span, ...rest] = await spansOf(s.envelope.id)
   assert.equal(rest.length, 0)

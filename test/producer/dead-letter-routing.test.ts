@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import type { KafkitError } from '../../src/errors.ts'
 import { ErrorCodes, PayloadError } from '../../src/errors.ts'
-import { parseDeadLetterRecord, type PublishResult } from '../../src/producer/index.ts'
+import type { PublishResult } from '../../src/producer/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { createTopic, uniqueName } from '../support/kafka.ts'
 import {
   provision,
@@ -50,7 +51,7 @@ test('invalid and oversized events go to the DLQ with the failure; valid ones to
   const badRecord = byEvent.get(bad.eventId)!
   assert.equal(badRecord.key, 'u-bad', 'the DLQ record keeps the key')
   assert.equal(badRecord.offset, bad.offset)
-  const badValue = parseDeadLetterRecord(badRecord.value)
+  const badValue = failureOf(badRecord)
   assert.equal(badValue.original_topic, topic)
   assert.equal(badValue.event_type, 'user.registered')
   assert.equal(badValue.service, 'test-service')
@@ -65,7 +66,7 @@ test('invalid and oversized events go to the DLQ with the failure; valid ones to
   assert.deepEqual(envelope.payload, invalid, 'the payload as given')
   assert.equal(badValue.original_headers['event-id'], bad.eventId)
 
-  const bigValue = parseDeadLetterRecord(byEvent.get(big.eventId)!.value)
+  const bigValue = failureOf(byEvent.get(big.eventId)!)
   assert.equal(bigValue.error_code, ErrorCodes.RECORD_TOO_LARGE)
   assert.equal(bigValue.value_omitted_reason, 'too-large', 'a too-large value cannot be copied')
   assert.ok(byEvent.get(viaAsync.eventId))
@@ -82,7 +83,7 @@ test('a topic that excludes values gets failure records without them', async (t)
   const result = await producer.publish(UserRegistered, { user_id: 'u', email: 'secret-but-invalid' })
   assert.equal(result.status, 'dead-lettered')
   const [record] = await readRecords(t, dlq, 1)
-  const value = parseDeadLetterRecord(record!.value)
+  const value = failureOf(record!)
   assert.equal(value.value_omitted_reason, 'excluded')
   assert.ok(!record!.value.toString().includes('secret-but-invalid'))
 })
@@ -109,7 +110,7 @@ test("the broker's too-large refusal: a batch is split, and only the record that
     new Set(results.filter((r) => r.status === 'published').map((r) => r.eventId)),
   )
   const [failure] = await readRecords(t, dlq, 1)
-  const value = parseDeadLetterRecord(failure!.value)
+  const value = failureOf(failure!)
   assert.equal(value.event_id, results[5]!.eventId)
   assert.equal(value.value_encoding, 'json', 'the DLQ has the default size limit, so the value fits')
 })

@@ -9,8 +9,8 @@ import { z } from 'zod'
 import { createKafkit, type Kafkit } from '../../src/kafkit/index.ts'
 import { createCatalog, defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
-import { parseDeadLetterRecord } from '../../src/producer/index.ts'
 import { SchemaRegistry, registrySchemaOf, type RegistryCodecName } from '../../src/registry/index.ts'
+import { failureOf } from '../support/dlq.ts'
 import { brokers, defer, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 import { captureLogs } from '../support/logs.ts'
 import { recordCount } from '../producer/support.ts'
@@ -152,7 +152,7 @@ test('an unknown schema id and a payload that breaks its writer schema go to the
   consumer.on(RideCompleted, (event) => void handled.push(event.payload.ride_id))
   await consumer.start()
 
-  const dead = (await readTopic(t, `${name}.dlq`, 2)).map((r) => parseDeadLetterRecord(r.value))
+  const dead = (await readTopic(t, `${name}.dlq`, 2)).map((r) => failureOf(r))
   const byKey = new Map(dead.map((d) => [d.original_key, d]))
   const unknown = byKey.get('r-1')!
   assert.equal(unknown.error_code, 'KAFKIT_SCHEMA_UNKNOWN')

@@ -1,0 +1,113 @@
+// A consumer-group member as the runtime needs it: it joins, yields records, reports which
+// partitions it was given or lost (with the group generation), pauses and resumes partitions,
+// commits offsets, and closes. Everything the consumer asks of Kafka goes through this interface:
+// wire-member.ts implements it on @platformatic/kafka; an in-memory Kafka can implement it too.
+import type { OffsetsClient } from '../observability/lag.ts'
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+/** A header as Kafka holds it: the value may be missing (null). */
+export type RecordHeaderEntry = readonly [Buffer, Buffer | null | undefined]
+
+/** A record as fetched. Keys and values are bytes; null or undefined means none (a tombstone's value). */
+export interface FetchedRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly timestamp: bigint
+  readonly leaderEpoch: number
+  readonly key: Buffer | null | undefined
+  readonly value: Buffer | null | undefined
+  /** In record order, duplicates kept. */
+  readonly headerEntries: readonly RecordHeaderEntry[]
+}
+
+/**
+ * Partitions this member was given and lost, as of `generation`. With eager assignment every join
+ * reports one change; incremental (cooperative) assignment reports them as they come.
+ */
+export interface AssignmentChange {
+  generation: number
+  added: TopicPartition[]
+  revoked: TopicPartition[]
+}
+
+export interface CommitOffset {
+  topic: string
+  partition: number
+  /** The next offset to read: one past the last record done. */
+  offset: bigint
+  leaderEpoch: number
+}
+
+/**
+ * What failed: 'fetch' when fetching broke but the membership holds (fetching restarts, partitions
+ * are kept); 'member' when the membership itself is lost or broken (a new member must join).
+ */
+export type FailureScope = 'fetch' | 'member'
+
+/** How a member tells its runner what happens. Calls are synchronous and must not throw. */
+export interface MemberEvents {
+  /** Records may be read. */
+  readable(): void
+  assigned(change: AssignmentChange): void
+  failed(error: unknown, scope: FailureScope): void
+}
+
+export interface GroupMember {
+  /** Joins the group and starts fetching; resolves once fetching has begun. */
+  join(events: MemberEvents): Promise<void>
+  /** The next fetched record, or null when none is ready (`readable` says when to try again). */
+  read(): FetchedRecord | null
+  /** The group generation the member was in when it fetched `record`. */
+  generationOf(record: FetchedRecord): number
+  /**
+   * Stops fetching a partition. Records of it already fetched are not delivered. `redeliverFrom` is
+   * the offset of a record the caller read and did not take: delivery resumes there. A pause ends
+   * with the assignment: a partition revoked and given back is fetched from its committed offset.
+   */
+  pause(partition: TopicPartition, redeliverFrom?: bigint): void
+  /**
+   * Fetches a paused partition again, from the first record not delivered; `position` is one past
+   * the last record the caller took from it (where to go on when nothing was held back).
+   */
+  resume(partition: TopicPartition, position: bigint | undefined): void
+  /**
+   * Commits. While a rebalance is under way it waits up to `waitMs` for it to end, and answers
+   * 'deferred' if it has not (nothing was sent; the offsets are carried by a later commit).
+   */
+  commit(offsets: readonly CommitOffset[], waitMs?: number): Promise<'committed' | 'deferred'>
+  /** Restarts fetching after a 'fetch' failure, from the committed offsets (partitions are kept). */
+  restartFetch(): Promise<void>
+  /** Leaves the group (a rebalance under way is let finish first) within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>
+  readonly generation: number
+  /** Whether the member is in the group and fetching. */
+  readonly connected: boolean
+  readonly lastHeartbeat: Date | null
+  /** Offset queries for lag measurement (undefined while not connected). */
+  readonly offsets: OffsetsClient | undefined
+}
+
+export interface MemberOptions {
+  group: string
+  topics: readonly string[]
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  rebalanceTimeoutMs: number
+  autoOffsetReset: 'earliest' | 'latest'
+  fetchMinBytes: number
+  fetchMaxBytes: number
+  fetchMaxBytesPerPartition: number
+  fetchMaxWaitMs: number
+  /** Records fetched ahead of the runner. */
+  maxPollRecords: number
+}
+
+/** Makes a new member (a new one after each membership failure). */
+export type MemberFactory = (options: MemberOptions) => GroupMember
+
+export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`

@@ -1,0 +1,209 @@
+// Consumer settings: what a user may give, kafkit's defaults, and their validation. Resolved once,
+// when the consumer is made: a bad duration or an impossible combination fails there, naming every
+// setting at fault, and nothing later has to parse or default anything.
+import type { Catalog } from '../catalog/catalog.ts'
+import type { ClientOptions } from '../config/client.ts'
+import type { EnvelopeCodec } from '../envelope/codec.ts'
+import type { DecodeMode } from '../envelope/validate.ts'
+import { ConfigError, formatIssues, type ValidationIssue } from '../errors.ts'
+import type { Logger } from '../logging/logger.ts'
+import type { SchemaRegistry } from '../registry/client.ts'
+import { systemClock, type Clock } from '../util/clock.ts'
+import { parseDuration, type Duration } from '../util/duration.ts'
+import type { MemberFactory } from './member.ts'
+import { DEFAULT_RETRY } from './retry.ts'
+import type { RunnerHooks } from './hooks.ts'
+import type { EventPublisher, Ordering, RecordSender, RetryPolicy, UnroutedPolicy } from './types.ts'
+
+export interface ConsumerOptions extends RunnerHooks {
+  client: ClientOptions
+  catalog: Catalog
+  /** The consuming service (DLQ records, logs); the group defaults to `{service}-group`. */
+  service: string
+  group?: string
+  logger?: Logger
+  /** Publishes from handlers and writes DLQ / retry-topic records. Without it, failures cannot be dead-lettered. */
+  producer?: EventPublisher & RecordSender
+  /** Handlers running at once. Default 10. */
+  concurrency?: number
+  /** What must stay in order: records of one key (default), of one partition, or nothing. */
+  ordering?: Ordering
+  /** Records held at once (queued, running, waiting to retry); reading pauses beyond it. Default 1000. */
+  maxInFlight?: number
+  retry?: Partial<RetryPolicy>
+  /** Per-attempt handler timeout; the signal fires and the attempt fails. Default 30 s. */
+  handlerTimeout?: Duration
+  /** Delays of retry topics tried after in-process retries, e.g. ["5s", "1m"]. Default none. */
+  retryTopics?: readonly Duration[]
+  /** Event types not in the catalog. Default "skip" (logged). */
+  onUnknownType?: UnroutedPolicy
+  /** Known event types without a handler here. Default "skip". */
+  onUnhandled?: UnroutedPolicy
+  /** Where a new group starts. Default "earliest". */
+  autoOffsetReset?: 'earliest' | 'latest'
+  commitInterval?: Duration
+  sessionTimeout?: Duration
+  heartbeatInterval?: Duration
+  rebalanceTimeout?: Duration
+  maxPollRecords?: number
+  fetchMinBytes?: number
+  fetchMaxBytes?: number
+  fetchMaxBytesPerPartition?: number
+  fetchMaxWait?: Duration
+  /** How long `stop()` may take in all: drain, final commit, onRevoke, leaving the group. Default 30 s. */
+  shutdownTimeout?: Duration
+  /** Topics to consume besides those the handlers imply. */
+  topics?: readonly string[]
+  /** Extra envelope codecs to recognise. */
+  codecs?: readonly EnvelopeCodec[]
+  /** The schema registry that decodes records in the Confluent wire format (the registry codecs). */
+  registry?: SchemaRegistry
+  /**
+   * How envelopes are read. "tolerant" (default) accepts what Go services write without omitempty
+   * or .UTC() and counts it (kafkit.consumer.envelope.tolerated); "strict" dead-letters it.
+   */
+  decode?: DecodeMode
+  /** Create the retry-tier topics on start if missing. Default true. */
+  provisionRetryTopics?: boolean
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (no-ops until the application
+   * registers an SDK). Default true; false leaves them out entirely.
+   */
+  telemetry?: boolean
+  /** How often consumer lag is measured (metrics and health). Default 15 s; false turns it off. */
+  lagInterval?: Duration | false
+  /** Time for every timer of the runtime. Default: real time. For tests (a virtual clock). */
+  clock?: Clock
+  /** Makes the group members. Default: on the wire client. For tests (an in-memory Kafka). */
+  groupMember?: MemberFactory
+}
+
+export interface ResolvedConsumerOptions {
+  client: ClientOptions
+  catalog: Catalog
+  service: string
+  group: string
+  producer: (EventPublisher & RecordSender) | undefined
+  concurrency: number
+  ordering: Ordering
+  maxInFlight: number
+  retry: RetryPolicy
+  handlerTimeoutMs: number
+  retryTopicsMs: number[]
+  onUnknownType: UnroutedPolicy
+  onUnhandled: UnroutedPolicy
+  autoOffsetReset: 'earliest' | 'latest'
+  commitIntervalMs: number
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  rebalanceTimeoutMs: number
+  maxPollRecords: number
+  fetchMinBytes: number
+  fetchMaxBytes: number
+  fetchMaxBytesPerPartition: number
+  fetchMaxWaitMs: number
+  shutdownTimeoutMs: number
+  topics: readonly string[]
+  codecs: readonly EnvelopeCodec[]
+  registry: SchemaRegistry | undefined
+  decode: DecodeMode
+  provisionRetryTopics: boolean
+  telemetry: boolean
+  /** 0: lag is not measured. */
+  lagIntervalMs: number
+  hooks: RunnerHooks
+  clock: Clock
+  groupMember: MemberFactory | undefined
+}
+
+const ORDERINGS: readonly Ordering[] = ['key', 'partition', 'none']
+const UNROUTED: readonly UnroutedPolicy[] = ['skip', 'dlq']
+const RESETS = ['earliest', 'latest'] as const
+const DECODE_MODES: readonly DecodeMode[] = ['tolerant', 'strict']
+
+export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
+  const issues: ValidationIssue[] = []
+
+  const need = (ok: boolean, path: string, message: string) => {
+    if (!ok) issues.push({ path, message })
+  }
+  const duration = (value: Duration | undefined, fallback: number, path: string): number => {
+    if (value === undefined) return fallback
+    const ms = parseDuration(value)
+    need(ms !== undefined, path, `"${String(value)}" is not a duration (e.g. 500, "500ms", "30s", "5m")`)
+    return ms ?? fallback
+  }
+  const count = (value: number | undefined, fallback: number, path: string, min = 1): number => {
+    need(value === undefined || (Number.isInteger(value) && value >= min), path, `must be an integer >= ${min}`)
+    return value ?? fallback
+  }
+  const oneOf = <T extends string>(value: T | undefined, fallback: T, allowed: readonly T[], path: string): T => {
+    need(value === undefined || allowed.includes(value), path, `must be one of ${allowed.join(', ')}`)
+    return value ?? fallback
+  }
+
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry }
+  const resolved: ResolvedConsumerOptions = {
+    client: options.client,
+    catalog: options.catalog,
+    service: options.service,
+    group: options.group ?? `${options.service}-group`,
+    producer: options.producer,
+    concurrency: count(options.concurrency, 10, 'concurrency'),
+    ordering: oneOf(options.ordering, 'key', ORDERINGS, 'ordering'),
+    maxInFlight: count(options.maxInFlight, 1000, 'maxInFlight'),
+    retry,
+    handlerTimeoutMs: duration(options.handlerTimeout, 30_000, 'handlerTimeout'),
+    retryTopicsMs: (options.retryTopics ?? []).map((delay, i) => duration(delay, 0, `retryTopics[${i}]`)),
+    onUnknownType: oneOf(options.onUnknownType, 'skip', UNROUTED, 'onUnknownType'),
+    onUnhandled: oneOf(options.onUnhandled, 'skip', UNROUTED, 'onUnhandled'),
+    autoOffsetReset: oneOf(options.autoOffsetReset, 'earliest', RESETS, 'autoOffsetReset'),
+    commitIntervalMs: duration(options.commitInterval, 1000, 'commitInterval'),
+    sessionTimeoutMs: duration(options.sessionTimeout, 30_000, 'sessionTimeout'),
+    heartbeatIntervalMs: duration(options.heartbeatInterval, 10_000, 'heartbeatInterval'),
+    rebalanceTimeoutMs: duration(options.rebalanceTimeout, 60_000, 'rebalanceTimeout'),
+    maxPollRecords: count(options.maxPollRecords, 100, 'maxPollRecords'),
+    fetchMinBytes: count(options.fetchMinBytes, 1, 'fetchMinBytes'),
+    fetchMaxBytes: count(options.fetchMaxBytes, 1024 * 1024, 'fetchMaxBytes'),
+    fetchMaxBytesPerPartition: count(options.fetchMaxBytesPerPartition, 256 * 1024, 'fetchMaxBytesPerPartition'),
+    fetchMaxWaitMs: duration(options.fetchMaxWait, 500, 'fetchMaxWait'),
+    shutdownTimeoutMs: duration(options.shutdownTimeout, 30_000, 'shutdownTimeout'),
+    topics: options.topics ?? [],
+    codecs: options.codecs ?? [],
+    registry: options.registry,
+    decode: oneOf(options.decode, 'tolerant', DECODE_MODES, 'decode'),
+    provisionRetryTopics: options.provisionRetryTopics ?? true,
+    telemetry: options.telemetry ?? true,
+    lagIntervalMs: options.lagInterval === false ? 0 : duration(options.lagInterval, 15_000, 'lagInterval'),
+    hooks: {
+      ...(options.onAssign && { onAssign: options.onAssign }),
+      ...(options.onRevoke && { onRevoke: options.onRevoke }),
+    },
+    clock: options.clock ?? systemClock,
+    groupMember: options.groupMember,
+  }
+
+  const o = resolved
+  need(typeof o.service === 'string' && o.service.length > 0, 'service', 'must be a non-empty string')
+  need(typeof o.group === 'string' && o.group.length > 0, 'group', 'must be a non-empty string')
+  count(retry.maxAttempts, 1, 'retry.maxAttempts')
+  count(retry.initialBackoffMs, 0, 'retry.initialBackoffMs', 0)
+  need(retry.maxBackoffMs >= retry.initialBackoffMs, 'retry.maxBackoffMs', 'must be >= retry.initialBackoffMs')
+  need(typeof retry.multiplier === 'number' && retry.multiplier >= 1, 'retry.multiplier', 'must be a number >= 1')
+  need(o.handlerTimeoutMs > 0, 'handlerTimeout', 'must be more than 0')
+  need(o.commitIntervalMs > 0, 'commitInterval', 'must be more than 0')
+  need(o.fetchMaxBytes >= o.fetchMinBytes, 'fetchMaxBytes', 'must be >= fetchMinBytes')
+  need(o.sessionTimeoutMs <= o.rebalanceTimeoutMs, 'rebalanceTimeout', 'must be >= sessionTimeout')
+  need(o.heartbeatIntervalMs < o.sessionTimeoutMs, 'heartbeatInterval', 'must be less than sessionTimeout')
+  o.retryTopicsMs.forEach((ms, i) => {
+    need(ms > 0, `retryTopics[${i}]`, 'must be more than 0')
+    // Two tiers with one delay would share one topic (its name holds the delay) and one group.
+    need(
+      o.retryTopicsMs.indexOf(ms) === i,
+      `retryTopics[${i}]`,
+      `repeats the delay of retryTopics[${o.retryTopicsMs.indexOf(ms)}]`,
+    )
+  })
+  if (issues.length > 0) throw new ConfigError(`invalid consumer options: ${formatIssues(issues)}`, issues)
+  return resolved
+}

@@ -1,0 +1,327 @@
+// The group member on @platformatic/kafka: the only place the consumer runtime talks to the wire
+// client. The wire client commits nothing by itself here (autocommit off) and starts from committed
+// offsets (mode COMMITTED). What it does not offer is built here, from what it exposes:
+// - fetch order and per-partition pause: its MessagesStream fetches the partitions listed in
+//   `consumer.assignments`, in that order (fetch-order.ts edits those lists);
+// - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts.
+// See docs/internals.md ("Wire-client workarounds") for the upstream changes that would replace them.
+import {
+  Consumer as WireConsumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  type ConsumerGroupJoinPayload,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka'
+import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import type { Logger } from '../logging/logger.ts'
+import type { OffsetsClient } from '../observability/lag.ts'
+import { within, type Clock } from '../util/clock.ts'
+import { FetchOrder } from './fetch-order.ts'
+import {
+  tpKey,
+  type CommitOffset,
+  type FailureScope,
+  type FetchedRecord,
+  type GroupMember,
+  type MemberEvents,
+  type MemberFactory,
+  type MemberOptions,
+  type TopicPartition,
+} from './member.ts'
+
+type WireMessage = Message<Buffer, Buffer, Buffer, Buffer>
+type WireStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
+
+/** A paused partition: fetched records of it are dropped; `rewindTo` is the first one dropped. */
+interface Held {
+  rewindTo: bigint | undefined
+  /** The stream it was paused on (a later stream never fetched what was dropped). */
+  stream: number
+}
+
+/** After a rewind: records of a fetch sent before it may still come; only `offset` proves a new one. */
+interface Rewound {
+  offset: bigint
+  fetchesAtResume: number
+}
+
+/** Fetch responses after a rewind before giving up on it and restarting the stream. */
+const REWIND_FETCHES = 5
+
+export function wireMembers(client: ClientOptions, logger: Logger, clock: Clock): MemberFactory {
+  return (options) => new WireGroupMember(client, options, logger, clock)
+}
+
+class WireGroupMember implements GroupMember {
+  readonly #client: ClientOptions
+  readonly #o: MemberOptions
+  readonly #log: Logger
+  readonly #clock: Clock
+  #wire: WireConsumer | undefined
+  #order: FetchOrder | undefined
+  #stream: WireStream | undefined
+  #streams = 0
+  #fetches = 0
+  #events: MemberEvents | undefined
+  #closed = false
+  /** Between a rebalance notice and the join that ends it. */
+  #rebalancing = false
+  #joinWaiters: (() => void)[] = []
+  #assigned = new Map<string, TopicPartition>()
+  readonly #held = new Map<string, Held>()
+  readonly #rewound = new Map<string, Rewound>()
+  #lastTopic = ''
+  #lastPartition = -1
+
+  constructor(client: ClientOptions, options: MemberOptions, logger: Logger, clock: Clock) {
+    this.#client = client
+    this.#o = options
+    this.#log = logger
+    this.#clock = clock
+  }
+
+  async join(events: MemberEvents): Promise<void> {
+    this.#events = events
+    const o = this.#o
+    const wire = new WireConsumer({
+      ...wireConnectionOptions(this.#client, `${o.group}-consumer`),
+      groupId: o.group,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      rebalanceTimeout: o.rebalanceTimeoutMs,
+      // No successful heartbeat for a whole session means the coordinator has evicted this member:
+      // that is when to recreate it. (The wire client's default waits a rebalance timeout, and a
+      // member closed mid-heartbeat keeps that timer, and the process, alive for as long.)
+      heartbeatStallTimeout: o.sessionTimeoutMs,
+      retries: 5,
+      retryDelay: 500,
+    })
+    this.#wire = wire
+    this.#order = new FetchOrder(wire)
+    wire.on('consumer:group:join', (payload) => this.#onJoin(payload))
+    wire.on('consumer:group:rebalance', () => (this.#rebalancing = true))
+    wire.on('consumer:heartbeat:stalled', () => this.#fail(new Error('heartbeats stalled'), 'member'))
+    // Without an 'error' listener the wire client's failed rejoin would crash the process.
+    wire.on('error', (error: unknown) => this.#fail(error, 'member'))
+    await this.#openStream()
+  }
+
+  async #openStream(): Promise<void> {
+    const o = this.#o
+    const stream = (await this.#wire!.consume({
+      topics: [...o.topics],
+      autocommit: false,
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode:
+        o.autoOffsetReset === 'earliest' ? MessagesStreamFallbackModes.EARLIEST : MessagesStreamFallbackModes.LATEST,
+      minBytes: o.fetchMinBytes,
+      maxBytes: o.fetchMaxBytes,
+      maxBytesPerPartition: o.fetchMaxBytesPerPartition,
+      maxWaitTime: o.fetchMaxWaitMs,
+      highWaterMark: o.maxPollRecords,
+    })) as WireStream
+    if (this.#closed) {
+      // close() began while we were joining: what we made must not outlive it.
+      await stream.close().catch(() => undefined)
+      return
+    }
+    this.#stream = stream
+    this.#streams++
+    this.#fetches = 0
+    this.#rewound.clear()
+    // Records are pulled (paused mode), never pushed: the wire client then fetches only when its
+    // buffer runs low. Pausing and resuming a flowing stream instead made it fetch again at every
+    // resume, however much it already held.
+    stream.on('readable', () => this.#events?.readable())
+    stream.on('fetch', () => this.#fetches++)
+    stream.on('error', (error: unknown) => this.#fail(error, 'fetch'))
+    stream.on('close', () => {
+      if (this.#stream === stream) this.#fail(new Error('the fetch stream closed'), 'fetch')
+    })
+  }
+
+  #fail(error: unknown, scope: FailureScope) {
+    if (!this.#closed) this.#events?.failed(error, scope)
+  }
+
+  #onJoin(payload: ConsumerGroupJoinPayload) {
+    this.#rebalancing = false
+    for (const resolve of this.#joinWaiters.splice(0)) resolve()
+    const now = new Map<string, TopicPartition>()
+    for (const { topic, partitions } of payload.assignments ?? []) {
+      for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition })
+    }
+    const revoked = [...this.#assigned].filter(([key]) => !now.has(key)).map(([, tp]) => tp)
+    const added = [...now].filter(([key]) => !this.#assigned.has(key)).map(([, tp]) => tp)
+    this.#assigned = now
+    for (const tp of revoked) this.#forget(tp)
+    // A partition given (back) to this member starts from the group's committed offset. The stream
+    // refreshes positions after a join, but keeps its old one for a partition the group never
+    // committed: records the member fetched before it lost the partition would be skipped.
+    for (const tp of added) this.#stream?.offsetsToFetch.delete(`${tp.topic}:${tp.partition}`)
+    // The wire client made new assignment lists: paused partitions stay out of them.
+    this.#order?.adopt()
+    if (!this.#closed)
+      this.#events?.assigned({ generation: payload.generationId ?? this.#wire?.generationId ?? 0, added, revoked })
+  }
+
+  read(): FetchedRecord | null {
+    const stream = this.#stream
+    if (!stream) return null
+    for (;;) {
+      const message = stream.read() as WireMessage | null
+      if (message === null) return null
+      if ((this.#held.size > 0 || this.#rewound.size > 0) && !this.#deliverable(message, stream)) continue
+      if (message.partition !== this.#lastPartition || message.topic !== this.#lastTopic) {
+        // A new run of records of one partition: it goes to the back of the fetch order (fairness
+        // when the broker keeps no fetch session, which otherwise reorders partitions itself).
+        this.#lastTopic = message.topic
+        this.#lastPartition = message.partition
+        this.#order?.toBack(message.topic, message.partition)
+      }
+      return message
+    }
+  }
+
+  /** Whether a record of a paused or just-rewound partition may be delivered; if not, it is dropped. */
+  #deliverable(message: WireMessage, stream: WireStream): boolean {
+    const key = tpKey(message.topic, message.partition)
+    const held = this.#held.get(key)
+    if (held) {
+      if (held.rewindTo === undefined || message.offset < held.rewindTo) held.rewindTo = message.offset
+      return false
+    }
+    const rewound = this.#rewound.get(key)
+    if (!rewound) return true
+    if (message.offset === rewound.offset) {
+      this.#rewound.delete(key)
+      return true
+    }
+    // Fetched before the rewind: drop it and ask again from the rewind's offset.
+    stream.offsetsToFetch.set(`${message.topic}:${message.partition}`, rewound.offset)
+    if (this.#fetches - rewound.fetchesAtResume > REWIND_FETCHES) {
+      // The offset may be gone (retention): start a new stream, which reads from the committed offset.
+      this.#rewound.delete(key)
+      this.#held.set(key, { rewindTo: undefined, stream: -1 })
+      this.#fail(new Error(`could not rewind ${message.topic}[${message.partition}] to ${rewound.offset}`), 'fetch')
+    }
+    return false
+  }
+
+  generationOf(record: FetchedRecord): number {
+    return ((record as WireMessage).metadata['consumer'] as { generationId?: number } | undefined)?.generationId ?? 0
+  }
+
+  pause(tp: TopicPartition, redeliverFrom?: bigint): void {
+    const key = tpKey(tp.topic, tp.partition)
+    let held = this.#held.get(key)
+    if (!held) {
+      // Paused again before a rewind's first record came back: that record is where to go on from.
+      const rewound = this.#rewound.get(key)
+      this.#rewound.delete(key)
+      held = { rewindTo: rewound?.offset, stream: this.#streams }
+      this.#held.set(key, held)
+      this.#order?.exclude(tp)
+    }
+    if (redeliverFrom !== undefined && (held.rewindTo === undefined || redeliverFrom < held.rewindTo))
+      held.rewindTo = redeliverFrom
+  }
+
+  resume(tp: TopicPartition, position: bigint | undefined): void {
+    const key = tpKey(tp.topic, tp.partition)
+    const held = this.#held.get(key)
+    if (!held) return
+    this.#held.delete(key)
+    const stream = this.#stream
+    const from = held.rewindTo ?? position
+    if (stream && from !== undefined) {
+      stream.offsetsToFetch.set(`${tp.topic}:${tp.partition}`, from)
+      // Records this stream fetched before the pause may still arrive: the rewind is checked.
+      if (held.rewindTo !== undefined && held.stream === this.#streams)
+        this.#rewound.set(key, { offset: from, fetchesAtResume: this.#fetches })
+    }
+    this.#order?.include(tp)
+    // The stream may have stopped fetching while it had no partition to fetch: start it again.
+    if (stream && !stream.destroyed) {
+      stream.pause()
+      stream.resume()
+    }
+  }
+
+  async commit(offsets: readonly CommitOffset[], waitMs = 0): Promise<'committed' | 'deferred'> {
+    if (this.#rebalancing && waitMs > 0) await this.#rebalanceSettled(waitMs)
+    const wire = this.#wire
+    if (this.#rebalancing || !wire || wire.closed) return 'deferred'
+    await wire.commit({ offsets: [...offsets] })
+    return 'committed'
+  }
+
+  #rebalanceSettled(timeoutMs: number): Promise<boolean> {
+    if (!this.#rebalancing || !this.#wire || this.#wire.closed) return Promise.resolve(true)
+    return within(this.#clock, new Promise<void>((resolve) => this.#joinWaiters.push(resolve)), timeoutMs)
+  }
+
+  async restartFetch(): Promise<void> {
+    const stream = this.#stream
+    this.#stream = undefined
+    await stream?.close().catch(() => undefined)
+    if (this.#closed || !this.#wire) return
+    // Partitions held back by a failed rewind are fetched again, from their committed offsets.
+    for (const [key, held] of this.#held) {
+      if (held.stream !== -1) continue
+      this.#held.delete(key)
+      const tp = this.#assigned.get(key)
+      if (tp) this.#order?.include(tp)
+    }
+    await this.#openStream()
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const deadline = this.#clock.now() + timeoutMs
+    const left = () => Math.max(0, deadline - this.#clock.now())
+    // Closing while a rejoin is in flight lets its late answer bring the closed member back to life
+    // (heartbeating forever): let a rebalance under way complete first, within the time left.
+    await this.#rebalanceSettled(left())
+    const stream = this.#stream
+    this.#stream = undefined
+    if (stream)
+      await within(
+        this.#clock,
+        stream.close().catch(() => undefined),
+        left(),
+      )
+    const wire = this.#wire
+    if (wire) {
+      const closed = wire
+        .close(true)
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
+      if (!(await within(this.#clock, closed, left()))) this.#log.warn({}, 'leaving the group did not finish in time')
+    }
+  }
+
+  get generation(): number {
+    return this.#wire?.generationId ?? -1
+  }
+
+  get connected(): boolean {
+    return !this.#closed && this.#wire !== undefined && !this.#wire.closed && this.#stream !== undefined
+  }
+
+  get lastHeartbeat(): Date | null {
+    return this.#wire?.lastHeartbeat ?? null
+  }
+
+  get offsets(): OffsetsClient | undefined {
+    return this.connected ? this.#wire : undefined
+  }
+
+  #forget(tp: TopicPartition) {
+    const key = tpKey(tp.topic, tp.partition)
+    this.#held.delete(key)
+    this.#rewound.delete(key)
+    this.#order?.forget(tp)
+  }
+}

@@ -1,0 +1,178 @@
+// Retry tiers across rebalances: a record waiting in a tier never outlives its partition's assignment,
+// so nothing before it is skipped and nothing is committed before it was handled.
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from 'node:test'
+import { Admin, Consumer as WireConsumer, MessagesStreamModes } from '@platformatic/kafka'
+import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
+import { Consumer, tierGroupId, tierTopicName } from '../../src/consumer/index.ts'
+import { silentLogger } from '../../src/logging/index.ts'
+import { Producer } from '../../src/producer/index.ts'
+import { brokers, defer, deleteAfter, track, uniqueName, waitFor } from '../support/kafka.ts'
+import { happenedEvent } from './fixtures/happened.ts'
+
+const TIER_MS = 10_000
+
+test('a record waiting in a retry tier when its partition is revoked and given back: the record before it is handled again, not skipped', async (t) => {
+  const name = uniqueName('tier-revoke')
+  const { topic, Happened, catalog } = happenedEvent(name, 1)
+  const group = uniqueName('tier-revoke')
+  const tierTopic = tierTopicName(topic, group, TIER_MS)
+  deleteAfter(t, () => [name, `${name}.dlq`, tierTopic])
+  await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog), { logger: silentLogger() })
+  const producer = track(
+    t,
+    new Producer({ client: { brokers: brokers() }, service: 'tier-revoke', logger: silentLogger() }),
+  )
+
+  let releaseFirst: (error: Error) => void = () => undefined
+  const tierAttemptsOfA: string[] = []
+  let aHandled = false
+  const consumer = new Consumer({
+    client: { brokers: brokers() },
+    catalog,
+    service: 'tier-revoke-svc',
+    group,
+    producer,
+    logger: silentLogger(),
+    retryTopics: [TIER_MS],
+    retry: { maxAttempts: 1 },
+    heartbeatInterval: 500,
+    sessionTimeout: 6000,
+    commitInterval: 100,
+  })
+  consumer.on(Happened, async (event, ctx) => {
+    if (ctx.attempt === 1) throw new Error('first attempt fails: to the tier')
+    if (event.payload.entity !== 'a') return
+    tierAttemptsOfA.push(`attempt ${ctx.attempt}`)
+    if (tierAttemptsOfA.length === 1) {
+      // The first tier attempt of "a" runs until the test lets it fail (after the partition moved).
+      await new Promise<void>((_resolve, reject) => {
+        releaseFirst = reject
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error))
+      })
+    }
+    aHandled = true
+  })
+  defer(t, () => consumer.stop())
+  await consumer.start()
+  const tierRunner = () => consumer.status().runners[1]!
+
+  // "a" fails, waits its tier, and its tier attempt starts; then "b" fails and waits in the tier behind it.
+  await producer.publish(Happened, { entity: 'a', seq: 0 })
+  await waitFor(() => tierAttemptsOfA.length === 1, "a's first tier attempt running", { timeoutMs: 30_000 })
+  await producer.publish(Happened, { entity: 'b', seq: 0 })
+
+  // Another member joins the tier's group until it takes the tier partition, then leaves (it fetches nothing).
+  let taken = false
+  for (let round = 0; round < 10 && !taken; round++) {
+    const generation = tierRunner().generation
+    const intruder = new WireConsumer({
+      clientId: uniqueName('intruder'),
+      groupId: tierGroupId(group, TIER_MS),
+      bootstrapBrokers: brokers(),
+      sessionTimeout: 6000,
+      heartbeatInterval: 500,
+    })
+    await intruder.consume({ topics: [tierTopic], autocommit: false, mode: MessagesStreamModes.COMMITTED })
+    await waitFor(() => tierRunner().generation > generation, 'the tier member rejoined')
+    taken = tierRunner().assigned.length === 0
+    const before = tierRunner().generation
+    await intruder.close(true)
+    await waitFor(() => tierRunner().generation > before && tierRunner().assigned.length === 1, 'the partition back')
+  }
+  assert.ok(taken, 'the other member took the tier partition at least once')
+
+  releaseFirst(new Error('the attempt on the revoked partition ends'))
+  await waitFor(() => aHandled, '"a" handled again after its partition came back', { timeoutMs: 40_000 })
+  assert.deepEqual(tierAttemptsOfA, ['attempt 2', 'attempt 2'], 'the tier attempt ran again, after the revoke')
+})
+
+test('records moving through a retry tier while members come and go, again and again: every record is handled, and everything handled is committed', async (t) => {
+  const name = uniqueName('tier-churn')
+  const { topic, Happened, catalog } = happenedEvent(name, 4)
+  const group = uniqueName('tier-churn')
+  deleteAfter(t, () => [name, `${name}.dlq`, tierTopicName(topic, group, 1000)])
+  await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog), { logger: silentLogger() })
+  const producer = track(
+    t,
+    new Producer({ client: { brokers: brokers() }, service: 'tier-churn', logger: silentLogger() }),
+  )
+  const COUNT = 200
+  const published = await producer.publishBatch(
+    Array.from({ length: COUNT }, (_, seq) => ({ event: Happened, payload: { entity: `k${seq % 20}`, seq } })),
+  )
+  const ids = new Set(published.map((r) => r.eventId))
+
+  const handled = new Set<string>()
+  let firstAttempts = 0
+  let tierAttempts = 0
+  const member = () => {
+    const consumer = new Consumer({
+      client: { brokers: brokers() },
+      catalog,
+      service: 'tier-churn-svc',
+      group,
+      producer,
+      logger: silentLogger(),
+      retryTopics: ['1s'],
+      retry: { maxAttempts: 1 },
+      heartbeatInterval: 500,
+      sessionTimeout: 6000,
+      commitInterval: 200,
+      // Slow enough that records are still on their way when partitions move.
+      concurrency: 1,
+    })
+    consumer.on(Happened, async (event, ctx) => {
+      await sleep(25)
+      // Every record fails its first attempt: it goes through the tier, and succeeds there.
+      if (ctx.attempt === 1) {
+        firstAttempts++
+        throw new Error('to the tier')
+      }
+      tierAttempts++
+      handled.add(event.id)
+    })
+    defer(t, () => consumer.stop())
+    return consumer
+  }
+
+  const steady = member()
+  await steady.start()
+  // Members join and leave while records are on their way through the tier: partitions of the
+  // source topic and of the tier topic move, are revoked and come back, six times.
+  for (let round = 0; round < 3 && handled.size < COUNT; round++) {
+    const visitor = member()
+    await visitor.start()
+    await waitFor(() => handled.size > (COUNT * (round + 1)) / 5 || handled.size === COUNT, 'progress', {
+      timeoutMs: 60_000,
+    })
+    await visitor.stop()
+  }
+  await waitFor(() => handled.size === COUNT, 'every record handled', { timeoutMs: 90_000 })
+  assert.deepEqual(handled, ids)
+  const generations = steady.status().runners.map((r) => `${r.group}: generation ${r.generation}`)
+  t.diagnostic(
+    `${firstAttempts} first attempts, ${tierAttempts} tier attempts for ${COUNT} records; ${generations.join(', ')}`,
+  )
+
+  // Everything handled was committed, by the source group and by the tier's group.
+  await steady.stop()
+  const admin = track(t, new Admin({ clientId: uniqueName('admin'), bootstrapBrokers: brokers() }))
+  const ends = async (topicName: string) => {
+    const [offsets] = await admin.listOffsets({
+      topics: [
+        { name: topicName, partitions: [0, 1, 2, 3].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) },
+      ],
+    })
+    return [0, 1, 2, 3].map((i) => offsets!.partitions.find((p) => p.partitionIndex === i)!.offset)
+  }
+  const committed = async (groupId: string, topicName: string) => {
+    const [offsets] = await admin.listConsumerGroupOffsets({ groups: [groupId] })
+    const partitions = offsets?.topics.find((x) => x.name === topicName)?.partitions ?? []
+    return [0, 1, 2, 3].map((i) => partitions.find((p) => p.partitionIndex === i)?.committedOffset ?? -1n)
+  }
+  assert.deepEqual(await committed(group, name), await ends(name), 'the source group committed every record')
+  const tier = tierTopicName(topic, group, 1000)
+  assert.deepEqual(await committed(tierGroupId(group, 1000), tier), await ends(tier), 'the tier group too')
+})
