@@ -50,7 +50,11 @@ export async function checkConnection(
 }
 
 function silence(client: ClientOptions, timeoutMs: number): KafkitError {
-  const diagnosis: Diagnosis = { failure: 'no-answer', detail: `no answer within ${timeoutMs} ms`, brokers: [] }
+  const diagnosis: Diagnosis = {
+    failure: 'no-answer',
+    detail: `timed out, no answer within ${timeoutMs} ms`,
+    brokers: [],
+  }
   return connectionError('connect', diagnosis, client.brokers)
 }
 
@@ -94,7 +98,7 @@ function withHint(client: ClientOptions, error: unknown, config: CheckConnection
   }
   const from = sourcesOf(config, ['client.brokers'])
   const where = from ? ` (brokers from ${from}, security protocol ${String(protocol)})` : ''
-  return new KafkitError(error.code, `connect: ${detail}${where}`, {
+  return new KafkitError(error.code, `no broker of ${client.brokers.join(',')} answered: ${detail}${where}`, {
     cause: error,
     retryable: error.retryable,
     details: error.details,

@@ -115,7 +115,7 @@ test('an unreachable broker list fails fast as KAFKIT_BROKER_UNAVAILABLE naming 
     assert.equal(e.code, ErrorCodes.BROKER_UNAVAILABLE)
     assert.match(
       e.message,
-      /^connect: 127\.0\.0\.1:1 could not be reached: .*ECONNREFUSED.* \(brokers from KAFKA_BROKERS \(environment variable\), security protocol PLAINTEXT\)$/,
+      /^no broker of 127\.0\.0\.1:1 answered: 127\.0\.0\.1:1 could not be reached: .*ECONNREFUSED.* \(brokers from KAFKA_BROKERS \(environment variable\), security protocol PLAINTEXT\)$/,
     )
     return true
   })
