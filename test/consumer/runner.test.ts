@@ -277,6 +277,43 @@ test('a key waiting to retry pauses its own partition once records stall behind 
   )
 })
 
+test('a key whose DLQ write keeps failing pauses its own partition once records stall behind it; the others flow', async (t) => {
+  const s = setup(t, { maxInFlight: 9, retry: { maxAttempts: 1 } })
+  s.writes.fail = true
+  const handled: string[] = []
+  s.consumer.on(s.Happened, (event, ctx) => {
+    if (event.payload.entity === 'hot' && ctx.offset === 0n) throw new NonRetryableError('poison')
+    handled.push(`${event.payload.entity}@${ctx.partition}:${ctx.offset}`)
+  })
+  await s.consumer.start()
+  const member = s.member()
+  member.assign([p0, p1])
+  // The poison record's DLQ write fails; up to 9 / (2 + 1) = 3 records may stall behind it.
+  member.deliver(...[0n, 1n, 2n, 3n, 4n, 5n].map((offset) => happenedRecord(TOPIC, 0, offset, 'hot')))
+  await settle()
+  assert.ok(
+    member.calls.includes(`pause ${TOPIC}[0]`),
+    'partition 0 paused at 3 records stalled, during the first write',
+  )
+  member.deliver(...[0n, 1n, 2n, 3n, 4n, 5n].map((offset) => happenedRecord(TOPIC, 1, offset, `cold${offset}`)))
+  await settle()
+  assert.equal(handled.length, 6, 'partition 1 flows while the write is failing')
+  await s.clock.advance(5000) // the write is tried again, and fails again
+  assert.deepEqual(s.sent, [])
+  s.writes.fail = false
+  await s.clock.advance(60_000) // the next try succeeds
+  assert.equal(s.sent.length, 1, 'the failure written away at last')
+  assert.ok(
+    member.calls.some((c) => c.startsWith(`resume ${TOPIC}[0]`)),
+    'partition 0 resumes',
+  )
+  assert.deepEqual(
+    handled.filter((h) => h.startsWith('hot')),
+    ['hot@0:1', 'hot@0:2', 'hot@0:3'],
+    'only the records admitted before the pause ran; the later ones were given back to the member',
+  )
+})
+
 test('a handler timeout fires at its deadline, on the clock, and the attempt is retried', async (t) => {
   const s = setup(t, { handlerTimeout: '5s', retry: { maxAttempts: 2, initialBackoffMs: 1000, multiplier: 1 } })
   const reasons: unknown[] = []
