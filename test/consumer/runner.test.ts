@@ -170,6 +170,27 @@ test('stop(): a record waiting to retry is given back at once; one still running
   assert.equal(s.clock.pending, 0, 'no timer outlives stop()')
 })
 
+test('stop(): a handler interrupted at the deadline with no attempt left is not dead-lettered either', async (t) => {
+  const s = setup(t, { shutdownTimeout: '4s', retry: { maxAttempts: 1 } })
+  let interrupted = false
+  s.consumer.on(s.Happened, (_event, ctx) => {
+    return new Promise<void>((_resolve, reject) =>
+      ctx.signal.addEventListener('abort', () => {
+        interrupted = true
+        reject(ctx.signal.reason as Error)
+      }),
+    )
+  })
+  await s.consumer.start()
+  s.member().assign([p0])
+  s.member().deliver(happenedRecord(TOPIC, 0, 0n, 'slow'))
+  await settle()
+  await s.stop()
+  assert.equal(interrupted, true, 'the attempt was interrupted')
+  assert.deepEqual(s.sent, [], 'its failure is not a failure of the record: nothing dead-lettered')
+  assert.deepEqual(s.committed(s.member()), [], 'nor committed')
+})
+
 test('stop() with no producer and a record whose DLQ write keeps failing: no write is rescheduled after it', async (t) => {
   const s = setup(t, { noProducer: true, shutdownTimeout: '2s' })
   let attempts = 0
