@@ -10,12 +10,20 @@ import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { createEscalation } from './escalate.ts'
 import type { MemberFactory } from './member.ts'
-import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.ts'
+import { resolveBatchSpec, resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.ts'
 import { Pipeline } from './pipeline.ts'
 import { Router } from './router.ts'
 import { GroupRunner, type RunnerStatus } from './runner.ts'
 import { dueAt, originFacts, sourceFacts, tierGroupId, tierTopicName } from './tiers.ts'
-import type { ConsumedEvent, HandlerContext, HandlerOptions, Middleware } from './types.ts'
+import type {
+  BatchContext,
+  BatchHandler,
+  BatchOptions,
+  ConsumedEvent,
+  HandlerContext,
+  HandlerOptions,
+  Middleware,
+} from './types.ts'
 import { wireMembers } from './wire-member.ts'
 
 export type { ConsumerOptions } from './options.ts'
@@ -29,6 +37,8 @@ type Matching<E extends AnyEvent, P extends string> = P extends '*'
 type EventOf<E> = E extends AnyEvent ? ConsumedEvent<PayloadOf<E>, TypeOf<E>> : never
 
 export type HandlerFor<TEvent> = (event: TEvent, ctx: HandlerContext) => void | Promise<void>
+
+export type BatchHandlerFor<TEvent> = (events: readonly TEvent[], ctx: BatchContext) => void | Promise<void>
 
 /** new → starting → running → stopping → stopped (stop() from any state; start() only when new). */
 type ConsumerState =
@@ -70,6 +80,24 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     return this
   }
 
+  /**
+   * Handles events in batches: records of one partition (or one key) in offset order, up to
+   * `maxSize` at a time, waiting at most `maxWait` for a batch to fill. Middleware does not wrap
+   * batch handlers. See docs/consumer.md ("Batch handlers").
+   */
+  onBatch<D extends E>(event: D, handler: BatchHandlerFor<EventOf<D>>, options?: BatchOptions): this
+  onBatch<P extends string>(pattern: P, handler: BatchHandlerFor<EventOf<Matching<E, P>>>, options?: BatchOptions): this
+  onBatch(target: AnyEvent | string, handler: BatchHandlerFor<never>, options: BatchOptions = {}): this {
+    if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'register handlers before start()')
+    const spec = resolveBatchSpec(options)
+    const { maxSize: _s, maxWait: _w, by: _b, onFailure: _f, ...handlerOptions } = options
+    const never: HandlerFor<ConsumedEvent> = () => {
+      throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'a batch handler is called with batches only')
+    }
+    this.#router.add(target, never, handlerOptions, { spec, handler: handler as BatchHandler })
+    return this
+  }
+
   /** Adds a layer around every handler; the first added is the outermost. */
   use(middleware: Middleware): this {
     if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'add middleware before start()')
@@ -85,14 +113,25 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     if (topics.length === 0) {
       throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'nothing to consume: register a handler with on() first')
     }
+    const conflicts = this.#router.batchConflicts()
+    if (conflicts.length > 0) {
+      throw new KafkitError(
+        ErrorCodes.CONSUMER_STATE,
+        `a batch handler must be the only handler of its events; these reach more than one: ${conflicts.join('; ')}`,
+      )
+    }
     this.#state = { name: 'starting' }
     try {
       const pipeline = this.#assemble()
       const members = o.groupMember ?? wireMembers(o.client, this.#log, o.clock)
-      this.#runners.push(this.#runner(pipeline, members, this.group, topics, false))
+      const batchTopics = this.#router.batchTopics()
+      this.#runners.push(this.#runner(pipeline, members, this.group, topics, false, batchTopics))
       for (const delay of o.retryTopicsMs) {
         const tierTopics = topics.map((t) => tierTopicName(this.#topicDef(t), this.group, delay))
-        this.#runners.push(this.#runner(pipeline, members, tierGroupId(this.group, delay), tierTopics, true))
+        const batchTiers = new Set([...batchTopics].map((t) => tierTopicName(this.#topicDef(t), this.group, delay)))
+        this.#runners.push(
+          this.#runner(pipeline, members, tierGroupId(this.group, delay), tierTopics, true, batchTiers),
+        )
       }
       if (o.retryTopicsMs.length > 0 && o.provisionRetryTopics) await this.#provisionTiers(topics)
       await Promise.all(this.#runners.map((r) => r.start()))
@@ -192,7 +231,14 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     return this.#pipeline
   }
 
-  #runner(pipeline: Pipeline, members: MemberFactory, group: string, topics: string[], tier: boolean): GroupRunner {
+  #runner(
+    pipeline: Pipeline,
+    members: MemberFactory,
+    group: string,
+    topics: string[],
+    tier: boolean,
+    batchTopics: ReadonlySet<string>,
+  ): GroupRunner {
     const o = this.#o
     return new GroupRunner({
       group,
@@ -216,6 +262,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       concurrency: o.concurrency,
       maxInFlight: o.maxInFlight,
       ordering: o.ordering,
+      batchTopics,
       commitIntervalMs: o.commitIntervalMs,
       sessionTimeoutMs: o.sessionTimeoutMs,
       // The assignment hooks are about the source topics' partitions, not the tiers'.

@@ -1,6 +1,10 @@
 // The consumer runtime: handlers, middleware, retries, retry topics and the DLQ, on a group member.
-export { Consumer, type ConsumerOptions, type HandlerFor } from './consumer.ts'
+export { Consumer, type BatchHandlerFor, type ConsumerOptions, type HandlerFor } from './consumer.ts'
 export type {
+  BatchContext,
+  BatchHandler,
+  BatchOptions,
+  BatchRecord,
   ConsumedEvent,
   EventPublisher,
   Handler,

@@ -16,13 +16,22 @@ import type { AssignedPartition } from './partitions.ts'
 import type { Pipeline } from './pipeline.ts'
 import type { Job, StepOutcome } from './pool.ts'
 import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
-import type { RouteMatch } from './router.ts'
+import type { Route, RouteMatch } from './router.ts'
+import { payloadFor, type Decoded } from '../catalog/upcast.ts'
+import { project } from './decode.ts'
 import { priorAttempts } from './tiers.ts'
 
 /** What a job needs to know of the group member that fetched its record. */
 export interface RunnerState {
   /** Once stop() began, a record is not retried nor escalated: it stays uncommitted, delivered again. */
   readonly stopping: boolean
+  /** Where records for a batch handler go (batch.ts); undefined when no handler takes batches. */
+  readonly batches?: BatchIntake | undefined
+}
+
+/** Takes a record whose route is a batch handler's, decoded, upcast and validated. */
+export interface BatchIntake {
+  add(job: RecordJob, route: Route, event: Envelope): void
 }
 
 export class RecordJob implements Job, AttemptOf {
@@ -126,9 +135,60 @@ export class RecordJob implements Job, AttemptOf {
   #route(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
     const routing = this.#pipeline.router.route(envelope.type, envelope.version)
     if (routing.kind !== 'routes') return this.#unrouted(routing.kind, envelope)
+    const first = routing.matches[0]!
+    if (first.route.batch) return this.#toBatch(first, envelope)
     return routing.matches.length === 1
       ? this.#runOne(routing.matches[0]!, envelope)
       : this.#runAll(routing.matches, envelope)
+  }
+
+  // ---- batch handlers: the record joins a batch, which finishes, fails or abandons it ----------------
+
+  /** Upcast and validate as for a handler of its own, then hand the event to its batch. */
+  #toBatch(match: RouteMatch, envelope: Envelope): StepOutcome | Promise<StepOutcome> {
+    const batches = this.#runner.batches
+    if (!batches) return this.#giveUpHandling(new Error('no batch intake for a batch handler'), match.route.name)
+    let decoded: Decoded<unknown> | Promise<Decoded<unknown>>
+    try {
+      decoded = payloadFor(envelope, match.target)
+    } catch (error) {
+      return this.#attempted(match, envelope, error)
+    }
+    const join = (d: Decoded<unknown>): undefined => {
+      let event: Envelope = d.payload === envelope.payload ? envelope : { ...envelope, payload: d.payload }
+      const fields = match.route.options.fields
+      if (fields) event = project(event, fields)
+      batches.add(this, match.route, event)
+      // The job's step is over; the record is done only when its batch is.
+      return undefined
+    }
+    return decoded instanceof Promise
+      ? decoded.then(join, (error: unknown) => this.#attempted(match, envelope, error))
+      : join(decoded)
+  }
+
+  /** Attempts made before this delivery (a retry-tier record's earlier ones). */
+  get priorAttempts(): number {
+    return this.#attempt - 1
+  }
+
+  /** Its batch succeeded (or, split, it did alone). */
+  completedInBatch(attempts: number): void {
+    this.#attempt = this.priorAttempts + attempts
+    this.#finish('handled')
+  }
+
+  /**
+   * Its batch gave up on it: written to a retry tier or the DLQ like any failed record. Called again
+   * after a failed write (the returned delay), it tries the write again.
+   */
+  failedInBatch(error: unknown, handler: string, attempts: number): Promise<StepOutcome> {
+    if (!this.#failure) {
+      this.#attempt = this.#attempt + attempts - 1
+      this.#firstFailure ??= new Date(this.#pipeline.clock.now())
+      this.#failure = { error: HandlerError.of(error), handler }
+    }
+    return this.#escalate()
   }
 
   /** The pool dropped this job unfinished: not done, so not committed; it is delivered again. */

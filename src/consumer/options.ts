@@ -13,7 +13,15 @@ import { parseDuration, type Duration } from '../util/duration.ts'
 import type { MemberFactory } from './member.ts'
 import { DEFAULT_RETRY } from './retry.ts'
 import type { RunnerHooks } from './hooks.ts'
-import type { EventPublisher, Ordering, RecordSender, RetryPolicy, UnroutedPolicy } from './types.ts'
+import type {
+  BatchOptions,
+  BatchSpec,
+  EventPublisher,
+  Ordering,
+  RecordSender,
+  RetryPolicy,
+  UnroutedPolicy,
+} from './types.ts'
 
 export interface ConsumerOptions extends RunnerHooks {
   client: ClientOptions
@@ -206,4 +214,21 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   })
   if (issues.length > 0) throw new ConfigError(`invalid consumer options: ${formatIssues(issues)}`, issues)
   return resolved
+}
+
+/** An onBatch registration's batch settings, with kafkit's defaults; fails naming every bad one. */
+export function resolveBatchSpec(options: BatchOptions): BatchSpec {
+  const issues: ValidationIssue[] = []
+  const maxSize = options.maxSize ?? 100
+  if (!Number.isInteger(maxSize) || maxSize < 1) issues.push({ path: 'maxSize', message: 'must be an integer >= 1' })
+  const maxWaitMs = options.maxWait === undefined ? 100 : parseDuration(options.maxWait)
+  if (maxWaitMs === undefined || maxWaitMs < 0)
+    issues.push({ path: 'maxWait', message: `"${String(options.maxWait)}" is not a duration (e.g. 50, "100ms", "1s")` })
+  const by = options.by ?? 'partition'
+  if (by !== 'partition' && by !== 'key') issues.push({ path: 'by', message: 'must be one of partition, key' })
+  const onFailure = options.onFailure ?? 'split'
+  if (onFailure !== 'split' && onFailure !== 'whole')
+    issues.push({ path: 'onFailure', message: 'must be one of split, whole' })
+  if (issues.length > 0) throw new ConfigError(`invalid batch options: ${formatIssues(issues)}`, issues)
+  return { maxSize, maxWaitMs: maxWaitMs!, by, onFailure }
 }

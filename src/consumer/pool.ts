@@ -163,6 +163,21 @@ export class WorkerPool {
     return !this.full
   }
 
+  /**
+   * Counts `count` records held outside any job (records waiting in an open batch) as in flight, so
+   * that reading pauses for them too. `release` gives them back.
+   */
+  hold(count: number): void {
+    if (this.#closed) return
+    this.#inFlight += count
+    if (this.full) this.#wasFull = true
+  }
+
+  release(count: number): void {
+    if (this.#closed || count === 0) return
+    this.#finished(count)
+  }
+
   #makeReady(lane: Lane) {
     lane.state = 'ready'
     this.#ready.push(lane)

@@ -5,7 +5,7 @@ import type { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent } from '../catalog/event.ts'
 import { assertPattern, isPattern, matchesPattern } from '../catalog/pattern.ts'
 import { CatalogError } from '../errors.ts'
-import type { Handler, HandlerOptions } from './types.ts'
+import type { BatchHandler, BatchSpec, Handler, HandlerOptions } from './types.ts'
 
 export interface Route {
   readonly id: number
@@ -16,6 +16,8 @@ export interface Route {
   readonly pattern: string | undefined
   readonly handler: Handler
   readonly options: HandlerOptions
+  /** Set for batch registrations (onBatch): how batches form, and the handler taking them. */
+  readonly batch: { spec: BatchSpec; handler: BatchHandler } | undefined
 }
 
 /** A route chosen for one record and the definition whose schema (and upcasters) reach it. */
@@ -39,7 +41,12 @@ export class Router {
     return this.#routes
   }
 
-  add(target: AnyEvent | string, handler: Handler, options: HandlerOptions = {}): Route {
+  add(
+    target: AnyEvent | string,
+    handler: Handler,
+    options: HandlerOptions = {},
+    batch?: { spec: BatchSpec; handler: BatchHandler },
+  ): Route {
     let event: AnyEvent | undefined
     let pattern: string | undefined
     if (typeof target !== 'string') {
@@ -66,6 +73,7 @@ export class Router {
       pattern,
       handler,
       options,
+      batch,
     }
     this.#routes.push(route)
     this.#cache.clear()
@@ -80,6 +88,32 @@ export class Router {
       for (const event of events) names.add(event.topic.name)
     }
     return [...names]
+  }
+
+  /**
+   * Event versions that reach a batch handler and another handler too (or two batch handlers): a
+   * record is handled either alone or in a batch, so such registrations are refused at start.
+   */
+  batchConflicts(): string[] {
+    const conflicts: string[] = []
+    for (const event of this.#catalog.events) {
+      const routing = this.route(event.type, event.version)
+      if (routing.kind !== 'routes' || routing.matches.length < 2) continue
+      if (routing.matches.some((m) => m.route.batch))
+        conflicts.push(`${event.type} v${event.version} (${routing.matches.map((m) => m.route.name).join(', ')})`)
+    }
+    return conflicts
+  }
+
+  /** Topics with a batch handler for some event on them. */
+  batchTopics(): Set<string> {
+    const names = new Set<string>()
+    for (const route of this.#routes) {
+      if (!route.batch) continue
+      const events = route.event ? [route.event] : this.#catalog.match(route.pattern!)
+      for (const event of events) names.add(event.topic.name)
+    }
+    return names
   }
 
   route(type: string, version: string): Routing {

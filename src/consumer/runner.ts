@@ -23,6 +23,7 @@ import type {
   MemberOptions,
   TopicPartition,
 } from './member.ts'
+import { Batcher } from './batch.ts'
 import { Committer } from './committer.ts'
 import { formatPartition, runHook, type RunnerHooks } from './hooks.ts'
 import { Assignment, type AssignedPartition } from './partitions.ts'
@@ -51,6 +52,8 @@ export interface RunnerOptions {
   facts: (record: FetchedRecord, headers: ReadonlyMap<string, string>) => RecordFacts
   /** When a record may be handled (retry tiers), if not at once. */
   dueAt?: ((headers: ReadonlyMap<string, string>) => number | undefined) | undefined
+  /** Topics with a batch handler: their records go through one lane per partition, in offset order. */
+  batchTopics?: ReadonlySet<string>
   /** Rebalance and commit metrics (undefined with telemetry off). */
   telemetry?: RunnerTelemetry | undefined
   /** How often lag is measured (ms); 0 turns lag monitoring off. */
@@ -83,6 +86,8 @@ type RunnerState =
 
 export class GroupRunner {
   readonly pool: WorkerPool
+  /** The open batches of batch handlers (undefined when no handler takes batches). */
+  readonly batches: Batcher | undefined
   readonly #o: RunnerOptions
   readonly #log: Logger
   readonly #clock: Clock
@@ -110,6 +115,10 @@ export class GroupRunner {
       clock: options.clock,
       onCapacity: () => this.#read(),
     })
+    this.batches =
+      options.batchTopics && options.batchTopics.size > 0
+        ? new Batcher(this.pool, options.pipeline, this, options.clock, options.maxInFlight)
+        : undefined
     this.#assignment = new Assignment(
       {
         pause: (tp, from) => this.#member()?.pause(tp, from),
@@ -221,6 +230,8 @@ export class GroupRunner {
       if (record === null) return
       this.#admit(member, record)
     }
+    // Full, partly with records waiting in open batches: they run now rather than wait for more.
+    this.batches?.closeAll()
   }
 
   #admit(member: GroupMember, record: FetchedRecord): void {
@@ -237,7 +248,7 @@ export class GroupRunner {
         record,
         headers,
         facts,
-        partition.laneOf(this.#o.ordering, record),
+        partition.laneOf(this.#o.batchTopics?.has(record.topic) ? 'partition' : this.#o.ordering, record),
         partition,
       ),
     )
@@ -273,6 +284,7 @@ export class GroupRunner {
     const revoked = this.#assignment.revoke(partitions)
     if (revoked.length === 0) return revoked
     const gone = new Set<object>(revoked)
+    this.batches?.discard(gone)
     this.pool.drop((job) => gone.has(job.owner))
     const member = this.#member()
     const committed = member ? this.#committer.commit(member, offsets, revoked) : Promise.resolve()
@@ -350,6 +362,7 @@ export class GroupRunner {
   async #replace(old: GroupMember): Promise<GroupMember> {
     await within(this.#clock, this.#committer.commit(old, this.#assignment.commitOffsets()), this.#o.sessionTimeoutMs)
     const revoked = this.#assignment.revokeAll()
+    this.batches?.discard(new Set<object>(revoked))
     this.pool.drop((job) => revoked.includes(job.owner as AssignedPartition))
     void runHook(this.#log, 'onRevoke', this.#o.hooks.onRevoke, revoked)
     await old.close(this.#o.sessionTimeoutMs).catch(() => undefined)
@@ -387,6 +400,8 @@ export class GroupRunner {
     const member = previous.name === 'idle' || previous.name === 'stopped' ? undefined : this.#member()
     // Waiting for a retry is not a failure: those records are given back, uncommitted.
     this.pool.dropWaiting()
+    // Open batches run as they are: nothing more will join them.
+    this.batches?.closeAll()
     if (!(await within(this.#clock, this.pool.idle(), Math.max(0, drainUntil - this.#clock.now())))) {
       this.#log.warn(
         { inFlight: this.pool.inFlight },

@@ -2,6 +2,7 @@
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { Envelope } from '../envelope/types.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { Duration } from '../util/duration.ts'
 
 /** The event a handler receives: the envelope with its payload typed by the catalog. */
 export type ConsumedEvent<TPayload = unknown, TType extends string = string> = Envelope<TPayload, TType>
@@ -26,6 +27,70 @@ export interface HandlerContext {
   readonly logger: Logger
   /** Publishes with this event's correlation id and its id as causation id. */
   publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown>
+}
+
+/** What a batch handler knows of one of its records, in the order of its events. */
+export interface BatchRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly key: string | undefined
+  readonly timestamp: Date
+  readonly headers: ReadonlyMap<string, string>
+}
+
+/** What a batch handler sees besides its events. */
+export interface BatchContext {
+  /** The source topic (for records replayed from a retry topic: the topic they first came from). */
+  readonly topic: string
+  readonly partition: number
+  /** The key all the batch's records share (batches formed `by: "key"`), else undefined. */
+  readonly key: string | undefined
+  /** One per event, in the same order: where each record was and what it carried. */
+  readonly records: readonly BatchRecord[]
+  /** 1 on the first try of this batch, then 2, 3 … (a split tries each record again from 1). */
+  readonly attempt: number
+  readonly group: string
+  /** Fires when the batch times out or the consumer shuts down: stop work and return. */
+  readonly signal: AbortSignal
+  /** A child logger bound to the topic, partition and offsets of the batch. */
+  readonly logger: Logger
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown>
+}
+
+export type BatchHandler<TPayload = unknown, TType extends string = string> = (
+  events: readonly ConsumedEvent<TPayload, TType>[],
+  ctx: BatchContext,
+) => void | Promise<void>
+
+export interface BatchOptions {
+  /** Most events in one call. Default 100 (never more than the consumer's maxInFlight). */
+  maxSize?: number
+  /** How long the first record of a batch waits for others. Default 100 ms. */
+  maxWait?: Duration
+  /** Which records share a batch: one partition's (default), or one key's within a partition. */
+  by?: 'partition' | 'key'
+  /**
+   * Once a batch has failed its attempts: "split" (default) tries each of its records alone so that
+   * only the records that still fail go to a retry topic or the DLQ; "whole" sends them all there.
+   */
+  onFailure?: 'split' | 'whole'
+  /** Overrides the consumer's retry policy for this handler (tries of a whole batch). */
+  retry?: Partial<RetryPolicy>
+  /** Overrides the consumer's handler timeout (ms), per call. */
+  timeoutMs?: number
+  /** Keep only these fields of each event, e.g. ["payload.user_id"] (subset projection). */
+  fields?: readonly string[]
+  /** A name for logs and DLQ records (default: the type or pattern). */
+  name?: string
+}
+
+/** Batch options once resolved at registration. */
+export interface BatchSpec {
+  maxSize: number
+  maxWaitMs: number
+  by: 'partition' | 'key'
+  onFailure: 'split' | 'whole'
 }
 
 export interface PublishInHandlerOptions {

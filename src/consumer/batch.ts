@@ -1,0 +1,362 @@
+// Batch handlers (consumer.onBatch). A record routed to a batch handler is decoded, upcast and
+// validated by its own job like any other (a record that fails there goes to the DLQ alone); its
+// event then joins the open batch of its partition (or of its key, within the partition). A batch
+// closes when it is full or its first record has waited `maxWait`, and runs as one job in its own
+// lane of the worker pool, so the batches of a partition run one after another, in offset order.
+// Its records are done (their offsets committable) only when the batch is: a failed batch is
+// retried whole by the route's retry policy, then split (each record tried alone, so that only the
+// poison ones are written to a retry tier or the DLQ) or, with onFailure "whole", all written away.
+import type { AnyEvent, InputOf } from '../catalog/event.ts'
+import type { Envelope } from '../envelope/types.ts'
+import { ErrorCodes, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
+import type { Logger } from '../logging/logger.ts'
+import type { Clock, Timer } from '../util/clock.ts'
+import type { BatchIntake, RecordJob, RunnerState } from './job.ts'
+import type { AssignedPartition } from './partitions.ts'
+import type { Pipeline } from './pipeline.ts'
+import type { Job, StepOutcome, WorkerPool } from './pool.ts'
+import { backoffDelay, shouldRetry } from './retry.ts'
+import type { Route } from './router.ts'
+import type { BatchContext, BatchRecord, PublishInHandlerOptions } from './types.ts'
+
+interface Member {
+  readonly job: RecordJob
+  readonly event: Envelope
+  /** Set once tries of this record alone (a split) gave up: the error to write it away with. */
+  failure: unknown
+  /** Handled, or written away. */
+  done: boolean
+}
+
+/** Where a batch is: tried whole, then each record alone, or all its records written away. */
+type Phase =
+  | { name: 'whole' }
+  | { name: 'split'; index: number; attempt: number }
+  | { name: 'escalate'; index: number; error: unknown }
+
+/** One attempt of the handler: the context it got and how to end it early. */
+interface Call {
+  ctx: CallContext
+  settle: (error: unknown) => void
+}
+
+/** The open batches of one group member, by partition assignment, route and (by key) key. */
+export class Batcher implements BatchIntake {
+  readonly #pool: WorkerPool
+  readonly #pipeline: Pipeline
+  readonly #runner: RunnerState
+  readonly #clock: Clock
+  readonly #maxInFlight: number
+  readonly #open = new Map<string, BatchJob>()
+
+  constructor(pool: WorkerPool, pipeline: Pipeline, runner: RunnerState, clock: Clock, maxInFlight: number) {
+    this.#pool = pool
+    this.#pipeline = pipeline
+    this.#runner = runner
+    this.#clock = clock
+    this.#maxInFlight = maxInFlight
+  }
+
+  get openCount(): number {
+    return this.#open.size
+  }
+
+  add(job: RecordJob, route: Route, event: Envelope): void {
+    const spec = route.batch!.spec
+    const owner = job.owner
+    const key =
+      spec.by === 'key'
+        ? `${owner.epoch}|${route.id}|${job.record.key?.toString('latin1') ?? ''}`
+        : `${owner.epoch}|${route.id}`
+    let batch = this.#open.get(key)
+    if (!batch) {
+      batch = new BatchJob(`batch|${key}`, owner, route, this.#pipeline, this.#runner, this.#pool, this.#clock)
+      this.#open.set(key, batch)
+      const opened = batch
+      batch.timer = this.#clock.setTimeout(() => this.#close(key, opened), spec.maxWaitMs)
+    }
+    this.#pool.hold(1)
+    batch.add(job, event)
+    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) this.#close(key, batch)
+  }
+
+  /** Closes every open batch now (the pool is full, or the consumer stops): they run as they are. */
+  closeAll(): void {
+    for (const [key, batch] of [...this.#open]) this.#close(key, batch)
+  }
+
+  /** Drops the open batches of partitions given up: their records are left to the next owner. */
+  discard(owners: ReadonlySet<object>): void {
+    for (const [key, batch] of [...this.#open]) {
+      if (!owners.has(batch.owner)) continue
+      this.#open.delete(key)
+      this.#clock.clearTimeout(batch.timer)
+      batch.abandon()
+    }
+  }
+
+  #close(key: string, batch: BatchJob): void {
+    if (this.#open.get(key) !== batch) return
+    this.#open.delete(key)
+    this.#clock.clearTimeout(batch.timer)
+    batch.timer = undefined
+    this.#pool.submit(batch)
+  }
+}
+
+export class BatchJob implements Job {
+  readonly lane: string
+  readonly owner: AssignedPartition
+  timer: Timer | undefined
+  readonly #route: Route
+  readonly #pipeline: Pipeline
+  readonly #runner: RunnerState
+  readonly #pool: WorkerPool
+  readonly #clock: Clock
+  readonly #members: Member[] = []
+  #phase: Phase = { name: 'whole' }
+  #attempt = 0
+  #call: Call | undefined
+  /** Whether the records it holds were given back to the pool's count. */
+  #released = false
+
+  constructor(
+    lane: string,
+    owner: AssignedPartition,
+    route: Route,
+    pipeline: Pipeline,
+    runner: RunnerState,
+    pool: WorkerPool,
+    clock: Clock,
+  ) {
+    this.lane = lane
+    this.owner = owner
+    this.#route = route
+    this.#pipeline = pipeline
+    this.#runner = runner
+    this.#pool = pool
+    this.#clock = clock
+  }
+
+  get size(): number {
+    return this.#members.length
+  }
+
+  add(job: RecordJob, event: Envelope): void {
+    this.#members.push({ job, event, failure: undefined, done: false })
+  }
+
+  step(): Promise<StepOutcome> {
+    if (this.owner.revoked) return Promise.resolve(this.#giveUp())
+    return this.#run()
+  }
+
+  abandon(): void {
+    this.#giveUp()
+  }
+
+  interrupt(reason: Error): void {
+    const call = this.#call
+    if (!call) return
+    call.ctx.abort(reason)
+    call.settle(reason)
+  }
+
+  async #run(): Promise<StepOutcome> {
+    const members = this.#members
+    const policy = this.#pipeline.retryPolicyOf(this.#route)
+    const name = this.#route.name
+    if (this.#phase.name === 'whole') {
+      const error = await this.#try(members, ++this.#attempt)
+      if (error === undefined) {
+        for (const m of members) {
+          m.done = true
+          m.job.completedInBatch(this.#attempt)
+        }
+        return this.#end()
+      }
+      if (this.#leaving()) return this.#giveUp()
+      this.#logFailure(members, error, this.#attempt)
+      if (shouldRetry(policy, this.#attempt, error)) return backoffDelay(policy, this.#attempt)
+      this.#phase =
+        this.#route.batch!.spec.onFailure === 'split' && members.length > 1
+          ? { name: 'split', index: 0, attempt: 0 }
+          : { name: 'escalate', index: 0, error }
+    }
+    const phase = this.#phase
+    if (phase.name === 'split') {
+      while (phase.index < members.length) {
+        const member = members[phase.index]!
+        if (member.failure === undefined) {
+          const error = await this.#try([member], ++phase.attempt)
+          if (error === undefined) {
+            member.done = true
+            member.job.completedInBatch(this.#attempt + phase.attempt)
+            phase.index++
+            phase.attempt = 0
+            continue
+          }
+          if (this.#leaving()) return this.#giveUp()
+          this.#logFailure([member], error, phase.attempt)
+          if (shouldRetry(policy, phase.attempt, error)) return backoffDelay(policy, phase.attempt)
+          member.failure = error
+        }
+        const outcome = await member.job.failedInBatch(member.failure, name, this.#attempt + phase.attempt)
+        if (outcome === 'abandoned') return this.#giveUp()
+        if (typeof outcome === 'number') return outcome // the write failed: tried again after the delay
+        member.done = true
+        phase.index++
+        phase.attempt = 0
+      }
+      return this.#end()
+    }
+    if (phase.name === 'escalate') {
+      while (phase.index < members.length) {
+        const member = members[phase.index]!
+        const outcome = await member.job.failedInBatch(phase.error, name, this.#attempt)
+        if (outcome === 'abandoned') return this.#giveUp()
+        if (typeof outcome === 'number') return outcome
+        member.done = true
+        phase.index++
+      }
+    }
+    return this.#end()
+  }
+
+  #leaving(): boolean {
+    return this.owner.revoked || this.#runner.stopping
+  }
+
+  /** One call of the handler with `members`' events; resolves with its error, or undefined. */
+  #try(members: readonly Member[], attempt: number): Promise<unknown> {
+    const ctx = new CallContext(this.#route, this.#pipeline, members, attempt)
+    const timeoutMs = this.#pipeline.timeoutOf(this.#route)
+    return new Promise<unknown>((resolve) => {
+      let timer: Timer | undefined
+      const settle = (error: unknown) => {
+        if (this.#call?.settle !== settle) return
+        this.#call = undefined
+        this.#clock.clearTimeout(timer)
+        resolve(error)
+      }
+      this.#call = { ctx, settle }
+      if (timeoutMs !== undefined) {
+        timer = this.#clock.setTimeout(() => {
+          const error = new HandlerTimeoutError(timeoutMs)
+          ctx.abort(error)
+          settle(error)
+        }, timeoutMs)
+      }
+      const failed = (error: unknown) => settle(error ?? new Error('the batch handler failed without an error'))
+      try {
+        const result = this.#route.batch!.handler(
+          members.map((m) => m.event),
+          ctx,
+        )
+        if (result instanceof Promise) result.then(() => settle(undefined), failed)
+        else settle(undefined)
+      } catch (error) {
+        failed(error)
+      }
+    })
+  }
+
+  #logFailure(members: readonly Member[], error: unknown, attempt: number): void {
+    const first = members[0]!.job.facts
+    const last = members[members.length - 1]!.job.facts
+    this.#pipeline.logger.warn(
+      {
+        err: error,
+        topic: first.topic,
+        partition: first.partition,
+        firstOffset: first.offset.toString(),
+        lastOffset: last.offset.toString(),
+        records: members.length,
+        handler: this.#route.name,
+        attempt,
+      },
+      `batch handler failed: ${errorMessage(error)}`,
+    )
+  }
+
+  /** Done: every record finished (handled or written away). */
+  #end(): undefined {
+    this.#release()
+    return undefined
+  }
+
+  /** Left unfinished (revoked, stopping): the records not done are delivered again. */
+  #giveUp(): 'abandoned' {
+    if (!this.#released) for (const m of this.#members) if (!m.done) m.job.abandon()
+    this.#release()
+    return 'abandoned'
+  }
+
+  #release(): void {
+    if (this.#released) return
+    this.#released = true
+    this.#pool.release(this.#members.length)
+  }
+}
+
+/** The BatchContext of one call. The logger and AbortController are made on first use. */
+class CallContext implements BatchContext {
+  readonly topic: string
+  readonly partition: number
+  readonly key: string | undefined
+  readonly records: readonly BatchRecord[]
+  readonly attempt: number
+  readonly group: string
+  readonly #pipeline: Pipeline
+  readonly #route: Route
+  #logger: Logger | undefined
+  #controller: AbortController | undefined
+
+  constructor(route: Route, pipeline: Pipeline, members: readonly Member[], attempt: number) {
+    const first = members[0]!.job.facts
+    this.topic = first.topic
+    this.partition = first.partition
+    this.key = route.batch!.spec.by === 'key' ? first.key : undefined
+    this.records = members.map(({ job: { facts } }) => ({
+      topic: facts.topic,
+      partition: facts.partition,
+      offset: facts.offset,
+      key: facts.key,
+      timestamp: facts.timestamp,
+      headers: facts.headers,
+    }))
+    this.attempt = attempt
+    this.group = first.group
+    this.#pipeline = pipeline
+    this.#route = route
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController()
+    return this.#controller.signal
+  }
+
+  get logger(): Logger {
+    this.#logger ??= this.#pipeline.logger.child({
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: this.records[0]?.offset.toString(),
+      lastOffset: this.records[this.records.length - 1]?.offset.toString(),
+      handler: this.#route.name,
+      attempt: this.attempt,
+    })
+    return this.#logger
+  }
+
+  abort(reason: Error): void {
+    this.#controller ??= new AbortController()
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason)
+  }
+
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown> {
+    const publisher = this.#pipeline.publisher
+    if (!publisher)
+      return Promise.reject(new KafkitError(ErrorCodes.CONSUMER_STATE, 'this consumer has no producer to publish with'))
+    return publisher.publish(event, payload, options)
+  }
+}
