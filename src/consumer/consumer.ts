@@ -10,7 +10,12 @@ import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { createEscalation } from './escalate.ts'
 import type { MemberFactory } from './member.ts'
-import { resolveBatchSpec, resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.ts'
+import {
+  resolveBatchSpec,
+  resolveConsumerOptions,
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+} from './options.ts'
 import { Pipeline } from './pipeline.ts'
 import { Router } from './router.ts'
 import { GroupRunner, type RunnerStatus } from './runner.ts'
