@@ -9,7 +9,8 @@ import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { createEscalation } from './escalate.ts'
-import type { MemberFactory } from './member.ts'
+import type { MemberFactory, TopicPartition } from './member.ts'
+import { endOffsets } from './start-offsets.ts'
 import {
   resolveBatchSpec,
   resolveConsumerOptions,
@@ -130,7 +131,10 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       const pipeline = this.#assemble()
       const members = o.groupMember ?? wireMembers(o.client, this.#log, o.clock)
       const batchTopics = this.#router.batchTopics()
-      this.#runners.push(this.#runner(pipeline, members, this.group, topics, false, batchTopics))
+      const source = this.#runner(pipeline, members, this.group, topics, false, batchTopics)
+      this.#runners.push(source)
+      // "now": the end offsets as this call began are where a partition without commits starts.
+      if (o.autoOffsetReset === 'now') source.startOffsets = await endOffsets(o.client, topics, o.sessionTimeoutMs)
       for (const delay of o.retryTopicsMs) {
         const tierTopics = topics.map((t) => tierTopicName(this.#topicDef(t), this.group, delay))
         const batchTiers = new Set([...batchTopics].map((t) => tierTopicName(this.#topicDef(t), this.group, delay)))
@@ -201,6 +205,47 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     await Promise.all(this.#runners.flatMap((r) => (r.lag ? [r.lag.refresh()] : [])))
   }
 
+  // ---- flow control --------------------------------------------------------------------------
+
+  /**
+   * Stops fetching a topic's partitions (all of them, or those listed), now and whenever they are
+   * assigned again, until `resume`. Records already handed to handlers finish; records fetched and
+   * not yet handed over are delivered after the resume. Retry-tier records of the topic still run.
+   */
+  pause(topic: string, partitions?: readonly number[]): void {
+    this.#source('pause').pause(topic, partitions)
+  }
+
+  /** Fetches them again, from the first record not handed to a handler. */
+  resume(topic: string, partitions?: readonly number[]): void {
+    this.#source('resume').resume(topic, partitions)
+  }
+
+  /** The assigned partitions paused by `pause`. */
+  paused(): TopicPartition[] {
+    return this.#runners[0]?.paused() ?? []
+  }
+
+  /**
+   * Moves an assigned partition to an offset, or to the first record at or after a time (its end
+   * if there is none). Its queued records are dropped; a record being handled finishes but is not
+   * committed; the next commit carries the new position. Call it once the partition is assigned
+   * (in `onAssign`, or later).
+   */
+  async seek(topic: string, partition: number, to: bigint | { timestamp: Date | number }): Promise<void> {
+    const runner = this.#source('seek')
+    if (typeof to === 'bigint') return runner.seek({ topic, partition }, to)
+    const ms = typeof to.timestamp === 'number' ? to.timestamp : to.timestamp.getTime()
+    await runner.seekToTime({ topic, partition }, ms)
+  }
+
+  #source(what: string): GroupRunner {
+    const runner = this.#runners[0]
+    if (!runner || (this.#state.name !== 'running' && this.#state.name !== 'starting'))
+      throw new KafkitError(ErrorCodes.CONSUMER_STATE, `${what}() needs a started consumer (it is ${this.#state.name})`)
+    return runner
+  }
+
   /** Peak number of handlers that ran at once (for tests and benchmarks). */
   get peakConcurrency(): number {
     return Math.max(0, ...this.#runners.map((r) => r.pool.peakActive))
@@ -253,7 +298,8 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
         sessionTimeoutMs: o.sessionTimeoutMs,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         rebalanceTimeoutMs: o.rebalanceTimeoutMs,
-        autoOffsetReset: o.autoOffsetReset,
+        // "now" starts from the earliest offset, then seeks partitions without commits (runner.ts).
+        autoOffsetReset: o.autoOffsetReset === 'now' ? 'earliest' : o.autoOffsetReset,
         fetchMinBytes: o.fetchMinBytes,
         fetchMaxBytes: o.fetchMaxBytes,
         fetchMaxBytesPerPartition: o.fetchMaxBytesPerPartition,

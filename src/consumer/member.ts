@@ -76,6 +76,11 @@ export interface GroupMember {
    */
   resume(partition: TopicPartition, position: bigint | undefined): void
   /**
+   * Delivery of an assigned partition goes on from `offset`: records of it fetched before are not
+   * delivered, and its next fetch starts there. Whether it is paused does not change.
+   */
+  seek(partition: TopicPartition, offset: bigint): void
+  /**
    * Commits. While a rebalance is under way it waits up to `waitMs` for it to end, and answers
    * 'deferred' if it has not (nothing was sent; the offsets are carried by a later commit).
    */

@@ -18,6 +18,14 @@ export class PartitionOffsets {
   /** The leader epoch of the last dispatched record, sent with commits. */
   leaderEpoch = -1
 
+  /**
+   * Tracking begins at `offset` (a seek): the next commit carries it even before any record there
+   * is done, so that the seek outlives this member.
+   */
+  startAt(offset: bigint): void {
+    this.#committable = offset
+  }
+
   /** Whether a record at `offset` is new (not a re-delivery of something already dispatched). */
   isNew(offset: bigint): boolean {
     return this.#next === undefined || offset >= this.#next

@@ -47,8 +47,12 @@ export interface ConsumerOptions extends RunnerHooks {
   onUnknownType?: UnroutedPolicy
   /** Known event types without a handler here. Default "skip". */
   onUnhandled?: UnroutedPolicy
-  /** Where a new group starts. Default "earliest". */
-  autoOffsetReset?: 'earliest' | 'latest'
+  /**
+   * Where a partition with no committed offset starts: "earliest" (default), "latest", or "now" —
+   * the end of the partition when start() was called, so that nothing produced after it is missed
+   * (with "latest", records produced while the group forms are).
+   */
+  autoOffsetReset?: 'earliest' | 'latest' | 'now'
   commitInterval?: Duration
   sessionTimeout?: Duration
   heartbeatInterval?: Duration
@@ -100,7 +104,7 @@ export interface ResolvedConsumerOptions {
   retryTopicsMs: number[]
   onUnknownType: UnroutedPolicy
   onUnhandled: UnroutedPolicy
-  autoOffsetReset: 'earliest' | 'latest'
+  autoOffsetReset: 'earliest' | 'latest' | 'now'
   commitIntervalMs: number
   sessionTimeoutMs: number
   heartbeatIntervalMs: number
@@ -126,7 +130,7 @@ export interface ResolvedConsumerOptions {
 
 const ORDERINGS: readonly Ordering[] = ['key', 'partition', 'none']
 const UNROUTED: readonly UnroutedPolicy[] = ['skip', 'dlq']
-const RESETS = ['earliest', 'latest'] as const
+const RESETS = ['earliest', 'latest', 'now'] as const
 const DECODE_MODES: readonly DecodeMode[] = ['tolerant', 'strict']
 
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {

@@ -18,6 +18,8 @@ export interface FetchControl {
 /** Why fetching a partition is paused (bit flags: both may hold). */
 const STALLED = 1
 const DUE = 2
+/** The application paused it (consumer.pause). */
+const USER = 4
 
 export class AssignedPartition implements LaneOwner, TopicPartition {
   readonly topic: string
@@ -57,6 +59,21 @@ export class AssignedPartition implements LaneOwner, TopicPartition {
     const limit = this.#owner.stallLimit
     if (this.#stalled >= limit) this.#pause(STALLED)
     else if (this.#stalled <= limit / 2) this.#resume(STALLED)
+  }
+
+  /** The application pauses or resumes fetching it (consumer.pause / resume). */
+  pausedByUser(paused: boolean): void {
+    if (paused) this.#pause(USER)
+    else this.#resume(USER)
+  }
+
+  get userPaused(): boolean {
+    return (this.#pausedFor & USER) !== 0
+  }
+
+  /** A new assignment of the same partition takes over this one (a seek): it keeps the user's pause. */
+  adoptPause(userPaused: boolean): void {
+    if (userPaused) this.#pausedFor |= USER
   }
 
   /** Holds a retry-tier record back until `dueAt`: its partition is fetched again from it then. */
@@ -173,6 +190,24 @@ export class Assignment {
     }
     this.#relimit()
     return added
+  }
+
+  /**
+   * Starts a partition's tracking over at `offset` (a seek): its current assignment is retired like
+   * a revoked one (its queued records are dropped by the caller, what still runs is not committed)
+   * and a new one, with new lanes, takes its place. Returns both.
+   */
+  reset(tp: TopicPartition, offset: bigint): { old: AssignedPartition; now: AssignedPartition } | undefined {
+    const key = tpKey(tp.topic, tp.partition)
+    const old = this.#partitions.get(key)
+    if (!old) return undefined
+    old.revoke(this.#clock)
+    const now = new AssignedPartition(this, old, old.generation, ++this.#epochs)
+    now.offsets.startAt(offset)
+    now.adoptPause(old.userPaused)
+    this.#partitions.set(key, now)
+    if (this.#last === old) this.#last = undefined
+    return { old, now }
   }
 
   /** Gives partitions up; returns the ones this member owned. */

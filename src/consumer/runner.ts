@@ -2,7 +2,7 @@
 // (partitions.ts), hands them to the worker pool as jobs, commits finished offsets, follows
 // assignment changes, replaces a member that failed, and stops within a deadline. Its life is one
 // explicit state (see RunnerState); everything Kafka does goes through the member.
-import { ShutdownError, errorMessage } from '../errors.ts'
+import { ErrorCodes, KafkitError, ShutdownError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { observeRunner } from '../observability/api.ts'
 import type { RunnerTelemetry } from '../observability/consumer.ts'
@@ -23,6 +23,7 @@ import type {
   MemberOptions,
   TopicPartition,
 } from './member.ts'
+import { tpKey } from './member.ts'
 import { Batcher } from './batch.ts'
 import { Committer } from './committer.ts'
 import { formatPartition, runHook, type RunnerHooks } from './hooks.ts'
@@ -102,6 +103,14 @@ export class GroupRunner {
   #generation = -1
   #restarts = 0
   #failuresInRow = 0
+  /**
+   * Where a partition with no committed offset starts, by tpKey (autoOffsetReset "now": the end
+   * offsets when start() was called). Partitions not in it start by the member's autoOffsetReset.
+   */
+  startOffsets: ReadonlyMap<string, bigint> | undefined
+  /** Topics and partitions the application paused (consumer.pause), kept across assignments. */
+  readonly #pausedTopics = new Set<string>()
+  readonly #pausedPartitions = new Set<string>()
   #unobserve: (() => void) | undefined
   #unwatch: (() => void) | undefined
 
@@ -270,7 +279,136 @@ export class GroupRunner {
       },
       'partitions assigned',
     )
+    for (const partition of added) if (this.#isUserPaused(partition)) partition.pausedByUser(true)
+    if (added.length > 0 && this.startOffsets) this.#startUncommitted(added, this.startOffsets)
     if (added.length > 0 && this.#o.hooks.onAssign) this.#runAssignHook(added)
+  }
+
+  /**
+   * Partitions new to the group (nothing committed) start at `starts` (the end offsets when the
+   * consumer started): no record is read until that is known, so none produced since is missed.
+   */
+  #startUncommitted(added: readonly AssignedPartition[], starts: ReadonlyMap<string, bigint>): void {
+    const candidates = added.filter((p) => starts.has(tpKey(p.topic, p.partition)))
+    const member = this.#member()
+    const client = member?.offsets
+    if (candidates.length === 0 || !member) return
+    this.#assignHooks++
+    const byTopic = new Map<string, number[]>()
+    for (const p of candidates) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition])
+    const query = client
+      ? client.listCommittedOffsets({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) })
+      : Promise.reject(new Error('the group member is not connected'))
+    void bounded(this.#clock, query, this.#o.sessionTimeoutMs, 'the committed offsets')
+      .then((committed) => {
+        if (this.#member() !== member) return
+        for (const p of candidates) {
+          const offset = committed.get(p.topic)?.[p.partition]
+          if (offset !== undefined && offset >= 0n) continue
+          if (this.#assignment.get(p.topic, p.partition) === p)
+            this.#seek(member, p, starts.get(tpKey(p.topic, p.partition))!)
+        }
+      })
+      .catch((error: unknown) => {
+        if (this.#member() === member) this.#failed(member, error, 'member')
+      })
+      .finally(() => {
+        this.#assignHooks--
+        this.#read()
+      })
+  }
+
+  // ---- flow control (consumer.pause / resume / seek) -----------------------------------------
+
+  #isUserPaused(tp: TopicPartition): boolean {
+    return this.#pausedTopics.has(tp.topic) || this.#pausedPartitions.has(tpKey(tp.topic, tp.partition))
+  }
+
+  /** Stops fetching the topic's partitions (all, or those listed), now and whenever assigned again. */
+  pause(topic: string, partitions?: readonly number[]): void {
+    if (partitions === undefined) this.#pausedTopics.add(topic)
+    else for (const p of partitions) this.#pausedPartitions.add(tpKey(topic, p))
+    this.#applyPauses(topic)
+  }
+
+  /**
+   * Fetches them again. Resuming some partitions of a topic paused as a whole keeps the other
+   * partitions this member owns now paused.
+   */
+  resume(topic: string, partitions?: readonly number[]): void {
+    if (partitions === undefined) {
+      this.#pausedTopics.delete(topic)
+      for (const key of [...this.#pausedPartitions])
+        if (key.startsWith(tpKey(topic, 0).slice(0, -1))) this.#pausedPartitions.delete(key)
+    } else {
+      if (this.#pausedTopics.delete(topic)) {
+        for (const owned of this.#assignment.owned())
+          if (owned.topic === topic) this.#pausedPartitions.add(tpKey(topic, owned.partition))
+      }
+      for (const p of partitions) this.#pausedPartitions.delete(tpKey(topic, p))
+    }
+    this.#applyPauses(topic)
+  }
+
+  /** The owned partitions the application paused. */
+  paused(): TopicPartition[] {
+    return this.#assignment
+      .owned()
+      .filter((p) => p.userPaused)
+      .map(({ topic, partition }) => ({ topic, partition }))
+  }
+
+  #applyPauses(topic: string): void {
+    for (const owned of this.#assignment.owned())
+      if (owned.topic === topic) owned.pausedByUser(this.#isUserPaused(owned))
+  }
+
+  /**
+   * Delivery of an owned partition goes on from `offset`. Its queued records are dropped, a record
+   * running now finishes but is not committed, and the next commit carries `offset`.
+   */
+  seek(tp: TopicPartition, offset: bigint): void {
+    const member = this.stopping ? undefined : this.#member()
+    const owned = this.#assignment.get(tp.topic, tp.partition)
+    if (!member || !owned)
+      throw new KafkitError(
+        ErrorCodes.CONSUMER_STATE,
+        `cannot seek ${tp.topic}[${tp.partition}]: it is not assigned to this consumer now`,
+      )
+    if (offset < 0n) throw new KafkitError(ErrorCodes.CONSUMER_STATE, `cannot seek to offset ${offset}`)
+    this.#seek(member, owned, offset)
+  }
+
+  #seek(member: GroupMember, owned: AssignedPartition, offset: bigint): void {
+    // The member first: records of the old position read from now on are dropped there.
+    member.seek(owned, offset)
+    const reset = this.#assignment.reset(owned, offset)!
+    if (reset.old.paused && !reset.now.paused) member.resume(reset.now, offset)
+    this.batches?.discard(new Set<object>([reset.old]))
+    this.pool.drop((job) => job.owner === reset.old)
+    this.#log.info({ topic: owned.topic, partition: owned.partition, offset: offset.toString() }, 'partition sought')
+  }
+
+  /** Seeks to the first record at or after `timestamp` (ms), or to the end when there is none. */
+  async seekToTime(tp: TopicPartition, timestamp: number): Promise<void> {
+    const client = this.#member()?.offsets
+    if (!client)
+      throw new KafkitError(ErrorCodes.CONSUMER_STATE, `cannot seek ${tp.topic}[${tp.partition}]: not connected`)
+    const ask = (at: bigint) =>
+      bounded(
+        this.#clock,
+        client.listOffsets({ topics: [tp.topic], partitions: { [tp.topic]: [tp.partition] }, timestamp: at }),
+        this.#o.sessionTimeoutMs,
+        `the offsets of ${tp.topic}[${tp.partition}]`,
+      )
+    let found = (await ask(BigInt(timestamp))).get(tp.topic)?.[tp.partition]
+    if (found === undefined || found < 0n) found = (await ask(-1n)).get(tp.topic)?.[tp.partition]
+    if (found === undefined || found < 0n)
+      throw new KafkitError(
+        ErrorCodes.CONSUMER_STATE,
+        `could not find the offset of ${tp.topic}[${tp.partition}] at ${new Date(timestamp).toISOString()}`,
+      )
+    this.seek(tp, found)
   }
 
   /**
@@ -462,5 +600,24 @@ export class GroupRunner {
       restarts: status.restarts,
       generation: status.generation,
     }
+  }
+}
+
+/** `work`'s result, or a KafkitError naming `what` once `ms` have passed. */
+async function bounded<T>(clock: Clock, work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: Timer | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(
+      () =>
+        reject(
+          new KafkitError(ErrorCodes.BROKER_UNAVAILABLE, `${what} did not come within ${ms} ms`, { retryable: true }),
+        ),
+      ms,
+    )
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clock.clearTimeout(timer)
   }
 }

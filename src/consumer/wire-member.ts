@@ -36,6 +36,8 @@ type WireStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 /** A paused partition: fetched records of it are dropped; `rewindTo` is the first one dropped. */
 interface Held {
   rewindTo: bigint | undefined
+  /** Set by a seek: where delivery goes on, whatever records fetched before it are dropped. */
+  seekTo?: bigint | undefined
   /** The stream it was paused on (a later stream never fetched what was dropped). */
   stream: number
 }
@@ -71,6 +73,8 @@ class WireGroupMember implements GroupMember {
   #assigned = new Map<string, TopicPartition>()
   readonly #held = new Map<string, Held>()
   readonly #rewound = new Map<string, Rewound>()
+  /** Seeks asked for while no stream fetches (during the join): applied once one does. */
+  readonly #pendingSeeks = new Map<string, { tp: TopicPartition; offset: bigint }>()
   #lastTopic = ''
   #lastPartition = -1
 
@@ -139,6 +143,9 @@ class WireGroupMember implements GroupMember {
     stream.on('close', () => {
       if (this.#stream === stream) this.#fail(new Error('the fetch stream closed'), 'fetch')
     })
+    // The stream starts from committed offsets; a seek's rewind check corrects it to the seek.
+    for (const { tp, offset } of this.#pendingSeeks.values()) this.seek(tp, offset)
+    this.#pendingSeeks.clear()
   }
 
   #fail(error: unknown, scope: FailureScope) {
@@ -189,7 +196,8 @@ class WireGroupMember implements GroupMember {
     const key = tpKey(message.topic, message.partition)
     const held = this.#held.get(key)
     if (held) {
-      if (held.rewindTo === undefined || message.offset < held.rewindTo) held.rewindTo = message.offset
+      if (held.seekTo === undefined && (held.rewindTo === undefined || message.offset < held.rewindTo))
+        held.rewindTo = message.offset
       return false
     }
     const rewound = this.#rewound.get(key)
@@ -224,8 +232,31 @@ class WireGroupMember implements GroupMember {
       this.#held.set(key, held)
       this.#order?.exclude(tp)
     }
+    if (held.seekTo !== undefined) return // a seek said where to go on
     if (redeliverFrom !== undefined && (held.rewindTo === undefined || redeliverFrom < held.rewindTo))
       held.rewindTo = redeliverFrom
+  }
+
+  seek(tp: TopicPartition, offset: bigint): void {
+    const key = tpKey(tp.topic, tp.partition)
+    if (!this.#assigned.has(key)) return
+    const held = this.#held.get(key)
+    if (held) {
+      // Paused: delivery goes on from the seek once resumed.
+      held.rewindTo = offset
+      held.seekTo = offset
+      held.stream = this.#streams
+      return
+    }
+    if (!this.#stream) {
+      this.#pendingSeeks.set(key, { tp, offset })
+      return
+    }
+    // Held for an instant and resumed from the seek: what this stream fetched before is dropped.
+    this.#rewound.delete(key)
+    this.#held.set(key, { rewindTo: offset, seekTo: offset, stream: this.#streams })
+    this.#order?.exclude(tp)
+    this.resume(tp, offset)
   }
 
   resume(tp: TopicPartition, position: bigint | undefined): void {
@@ -315,13 +346,15 @@ class WireGroupMember implements GroupMember {
   }
 
   get offsets(): OffsetsClient | undefined {
-    return this.connected ? this.#wire : undefined
+    // In the group is enough (offset queries need no fetch stream): the runner asks during the join.
+    return !this.#closed && this.#wire !== undefined && !this.#wire.closed ? this.#wire : undefined
   }
 
   #forget(tp: TopicPartition) {
     const key = tpKey(tp.topic, tp.partition)
     this.#held.delete(key)
     this.#rewound.delete(key)
+    this.#pendingSeeks.delete(key)
     this.#order?.forget(tp)
   }
 }

@@ -93,6 +93,10 @@ export class ScriptedMember implements GroupMember {
     this.calls.push(`resume ${key(tp)}${position === undefined ? '' : ` at ${position}`}`)
   }
 
+  seek(tp: TopicPartition, offset: bigint): void {
+    this.calls.push(`seek ${key(tp)} to ${offset}`)
+  }
+
   commit(offsets: readonly CommitOffset[]): Promise<'committed' | 'deferred'> {
     if (this.failCommits) return Promise.reject(new Error('the coordinator does not answer'))
     this.commits.push([...offsets])
