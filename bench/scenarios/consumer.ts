@@ -12,7 +12,7 @@ import { COMMON } from '../lib/settings.ts'
 import { spread, type Spread } from '../lib/stats.ts'
 import { prefill } from './prefill.ts'
 
-export const CONSUMER_CLIENTS = ['kafkit', 'raw', 'kafkajs'] as const
+export const CONSUMER_CLIENTS = ['kafkit', 'kafkitBatch', 'raw', 'kafkajs'] as const
 export type ConsumerClient = (typeof CONSUMER_CLIENTS)[number] | 'java'
 
 export interface ConsumerParams {
@@ -78,6 +78,14 @@ class Counter {
     if (++this.count === this.target) this.last = performance.now()
   }
 
+  /** `n` records at once (a batch handler); the last instant counts when the target is crossed. */
+  hitMany(n: number): void {
+    if (this.count === 0) this.first = performance.now()
+    const before = this.count
+    this.count += n
+    if (before < this.target && this.count >= this.target) this.last = performance.now()
+  }
+
   rate(): number {
     return (this.target - 1) / ((this.last - this.first) / 1000)
   }
@@ -98,6 +106,22 @@ async function kafkit(params: ConsumerParams): Promise<ConsumerRun> {
   const run = await passes(params, async (counter) => {
     const consumer = kafkit.consumer({ group: uniqueName('bench-kafkit'), maxPollRecords: COMMON.maxPollRecords })
     consumer.on(event, () => counter.hit())
+    await consumer.start()
+    await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
+    await consumer.stop()
+  })
+  await kafkit.close()
+  return run
+}
+
+/** The same pass with a batch handler: up to BATCH_SIZE records of one partition per call. */
+const BATCH_SIZE = 500
+
+async function kafkitBatch(params: ConsumerParams): Promise<ConsumerRun> {
+  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
+  const run = await passes(params, async (counter) => {
+    const consumer = kafkit.consumer({ group: uniqueName('bench-kafkit'), maxPollRecords: COMMON.maxPollRecords })
+    consumer.onBatch(event, (events) => counter.hitMany(events.length), { maxSize: BATCH_SIZE, maxWait: 20 })
     await consumer.start()
     await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
     await consumer.stop()
@@ -160,4 +184,4 @@ async function kafkajsClient(params: ConsumerParams): Promise<ConsumerRun> {
   })
 }
 
-export const tasks = { kafkit, raw, kafkajs: kafkajsClient }
+export const tasks = { kafkit, kafkitBatch, raw, kafkajs: kafkajsClient }
