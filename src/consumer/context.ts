@@ -34,15 +34,9 @@ export function recordLogFields(
 }
 
 export class Context implements HandlerContext {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: bigint
-  readonly key: string | undefined
-  readonly timestamp: Date
-  readonly headers: ReadonlyMap<string, string>
-  readonly group: string
   readonly attempt: number
   readonly upcastedFrom: readonly string[]
+  readonly #facts: RecordFacts
   readonly #envelope: Envelope
   readonly #baseLogger: Logger
   readonly #publisher: EventPublisher | undefined
@@ -57,18 +51,41 @@ export class Context implements HandlerContext {
     logger: Logger,
     publisher: EventPublisher | undefined,
   ) {
-    this.topic = facts.topic
-    this.partition = facts.partition
-    this.offset = facts.offset
-    this.key = facts.key
-    this.timestamp = facts.timestamp
-    this.headers = facts.headers
-    this.group = facts.group
+    this.#facts = facts
     this.attempt = attempt
     this.upcastedFrom = upcastedFrom
     this.#envelope = envelope
     this.#baseLogger = logger
     this.#publisher = publisher
+  }
+
+  // Read through to the record's facts: most handlers read few of them, and this runs per attempt.
+  get topic(): string {
+    return this.#facts.topic
+  }
+
+  get partition(): number {
+    return this.#facts.partition
+  }
+
+  get offset(): bigint {
+    return this.#facts.offset
+  }
+
+  get key(): string | undefined {
+    return this.#facts.key
+  }
+
+  get timestamp(): Date {
+    return this.#facts.timestamp
+  }
+
+  get headers(): ReadonlyMap<string, string> {
+    return this.#facts.headers
+  }
+
+  get group(): string {
+    return this.#facts.group
   }
 
   get signal(): AbortSignal {

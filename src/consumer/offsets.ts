@@ -1,16 +1,15 @@
 // One partition's commit tracking: the committable offset is the lowest offset dispatched and not
 // yet done, or one past the highest done when nothing is pending. Records complete in any order.
 
-interface Slot {
-  offset: bigint
-  done: boolean
-}
-
 export class PartitionOffsets {
-  /** Dispatched records in offset order; the head is the lowest not yet committed. */
-  readonly #slots: Slot[] = []
+  /**
+   * Dispatched offsets in increasing order and whether each is done, from #head (the lowest not yet
+   * committable). Two flat arrays and a binary search, rather than an object and a map entry per record.
+   */
+  readonly #offsets: bigint[] = []
+  readonly #done: boolean[] = []
   #head = 0
-  readonly #index = new Map<bigint, Slot>()
+  #pending = 0
   /** One past the highest offset ever dispatched here; lower offsets arriving later are duplicates. */
   #next: bigint | undefined
   #committable: bigint | undefined
@@ -32,27 +31,46 @@ export class PartitionOffsets {
   }
 
   dispatched(offset: bigint, leaderEpoch: number): void {
-    const slot = { offset, done: false }
-    this.#slots.push(slot)
-    this.#index.set(offset, slot)
+    this.#offsets.push(offset)
+    this.#done.push(false)
+    this.#pending++
     this.#next = offset + 1n
     this.leaderEpoch = leaderEpoch
   }
 
   done(offset: bigint): void {
-    const slot = this.#index.get(offset)
-    if (!slot) return
-    slot.done = true
-    this.#index.delete(offset)
-    while (this.#head < this.#slots.length && this.#slots[this.#head]!.done) {
-      this.#committable = this.#slots[this.#head]!.offset + 1n
+    const index = this.#find(offset)
+    if (index < 0 || this.#done[index]) return
+    this.#done[index] = true
+    this.#pending--
+    const offsets = this.#offsets
+    const done = this.#done
+    while (this.#head < offsets.length && done[this.#head]) {
+      this.#committable = offsets[this.#head]! + 1n
       this.#head++
     }
-    // Compact now and then so the array does not grow without bound.
-    if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
-      this.#slots.splice(0, this.#head)
+    // Compact now and then so the arrays do not grow without bound.
+    if (this.#head > 1024 && this.#head * 2 > offsets.length) {
+      offsets.splice(0, this.#head)
+      done.splice(0, this.#head)
       this.#head = 0
     }
+  }
+
+  /** The index of a dispatched, not yet committable offset, or -1. Records mostly finish in order. */
+  #find(offset: bigint): number {
+    const offsets = this.#offsets
+    let low = this.#head
+    let high = offsets.length - 1
+    if (low <= high && offsets[low] === offset) return low
+    while (low <= high) {
+      const mid = (low + high) >>> 1
+      const value = offsets[mid]!
+      if (value === offset) return mid
+      if (value < offset) low = mid + 1
+      else high = mid - 1
+    }
+    return -1
   }
 
   /** One past the highest offset dispatched (where fetching goes on), if any was. */
@@ -62,7 +80,7 @@ export class PartitionOffsets {
 
   /** Records dispatched and not yet done. */
   get pending(): number {
-    return this.#index.size
+    return this.#pending
   }
 
   /** The offset to commit if it moved since the last commit, else undefined. */

@@ -30,7 +30,8 @@ export type Routing = { kind: 'routes'; matches: RouteMatch[] } | { kind: 'unkno
 
 export class Router {
   readonly #routes: Route[] = []
-  readonly #cache = new Map<string, Routing>()
+  /** By type, then version: no string is made per record to look a routing up. */
+  readonly #cache = new Map<string, Map<string, Routing>>()
   readonly #catalog: Catalog
 
   constructor(catalog: Catalog) {
@@ -117,11 +118,15 @@ export class Router {
   }
 
   route(type: string, version: string): Routing {
-    const cacheKey = `${type}\u0000${version}`
-    let routing = this.#cache.get(cacheKey)
+    let byVersion = this.#cache.get(type)
+    if (!byVersion) {
+      byVersion = new Map()
+      this.#cache.set(type, byVersion)
+    }
+    let routing = byVersion.get(version)
     if (!routing) {
       routing = this.#compute(type, version)
-      this.#cache.set(cacheKey, routing)
+      byVersion.set(version, routing)
     }
     return routing
   }
