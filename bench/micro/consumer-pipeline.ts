@@ -1,10 +1,11 @@
 // kafkit's per-record consumer cost without the network: the real admit stage, RecordJob, Pipeline,
 // WorkerPool and offset tracking over records held in memory (as a group member delivers them),
 // with a no-op handler.
-// node --conditions=kafkit-source bench/micro/consumer-pipeline.ts [--records=200000] [--sync]
+// node --conditions=kafkit-source bench/micro/consumer-pipeline.ts [--records=200000] [--sync | --batch]
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { RecordHeaders } from '../../src/consumer/headers.ts'
+import { Batcher } from '../../src/consumer/batch.ts'
 import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
@@ -20,6 +21,8 @@ const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const RECORDS = arg('records', 200_000)
 const sync = process.argv.includes('--sync')
+/** A batch handler (onBatch) of up to 500 events instead of one handler per record. */
+const batched = process.argv.includes('--batch')
 
 const topic = defineTopic({ name: 'micro.v1', key: 'id' })
 const Event = defineEvent({
@@ -30,7 +33,17 @@ const Event = defineEvent({
 })
 const router = new Router(createCatalog([Event]))
 // An async no-op handler returns an already settled promise, as most real handlers do when awaited.
-router.add(Event, sync ? () => undefined : () => Promise.resolve())
+if (batched) {
+  router.add(
+    Event,
+    () => undefined,
+    {},
+    {
+      spec: { maxSize: 500, maxWaitMs: 20, by: 'partition', onFailure: 'split' },
+      handler: () => Promise.resolve(),
+    },
+  )
+} else router.add(Event, sync ? () => undefined : () => Promise.resolve())
 const pipeline = new Pipeline({
   registry: new CodecRegistry(),
   framed: undefined,
@@ -47,7 +60,7 @@ const pipeline = new Pipeline({
   clock: systemClock,
   telemetry: undefined,
 })
-const runner = { stopping: false }
+const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
 
 function messages(count: number): FetchedRecord[] {
   return Array.from({ length: count }, (_, i) => {
@@ -87,6 +100,7 @@ async function run(batch: FetchedRecord[]): Promise<{ wall: number; cpu: number 
   )
   let resume: (() => void) | undefined
   const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000, onCapacity: () => resume?.() })
+  if (batched) runner.batches = new Batcher(pool, pipeline, runner, systemClock, 1000)
   const started = performance.now()
   const cpu = process.cpuUsage()
   for (const record of batch) {
@@ -94,11 +108,14 @@ async function run(batch: FetchedRecord[]): Promise<{ wall: number; cpu: number 
     const partition = assignment.admit(record, 1, undefined)!
     partition.offsets.dispatched(record.offset, 0)
     const facts = sourceFacts(record, headers, 'micro')
-    const lane = `${partition.epoch}|${record.key!.toString('latin1')}`
+    // Batch topics go through one lane per partition (runner.ts), so that batches keep offset order.
+    const lane = batched ? `${partition.epoch}` : `${partition.epoch}|${record.key!.toString('latin1')}`
     if (!pool.submit(new RecordJob(pipeline, runner, record, headers, facts, lane, partition))) {
+      runner.batches?.closeAll()
       await new Promise<void>((resolve) => (resume = resolve))
     }
   }
+  runner.batches?.closeAll()
   await pool.idle()
   const used = process.cpuUsage(cpu)
   return {
@@ -115,5 +132,5 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[2]!
 const wall = results.map((r) => r.wall)
 const cpu = results.map((r) => r.cpu)
 console.log(
-  `${sync ? 'sync' : 'async'} handler: ${median(wall).toFixed(2)} µs per record, ${median(cpu).toFixed(2)} µs CPU (median of 5 runs of ${RECORDS}; min ${Math.min(...wall).toFixed(2)} / ${Math.min(...cpu).toFixed(2)})`,
+  `${batched ? 'batch' : sync ? 'sync' : 'async'} handler: ${median(wall).toFixed(2)} µs per record, ${median(cpu).toFixed(2)} µs CPU (median of 5 runs of ${RECORDS}; min ${Math.min(...wall).toFixed(2)} / ${Math.min(...cpu).toFixed(2)})`,
 )
