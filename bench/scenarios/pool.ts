@@ -90,7 +90,7 @@ export async function poolScenario(ctx: RunContext): Promise<PoolResults> {
           ['kafkit', () => ctx.child<PoolRun>('pool.run', params)],
           ['kafkajs', () => ctx.child<PoolRun>('pool.kafkajs', params, { timeoutMs: (peerSeconds + 120) * 1000 })],
         ]
-        if (pcClasspath) runs.splice(1, 0, ['parallel-consumer', () => parallelConsumer(ctx, pcClasspath!, params)])
+        if (pcClasspath) runs.splice(1, 0, ['parallel-consumer', () => parallelConsumer(ctx, pcClasspath, params)])
         for (const [client, measure] of runs) {
           const run = await measure()
           const entry: PoolCase = { client, keys: k, ...run, ideal: ideal(c), efficiency: run.msgsPerSec / ideal(c) }
