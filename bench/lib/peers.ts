@@ -72,8 +72,11 @@ export function ensureParallelConsumer(log: (line: string) => void): string {
     rmSync(staged, { recursive: true, force: true })
     throw new Error(`Maven could not build the Parallel Consumer harness:\n${res.stdout}\n${res.stderr}`)
   }
-  // Renamed into place so that a half-finished build never looks like a finished one.
-  rmSync(dir, { recursive: true, force: true })
+  // Renamed into place so that a half-finished build never looks like a finished one; builds of
+  // earlier sources go.
+  for (const old of readdirSync(dirname(dir)))
+    if (old.startsWith('parallel-consumer-') && !old.endsWith('.build'))
+      rmSync(join(dirname(dir), old), { recursive: true, force: true })
   renameSync(staged, dir)
   log(`built the Parallel Consumer harness in ${dir} (${Math.round((Date.now() - started) / 1000)} s)`)
   return classpath
@@ -111,6 +114,12 @@ export interface ParallelConsumerParams {
   handlerMs: number
   /** The run ends here even if fewer records were handled; the rate is of those that were. */
   maxSeconds: number
+  /** Each finished record's seq is appended here (the commit-behaviour runs). */
+  journal?: string
+  /** The JVM halts, as a SIGKILL would, once this many handlers finished (exit code 137). */
+  haltAfter?: number
+  /** A new member of the group after a halted one: counts finished records handled again. */
+  resume?: boolean
 }
 
 export interface ParallelConsumerRun {
@@ -122,6 +131,7 @@ export interface ParallelConsumerRun {
   orderViolations: number
   meanHandlerMs: number
   finished: number
+  handledAgain: number
 }
 
 export function runParallelConsumer(classpath: string, params: ParallelConsumerParams): Promise<ParallelConsumerRun> {

@@ -46,6 +46,8 @@ export interface Profile {
     partitions: number[]
     maxRecords: number
     peerSeconds: number
+    /** Records, partitions and concurrency of the commit-behaviour runs (kill half-way, read on). */
+    kill: { records: number; partitions: number; concurrency: number } | undefined
   }
   /** Concurrency 10 is kafkit's default; each value is a run of its own over the same backlog. */
   memory: { backlog: number; seconds: number; handlerMs: number; concurrency: number[] }
@@ -69,6 +71,7 @@ export const FULL: Profile = {
     partitions: [1, 6],
     maxRecords: 100_000,
     peerSeconds: 8,
+    kill: { records: 20_000, partitions: 6, concurrency: 100 },
   },
   memory: { backlog: 1_000_000, seconds: 60, handlerMs: 10, concurrency: [10, 100] },
   outbox: { rows: 100_000, rate: 1000, seconds: 30, warmupSeconds: 5 },
@@ -85,10 +88,11 @@ export const QUICK: Profile = {
     seconds: 1.5,
     handlerMs: 10,
     keys: [1000],
-    concurrency: [10, 100, 1000],
+    concurrency: [100, 1000],
     partitions: [1, 6],
     maxRecords: 20_000,
-    peerSeconds: 3,
+    peerSeconds: 2,
+    kill: { records: 4000, partitions: 6, concurrency: 100 },
   },
   memory: { backlog: 100_000, seconds: 10, handlerMs: 10, concurrency: [10, 100] },
   outbox: { rows: 20_000, rate: 500, seconds: 6, warmupSeconds: 2 },

@@ -4,6 +4,9 @@
 // producer never limits the measurement. The peers run on the same topics and records: Confluent's
 // Parallel Consumer with KEY ordering and `maxConcurrency` threads, and kafkajs with
 // `partitionsConsumedConcurrently` (its concurrency is per partition, not per key).
+import { mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
@@ -44,8 +47,25 @@ export interface PoolCase {
   loopDelayMaxMs?: number
 }
 
+/**
+ * The commit behaviour: a consumer killed (SIGKILL, or the JVM halted) right after its
+ * `killedAfter`-th handler finished, then a new member of the same group reading on. `redelivered`
+ * is how many records whose handler had finished were handled again.
+ */
+export interface PoolKill {
+  client: Extract<PoolClient, 'kafkit' | 'parallel-consumer'>
+  records: number
+  partitions: number
+  concurrency: number
+  killedAfter: number
+  redelivered: number
+  /** How often each client commits: kafkit's commitInterval, Parallel Consumer's commitInterval. */
+  commitIntervalMs: number
+}
+
 export interface PoolResults {
   cases: PoolCase[]
+  kills: PoolKill[]
   /** Why a peer was left out of this run, if it was. */
   skipped: Partial<Record<PoolClient, string>>
 }
@@ -63,7 +83,7 @@ interface PoolParams {
 type PoolRun = Omit<PoolCase, 'client' | 'keys' | 'ideal' | 'efficiency'>
 
 export async function poolScenario(ctx: RunContext): Promise<PoolResults> {
-  const { seconds, handlerMs, keys, concurrency, partitions, maxRecords, peerSeconds } = ctx.profile.pool
+  const { seconds, handlerMs, keys, concurrency, partitions, maxRecords, peerSeconds, kill } = ctx.profile.pool
   const skipped: PoolResults['skipped'] = {}
   let pcClasspath: string | undefined
   const pcReason = ctx.java ? parallelConsumerUnavailable() : 'the Java tools are off (--no-java, or no Java)'
@@ -102,7 +122,84 @@ export async function poolScenario(ctx: RunContext): Promise<PoolResults> {
       }
     }
   }
-  return { cases, skipped }
+  const kills = kill ? await killed(ctx, kill, handlerMs, pcClasspath) : []
+  return { cases, kills, skipped }
+}
+
+/** The broker's smallest session timeout: how long a killed member stays in the group. */
+const KILL_SESSION_MS = 6000
+const KAFKIT_COMMIT_MS = 1000
+/** Parallel Consumer 0.5.3.2's default commitInterval (PERIODIC_CONSUMER_ASYNCHRONOUS). */
+const PC_COMMIT_MS = 5000
+
+async function killed(
+  ctx: RunContext,
+  kill: { records: number; partitions: number; concurrency: number },
+  handlerMs: number,
+  pcClasspath: string | undefined,
+): Promise<PoolKill[]> {
+  const topic = await ctx.topic(`pool-kill-${kill.partitions}p`, kill.partitions)
+  await prefill(ctx, { topic, records: kill.records, keys: 1000, unique: true })
+  const killedAfter = Math.floor(kill.records / 2)
+  const dir = mkdtempSync(join(tmpdir(), 'kafkit-bench-kill-'))
+  const out: PoolKill[] = []
+  try {
+    for (const client of ['kafkit', 'parallel-consumer'] as const) {
+      if (client === 'parallel-consumer' && !pcClasspath) continue
+      const params: KillParams = {
+        topic,
+        partitions: kill.partitions,
+        concurrency: kill.concurrency,
+        records: kill.records,
+        handlerMs,
+        maxSeconds: 120,
+        group: uniqueName(`bench-pool-kill-${client}`),
+        journal: join(dir, `${client}.journal`),
+      }
+      let again: number
+      if (client === 'kafkit') {
+        await ctx.child('pool.killed', { ...params, haltAfter: killedAfter }).then(
+          () => Promise.reject(new Error('the kafkit consumer was to be killed, and it returned')),
+          (error: unknown) => {
+            if (!String(error).includes('SIGKILL')) throw error
+          },
+        )
+        again = (await ctx.child<{ handledAgain: number }>('pool.killed', { ...params, resume: true })).handledAgain
+      } else {
+        const base = {
+          bootstrap: ctx.bootstrap,
+          topic,
+          group: params.group,
+          concurrency: kill.concurrency,
+          records: kill.records,
+          handlerMs,
+          maxSeconds: 120,
+          journal: params.journal,
+        }
+        await runParallelConsumer(pcClasspath!, { ...base, haltAfter: killedAfter }).then(
+          () => Promise.reject(new Error('the Parallel Consumer harness was to halt, and it returned')),
+          (error: unknown) => {
+            if (!String(error).includes('code 137')) throw error
+          },
+        )
+        again = (await runParallelConsumer(pcClasspath!, { ...base, resume: true })).handledAgain
+      }
+      const entry: PoolKill = {
+        client,
+        records: kill.records,
+        partitions: kill.partitions,
+        concurrency: kill.concurrency,
+        killedAfter,
+        redelivered: again,
+        commitIntervalMs: client === 'kafkit' ? KAFKIT_COMMIT_MS : PC_COMMIT_MS,
+      }
+      out.push(entry)
+      ctx.log(`pool kill ${client}: killed after ${killedAfter} handled, ${again} handled again by the next member`)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return out
 }
 
 async function parallelConsumer(ctx: RunContext, classpath: string, params: PoolParams): Promise<PoolRun> {
@@ -244,4 +341,48 @@ async function kafkajsRun(params: PoolParams): Promise<PoolRun> {
   return result
 }
 
-export const tasks = { run, kafkajs: kafkajsRun }
+interface KillParams extends PoolParams {
+  group: string
+  journal: string
+  /** Kill this process (SIGKILL) once this many handlers finished. */
+  haltAfter?: number
+  /** A new member of the group: the journal's records are done; counts those handled again. */
+  resume?: boolean
+}
+
+async function killedRun(params: KillParams): Promise<{ handledAgain: number }> {
+  const { kafkit, event } = benchKafkit(params.topic, params.partitions)
+  const done = new Set<number>()
+  if (params.resume)
+    for (const line of readFileSync(params.journal, 'utf8').split('\n')) if (line) done.add(Number(line))
+  const journal = params.resume ? undefined : openSync(params.journal, 'a')
+  let covered = done.size
+  let again = 0
+  let finished = 0
+  const consumer = kafkit.consumer({
+    group: params.group,
+    concurrency: params.concurrency,
+    commitInterval: KAFKIT_COMMIT_MS,
+    sessionTimeout: KILL_SESSION_MS,
+    heartbeatInterval: 1000,
+  })
+  consumer.on(event, async (e) => {
+    await sleep(params.handlerMs)
+    const seq = e.payload.seq
+    // Synchronous and unbuffered: a killed process loses none of it.
+    if (journal !== undefined) writeSync(journal, `${seq}\n`)
+    if (++finished === params.haltAfter) process.kill(process.pid, 'SIGKILL')
+    if (!params.resume) return
+    if (done.has(seq)) again++
+    else {
+      done.add(seq)
+      covered++
+    }
+  })
+  await consumer.start()
+  await reached(() => covered, params.records, params.maxSeconds * 1000)
+  await kafkit.close()
+  return { handledAgain: again }
+}
+
+export const tasks = { run, kafkajs: kafkajsRun, killed: killedRun }

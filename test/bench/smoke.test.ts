@@ -39,6 +39,7 @@ const TINY: Profile = {
     partitions: [1],
     maxRecords: 1000,
     peerSeconds: 3,
+    kill: { records: 400, partitions: 2, concurrency: 10 },
   },
   memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: [10] },
   outbox: { rows: 600, rate: 200, seconds: 2, warmupSeconds: 1 },
@@ -77,7 +78,7 @@ test(
   'pool: handlers overlap and keep per-key order; kafkajs runs on the same records',
   { timeout: 60_000 },
   async (t) => {
-    const { cases, skipped } = await poolScenario(context(t))
+    const { cases, kills, skipped } = await poolScenario(context(t))
     assert.deepEqual(
       cases.map((c) => c.client),
       ['kafkit', 'kafkajs'],
@@ -95,6 +96,11 @@ test(
       kafkajs.records > 0 && kafkajs.efficiency > 0 && kafkajs.efficiency <= 0.15,
       `kafkajs ${kafkajs.efficiency}`,
     )
+    // Killed after 200 finished records: the next member handles again at most those (the uncommitted).
+    const [kill] = kills
+    assert.equal(kill?.client, 'kafkit')
+    assert.equal(kill.killedAfter, 200)
+    assert.ok(kill.redelivered >= 0 && kill.redelivered <= 200, `redelivered ${kill.redelivered}`)
   },
 )
 
@@ -107,13 +113,18 @@ test(
     skip: !parallelConsumerBuilt() && 'the Parallel Consumer harness is not built (npm run bench builds it)',
   },
   async (t) => {
-    const { cases } = await poolScenario(context(t, true))
+    const { cases, kills } = await poolScenario(context(t, true))
     const pc = cases.find((c) => c.client === 'parallel-consumer')
     assert.ok(pc, 'a Parallel Consumer row')
     assert.equal(pc.orderViolations, 0)
     assert.ok(pc.peakConcurrency > 1 && pc.peakConcurrency <= 10, `peak ${pc.peakConcurrency}`)
     assert.ok(pc.records > 0 && pc.efficiency > 0 && pc.efficiency <= 1.05, `efficiency ${pc.efficiency}`)
-    assert.match(markdown(report({ pool: { cases, skipped: {} } })), /\| 1,000 \| 1 \| 10 \| [\d.]+ \| [\d.]+ \|/)
+    const kill = kills.find((k) => k.client === 'parallel-consumer')
+    assert.ok(kill && kill.redelivered >= 0 && kill.redelivered <= kill.killedAfter, JSON.stringify(kill))
+    assert.match(
+      markdown(report({ pool: { cases, kills: [], skipped: {} } })),
+      /\| 1,000 \| 1 \| 10 \| [\d.]+ \| [\d.]+ \|/,
+    )
   },
 )
 

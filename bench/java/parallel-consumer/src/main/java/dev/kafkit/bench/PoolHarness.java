@@ -4,12 +4,18 @@ import io.confluent.parallelconsumer.ParallelConsumerOptions;
 import io.confluent.parallelconsumer.ParallelConsumerOptions.CommitMode;
 import io.confluent.parallelconsumer.ParallelConsumerOptions.ProcessingOrder;
 import io.confluent.parallelconsumer.ParallelStreamProcessor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +37,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  * <p>Arguments, as name=value: bootstrap, topic, group, concurrency, records, handlerMs, maxSeconds
  * (the run ends then even if fewer records were handled). Prints one line: RESULT {json}.
+ *
+ * <p>For the commit behaviour, also journal=FILE (each finished record's seq is appended,
+ * unbuffered, so a killed JVM loses none) with haltAfter=N (the JVM halts itself, as a SIGKILL
+ * would: no drain, no commit, once N handlers finished) or resume=true (a new member of the same
+ * group: records in the journal are done; the run ends when every seq below `records` is done and
+ * reports in `handledAgain` how many finished records were handled a second time).
  */
 public final class PoolHarness {
   private static final Pattern SEQ = Pattern.compile("\"seq\":(-?\\d+)");
@@ -46,6 +58,9 @@ public final class PoolHarness {
     int concurrency = Integer.parseInt(args.get("concurrency"));
     int records = Integer.parseInt(args.get("records"));
     long handlerMs = Long.parseLong(args.get("handlerMs"));
+    Path journal = args.containsKey("journal") ? Path.of(args.get("journal")) : null;
+    int haltAfter = Integer.parseInt(args.getOrDefault("haltAfter", "0"));
+    boolean resume = Boolean.parseBoolean(args.getOrDefault("resume", "false"));
     long maxNanos = (long) (Double.parseDouble(args.getOrDefault("maxSeconds", "240")) * 1e9);
 
     Properties props = new Properties();
@@ -54,6 +69,8 @@ public final class PoolHarness {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Parallel Consumer commits itself; it refuses a consumer that auto-commits.
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    // A halted member leaves the group only when its session expires: the broker's minimum, 6 s.
+    if (journal != null) props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
     KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
 
@@ -66,6 +83,12 @@ public final class PoolHarness {
             .build();
     ParallelStreamProcessor<String, byte[]> pc = ParallelStreamProcessor.createEosStreamProcessor(options);
     pc.subscribe(List.of(topic));
+
+    Set<Long> done = ConcurrentHashMap.newKeySet();
+    if (resume) for (String line : Files.readAllLines(journal)) if (!line.isBlank()) done.add(Long.parseLong(line.trim()));
+    AtomicInteger covered = new AtomicInteger((int) done.stream().filter(seq -> seq < records).count());
+    AtomicInteger again = new AtomicInteger();
+    FileOutputStream journalOut = journal != null && !resume ? new FileOutputStream(journal.toFile(), true) : null;
 
     ConcurrentHashMap<String, Long> lastSeq = new ConcurrentHashMap<>();
     AtomicInteger running = new AtomicInteger();
@@ -99,8 +122,13 @@ public final class PoolHarness {
           running.decrementAndGet();
           long end = System.nanoTime();
           handlerNanos.addAndGet(end - begin);
+          if (journalOut != null) append(journalOut, seq);
           int n = finished.incrementAndGet();
-          if (n <= records) {
+          if (n == haltAfter) Runtime.getRuntime().halt(137);
+          if (resume) {
+            if (!done.add(seq)) again.incrementAndGet();
+            else if (seq < records && covered.incrementAndGet() == records) complete.countDown();
+          } else if (n <= records) {
             synchronized (last) {
               last[0] = end;
               last[1] = n;
@@ -129,14 +157,15 @@ public final class PoolHarness {
         String.format(
             java.util.Locale.ROOT,
             "{\"complete\":%s,\"records\":%d,\"msgsPerSec\":%.3f,\"peakConcurrency\":%d,\"orderViolations\":%d,"
-                + "\"meanHandlerMs\":%.4f,\"finished\":%d}",
+                + "\"meanHandlerMs\":%.4f,\"finished\":%d,\"handledAgain\":%d}",
             ok,
             counted,
-            counted / seconds,
+            counted / Math.max(seconds, 1e-9),
             peak.get(),
             violations.get(),
             handlerNanos.get() / 1e6 / Math.max(1, finished.get()),
-            finished.get());
+            finished.get(),
+            again.get());
     System.out.println("RESULT " + result);
     System.out.flush();
     // The figures are out; closing (a drain and a final commit) is not part of the measurement.
@@ -148,5 +177,13 @@ public final class PoolHarness {
     Matcher m = SEQ.matcher(new String(value, StandardCharsets.UTF_8));
     if (!m.find()) throw new IllegalStateException("no seq in the record's payload");
     return Long.parseLong(m.group(1));
+  }
+
+  private static synchronized void append(FileOutputStream out, long seq) {
+    try {
+      out.write((seq + "\n").getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
