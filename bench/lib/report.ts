@@ -228,9 +228,23 @@ function poolSection(r: PoolResults, profile: Profile): string[] {
   if (pairs.length > 0)
     rows.push(
       '',
+      'Efficiency ratios:',
+      '',
       '| keys | partitions | concurrency | kafkit / Parallel Consumer | kafkit / kafkajs |',
       '| ---: | ---: | ---: | ---: | ---: |',
       ...pairs,
+    )
+  if (r.kills.length > 0)
+    rows.push(
+      '',
+      'Commit behaviour: the consumer is killed (SIGKILL; the Parallel Consumer JVM halts itself, which is the same) right after a given number of its handlers finished, then a new member of the same group reads on; "handled again" counts the records whose handler had already finished.',
+      '',
+      '| client | records | partitions | concurrency | commit interval | killed after | handled again |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...r.kills.map(
+        (k) =>
+          `| ${POOL_LABELS[k.client]} | ${int(k.records)} | ${k.partitions} | ${k.concurrency} | ${int(k.commitIntervalMs)} ms | ${int(k.killedAfter)} | ${int(k.redelivered)} |`,
+      ),
     )
   return rows
 }
