@@ -176,6 +176,7 @@ function latencySection(l: LatencyResults): string[] {
     rows.push(row(e.rate, 'kafkit', e))
     if (e.java) rows.push(row(e.rate, `Java kafka-clients ${KAFKA_VERSION}`, e.java))
   }
+  for (const f of l.failed ?? []) rows.push('', `**${int(f.rate)}/s was not measured**: ${f.error}`)
   const java = l.rates.filter((e) => e.javaPublishAck)
   if (java.length > 0) {
     rows.push('', 'Java tool (it prints whole milliseconds, truncated):', '')

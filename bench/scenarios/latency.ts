@@ -40,6 +40,8 @@ export interface JavaOpenLoop {
 
 export interface LatencyResults {
   rates: LatencyRate[]
+  /** Rates whose measurement failed (e.g. a consumer that did not keep up within its deadline). */
+  failed?: { rate: number; error: string }[]
 }
 
 interface ProduceParams {
@@ -63,59 +65,73 @@ interface ConsumeParams {
 }
 
 export async function latencyScenario(ctx: RunContext): Promise<LatencyResults> {
-  const { rates, seconds, warmupSeconds, repeats } = ctx.profile.latency
+  const { rates } = ctx.profile.latency
   const results: LatencyRate[] = []
+  const failed: { rate: number; error: string }[] = []
   for (const rate of rates) {
-    const producerRuns: ProduceRun[] = []
-    const e2eRuns: LatencySummary[] = []
-    for (let r = 0; r < repeats; r++) {
-      const topic = await ctx.topic(`latency-${rate}`, COMMON.partitions)
-      const expected = rate * seconds
-      const consumer = startChild<LatencySummary>(
-        'latency.consume',
-        { topic, expected, warmupCount: rate * warmupSeconds } satisfies ConsumeParams,
-        { profileDir: ctx.profileDir, timeoutMs: (seconds + 120) * 1000 },
-      )
-      const consumed = consumer.result
-      // Awaited below; until then a failure must not surface as an unhandled rejection.
-      consumed.catch(() => undefined)
-      const ready = new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
-      await Promise.race([
-        ready,
-        consumed.then(() => Promise.reject(new Error('the consumer ended before it was ready'))),
-      ])
-      const produced = await ctx.child<ProduceRun>('latency.produce', {
-        topic,
-        rate,
-        seconds,
-        warmupSeconds,
-      } satisfies ProduceParams)
-      const e2e = await consumed
-      producerRuns.push(produced)
-      e2eRuns.push(e2e)
-      ctx.log(
-        `latency ${rate}/s run ${r + 1}: ack p50 ${produced.publishAck.p50.toFixed(2)} p99 ${produced.publishAck.p99.toFixed(2)} ms; e2e p50 ${e2e.p50.toFixed(2)} p99 ${e2e.p99.toFixed(2)} ms`,
-      )
+    // A rate the machine cannot keep up with fails alone: the other rates' figures stay.
+    try {
+      results.push(await measureRate(ctx, rate))
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
+      failed.push({ rate, error: message })
+      ctx.log(`latency ${rate}/s failed: ${message}`)
     }
-    const entry: LatencyRate = {
-      rate,
-      offered: median(producerRuns.map((p) => p.offered)),
-      publishAck: medianSummary(producerRuns.map((p) => p.publishAck)),
-      endToEnd: medianSummary(e2eRuns),
-      scheduleLagMs: median(producerRuns.map((p) => p.scheduleLagMs)),
-      failures: producerRuns.reduce((sum, p) => sum + p.failures, 0),
-    }
-    if (ctx.java && javaLatencyAvailable()) entry.java = await javaOpenLoop(ctx, rate)
-    if (ctx.java) {
-      const topic = await ctx.topic(`latency-java-${rate}`, COMMON.partitions)
-      entry.javaPublishAck = await producerPerformance(ctx.bootstrap, topic, rate * seconds, rate)
-      ctx.log(
-        `latency ${rate}/s: java ProducerPerformance p50 ${entry.javaPublishAck.p50} p99 ${entry.javaPublishAck.p99} ms`,
-      )
-    }
-    results.push(entry)
   }
-  return { rates: results }
+  if (results.length === 0) throw new Error(`every rate failed: ${failed.map((f) => f.error).join('; ')}`)
+  return failed.length > 0 ? { rates: results, failed } : { rates: results }
+}
+
+async function measureRate(ctx: RunContext, rate: number): Promise<LatencyRate> {
+  const { seconds, warmupSeconds, repeats } = ctx.profile.latency
+  const producerRuns: ProduceRun[] = []
+  const e2eRuns: LatencySummary[] = []
+  for (let r = 0; r < repeats; r++) {
+    const topic = await ctx.topic(`latency-${rate}`, COMMON.partitions)
+    const expected = rate * seconds
+    const consumer = startChild<LatencySummary>(
+      'latency.consume',
+      { topic, expected, warmupCount: rate * warmupSeconds } satisfies ConsumeParams,
+      { profileDir: ctx.profileDir, timeoutMs: (seconds + 120) * 1000 },
+    )
+    const consumed = consumer.result
+    // Awaited below; until then a failure must not surface as an unhandled rejection.
+    consumed.catch(() => undefined)
+    const ready = new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
+    await Promise.race([
+      ready,
+      consumed.then(() => Promise.reject(new Error('the consumer ended before it was ready'))),
+    ])
+    const produced = await ctx.child<ProduceRun>('latency.produce', {
+      topic,
+      rate,
+      seconds,
+      warmupSeconds,
+    } satisfies ProduceParams)
+    const e2e = await consumed
+    producerRuns.push(produced)
+    e2eRuns.push(e2e)
+    ctx.log(
+      `latency ${rate}/s run ${r + 1}: ack p50 ${produced.publishAck.p50.toFixed(2)} p99 ${produced.publishAck.p99.toFixed(2)} ms; e2e p50 ${e2e.p50.toFixed(2)} p99 ${e2e.p99.toFixed(2)} ms`,
+    )
+  }
+  const entry: LatencyRate = {
+    rate,
+    offered: median(producerRuns.map((p) => p.offered)),
+    publishAck: medianSummary(producerRuns.map((p) => p.publishAck)),
+    endToEnd: medianSummary(e2eRuns),
+    scheduleLagMs: median(producerRuns.map((p) => p.scheduleLagMs)),
+    failures: producerRuns.reduce((sum, p) => sum + p.failures, 0),
+  }
+  if (ctx.java && javaLatencyAvailable()) entry.java = await javaOpenLoop(ctx, rate)
+  if (ctx.java) {
+    const topic = await ctx.topic(`latency-java-${rate}`, COMMON.partitions)
+    entry.javaPublishAck = await producerPerformance(ctx.bootstrap, topic, rate * seconds, rate)
+    ctx.log(
+      `latency ${rate}/s: java ProducerPerformance p50 ${entry.javaPublishAck.p50} p99 ${entry.javaPublishAck.p99} ms`,
+    )
+  }
+  return entry
 }
 
 async function javaOpenLoop(ctx: RunContext, rate: number): Promise<JavaOpenLoop> {
