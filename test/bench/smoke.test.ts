@@ -76,7 +76,8 @@ test('latency: every scheduled record is acknowledged and consumed', { timeout: 
 
 test(
   'pool: handlers overlap and keep per-key order; kafkajs runs on the same records',
-  { timeout: 60_000 },
+  // Five consumer processes, two of them waiting out a killed member's 6 s session.
+  { timeout: 150_000 },
   async (t) => {
     const { cases, kills, skipped } = await poolScenario(context(t))
     assert.deepEqual(
@@ -109,7 +110,7 @@ test(
 test(
   'pool: Parallel Consumer keeps per-key order on the same records',
   {
-    timeout: 90_000,
+    timeout: 240_000,
     skip: !parallelConsumerBuilt() && 'the Parallel Consumer harness is not built (npm run bench builds it)',
   },
   async (t) => {
@@ -130,7 +131,7 @@ test(
 
 test(
   'latency: the Java client runs the same open-loop schedule',
-  { timeout: 60_000, skip: !javaLatencyAvailable() && 'needs Java 17+ and the Kafka jars' },
+  { timeout: 120_000, skip: !javaLatencyAvailable() && 'needs Java 17+ and the Kafka jars' },
   async (t) => {
     const { rates } = await latencyScenario(context(t, true))
     const java = rates[0]!.java
