@@ -139,7 +139,7 @@ export const kafka: Backend = {
       read: async (topic, count) =>
         (await readTopic(t, topic, count)).map((r) => ({
           key: r.key ?? null,
-          value: r.value,
+          value: r.value ?? null, // the wire client reads a tombstone's value as undefined
           headers: [...r.headers].map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as [Buffer, Buffer | null]),
           partition: r.partition,
           offset: r.offset,
