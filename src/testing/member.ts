@@ -65,6 +65,11 @@ export class InMemoryMember implements GroupMember {
     return [...this.#owned.values()].map((o) => o.tp)
   }
 
+  /** Whether the runtime paused the partition (a retry-tier record held until due, a stalled partition). */
+  isPaused(topic: string, partition: number): boolean {
+    return this.#owned.get(tpKey(topic, partition))?.paused ?? false
+  }
+
   // ---- GroupMember --------------------------------------------------------------------------
 
   join(events: MemberEvents): Promise<void> {
