@@ -5,11 +5,10 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { z } from 'zod'
 import { defineEvent, defineTopic } from '../../src/catalog/index.ts'
-import type { AnyEvent } from '../../src/catalog/event.ts'
 import { tierTopicName } from '../../src/consumer/tiers.ts'
 import { readDeadLetterRecord } from '../../src/dlq/format.ts'
 import { partitionForKey } from '../../src/producer/partitioner.ts'
-import { backends, uniqueName, type World } from './backends.ts'
+import { backends, uniqueName } from './backends.ts'
 
 function orders(partitions = 3) {
   const topic = defineTopic({ name: uniqueName('contract-orders'), key: 'order_id', partitions })
