@@ -69,6 +69,16 @@ export class VirtualClock implements Clock {
     return true
   }
 
+  /** Moves time to the next timer and fires it alone, synchronously; false when none is pending. */
+  fireNext(): boolean {
+    const next = this.#next(Infinity)
+    if (!next) return false
+    this.#pending.delete(next)
+    this.#now = next.at
+    next.callback()
+    return true
+  }
+
   #next(until: number): Pending | undefined {
     let best: Pending | undefined
     for (const t of this.#pending) {
