@@ -130,7 +130,7 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
       this.broker.createTopic(spec.name, { partitions: spec.partitions, ...maxBytes(spec.configs) })
     this.broker.onAppend(() => this.#progress++)
     this.#consumerDefaults = options.consumer ?? {}
-    this.kafkit = new Kafkit<E>({
+    this.kafkit = new TestingKafkit<E>((consumer, o) => this.#prepare(consumer, o), {
       service: this.service,
       catalog: this.catalog,
       client: { brokers: ['in-memory:9092'] },
@@ -173,16 +173,22 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
 
   // ---- consuming -----------------------------------------------------------------------------
 
-  /** A consumer on the in-memory Kafka (its retry-tier topics are created); start it after `on()`. */
+  /**
+   * A consumer on the in-memory Kafka; start it after `on()`. (`kit.kafkit.consumer()` is the same:
+   * code under test that makes its consumers from the kafkit instance gets these too.)
+   */
   consumer(options: KafkitConsumerOptions = {}): Consumer<E> {
-    const consumer = this.kafkit.consumer(options)
+    return this.kafkit.consumer(options)
+  }
+
+  /** What the kit adds to every consumer: its retry-tier topics, and the recording of handled events. */
+  #prepare(consumer: Consumer<E>, options: KafkitConsumerOptions): void {
     consumer.use(this.#recorder(consumer.group))
     // The retry-tier topics the consumer would create on start (on a real cluster, by its admin client).
     const delays = options.retryTopics ?? this.#consumerDefaults.retryTopics ?? []
     for (const topic of this.catalog.topics())
       for (const spec of retryTopicSpecs(topic, consumer.group, delays))
         this.broker.createTopic(spec.name, { partitions: spec.partitions })
-    return consumer
   }
 
   /** Records every finished handler run; the outermost layer, so it sees what the handler did. */
@@ -418,6 +424,22 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
     const closing = this.kafkit.close().finally(() => (done = true))
     await this.waitFor(() => done, { timeoutMs: 30_000, describe: () => 'close() did not finish' })
     await closing
+  }
+}
+
+/** Kafkit whose consumers the kit prepares (kafkit's own class, one hook added). */
+class TestingKafkit<E extends AnyEvent> extends Kafkit<E> {
+  readonly #prepare: (consumer: Consumer<E>, options: KafkitConsumerOptions) => void
+
+  constructor(prepare: (consumer: Consumer<E>, options: KafkitConsumerOptions) => void, options: KafkitOptions<E>) {
+    super(options)
+    this.#prepare = prepare
+  }
+
+  override consumer(options: KafkitConsumerOptions = {}): Consumer<E> {
+    const consumer = super.consumer(options)
+    this.#prepare(consumer, options)
+    return consumer
   }
 }
 
