@@ -303,8 +303,11 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
 
   // ---- reading back --------------------------------------------------------------------------
 
-  /** Every event in a topic (or in the topics of `event`, of its type), in partition and offset order. */
-  published<D extends E>(target?: D | string): PublishedEvent[] {
+  /** Every event of `event`'s type in its topic, in partition and offset order. */
+  published<D extends E>(event: D): PublishedEvent<PayloadOf<D>, TypeOf<D>>[]
+  /** Every event in a topic (in every topic when none is named), in partition and offset order. */
+  published(topic?: string): PublishedEvent[]
+  published(target?: E | string): PublishedEvent[] {
     const topics =
       target === undefined ? this.broker.topicNames() : typeof target === 'string' ? [target] : [target.topic.name]
     const events: PublishedEvent[] = []
@@ -341,7 +344,7 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
   ): PublishedEvent<PayloadOf<D>, TypeOf<D>> {
     const all = this.published(event)
     const found = all.find((p) => matchesPartial(p.event.payload, match))
-    if (found) return found as PublishedEvent<PayloadOf<D>, TypeOf<D>>
+    if (found) return found
     throw new AssertionError({
       message: `no ${event.type} matching ${show(match)} was published to ${event.topic.name}; published: ${
         all.map((p) => show(p.event.payload)).join(', ') || 'none'
