@@ -92,8 +92,17 @@ export interface GroupMember {
   readonly offsets: OffsetsClient | undefined
 }
 
+/**
+ * How partitions move: 'eager' revokes every partition at each rebalance; 'cooperative'
+ * (cooperative-sticky) and 'consumer' (KIP-848) revoke only those that move.
+ */
+export type RebalanceProtocol = 'eager' | 'cooperative' | 'consumer'
+
 export interface MemberOptions {
   group: string
+  rebalanceProtocol: RebalanceProtocol
+  /** How long join() may take; it then rejects with a KafkitError naming the brokers and the cause. */
+  joinTimeoutMs: number
   topics: readonly string[]
   sessionTimeoutMs: number
   heartbeatIntervalMs: number

@@ -13,10 +13,13 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka'
+import { connectionError, diagnose } from '../cluster/diagnose.ts'
 import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
+import { checkConnection } from '../kafkit/connect.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { OffsetsClient } from '../observability/lag.ts'
-import { within, type Clock } from '../util/clock.ts'
+import { within, type Clock, type Timer } from '../util/clock.ts'
 import { FetchOrder } from './fetch-order.ts'
 import {
   tpKey,
@@ -48,6 +51,9 @@ interface Rewound {
 
 /** Fetch responses after a rewind before giving up on it and restarting the stream. */
 const REWIND_FETCHES = 5
+
+/** The brokers' check while joining: a silent broker is named after this long (or the join bound). */
+const CHECK_MS = 10_000
 
 export function wireMembers(client: ClientOptions, logger: Logger, clock: Clock): MemberFactory {
   return (options) => new WireGroupMember(client, options, logger, clock)
@@ -104,7 +110,59 @@ class WireGroupMember implements GroupMember {
     wire.on('consumer:heartbeat:stalled', () => this.#fail(new Error('heartbeats stalled'), 'member'))
     // Without an 'error' listener the wire client's failed rejoin would crash the process.
     wire.on('error', (error: unknown) => this.#fail(error, 'member'))
-    await this.#openStream()
+    await this.#joinWithin()
+  }
+
+  /**
+   * Opens the stream (joining the group) within joinTimeoutMs. The brokers are checked meanwhile:
+   * wrong credentials or TLS settings, a refused port or a silent broker fail in seconds, named,
+   * where the wire client would retry its JoinGroup for half a minute (or, against a broker that
+   * never answers, forever) and then say only "joinGroup failed 6 times".
+   */
+  async #joinWithin(): Promise<void> {
+    const o = this.#o
+    const what = `consumer start (group ${o.group})`
+    let timer: Timer | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimeout(() => {
+        const detail = `the group was not joined within ${o.joinTimeoutMs} ms (startTimeout)`
+        reject(connectionError(what, { failure: 'no-answer', detail, brokers: [] }, this.#client.brokers))
+      }, o.joinTimeoutMs)
+    })
+    const checked = checkConnection(this.#client, { timeoutMs: Math.min(CHECK_MS, o.joinTimeoutMs) }).then(
+      () => new Promise<never>(() => undefined),
+      (error: unknown) => {
+        const failure = KafkitError.is(error) ? error : undefined
+        throw new KafkitError(
+          failure?.code ?? ErrorCodes.BROKER_UNAVAILABLE,
+          `${what}: ${errorMessage(error).replace(/^connect: /, '')}`,
+          {
+            cause: error,
+            retryable: failure?.retryable ?? true,
+            details: failure?.details ?? { brokers: this.#client.brokers },
+          },
+        )
+      },
+    )
+    try {
+      await Promise.race([this.#openStream(), late, checked])
+    } catch (error) {
+      throw KafkitError.is(error) ? error : this.#joinFailure(what, error)
+    } finally {
+      this.#clock.clearTimeout(timer)
+    }
+  }
+
+  /** The wire client's join failure (retries nested in MultipleErrors) as a KafkitError naming the cause. */
+  #joinFailure(what: string, error: unknown): KafkitError {
+    const diagnosis = diagnose(error)
+    if (diagnosis) return connectionError(what, diagnosis, this.#client.brokers, { cause: error })
+    const inner = innermost(error)
+    return new KafkitError(ErrorCodes.BROKER_UNAVAILABLE, `${what}: joining the group failed: ${inner}`, {
+      cause: error,
+      retryable: true,
+      details: { brokers: this.#client.brokers },
+    })
   }
 
   async #openStream(): Promise<void> {
@@ -324,4 +382,16 @@ class WireGroupMember implements GroupMember {
     this.#rewound.delete(key)
     this.#order?.forget(tp)
   }
+}
+
+/** The distinct innermost messages of a nested error (the wire client's MultipleErrors of retries). */
+function innermost(error: unknown): string {
+  const leaves = new Set<string>()
+  const walk = (e: unknown, depth: number) => {
+    const nested = (e as { errors?: unknown[] } | null)?.errors
+    if (Array.isArray(nested) && nested.length > 0 && depth < 5) for (const inner of nested) walk(inner, depth + 1)
+    else leaves.add(errorMessage(e))
+  }
+  walk(error, 0)
+  return [...leaves].join('; ')
 }

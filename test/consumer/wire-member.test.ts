@@ -34,6 +34,8 @@ async function joined(t: Parameters<typeof createTopic>[0], topic: string) {
     systemClock,
   )({
     group: uniqueName('member'),
+    rebalanceProtocol: 'eager',
+    joinTimeoutMs: 30_000,
     topics: [topic],
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1000,
