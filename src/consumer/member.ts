@@ -55,6 +55,11 @@ export interface MemberEvents {
   readable(): void
   assigned(change: AssignmentChange): void
   failed(error: unknown, scope: FailureScope): void
+  /**
+   * Incremental protocols: partitions are about to be given up. The runner commits its finished
+   * work (while every partition is still the member's); the member waits a few seconds at most.
+   */
+  revoking(): Promise<void>
 }
 
 export interface GroupMember {
@@ -76,7 +81,8 @@ export interface GroupMember {
    */
   resume(partition: TopicPartition, position: bigint | undefined): void
   /**
-   * Commits. While a rebalance is under way it waits up to `waitMs` for it to end, and answers
+   * Commits. Incremental protocols: offsets of partitions the member no longer owns are left out
+   * (their new owner commits them); nothing left: 'deferred'. While a rebalance is under way it waits up to `waitMs` for it to end, and answers
    * 'deferred' if it has not (nothing was sent; the offsets are carried by a later commit).
    */
   commit(offsets: readonly CommitOffset[], waitMs?: number): Promise<'committed' | 'deferred'>

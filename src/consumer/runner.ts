@@ -189,6 +189,9 @@ export class GroupRunner {
       readable: () => current() && this.#read(),
       assigned: (change) => current() && this.#assigned(change),
       failed: (error, scope) => current() && this.#failed(member, error, scope),
+      // A commit under way may predate the last finished records: the second call carries them.
+      revoking: () =>
+        current() ? this.#committer.commitOwned().then(() => this.#committer.commitOwned()) : Promise.resolve(),
     }
   }
 

@@ -6,7 +6,9 @@
 // - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts.
 // See docs/internals.md ("Wire-client workarounds") for the upstream changes that would replace them.
 import {
+  COOPERATIVE_STICKY_ASSIGNOR,
   Consumer as WireConsumer,
+  GroupProtocols,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
   type ConsumerGroupJoinPayload,
@@ -52,6 +54,9 @@ interface Rewound {
 /** Fetch responses after a rewind before giving up on it and restarting the stream. */
 const REWIND_FETCHES = 5
 
+/** How long an incremental rebalance waits for the commit of finished work before giving partitions up. */
+const REVOKE_COMMIT_MS = 5000
+
 /** The brokers' check while joining: a silent broker is named after this long (or the join bound). */
 const CHECK_MS = 10_000
 
@@ -75,6 +80,8 @@ class WireGroupMember implements GroupMember {
   #rebalancing = false
   #joinWaiters: (() => void)[] = []
   #assigned = new Map<string, TopicPartition>()
+  /** KIP-848: assignment changes so far (the member's own generation numbers). */
+  #epochs = 0
   readonly #held = new Map<string, Held>()
   readonly #rewound = new Map<string, Rewound>()
   #lastTopic = ''
@@ -90,23 +97,35 @@ class WireGroupMember implements GroupMember {
   async join(events: MemberEvents): Promise<void> {
     this.#events = events
     const o = this.#o
-    const wire = new WireConsumer({
-      ...wireConnectionOptions(this.#client, `${o.group}-consumer`),
+    const group = {
       groupId: o.group,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: o.heartbeatIntervalMs,
       rebalanceTimeout: o.rebalanceTimeoutMs,
       // No successful heartbeat for a whole session means the coordinator has evicted this member:
       // that is when to recreate it. (The wire client's default waits a rebalance timeout, and a
       // member closed mid-heartbeat keeps that timer, and the process, alive for as long.)
       heartbeatStallTimeout: o.sessionTimeoutMs,
+    }
+    const wire = new WireConsumer({
+      ...wireConnectionOptions(this.#client, `${o.group}-consumer`),
+      // KIP-848: the broker assigns, and sets the session timeout and heartbeat interval.
+      ...(o.rebalanceProtocol === 'consumer'
+        ? { ...group, groupProtocol: GroupProtocols.CONSUMER }
+        : {
+            ...group,
+            sessionTimeout: o.sessionTimeoutMs,
+            heartbeatInterval: o.heartbeatIntervalMs,
+            ...(o.rebalanceProtocol === 'cooperative' && {
+              protocols: [{ name: COOPERATIVE_STICKY_ASSIGNOR, version: 3 }],
+            }),
+          }),
       retries: 5,
       retryDelay: 500,
     })
     this.#wire = wire
     this.#order = new FetchOrder(wire)
-    wire.on('consumer:group:join', (payload) => this.#onJoin(payload))
-    wire.on('consumer:group:rebalance', () => (this.#rebalancing = true))
+    if (o.rebalanceProtocol === 'consumer') this.#watchAssignments(wire)
+    else wire.on('consumer:group:join', (payload) => this.#onJoin(payload))
+    wire.on('consumer:group:rebalance', () => this.#onRebalance())
     wire.on('consumer:heartbeat:stalled', () => this.#fail(new Error('heartbeats stalled'), 'member'))
     // Without an 'error' listener the wire client's failed rejoin would crash the process.
     wire.on('error', (error: unknown) => this.#fail(error, 'member'))
@@ -184,6 +203,7 @@ class WireGroupMember implements GroupMember {
       await stream.close().catch(() => undefined)
       return
     }
+    this.#commitBeforeRevoking(stream)
     this.#stream = stream
     this.#streams++
     this.#fetches = 0
@@ -203,25 +223,84 @@ class WireGroupMember implements GroupMember {
     if (!this.#closed) this.#events?.failed(error, scope)
   }
 
+  /**
+   * A rebalance begins (eager, cooperative) or partitions are about to be revoked (KIP-848, which
+   * then sets the new assignment: #watchAssignments). Eager: commits wait for the join that ends it.
+   * Cooperative: the wire client has just set the assignment without the partitions that move, and
+   * rejoins to give them up: they are revoked now, so their records stop at once.
+   */
+  #onRebalance() {
+    const protocol = this.#o.rebalanceProtocol
+    if (protocol === 'consumer') return
+    this.#rebalancing = true
+    if (protocol !== 'cooperative') return
+    // The cooperative-sticky subscription claims the partitions in the assignment lists: paused
+    // ones must be in them too, or the group would give them to another member while this one holds
+    // them. Their records are still dropped while they are paused (#deliverable).
+    this.#order?.restore()
+    this.#reconcile(this.#wire?.generationId ?? 0, listed(this.#wire?.assignments), true)
+  }
+
   #onJoin(payload: ConsumerGroupJoinPayload) {
     this.#rebalancing = false
     for (const resolve of this.#joinWaiters.splice(0)) resolve()
-    const now = new Map<string, TopicPartition>()
-    for (const { topic, partitions } of payload.assignments ?? []) {
-      for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition })
-    }
+    const generation = payload.generationId ?? this.#wire?.generationId ?? 0
+    this.#reconcile(generation, listed(payload.assignments), false)
+  }
+
+  /**
+   * KIP-848: the wire client replaces its assignment lists when the broker moves partitions, and
+   * says nothing else (its join event carries no assignment). A setter on them reports each change.
+   */
+  #watchAssignments(wire: WireConsumer) {
+    let lists = wire.assignments
+    Object.defineProperty(wire, 'assignments', {
+      configurable: true,
+      enumerable: true,
+      get: () => lists,
+      set: (next: WireConsumer['assignments']) => {
+        lists = next
+        if (next !== null) this.#reconcile(++this.#epochs, listed(next), false)
+      },
+    })
+  }
+
+  /** Reports what `now` adds to and takes from the member's partitions (only takes, if `revokeOnly`). */
+  #reconcile(generation: number, now: Map<string, TopicPartition>, revokeOnly: boolean) {
     const revoked = [...this.#assigned].filter(([key]) => !now.has(key)).map(([, tp]) => tp)
-    const added = [...now].filter(([key]) => !this.#assigned.has(key)).map(([, tp]) => tp)
-    this.#assigned = now
+    const added = revokeOnly ? [] : [...now].filter(([key]) => !this.#assigned.has(key)).map(([, tp]) => tp)
+    if (revokeOnly) for (const tp of revoked) this.#assigned.delete(tpKey(tp.topic, tp.partition))
+    else this.#assigned = now
     for (const tp of revoked) this.#forget(tp)
     // A partition given (back) to this member starts from the group's committed offset. The stream
     // refreshes positions after a join, but keeps its old one for a partition the group never
     // committed: records the member fetched before it lost the partition would be skipped.
     for (const tp of added) this.#stream?.offsetsToFetch.delete(`${tp.topic}:${tp.partition}`)
     // The wire client made new assignment lists: paused partitions stay out of them.
-    this.#order?.adopt()
-    if (!this.#closed)
-      this.#events?.assigned({ generation: payload.generationId ?? this.#wire?.generationId ?? 0, added, revoked })
+    if (!revokeOnly) this.#order?.adopt()
+    if (this.#closed || (revokeOnly && revoked.length === 0)) return
+    this.#events?.assigned({ generation, added, revoked })
+  }
+
+  /**
+   * The wire client flushes its autocommit before an incremental protocol gives partitions up (and
+   * waits for it, with cooperative-sticky): kafkit commits nothing that way, so the flush is where
+   * the runner commits its finished work, while every partition is still this member's.
+   */
+  #commitBeforeRevoking(stream: WireStream) {
+    if (this.#o.rebalanceProtocol === 'eager') return
+    const flush = Object.getOwnPropertySymbols(Object.getPrototypeOf(stream)).find(
+      (symbol) => symbol.description === 'plt.kafka.messagesStream.autocommit',
+    )
+    if (!flush) return
+    Object.defineProperty(stream, flush, {
+      configurable: true,
+      value: (callback?: (error?: unknown) => void) => {
+        const events = this.#events
+        const committed = events && !this.#closed ? events.revoking() : Promise.resolve()
+        void within(this.#clock, committed, REVOKE_COMMIT_MS).then(() => callback?.(null))
+      },
+    })
   }
 
   read(): FetchedRecord | null {
@@ -268,6 +347,8 @@ class WireGroupMember implements GroupMember {
   }
 
   generationOf(record: FetchedRecord): number {
+    // KIP-848 has member epochs, not generations: changes are numbered by the member (#epochs).
+    if (this.#o.rebalanceProtocol === 'consumer') return this.#epochs
     return ((record as WireMessage).metadata['consumer'] as { generationId?: number } | undefined)?.generationId ?? 0
   }
 
@@ -311,7 +392,14 @@ class WireGroupMember implements GroupMember {
     if (this.#rebalancing && waitMs > 0) await this.#rebalanceSettled(waitMs)
     const wire = this.#wire
     if (this.#rebalancing || !wire || wire.closed) return 'deferred'
-    await wire.commit({ offsets: [...offsets] })
+    // Incremental protocols: a partition already given up is another member's to commit (it may be
+    // handling it by now). Eager revokes everything at once and commits on the way out instead.
+    const owned =
+      this.#o.rebalanceProtocol === 'eager'
+        ? offsets
+        : offsets.filter((o) => this.#assigned.has(tpKey(o.topic, o.partition)))
+    if (owned.length === 0) return 'deferred'
+    await wire.commit({ offsets: [...owned] })
     return 'committed'
   }
 
@@ -382,6 +470,15 @@ class WireGroupMember implements GroupMember {
     this.#rewound.delete(key)
     this.#order?.forget(tp)
   }
+}
+
+/** The wire client's assignment lists as a set of partitions. */
+function listed(lists: readonly { topic: string; partitions: number[] }[] | null | undefined) {
+  const out = new Map<string, TopicPartition>()
+  for (const { topic, partitions } of lists ?? []) {
+    for (const partition of partitions) out.set(tpKey(topic, partition), { topic, partition })
+  }
+  return out
 }
 
 /** The distinct innermost messages of a nested error (the wire client's MultipleErrors of retries). */

@@ -49,7 +49,12 @@ async function joined(t: Parameters<typeof createTopic>[0], topic: string) {
     maxPollRecords: 10,
   })
   const changes: AssignmentChange[] = []
-  await member.join({ readable: () => undefined, assigned: (c) => void changes.push(c), failed: () => undefined })
+  await member.join({
+    readable: () => undefined,
+    assigned: (c) => void changes.push(c),
+    failed: () => undefined,
+    revoking: () => Promise.resolve(),
+  })
   defer(t, () => member.close(5000))
   await waitFor(() => changes.some((c) => c.added.length === 2), 'both partitions assigned')
   return member
