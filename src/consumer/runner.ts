@@ -263,6 +263,9 @@ export class GroupRunner {
       'partitions assigned',
     )
     if (added.length > 0 && this.#o.hooks.onAssign) this.#runAssignHook(added)
+    // Commits deferred while the group rebalanced go out now: a crash soon after a join re-handles
+    // no more than one commit interval of work.
+    this.#committer.now()
   }
 
   /**
