@@ -1,10 +1,13 @@
 // A consumer in its own process, so that a fault test can SIGKILL or SIGTERM it. Prints "ready"
 // once started and "handled <event id> <partition> <key> <seq>" per handled event (stdout on a pipe is
-// synchronous on Linux: nothing printed is lost on a kill). SIGTERM: drain, commit, leave, exit.
+// synchronous on Linux: nothing printed is lost on a kill), "assigned <partitions>" and "revoked
+// <partitions>" as its partitions change. SIGTERM: drain, commit, leave, exit. REBALANCE_PROTOCOL
+// chooses the rebalance protocol (eager when unset).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Consumer, stopOnSignals } from '../../src/consumer/index.ts'
 import { createCatalog } from '../../src/catalog/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
+import type { RebalanceProtocol } from '../../src/consumer/member.ts'
 import { faultEvent } from './support.ts'
 
 const env = (name: string) => {
@@ -24,6 +27,9 @@ const consumer = new Consumer({
   // Short, so that a killed member's partitions move on within seconds.
   sessionTimeout: 6000,
   heartbeatInterval: 1000,
+  rebalanceProtocol: (process.env['REBALANCE_PROTOCOL'] ?? 'eager') as RebalanceProtocol,
+  onAssign: (partitions) => void process.stdout.write(`assigned ${partitions.map((p) => p.partition).join(',')}\n`),
+  onRevoke: (partitions) => void process.stdout.write(`revoked ${partitions.map((p) => p.partition).join(',')}\n`),
 })
 const handlerMs = Number(process.env['HANDLER_MS'] ?? '1')
 consumer.on(Seq, async (event, ctx) => {
