@@ -310,7 +310,7 @@ class WireGroupMember implements GroupMember {
    */
   #guardPositions(stream: WireStream) {
     const positions = stream.offsetsToFetch
-    const set = Map.prototype.set
+    const set = (key: string, offset: bigint) => Map.prototype.set.call(positions, key, offset) as typeof positions
     positions.set = (key: string, offset: bigint) => {
       const armedAt = this.#guarded.get(key)
       if (armedAt !== undefined && stream === this.#stream) {
@@ -321,7 +321,7 @@ class WireGroupMember implements GroupMember {
           return positions
         }
       }
-      return set.call(positions, key, offset) as typeof positions
+      return set(key, offset)
     }
   }
 

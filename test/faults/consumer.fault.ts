@@ -71,8 +71,11 @@ test('group coordinator SIGKILL during consumption', async (t) => {
 /** The steady member's partitions that it held from `from` to `to` without a revocation. */
 function keptPartitions(run: ConsumerProcess, from: number, to: number): number[] {
   const held = new Set<number>()
-  for (const step of run.steps)
-    if (step.at <= from) step.assigned ? held.add(step.partition) : held.delete(step.partition)
+  for (const step of run.steps) {
+    if (step.at > from) continue
+    if (step.assigned) held.add(step.partition)
+    else held.delete(step.partition)
+  }
   for (const step of run.steps) if (step.at > from && step.at <= to && !step.assigned) held.delete(step.partition)
   return [...held].sort((a, b) => a - b)
 }
