@@ -122,8 +122,14 @@ class WireGroupMember implements GroupMember {
             ...group,
             sessionTimeout: o.sessionTimeoutMs,
             heartbeatInterval: o.heartbeatIntervalMs,
+            // Round-robin as well, second: a group whose other members are eager (an earlier
+            // version of the service, during a rolling deploy) agrees on it until every member
+            // offers cooperative-sticky; the wire client follows the protocol the group chose.
             ...(o.rebalanceProtocol === 'cooperative' && {
-              protocols: [{ name: COOPERATIVE_STICKY_ASSIGNOR, version: 3 }],
+              protocols: [
+                { name: COOPERATIVE_STICKY_ASSIGNOR, version: 3 },
+                { name: 'roundrobin', version: 1 },
+              ],
             }),
           }),
       retries: 5,

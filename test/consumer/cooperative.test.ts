@@ -157,3 +157,46 @@ for (const protocol of ['eager', 'cooperative', 'consumer'] as const) {
     }
   })
 }
+
+test('an eager member and a cooperative one share a group: round-robin until every member offers cooperative-sticky', async (t) => {
+  const topicName = await createTopic(t, 'storm-mixed', { partitions: 4 })
+  const { Happened, catalog } = happenedEvent(topicName)
+  const group = uniqueName('storm-mixed')
+  const handledBy = new Map<string, Set<number>>()
+  const member = (name: string, protocol: RebalanceProtocol) => {
+    const consumer = new Consumer({
+      client: { brokers: brokers() },
+      catalog,
+      service: 'storm-svc',
+      group,
+      logger: silentLogger(),
+      heartbeatInterval: 1000,
+      sessionTimeout: 10_000,
+      rebalanceProtocol: protocol,
+      lagInterval: false,
+    })
+    consumer.on(Happened, (event) => {
+      const set = handledBy.get(name) ?? new Set<number>()
+      set.add(event.payload.seq)
+      handledBy.set(name, set)
+    })
+    defer(t, () => consumer.stop())
+    return consumer
+  }
+  const owned = (c: Consumer) => c.status().runners[0]?.assigned.length ?? 0
+  const eager = member('eager', 'eager')
+  await eager.start()
+  await waitFor(() => owned(eager) === 4, 'the eager member owns every partition')
+  const cooperative = member('cooperative', 'cooperative')
+  await cooperative.start()
+  await waitFor(() => owned(eager) > 0 && owned(cooperative) > 0 && owned(eager) + owned(cooperative) === 4, 'shared')
+  const records = Array.from({ length: 400 }, (_, seq) =>
+    envelopeRecord(topicName, `k${seq % 40}`, 'test.happened', '1.0', { entity: `k${seq % 40}`, seq }),
+  )
+  await rawProducer(t).send(records)
+  const all = () => new Set([...handledBy.values()].flatMap((s) => [...s])).size
+  await waitFor(() => all() === 400, 'every event handled')
+  assert.ok((handledBy.get('eager')?.size ?? 0) > 0 && (handledBy.get('cooperative')?.size ?? 0) > 0, 'both handled')
+  await eager.stop()
+  await waitFor(() => owned(cooperative) === 4, 'the cooperative member owns every partition')
+})
