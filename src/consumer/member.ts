@@ -63,7 +63,10 @@ export interface MemberEvents {
 }
 
 export interface GroupMember {
-  /** Joins the group and starts fetching; resolves once fetching has begun. */
+  /**
+   * Joins the group and starts fetching; resolves once fetching has begun, or rejects within
+   * `joinTimeoutMs` with a KafkitError naming the brokers and the cause.
+   */
   join(events: MemberEvents): Promise<void>
   /** The next fetched record, or null when none is ready (`readable` says when to try again). */
   read(): FetchedRecord | null
