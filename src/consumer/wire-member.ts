@@ -3,10 +3,7 @@
 // offsets (mode COMMITTED). What it does not offer is built here, from what it exposes:
 // - fetch order and per-partition pause: its MessagesStream fetches the partitions listed in
 //   `consumer.assignments`, in that order (fetch-order.ts edits those lists);
-// - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts;
-// - keeping a partition's position across a join: after a join the stream re-reads the committed
-//   offsets and moves every partition back to them, so that partitions this member keeps would be
-//   fetched again from their last commit (a pause while it catches up); guardPositions() stops that.
+// - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts.
 // See docs/internals.md ("Wire-client workarounds") for the upstream changes that would replace them.
 import {
   COOPERATIVE_STICKY_ASSIGNOR,
@@ -57,9 +54,6 @@ interface Rewound {
 /** Fetch responses after a rewind before giving up on it and restarting the stream. */
 const REWIND_FETCHES = 5
 
-/** Fetch responses after a join during which a kept partition's position is guarded. */
-const GUARD_FETCHES = 3
-
 /** How long an incremental rebalance waits for the commit of finished work before giving partitions up. */
 const REVOKE_COMMIT_MS = 5000
 
@@ -86,8 +80,6 @@ class WireGroupMember implements GroupMember {
   #rebalancing = false
   #joinWaiters: (() => void)[] = []
   #assigned = new Map<string, TopicPartition>()
-  /** Kept partitions' positions guarded against the refresh after a join: key → fetches when armed. */
-  readonly #guarded = new Map<string, number>()
   /** KIP-848: assignment changes so far (the member's own generation numbers). */
   #epochs = 0
   readonly #held = new Map<string, Held>()
@@ -218,12 +210,10 @@ class WireGroupMember implements GroupMember {
       return
     }
     this.#commitBeforeRevoking(stream)
-    this.#guardPositions(stream)
     this.#stream = stream
     this.#streams++
     this.#fetches = 0
     this.#rewound.clear()
-    this.#guarded.clear()
     // Records are pulled (paused mode), never pushed: the wire client then fetches only when its
     // buffer runs low. Pausing and resuming a flowing stream instead made it fetch again at every
     // resume, however much it already held.
@@ -294,48 +284,13 @@ class WireGroupMember implements GroupMember {
     for (const tp of added) this.#stream?.offsetsToFetch.delete(`${tp.topic}:${tp.partition}`)
     // The wire client made new assignment lists: paused partitions stay out of them.
     if (!revokeOnly) this.#order?.adopt()
-    // The partitions kept keep their positions through the refresh that follows a join.
-    const positions = this.#stream?.offsetsToFetch
-    if (!revokeOnly && positions) {
-      for (const key of now.keys()) {
-        const tp = now.get(key)!
-        const at = `${tp.topic}:${tp.partition}`
-        if (!added.includes(tp) && positions.has(at)) this.#guarded.set(at, this.#fetches)
-      }
-    }
     if (this.#closed || (revokeOnly && revoked.length === 0)) return
     this.#events?.assigned({ generation, added, revoked })
   }
 
-  /**
-   * After a join the wire client's stream sets every assigned partition's position to its committed
-   * offset: for a partition this member kept, that moves it back over records already delivered
-   * (the runner drops them, but handling that partition stops until the stream has caught up). A
-   * partition armed at the join (#guarded) ignores the first move back; an arming lapses after a few
-   * fetches, so that later moves back (an offset out of range) apply.
-   */
-  #guardPositions(stream: WireStream) {
-    const positions = stream.offsetsToFetch
-    const set = (key: string, offset: bigint) => Map.prototype.set.call(positions, key, offset) as typeof positions
-    positions.set = (key: string, offset: bigint) => {
-      const armedAt = this.#guarded.get(key)
-      if (armedAt !== undefined && stream === this.#stream) {
-        const current = positions.get(key)
-        if (this.#fetches - armedAt > GUARD_FETCHES) this.#guarded.delete(key)
-        else if (current !== undefined && offset < current) {
-          this.#guarded.delete(key)
-          return positions
-        }
-      }
-      return set(key, offset)
-    }
-  }
-
-  /** Moves a partition's next fetch to `offset` (the member's own moves are never guarded). */
+  /** Moves a partition's next fetch to `offset`. */
   #seek(stream: WireStream, topic: string, partition: number, offset: bigint) {
-    const key = `${topic}:${partition}`
-    this.#guarded.delete(key)
-    Map.prototype.set.call(stream.offsetsToFetch, key, offset)
+    stream.offsetsToFetch.set(`${topic}:${partition}`, offset)
   }
 
   /**

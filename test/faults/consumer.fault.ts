@@ -185,7 +185,14 @@ test('consumer SIGKILL five times over 50,000 events', async (t) => {
   }
   const last = new ConsumerProcess(t, topic, PARTITIONS, group)
   runs.push(last)
-  await waitFor(() => tally(ids, runs).missing.length === 0, 'every event handled', { timeoutMs: HANDLE_ALL_MS })
+  await waitFor(() => tally(ids, runs).missing.length === 0, 'every event handled', {
+    timeoutMs: HANDLE_ALL_MS,
+  }).catch((error: unknown) => {
+    const missing = new Set(tally(ids, runs).missing)
+    const seqs = ids.flatMap((id, seq) => (missing.has(id) ? [seq] : []))
+    t.diagnostic(`missing ${seqs.length}: seq ${seqs.slice(0, 20).join(',')}…; last run handled ${last.handled.length}`)
+    throw error
+  })
   await last.kill('SIGTERM')
   // Duplicates of kill k: events run k handled that a later run handled again.
   runs.slice(0, 5).forEach((run, k) => {

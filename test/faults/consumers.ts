@@ -24,7 +24,7 @@ export interface AssignmentStep {
   at: number
 }
 
-/** One consumer process of a group (eager rebalancing unless `protocol` says otherwise). */
+/** One consumer process of a group (kafkit's default rebalance protocol unless `protocol` says otherwise). */
 export class ConsumerProcess {
   readonly handled: Handled[] = []
   readonly steps: AssignmentStep[] = []
@@ -32,14 +32,14 @@ export class ConsumerProcess {
   readonly exited: Promise<number | null>
   readonly #process: ChildProcess
 
-  constructor(t: TestContext, topic: string, partitions: number, group: string, protocol = 'eager') {
+  constructor(t: TestContext, topic: string, partitions: number, group: string, protocol?: string) {
     this.#process = spawn(process.execPath, ['--conditions=kafkit-source', script], {
       env: {
         ...process.env,
         TOPIC: topic,
         PARTITIONS: String(partitions),
         GROUP: group,
-        REBALANCE_PROTOCOL: protocol,
+        ...(protocol && { REBALANCE_PROTOCOL: protocol }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
