@@ -57,9 +57,6 @@ const REWIND_FETCHES = 5
 /** How long an incremental rebalance waits for the commit of finished work before giving partitions up. */
 const REVOKE_COMMIT_MS = 5000
 
-/** The brokers' check while joining: a silent broker is named after this long (or the join bound). */
-const CHECK_MS = 10_000
-
 export function wireMembers(client: ClientOptions, logger: Logger, clock: Clock): MemberFactory {
   return (options) => new WireGroupMember(client, options, logger, clock)
 }
@@ -140,9 +137,10 @@ class WireGroupMember implements GroupMember {
 
   /**
    * Opens the stream (joining the group) within joinTimeoutMs. The brokers are checked meanwhile:
-   * wrong credentials or TLS settings, a refused port or a silent broker fail in seconds, named,
-   * where the wire client would retry its JoinGroup for half a minute (or, against a broker that
-   * never answers, forever) and then say only "joinGroup failed 6 times".
+   * wrong credentials or TLS settings and a refused port fail in seconds, named, where the wire
+   * client would retry its JoinGroup for half a minute and then say only "joinGroup failed 6 times".
+   * A broker that does not answer the check is not failed on that alone (a loaded broker answers
+   * late and the join still succeeds): the join's bound decides, and its error names the silence.
    */
   async #joinWithin(): Promise<void> {
     const o = this.#o
@@ -154,21 +152,20 @@ class WireGroupMember implements GroupMember {
         reject(connectionError(what, { failure: 'no-answer', detail, brokers: [] }, this.#client.brokers))
       }, o.joinTimeoutMs)
     })
-    const checked = checkConnection(this.#client, { timeoutMs: Math.min(CHECK_MS, o.joinTimeoutMs) }).then(
-      () => new Promise<never>(() => undefined),
-      (error: unknown) => {
-        const failure = KafkitError.is(error) ? error : undefined
-        throw new KafkitError(
-          failure?.code ?? ErrorCodes.BROKER_UNAVAILABLE,
-          `${what}: ${errorMessage(error).replace(/^connect: /, '')}`,
-          {
-            cause: error,
-            retryable: failure?.retryable ?? true,
-            details: failure?.details ?? { brokers: this.#client.brokers },
-          },
-        )
-      },
-    )
+    const pending = () => new Promise<never>(() => undefined)
+    const checked = checkConnection(this.#client, { timeoutMs: o.joinTimeoutMs }).then(pending, (error: unknown) => {
+      const failure = KafkitError.is(error) ? error : undefined
+      if (failure?.details['failure'] === 'no-answer') return pending()
+      throw new KafkitError(
+        failure?.code ?? ErrorCodes.BROKER_UNAVAILABLE,
+        `${what}: ${errorMessage(error).replace(/^connect: /, '')}`,
+        {
+          cause: error,
+          retryable: failure?.retryable ?? true,
+          details: failure?.details ?? { brokers: this.#client.brokers },
+        },
+      )
+    })
     try {
       await Promise.race([this.#openStream(), late, checked])
     } catch (error) {

@@ -126,10 +126,3 @@ test('consumer.start() against a broker that never answers: within startTimeout,
   assertNamed(outcome, ErrorCodes.BROKER_UNAVAILABLE, broker, 3000 + 1500)
   assert.match(outcome.error!.message, /did not answer/)
 })
-
-test('consumer.start() against a broker that never answers, default bounds: the broker check names it', async (t) => {
-  const broker = await silentBroker(t)
-  const outcome = await start(t, { brokers: [broker] }, uniqueName('start-silent'))
-  assertNamed(outcome, ErrorCodes.BROKER_UNAVAILABLE, broker, 10_000 + 2000)
-  assert.match(outcome.error!.message, /did not answer/)
-})
