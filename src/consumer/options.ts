@@ -60,11 +60,11 @@ export interface ConsumerOptions extends RunnerHooks {
    */
   startTimeout?: Duration
   /**
-   * How partitions move between members. "cooperative" (default): cooperative-sticky, only the
-   * partitions that move are revoked, the others are handled on (round-robin is offered too, for a
-   * group whose other members are eager). "eager": every partition is revoked at each rebalance
-   * (round-robin). "consumer": the KIP-848 protocol (Kafka 4+), the broker assigns partitions.
-   * docs/consumer.md ("Rebalance protocols") has the measurements behind the default.
+   * How partitions move between members. "eager" (default): every partition is revoked at each
+   * rebalance (round-robin). "cooperative": cooperative-sticky, only the partitions that move are
+   * revoked, the others are handled on (round-robin is offered too, for a group whose other members
+   * are eager). "consumer": the KIP-848 protocol (Kafka 4+), the broker assigns partitions.
+   * docs/consumer.md ("Rebalance protocols") says why eager stays the default for now.
    */
   rebalanceProtocol?: RebalanceProtocol
   /** Topics to consume besides those the handlers imply. */
@@ -187,7 +187,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     fetchMaxWaitMs: duration(options.fetchMaxWait, 500, 'fetchMaxWait'),
     shutdownTimeoutMs: duration(options.shutdownTimeout, 30_000, 'shutdownTimeout'),
     startTimeoutMs: 0,
-    rebalanceProtocol: oneOf(options.rebalanceProtocol, 'cooperative', REBALANCE_PROTOCOLS, 'rebalanceProtocol'),
+    rebalanceProtocol: oneOf(options.rebalanceProtocol, 'eager', REBALANCE_PROTOCOLS, 'rebalanceProtocol'),
     topics: options.topics ?? [],
     codecs: options.codecs ?? [],
     registry: options.registry,
