@@ -240,6 +240,25 @@ test('a failed member commits its finished work before it leaves and before its 
   assert.deepEqual(s.member().calls, ['join'])
 })
 
+test('after a join, work finished while commits were deferred (a rebalance) is committed at once, not an interval later', async (t) => {
+  const s = setup(t, { commitInterval: '5s' })
+  s.consumer.on(s.Happened, () => undefined)
+  await s.consumer.start()
+  const m = s.member()
+  m.assign([p0])
+  m.deferCommits = true
+  m.deliver(...[0n, 1n, 2n].map((offset) => happenedRecord(TOPIC, 0, offset, `k${offset}`)))
+  await settle()
+  await s.clock.advance(5000)
+  assert.deepEqual(m.commits, [], 'the periodic commit was deferred')
+  m.deferCommits = false
+  m.assign([p1]) // the rebalance ends
+  await settle()
+  assert.deepEqual(s.committed(m), [3n], 'committed at the join, with no time passing')
+  await s.clock.advance(4999)
+  assert.deepEqual(s.committed(m), [3n], 'the next interval counts from the join')
+})
+
 test('a failure reported while a member is being replaced is not lost: another replacement follows', async (t) => {
   const s = setup(t)
   s.consumer.on(s.Happened, () => undefined)
