@@ -120,7 +120,12 @@ export class Group {
    */
   addMember(options: Partial<MemberOptions> & { topics: readonly string[] }): InMemoryMember {
     const member = this.#broker.members()({ ...IDLE_OPTIONS, ...options, group: this.id }) as InMemoryMember
-    void member.join({ readable: () => undefined, assigned: () => undefined, failed: () => undefined })
+    void member.join({
+      readable: () => undefined,
+      assigned: () => undefined,
+      failed: () => undefined,
+      revoking: () => Promise.resolve(),
+    })
     return member
   }
 
@@ -161,4 +166,7 @@ const IDLE_OPTIONS: MemberOptions = {
   fetchMaxBytesPerPartition: 1024 * 1024,
   fetchMaxWaitMs: 500,
   maxPollRecords: 500,
+  // The in-memory group rebalances in one step, as eager does; see docs/testing.md.
+  rebalanceProtocol: 'eager',
+  joinTimeoutMs: 70_000,
 }

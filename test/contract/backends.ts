@@ -181,6 +181,7 @@ class Crashable implements GroupMember {
       readable: () => !this.#dead && events.readable(),
       assigned: (change) => !this.#dead && events.assigned(change),
       failed: (error, scope) => !this.#dead && events.failed(error, scope),
+      revoking: () => (this.#dead ? Promise.resolve() : events.revoking()),
     })
   }
   read() {
