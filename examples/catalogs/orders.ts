@@ -7,7 +7,8 @@
 // follow kafkit's `{namespace}.{domain}.v{n}` so that a domain's events share one ordered stream.
 // Every topic is keyed by order id, so one order's events are handled in order by each service.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import type { ServiceMap } from 'kafkit/schema'
 
 export const ordersTopic = defineTopic({ name: 'shop.orders.v1', key: 'order_id', partitions: 6 })
 export const inventoryTopic = defineTopic({ name: 'shop.inventory.v1', key: 'order_id', partitions: 6 })

@@ -20,13 +20,13 @@ import { wireMembers } from './wire-member.ts'
 
 export type { ConsumerOptions } from './options.ts'
 
-type Matching<E extends AnyEvent, P extends string> = P extends '*'
+export type Matching<E extends AnyEvent, P extends string> = P extends '*'
   ? E
   : P extends `${infer Prefix}.*`
     ? Extract<E, { type: `${Prefix}.${string}` }>
     : Extract<E, { type: P }>
 
-type EventOf<E> = E extends AnyEvent ? ConsumedEvent<PayloadOf<E>, TypeOf<E>> : never
+export type EventOf<E> = E extends AnyEvent ? ConsumedEvent<PayloadOf<E>, TypeOf<E>> : never
 
 export type HandlerFor<TEvent> = (event: TEvent, ctx: HandlerContext) => void | Promise<void>
 

@@ -1,5 +1,5 @@
 // The consumer runtime: handlers, middleware, retries, retry topics and the DLQ, on a group member.
-export { Consumer, type ConsumerOptions, type HandlerFor } from './consumer.ts'
+export { Consumer, type ConsumerOptions, type EventOf, type HandlerFor, type Matching } from './consumer.ts'
 export type {
   ConsumedEvent,
   EventPublisher,
@@ -30,4 +30,4 @@ export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retr
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
 export { compose } from './middleware.ts'
 export { stopOnSignals, type SignalOptions, type Stoppable } from './shutdown.ts'
-export type { RunnerStatus } from './runner.ts'
+export type { RunnerHooks, RunnerStatus } from './runner.ts'

@@ -60,7 +60,7 @@ export interface OutboxStats {
   oldestAgeSeconds: number
 }
 
-type CheckedOutboxItems<T extends readonly OutboxItem[]> = {
+export type CheckedOutboxItems<T extends readonly OutboxItem[]> = {
   [K in keyof T]: T[K] extends { event: infer E extends AnyEvent } ? OutboxItem<E> : never
 }
 
