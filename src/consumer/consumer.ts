@@ -5,7 +5,7 @@ import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import { RegistryDecoder } from '../registry/decoder.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
-import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { defaultLogger, withFields, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { createEscalation } from './escalate.ts'
@@ -55,7 +55,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
   constructor(options: ConsumerOptions) {
     this.#o = resolveConsumerOptions(options)
     this.group = this.#o.group
-    this.#log = (options.logger ?? defaultLogger()).child({ component: 'consumer', group: this.group })
+    this.#log = withFields(options.logger ?? defaultLogger(), { component: 'consumer', group: this.group })
     this.#router = new Router(this.#o.catalog)
     this.#telemetry = this.#o.telemetry ? new ConsumerTelemetry(this.group) : undefined
   }

@@ -15,6 +15,19 @@ export interface Logger {
   error(obj: object, msg?: string): void
   fatal(obj: object, msg?: string): void
   child(bindings: Record<string, unknown>): Logger
+  /** The fields bound so far (pino has it): withFields leaves out what is already there. */
+  bindings?(): Record<string, unknown>
+}
+
+/**
+ * A child logger with these fields, leaving out those the logger already binds with the same value:
+ * pino writes a field once per binding, so `service` bound by the application and again by kafkit
+ * would appear twice in one JSON line.
+ */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const bound = typeof logger.bindings === 'function' ? logger.bindings() : {}
+  const fresh = Object.entries(fields).filter(([key, value]) => bound[key] !== value)
+  return fresh.length === 0 ? logger : logger.child(Object.fromEntries(fresh))
 }
 
 export type LogFormat = 'auto' | 'json' | 'pretty'
