@@ -1,6 +1,7 @@
 // The consumer a service author uses: register handlers with `on`, layers with `use`, then `start`.
 // It only assembles: the pipeline every record goes through, a group runner for the source topics
 // and one per retry tier (each with its own group member), and the stop that bounds them all.
+import { deprecated } from '../util/deprecated.ts'
 import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import { RegistryDecoder } from '../registry/decoder.ts'
@@ -97,7 +98,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       if (o.retryTopicsMs.length > 0 && o.provisionRetryTopics) await this.#provisionTiers(topics)
       await Promise.all(this.#runners.map((r) => r.start()))
     } catch (error) {
-      await this.stop()
+      await this.close()
       throw error
     }
     if (this.#state.name !== 'starting') return // stopped meanwhile
@@ -109,14 +110,21 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
    * Stops reading, lets queued and running handlers finish, commits, runs onRevoke and leaves the
    * group, all within `shutdownTimeout`. Handlers still running near its end are interrupted (their
    * signal fires); records not finished stay uncommitted and are delivered again, never dead-lettered.
+   * `close`, like the producer's and the facade's.
    */
-  stop(): Promise<void> {
+  close(): Promise<void> {
     const state = this.#state
     if (state.name === 'stopping') return state.done
     if (state.name === 'stopped') return Promise.resolve()
     const done = this.#stop()
     this.#state = { name: 'stopping', done }
     return done
+  }
+
+  /** @deprecated Use close(), the verb of the producer and the facade too; stop() goes in 1.0 (CHANGELOG). */
+  stop(): Promise<void> {
+    deprecated('Consumer.stop()', 'Consumer.close()')
+    return this.close()
   }
 
   async #stop(): Promise<void> {

@@ -161,7 +161,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await Promise.all(this.#consumers.map((c) => c.stop()))
+    await Promise.all(this.#consumers.map((c) => c.close()))
     await this.#producer?.close()
     this.registry?.close()
   }
