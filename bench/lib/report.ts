@@ -3,12 +3,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { CodecResults } from '../scenarios/codec.ts'
 import type { ConsumerResults } from '../scenarios/consumer.ts'
-import type { LatencyResults } from '../scenarios/latency.ts'
+import type { JavaOpenLoop, LatencyResults } from '../scenarios/latency.ts'
 import type { MemoryResult } from '../scenarios/memory.ts'
 import type { OutboxResults } from '../scenarios/outbox.ts'
-import type { PoolCase } from '../scenarios/pool.ts'
+import type { PoolCase, PoolResults } from '../scenarios/pool.ts'
 import type { ProducerResults } from '../scenarios/producer.ts'
 import type { Environment } from './env.ts'
+import { KAFKA_VERSION } from '../../scripts/kafka/index.ts'
+import { PARALLEL_CONSUMER_CLIENTS, PARALLEL_CONSUMER_VERSION } from './peers.ts'
 import { COMMON, type Profile } from './settings.ts'
 import { ratio, type Spread } from './stats.ts'
 
@@ -20,7 +22,7 @@ export interface Results {
   producer?: ProducerResults
   consumer?: ConsumerResults
   latency?: LatencyResults
-  pool?: PoolCase[]
+  pool?: PoolResults
   memory?: MemoryResult[]
   outbox?: OutboxResults
   codec?: CodecResults
@@ -56,7 +58,8 @@ export function targets(r: Omit<Results, 'targets'>): Target[] {
     const value = ratio(c.kafkit?.median, c.raw?.median)
     out.push({ name: 'kafkit/raw consume', threshold: '≥ 0.85', measured: dec(value), met: value >= 0.85 })
   }
-  for (const entry of r.pool?.filter((e) => e.concurrency === 100) ?? []) {
+  const poolTarget = (e: PoolCase) => e.client === 'kafkit' && e.concurrency === 100 && e.keys === 1000
+  for (const entry of r.pool?.cases.filter(poolTarget) ?? []) {
     out.push({
       name: `pool efficiency, concurrency 100, ${entry.partitions} partition(s)`,
       threshold: '≥ 80 %',
@@ -159,19 +162,24 @@ function latencySection(l: LatencyResults): string[] {
   const rows = [
     '## 3. Latency (open loop, ms)',
     '',
-    '| rate | offered/s | publish→ack p50 | p99 | p99.9 | max | end-to-end p50 | p99 | p99.9 | max | harness lag | failures |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    'kafkit, and the plain Java client (kafka-clients, producer and consumer in one JVM, the same schedule, record size and producer settings), from the time each send was due.',
+    '',
+    '| rate | client | offered/s | publish→ack p50 | p99 | p99.9 | max | end-to-end p50 | p99 | p99.9 | max | harness lag | failures |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
-  for (const e of l.rates) {
+  const row = (rate: number, client: string, e: JavaOpenLoop) => {
     const a = e.publishAck
     const x = e.endToEnd
-    rows.push(
-      `| ${int(e.rate)}/s | ${int(e.offered)} | ${dec(a.p50)} | ${dec(a.p99)} | ${dec(a.p999)} | ${dec(a.max)} | ${dec(x.p50)} | ${dec(x.p99)} | ${dec(x.p999)} | ${dec(x.max)} | ${dec(e.scheduleLagMs, 3)} | ${e.failures} |`,
-    )
+    return `| ${int(rate)}/s | ${client} | ${int(e.offered)} | ${dec(a.p50)} | ${dec(a.p99)} | ${dec(a.p999)} | ${dec(a.max)} | ${dec(x.p50)} | ${dec(x.p99)} | ${dec(x.p999)} | ${dec(x.max)} | ${dec(e.scheduleLagMs, 3)} | ${e.failures} |`
   }
+  for (const e of l.rates) {
+    rows.push(row(e.rate, 'kafkit', e))
+    if (e.java) rows.push(row(e.rate, `Java kafka-clients ${KAFKA_VERSION}`, e.java))
+  }
+  for (const f of l.failed ?? []) rows.push('', `**${int(f.rate)}/s was not measured**: ${f.error}`)
   const java = l.rates.filter((e) => e.javaPublishAck)
-  if (java.length > 0 || l.javaEndToEnd) {
-    rows.push('', 'Java floors (the tools print whole milliseconds, truncated):', '')
+  if (java.length > 0) {
+    rows.push('', 'Java tool (it prints whole milliseconds, truncated):', '')
     rows.push('| tool | avg | p50 | p99 | p99.9 |', '| --- | ---: | ---: | ---: | ---: |')
     for (const e of java) {
       const j = e.javaPublishAck!
@@ -179,26 +187,67 @@ function latencySection(l: LatencyResults): string[] {
         `| ProducerPerformance --throughput ${e.rate} (send→ack) | ${dec(j.avgMs)} | ${j.p50} | ${j.p99} | ${j.p999} |`,
       )
     }
-    const e2e = l.javaEndToEnd
-    if (e2e)
-      rows.push(
-        `| EndToEndLatency, ${int(e2e.messages)} msgs, 1 in flight | ${dec(e2e.avgMs)} | ${e2e.p50} | ${e2e.p99} | ${e2e.p999} |`,
-      )
   }
   return rows
 }
 
-function poolSection(cases: PoolCase[]): string[] {
-  return [
-    '## 4. Key-ordered pool efficiency (10 ms handlers, 1,000 keys)',
+const POOL_LABELS: Record<PoolCase['client'], string> = {
+  kafkit: 'kafkit',
+  'parallel-consumer': 'Parallel Consumer (KEY)',
+  kafkajs: 'kafkajs (per partition)',
+}
+
+function poolSection(r: PoolResults, profile: Profile): string[] {
+  const rows = [
+    `## 4. Key-ordered pool efficiency (${profile.pool.handlerMs} ms handlers)`,
     '',
-    '| partitions | concurrency | records | ideal/s | measured/s | efficiency | peak running | mean handler ms | loop delay p99 / max ms | order violations |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...cases.map(
+    `kafkit's key-ordered pool, Confluent Parallel Consumer ${PARALLEL_CONSUMER_VERSION} (\`ProcessingOrder.KEY\`, \`maxConcurrency\` = concurrency, kafka-clients ${PARALLEL_CONSUMER_CLIENTS} defaults) and kafkajs (\`partitionsConsumedConcurrently\` = concurrency) on the same prefilled topics. A peer's run ends ${profile.pool.peerSeconds} s after its first handler started; "records" is then what it handled by then (marked *).`,
+    '',
+    '| keys | partitions | concurrency | client | records | ideal/s | measured/s | efficiency | peak running | mean handler ms | loop delay p99 / max ms | order violations |',
+    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.cases.map(
       (c) =>
-        `| ${c.partitions} | ${c.concurrency} | ${int(c.records)} | ${int(c.ideal)} | ${int(c.msgsPerSec)} | ${pct(c.efficiency)} | ${c.peakConcurrency} | ${dec(c.meanHandlerMs)} | ${dec(c.loopDelayP99Ms, 1)} / ${dec(c.loopDelayMaxMs, 1)} | ${c.orderViolations} |`,
+        `| ${int(c.keys)} | ${c.partitions} | ${c.concurrency} | ${POOL_LABELS[c.client]} | ${int(c.records)}${c.complete ? '' : '*'} | ${int(c.ideal)} | ${int(c.msgsPerSec)} | ${pct(c.efficiency)} | ${c.peakConcurrency} | ${dec(c.meanHandlerMs)} | ${c.loopDelayP99Ms === undefined ? '–' : `${dec(c.loopDelayP99Ms, 1)} / ${dec(c.loopDelayMaxMs, 1)}`} | ${c.orderViolations} |`,
     ),
   ]
+  const skipped = Object.entries(r.skipped)
+  if (skipped.length > 0) rows.push('', ...skipped.map(([client, why]) => `${client} was not run: ${why}.`))
+  const pairs: string[] = []
+  for (const k of r.cases.filter((c) => c.client === 'kafkit')) {
+    const same = (client: PoolCase['client']) =>
+      r.cases.find(
+        (c) =>
+          c.client === client && c.keys === k.keys && c.partitions === k.partitions && c.concurrency === k.concurrency,
+      )
+    const pc = same('parallel-consumer')
+    const js = same('kafkajs')
+    if (!pc && !js) continue
+    pairs.push(
+      `| ${int(k.keys)} | ${k.partitions} | ${k.concurrency} | ${dec(ratio(k.efficiency, pc?.efficiency))} | ${dec(ratio(k.efficiency, js?.efficiency))} |`,
+    )
+  }
+  if (pairs.length > 0)
+    rows.push(
+      '',
+      'Efficiency ratios:',
+      '',
+      '| keys | partitions | concurrency | kafkit / Parallel Consumer | kafkit / kafkajs |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+      ...pairs,
+    )
+  if (r.kills.length > 0)
+    rows.push(
+      '',
+      'Commit behaviour: the consumer is killed (SIGKILL; the Parallel Consumer JVM halts itself, which is the same) right after a given number of its handlers finished, then a new member of the same group reads on; "handled again" counts the records whose handler had already finished.',
+      '',
+      '| client | records | partitions | concurrency | commit interval | killed after | handled again |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...r.kills.map(
+        (k) =>
+          `| ${POOL_LABELS[k.client]} | ${int(k.records)} | ${k.partitions} | ${k.concurrency} | ${int(k.commitIntervalMs)} ms | ${int(k.killedAfter)} | ${int(k.redelivered)} |`,
+      ),
+    )
+  return rows
 }
 
 function memorySection(list: MemoryResult[]): string[] {
@@ -259,7 +308,7 @@ export function markdown(r: Results): string {
     r.producer && producerSection(r.producer),
     r.consumer && consumerSection(r.consumer),
     r.latency && latencySection(r.latency),
-    r.pool && poolSection(r.pool),
+    r.pool && poolSection(r.pool, r.profile),
     r.memory && memorySection(r.memory),
     r.outbox && outboxSection(r.outbox),
     r.codec && codecSection(r.codec),

@@ -32,8 +32,23 @@ export interface Profile {
   repeats: number
   producer: { records: number; warmup: number }
   consumer: { records: number; warmup: number }
-  latency: { rates: number[]; seconds: number; warmupSeconds: number; repeats: number; javaE2eMessages: number }
-  pool: { seconds: number; handlerMs: number; keys: number; concurrency: number[]; partitions: number[] }
+  latency: { rates: number[]; seconds: number; warmupSeconds: number; repeats: number }
+  /**
+   * Every concurrency on topics of each key count and partition count, for kafkit and its peers.
+   * kafkit's runs read min(ideal rate × seconds, maxRecords) records; a peer's run also ends
+   * `peerSeconds` after its first handler started (kafkajs at 1 partition runs at 100/s).
+   */
+  pool: {
+    seconds: number
+    handlerMs: number
+    keys: number[]
+    concurrency: number[]
+    partitions: number[]
+    maxRecords: number
+    peerSeconds: number
+    /** Records, partitions and concurrency of the commit-behaviour runs (kill half-way, read on). */
+    kill: { records: number; partitions: number; concurrency: number } | undefined
+  }
   /** Concurrency 10 is kafkit's default; each value is a run of its own over the same backlog. */
   memory: { backlog: number; seconds: number; handlerMs: number; concurrency: number[] }
   /** Outbox rows drained by the relay, and the rate of the end-to-end latency runs. */
@@ -47,8 +62,17 @@ export const FULL: Profile = {
   repeats: 5,
   producer: { records: 100_000, warmup: 20_000 },
   consumer: { records: 200_000, warmup: 50_000 },
-  latency: { rates: [1000, 10_000], seconds: 30, warmupSeconds: 5, repeats: 3, javaE2eMessages: 10_000 },
-  pool: { seconds: 5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
+  latency: { rates: [1000, 10_000], seconds: 30, warmupSeconds: 5, repeats: 3 },
+  pool: {
+    seconds: 5,
+    handlerMs: 10,
+    keys: [1000, 10_000],
+    concurrency: [1, 10, 100, 1000],
+    partitions: [1, 6],
+    maxRecords: 100_000,
+    peerSeconds: 8,
+    kill: { records: 20_000, partitions: 6, concurrency: 100 },
+  },
   memory: { backlog: 1_000_000, seconds: 60, handlerMs: 10, concurrency: [10, 100] },
   outbox: { rows: 100_000, rate: 1000, seconds: 30, warmupSeconds: 5 },
   codec: { records: 100_000 },
@@ -59,8 +83,17 @@ export const QUICK: Profile = {
   repeats: 3,
   producer: { records: 20_000, warmup: 5_000 },
   consumer: { records: 30_000, warmup: 5_000 },
-  latency: { rates: [1000, 10_000], seconds: 6, warmupSeconds: 2, repeats: 1, javaE2eMessages: 2_000 },
-  pool: { seconds: 1.5, handlerMs: 10, keys: 1000, concurrency: [1, 10, 100], partitions: [1, 6] },
+  latency: { rates: [1000, 10_000], seconds: 6, warmupSeconds: 2, repeats: 1 },
+  pool: {
+    seconds: 1.5,
+    handlerMs: 10,
+    keys: [1000],
+    concurrency: [100, 1000],
+    partitions: [1, 6],
+    maxRecords: 20_000,
+    peerSeconds: 2,
+    kill: { records: 4000, partitions: 6, concurrency: 100 },
+  },
   memory: { backlog: 100_000, seconds: 10, handlerMs: 10, concurrency: [10, 100] },
   outbox: { rows: 20_000, rate: 500, seconds: 6, warmupSeconds: 2 },
   codec: { records: 20_000 },

@@ -72,3 +72,10 @@ export function orderFlow(namespace: string = DEFAULT_NAMESPACE) {
 }
 
 export type OrderFlow = ReturnType<typeof orderFlow>
+
+/** The flow's four events (what a consumer of the flow's catalog handles). */
+export type OrderFlowEvent =
+  | OrderFlow['OrderCreated']
+  | OrderFlow['InventoryReserved']
+  | OrderFlow['InventoryReservationFailed']
+  | OrderFlow['NotificationSent']

@@ -7,6 +7,7 @@ import { silentLogger } from '../logging/logger.ts'
 import { Producer } from '../producer/producer.ts'
 import { checkRange, exclusive, nameArg, offsetArg, timeArg, typeArg, wholeNumber } from './args.ts'
 import type { CliContext } from './context.ts'
+import { loadCatalog } from './catalog-module.ts'
 import { usageError } from './exit.ts'
 import { table, toJson } from './io.ts'
 import { progressBar } from './progress.ts'
@@ -127,6 +128,10 @@ export function dlqCommand(ctx: CliContext): Command {
     )
     .option('--all-groups', 'replay for every group (for failures that never reached the topic)')
     .option('--dry-run', 'show what would be replayed; send nothing')
+    .option(
+      '--catalog <module#export>',
+      "the catalog whose topics' partitioners place the replayed records (default: KAFKIT_CATALOG; without one, murmur2)",
+    )
     .addOption(
       new Option('--rate <n>', 'at most n records per second (default: no limit)').argParser((v) =>
         wholeNumber('--rate', v, { min: 1 }),
@@ -135,7 +140,13 @@ export function dlqCommand(ctx: CliContext): Command {
     .action(
       async (
         topic: string,
-        flags: FilterFlags & { toGroup?: string; allGroups?: boolean; dryRun?: boolean; rate?: number },
+        flags: FilterFlags & {
+          toGroup?: string
+          allGroups?: boolean
+          dryRun?: boolean
+          rate?: number
+          catalog?: string
+        },
       ) => {
         exclusive({ '--to-group': flags.toGroup, '--all-groups': flags.allGroups })
         const filter = await filterOf(ctx, topic, flags)
@@ -172,7 +183,11 @@ export function dlqCommand(ctx: CliContext): Command {
           return
         }
         assertReplayTargets(checks)
-        const producer = new Producer({ client, service: 'kafkit-cli', logger: silentLogger() })
+        // A topic partitioned by fnv1a or crc32 (mixed fleets) needs its catalog, or replayed
+        // records would land on murmur2's partition and out of order with their key's others.
+        const catalogSpec = flags.catalog ?? io.env['KAFKIT_CATALOG']
+        const topics = catalogSpec === undefined ? [] : (await loadCatalog(catalogSpec, io)).topics()
+        const producer = new Producer({ client, service: 'kafkit-cli', logger: silentLogger(), topics })
         ctx.onClose(() => producer.close())
         const progress = progressBar(io, 'replaying', plan.replayed.length)
         let done = 0

@@ -69,7 +69,14 @@ export async function serveConsole(options: ResolvedConsoleOptions): Promise<Run
     client: options.client,
     admin,
     logger: log,
-    sender: () => (producer ??= new Producer({ client: options.client, service: 'kafkit-console', logger: log })),
+    // With a catalog, replays go where the topic's partitioner puts them (fnv1a, crc32: mixed fleets).
+    sender: () =>
+      (producer ??= new Producer({
+        client: options.client,
+        service: 'kafkit-console',
+        logger: log,
+        topics: options.catalog?.topics() ?? [],
+      })),
   })
   const gate = new Gate(options.token)
   const followUps = new Map<string, string>()

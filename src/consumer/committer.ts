@@ -49,10 +49,24 @@ export class Committer {
     this.#timer = undefined
   }
 
+  /**
+   * Commits now and counts the next interval from here: after a join, what was finished during the
+   * rebalance (its commits deferred) is committed at once, not up to an interval later.
+   */
+  now(): void {
+    if (!this.#running) return
+    this.#o.clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    void this.commitOwned().finally(() => {
+      if (this.#running && this.#timer === undefined) this.#schedule()
+    })
+  }
+
   #schedule(): void {
     this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined
       void this.commitOwned().finally(() => {
-        if (this.#running) this.#schedule()
+        if (this.#running && this.#timer === undefined) this.#schedule()
       })
     }, this.#o.intervalMs)
   }

@@ -207,6 +207,8 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       member: {
         group,
         topics,
+        rebalanceProtocol: o.rebalanceProtocol,
+        joinTimeoutMs: o.startTimeoutMs,
         sessionTimeoutMs: o.sessionTimeoutMs,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         rebalanceTimeoutMs: o.rebalanceTimeoutMs,

@@ -7,8 +7,8 @@
 //   last partitions. Within a session the broker rotates by itself and the order does not matter;
 // - pauses a partition: a paused partition is left out of the lists, so it is not fetched at all.
 // The lists are replaced at every join; adopt() applies the paused set to the new ones. Partitions
-// left out also drop out of the member's subscription metadata, which only the cooperative-sticky
-// assignor reads (kafkit uses eager round-robin): enabling it needs the upstream pause instead.
+// left out also drop out of the member's subscription metadata, which the cooperative-sticky
+// assignor reads as the partitions the member owns: restore() puts them back before a join.
 import type { Consumer as WireConsumer } from '@platformatic/kafka'
 import { tpKey, type TopicPartition } from './member.ts'
 
@@ -52,6 +52,14 @@ export class FetchOrder {
   /** The partition is no longer the member's. */
   forget(tp: TopicPartition): void {
     this.#excluded.delete(tpKey(tp.topic, tp.partition))
+  }
+
+  /** Puts the excluded partitions back in the lists (they stay excluded: adopt() leaves them out again). */
+  restore(): void {
+    for (const tp of this.#excluded.values()) {
+      const list = this.#listOf(tp.topic)
+      if (list && !list.includes(tp.partition)) list.push(tp.partition)
+    }
   }
 
   /** New lists after a join: the excluded partitions are left out of them too. */

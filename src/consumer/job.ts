@@ -65,6 +65,11 @@ export class RecordJob implements Job, AttemptOf {
     this.#attempt = facts.tier >= 0 ? priorAttempts(headers) : 0
   }
 
+  /** Handling gave up: the record's failure is being written to a retry tier or the DLQ. */
+  get escalating(): boolean {
+    return this.#failure !== undefined
+  }
+
   get trace(): RecordTrace | undefined {
     return this.#trace
   }

@@ -55,10 +55,18 @@ export interface MemberEvents {
   readable(): void
   assigned(change: AssignmentChange): void
   failed(error: unknown, scope: FailureScope): void
+  /**
+   * Incremental protocols: partitions are about to be given up. The runner commits its finished
+   * work (while every partition is still the member's); the member waits a few seconds at most.
+   */
+  revoking(): Promise<void>
 }
 
 export interface GroupMember {
-  /** Joins the group and starts fetching; resolves once fetching has begun. */
+  /**
+   * Joins the group and starts fetching; resolves once fetching has begun, or rejects within
+   * `joinTimeoutMs` with a KafkitError naming the brokers and the cause.
+   */
   join(events: MemberEvents): Promise<void>
   /** The next fetched record, or null when none is ready (`readable` says when to try again). */
   read(): FetchedRecord | null
@@ -76,7 +84,8 @@ export interface GroupMember {
    */
   resume(partition: TopicPartition, position: bigint | undefined): void
   /**
-   * Commits. While a rebalance is under way it waits up to `waitMs` for it to end, and answers
+   * Commits. Incremental protocols: offsets of partitions the member no longer owns are left out
+   * (their new owner commits them); nothing left: 'deferred'. While a rebalance is under way it waits up to `waitMs` for it to end, and answers
    * 'deferred' if it has not (nothing was sent; the offsets are carried by a later commit).
    */
   commit(offsets: readonly CommitOffset[], waitMs?: number): Promise<'committed' | 'deferred'>
@@ -92,8 +101,17 @@ export interface GroupMember {
   readonly offsets: OffsetsClient | undefined
 }
 
+/**
+ * How partitions move: 'eager' revokes every partition at each rebalance; 'cooperative'
+ * (cooperative-sticky) and 'consumer' (KIP-848) revoke only those that move.
+ */
+export type RebalanceProtocol = 'eager' | 'cooperative' | 'consumer'
+
 export interface MemberOptions {
   group: string
+  rebalanceProtocol: RebalanceProtocol
+  /** How long join() may take; it then rejects with a KafkitError naming the brokers and the cause. */
+  joinTimeoutMs: number
   topics: readonly string[]
   sessionTimeoutMs: number
   heartbeatIntervalMs: number

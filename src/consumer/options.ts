@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
 import { systemClock, type Clock } from '../util/clock.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
-import type { MemberFactory } from './member.ts'
+import type { MemberFactory, RebalanceProtocol } from './member.ts'
 import { DEFAULT_RETRY } from './retry.ts'
 import type { RunnerHooks } from './hooks.ts'
 import type { EventPublisher, Ordering, RecordSender, RetryPolicy, UnroutedPolicy } from './types.ts'
@@ -52,6 +52,21 @@ export interface ConsumerOptions extends RunnerHooks {
   fetchMaxWait?: Duration
   /** How long `stop()` may take in all: drain, final commit, onRevoke, leaving the group. Default 30 s. */
   shutdownTimeout?: Duration
+  /**
+   * How long `start()` may take to join the group and begin fetching. Wrong credentials or TLS
+   * settings, a refused port and a silent broker fail sooner (the brokers are checked first, for at
+   * most 10 s). Default: rebalanceTimeout + 10 s (a join may wait for the group's other members for
+   * up to a rebalance timeout).
+   */
+  startTimeout?: Duration
+  /**
+   * How partitions move between members. "eager" (default): every partition is revoked at each
+   * rebalance (round-robin). "cooperative": cooperative-sticky, only the partitions that move are
+   * revoked, the others are handled on (round-robin is offered too, for a group whose other members
+   * are eager). "consumer": the KIP-848 protocol (Kafka 4+), the broker assigns partitions.
+   * docs/consumer.md ("Rebalance protocols") says why eager stays the default for now.
+   */
+  rebalanceProtocol?: RebalanceProtocol
   /** Topics to consume besides those the handlers imply. */
   topics?: readonly string[]
   /** Extra envelope codecs to recognise. */
@@ -103,6 +118,8 @@ export interface ResolvedConsumerOptions {
   fetchMaxBytesPerPartition: number
   fetchMaxWaitMs: number
   shutdownTimeoutMs: number
+  startTimeoutMs: number
+  rebalanceProtocol: RebalanceProtocol
   topics: readonly string[]
   codecs: readonly EnvelopeCodec[]
   registry: SchemaRegistry | undefined
@@ -120,6 +137,7 @@ const ORDERINGS: readonly Ordering[] = ['key', 'partition', 'none']
 const UNROUTED: readonly UnroutedPolicy[] = ['skip', 'dlq']
 const RESETS = ['earliest', 'latest'] as const
 const DECODE_MODES: readonly DecodeMode[] = ['tolerant', 'strict']
+const REBALANCE_PROTOCOLS: readonly RebalanceProtocol[] = ['eager', 'cooperative', 'consumer']
 
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   const issues: ValidationIssue[] = []
@@ -168,6 +186,8 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     fetchMaxBytesPerPartition: count(options.fetchMaxBytesPerPartition, 256 * 1024, 'fetchMaxBytesPerPartition'),
     fetchMaxWaitMs: duration(options.fetchMaxWait, 500, 'fetchMaxWait'),
     shutdownTimeoutMs: duration(options.shutdownTimeout, 30_000, 'shutdownTimeout'),
+    startTimeoutMs: 0,
+    rebalanceProtocol: oneOf(options.rebalanceProtocol, 'eager', REBALANCE_PROTOCOLS, 'rebalanceProtocol'),
     topics: options.topics ?? [],
     codecs: options.codecs ?? [],
     registry: options.registry,
@@ -184,6 +204,8 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   }
 
   const o = resolved
+  o.startTimeoutMs = duration(options.startTimeout, o.rebalanceTimeoutMs + 10_000, 'startTimeout')
+  need(o.startTimeoutMs > 0, 'startTimeout', 'must be more than 0')
   need(typeof o.service === 'string' && o.service.length > 0, 'service', 'must be a non-empty string')
   need(typeof o.group === 'string' && o.group.length > 0, 'group', 'must be a non-empty string')
   count(retry.maxAttempts, 1, 'retry.maxAttempts')

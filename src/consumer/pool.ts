@@ -3,7 +3,8 @@
 // frees its worker, so a slow or failing key never holds up the others. `maxInFlight` bounds every
 // record held (queued, running or waiting), which is what keeps memory flat: the runner stops
 // reading while the pool is full. Each lane reports to its owner (its partition) how many records
-// wait behind it while it retries, so that the owner can stop fetching rather than fill the pool.
+// wait behind it while it retries or writes a failure away, so that the owner can stop fetching
+// rather than fill the pool.
 import { systemClock, type Clock, type Timer } from '../util/clock.ts'
 import { Queue } from './queue.ts'
 
@@ -29,6 +30,11 @@ export interface Job {
   abandon(): void
   /** Ends the attempt running now, with `reason`. */
   interrupt(reason: Error): void
+  /**
+   * Whether the job gave handling up and is writing its failure away (to a retry tier or the DLQ):
+   * like a retry, that write can take long or keep failing, so the records behind it count as stalled.
+   */
+  readonly escalating?: boolean
 }
 
 /**
@@ -150,7 +156,7 @@ export class WorkerPool {
       this.#lanes.set(job.lane, lane)
     }
     lane.jobs.push(job)
-    if (lane.retrying) this.#restall(lane)
+    if (lane.retrying || lane.jobs.head?.escalating === true) this.#restall(lane)
     if (lane.state === 'idle') this.#makeReady(lane)
     this.#pump()
     if (this.full) this.#wasFull = true
@@ -231,9 +237,9 @@ export class WorkerPool {
     this.#pump()
   }
 
-  /** Tells the lane's owner how many records now wait behind it (none unless it is retrying). */
+  /** Tells the lane's owner how many records now wait behind it (none unless it retries or escalates). */
   #restall(lane: Lane) {
-    const stalled = lane.retrying ? Math.max(0, lane.jobs.length - 1) : 0
+    const stalled = lane.retrying || lane.jobs.head?.escalating === true ? Math.max(0, lane.jobs.length - 1) : 0
     if (stalled !== lane.stalled) {
       lane.owner?.stalled(stalled - lane.stalled)
       lane.stalled = stalled

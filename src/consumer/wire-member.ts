@@ -6,17 +6,22 @@
 // - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts.
 // See docs/internals.md ("Wire-client workarounds") for the upstream changes that would replace them.
 import {
+  COOPERATIVE_STICKY_ASSIGNOR,
   Consumer as WireConsumer,
+  GroupProtocols,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
   type ConsumerGroupJoinPayload,
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka'
+import { connectionError, diagnose } from '../cluster/diagnose.ts'
 import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
+import { checkConnection } from '../kafkit/connect.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { OffsetsClient } from '../observability/lag.ts'
-import { within, type Clock } from '../util/clock.ts'
+import { within, type Clock, type Timer } from '../util/clock.ts'
 import { FetchOrder } from './fetch-order.ts'
 import {
   tpKey,
@@ -49,6 +54,9 @@ interface Rewound {
 /** Fetch responses after a rewind before giving up on it and restarting the stream. */
 const REWIND_FETCHES = 5
 
+/** How long an incremental rebalance waits for the commit of finished work before giving partitions up. */
+const REVOKE_COMMIT_MS = 5000
+
 export function wireMembers(client: ClientOptions, logger: Logger, clock: Clock): MemberFactory {
   return (options) => new WireGroupMember(client, options, logger, clock)
 }
@@ -69,6 +77,8 @@ class WireGroupMember implements GroupMember {
   #rebalancing = false
   #joinWaiters: (() => void)[] = []
   #assigned = new Map<string, TopicPartition>()
+  /** KIP-848: assignment changes so far (the member's own generation numbers). */
+  #epochs = 0
   readonly #held = new Map<string, Held>()
   readonly #rewound = new Map<string, Rewound>()
   #lastTopic = ''
@@ -84,27 +94,97 @@ class WireGroupMember implements GroupMember {
   async join(events: MemberEvents): Promise<void> {
     this.#events = events
     const o = this.#o
-    const wire = new WireConsumer({
-      ...wireConnectionOptions(this.#client, `${o.group}-consumer`),
+    const group = {
       groupId: o.group,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: o.heartbeatIntervalMs,
       rebalanceTimeout: o.rebalanceTimeoutMs,
       // No successful heartbeat for a whole session means the coordinator has evicted this member:
       // that is when to recreate it. (The wire client's default waits a rebalance timeout, and a
       // member closed mid-heartbeat keeps that timer, and the process, alive for as long.)
       heartbeatStallTimeout: o.sessionTimeoutMs,
+    }
+    const wire = new WireConsumer({
+      ...wireConnectionOptions(this.#client, `${o.group}-consumer`),
+      // KIP-848: the broker assigns, and sets the session timeout and heartbeat interval.
+      ...(o.rebalanceProtocol === 'consumer'
+        ? { ...group, groupProtocol: GroupProtocols.CONSUMER }
+        : {
+            ...group,
+            sessionTimeout: o.sessionTimeoutMs,
+            heartbeatInterval: o.heartbeatIntervalMs,
+            // Round-robin as well, second: a group whose other members are eager (an earlier
+            // version of the service, during a rolling deploy) agrees on it until every member
+            // offers cooperative-sticky; the wire client follows the protocol the group chose.
+            ...(o.rebalanceProtocol === 'cooperative' && {
+              protocols: [
+                { name: COOPERATIVE_STICKY_ASSIGNOR, version: 3 },
+                { name: 'roundrobin', version: 1 },
+              ],
+            }),
+          }),
       retries: 5,
       retryDelay: 500,
     })
     this.#wire = wire
     this.#order = new FetchOrder(wire)
-    wire.on('consumer:group:join', (payload) => this.#onJoin(payload))
-    wire.on('consumer:group:rebalance', () => (this.#rebalancing = true))
+    if (o.rebalanceProtocol === 'consumer') this.#watchAssignments(wire)
+    else wire.on('consumer:group:join', (payload) => this.#onJoin(payload))
+    wire.on('consumer:group:rebalance', () => this.#onRebalance())
     wire.on('consumer:heartbeat:stalled', () => this.#fail(new Error('heartbeats stalled'), 'member'))
     // Without an 'error' listener the wire client's failed rejoin would crash the process.
     wire.on('error', (error: unknown) => this.#fail(error, 'member'))
-    await this.#openStream()
+    await this.#joinWithin()
+  }
+
+  /**
+   * Opens the stream (joining the group) within joinTimeoutMs. The brokers are checked meanwhile:
+   * wrong credentials or TLS settings and a refused port fail in seconds, named, where the wire
+   * client would retry its JoinGroup for half a minute and then say only "joinGroup failed 6 times".
+   * A broker that does not answer the check is not failed on that alone (a loaded broker answers
+   * late and the join still succeeds): the join's bound decides, and its error names the silence.
+   */
+  async #joinWithin(): Promise<void> {
+    const o = this.#o
+    const what = `consumer start (group ${o.group})`
+    let timer: Timer | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimeout(() => {
+        const detail = `the group was not joined within ${o.joinTimeoutMs} ms (startTimeout)`
+        reject(connectionError(what, { failure: 'no-answer', detail, brokers: [] }, this.#client.brokers))
+      }, o.joinTimeoutMs)
+    })
+    const pending = () => new Promise<never>(() => undefined)
+    const checked = checkConnection(this.#client, { timeoutMs: o.joinTimeoutMs }).then(pending, (error: unknown) => {
+      const failure = KafkitError.is(error) ? error : undefined
+      if (failure?.details['failure'] === 'no-answer') return pending()
+      throw new KafkitError(
+        failure?.code ?? ErrorCodes.BROKER_UNAVAILABLE,
+        `${what}: ${errorMessage(error).replace(/^connect: /, '')}`,
+        {
+          cause: error,
+          retryable: failure?.retryable ?? true,
+          details: failure?.details ?? { brokers: this.#client.brokers },
+        },
+      )
+    })
+    try {
+      await Promise.race([this.#openStream(), late, checked])
+    } catch (error) {
+      throw KafkitError.is(error) ? error : this.#joinFailure(what, error)
+    } finally {
+      this.#clock.clearTimeout(timer)
+    }
+  }
+
+  /** The wire client's join failure (retries nested in MultipleErrors) as a KafkitError naming the cause. */
+  #joinFailure(what: string, error: unknown): KafkitError {
+    const diagnosis = diagnose(error)
+    if (diagnosis) return connectionError(what, diagnosis, this.#client.brokers, { cause: error })
+    const inner = innermost(error)
+    return new KafkitError(ErrorCodes.BROKER_UNAVAILABLE, `${what}: joining the group failed: ${inner}`, {
+      cause: error,
+      retryable: true,
+      details: { brokers: this.#client.brokers },
+    })
   }
 
   async #openStream(): Promise<void> {
@@ -126,6 +206,7 @@ class WireGroupMember implements GroupMember {
       await stream.close().catch(() => undefined)
       return
     }
+    this.#commitBeforeRevoking(stream)
     this.#stream = stream
     this.#streams++
     this.#fetches = 0
@@ -145,25 +226,89 @@ class WireGroupMember implements GroupMember {
     if (!this.#closed) this.#events?.failed(error, scope)
   }
 
+  /**
+   * A rebalance begins (eager, cooperative) or partitions are about to be revoked (KIP-848, which
+   * then sets the new assignment: #watchAssignments). Eager: commits wait for the join that ends it.
+   * Cooperative: the wire client has just set the assignment without the partitions that move, and
+   * rejoins to give them up: they are revoked now, so their records stop at once.
+   */
+  #onRebalance() {
+    const protocol = this.#o.rebalanceProtocol
+    if (protocol === 'consumer') return
+    this.#rebalancing = true
+    if (protocol !== 'cooperative') return
+    // The cooperative-sticky subscription claims the partitions in the assignment lists: paused
+    // ones must be in them too, or the group would give them to another member while this one holds
+    // them. Their records are still dropped while they are paused (#deliverable).
+    this.#order?.restore()
+    this.#reconcile(this.#wire?.generationId ?? 0, listed(this.#wire?.assignments), true)
+  }
+
   #onJoin(payload: ConsumerGroupJoinPayload) {
     this.#rebalancing = false
     for (const resolve of this.#joinWaiters.splice(0)) resolve()
-    const now = new Map<string, TopicPartition>()
-    for (const { topic, partitions } of payload.assignments ?? []) {
-      for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition })
-    }
+    const generation = payload.generationId ?? this.#wire?.generationId ?? 0
+    this.#reconcile(generation, listed(payload.assignments), false)
+  }
+
+  /**
+   * KIP-848: the wire client replaces its assignment lists when the broker moves partitions, and
+   * says nothing else (its join event carries no assignment). A setter on them reports each change.
+   */
+  #watchAssignments(wire: WireConsumer) {
+    let lists = wire.assignments
+    Object.defineProperty(wire, 'assignments', {
+      configurable: true,
+      enumerable: true,
+      get: () => lists,
+      set: (next: WireConsumer['assignments']) => {
+        lists = next
+        if (next !== null) this.#reconcile(++this.#epochs, listed(next), false)
+      },
+    })
+  }
+
+  /** Reports what `now` adds to and takes from the member's partitions (only takes, if `revokeOnly`). */
+  #reconcile(generation: number, now: Map<string, TopicPartition>, revokeOnly: boolean) {
     const revoked = [...this.#assigned].filter(([key]) => !now.has(key)).map(([, tp]) => tp)
-    const added = [...now].filter(([key]) => !this.#assigned.has(key)).map(([, tp]) => tp)
-    this.#assigned = now
+    const added = revokeOnly ? [] : [...now].filter(([key]) => !this.#assigned.has(key)).map(([, tp]) => tp)
+    if (revokeOnly) for (const tp of revoked) this.#assigned.delete(tpKey(tp.topic, tp.partition))
+    else this.#assigned = now
     for (const tp of revoked) this.#forget(tp)
     // A partition given (back) to this member starts from the group's committed offset. The stream
     // refreshes positions after a join, but keeps its old one for a partition the group never
     // committed: records the member fetched before it lost the partition would be skipped.
     for (const tp of added) this.#stream?.offsetsToFetch.delete(`${tp.topic}:${tp.partition}`)
     // The wire client made new assignment lists: paused partitions stay out of them.
-    this.#order?.adopt()
-    if (!this.#closed)
-      this.#events?.assigned({ generation: payload.generationId ?? this.#wire?.generationId ?? 0, added, revoked })
+    if (!revokeOnly) this.#order?.adopt()
+    if (this.#closed || (revokeOnly && revoked.length === 0)) return
+    this.#events?.assigned({ generation, added, revoked })
+  }
+
+  /** Moves a partition's next fetch to `offset`. */
+  #seek(stream: WireStream, topic: string, partition: number, offset: bigint) {
+    stream.offsetsToFetch.set(`${topic}:${partition}`, offset)
+  }
+
+  /**
+   * The wire client flushes its autocommit before an incremental protocol gives partitions up (and
+   * waits for it, with cooperative-sticky): kafkit commits nothing that way, so the flush is where
+   * the runner commits its finished work, while every partition is still this member's.
+   */
+  #commitBeforeRevoking(stream: WireStream) {
+    if (this.#o.rebalanceProtocol === 'eager') return
+    const flush = Object.getOwnPropertySymbols(Object.getPrototypeOf(stream)).find(
+      (symbol) => symbol.description === 'plt.kafka.messagesStream.autocommit',
+    )
+    if (!flush) return
+    Object.defineProperty(stream, flush, {
+      configurable: true,
+      value: (callback?: (error?: unknown) => void) => {
+        const events = this.#events
+        const committed = events && !this.#closed ? events.revoking() : Promise.resolve()
+        void within(this.#clock, committed, REVOKE_COMMIT_MS).then(() => callback?.(null))
+      },
+    })
   }
 
   read(): FetchedRecord | null {
@@ -199,7 +344,7 @@ class WireGroupMember implements GroupMember {
       return true
     }
     // Fetched before the rewind: drop it and ask again from the rewind's offset.
-    stream.offsetsToFetch.set(`${message.topic}:${message.partition}`, rewound.offset)
+    this.#seek(stream, message.topic, message.partition, rewound.offset)
     if (this.#fetches - rewound.fetchesAtResume > REWIND_FETCHES) {
       // The offset may be gone (retention): start a new stream, which reads from the committed offset.
       this.#rewound.delete(key)
@@ -210,6 +355,8 @@ class WireGroupMember implements GroupMember {
   }
 
   generationOf(record: FetchedRecord): number {
+    // KIP-848 has member epochs, not generations: changes are numbered by the member (#epochs).
+    if (this.#o.rebalanceProtocol === 'consumer') return this.#epochs
     return ((record as WireMessage).metadata['consumer'] as { generationId?: number } | undefined)?.generationId ?? 0
   }
 
@@ -236,7 +383,7 @@ class WireGroupMember implements GroupMember {
     const stream = this.#stream
     const from = held.rewindTo ?? position
     if (stream && from !== undefined) {
-      stream.offsetsToFetch.set(`${tp.topic}:${tp.partition}`, from)
+      this.#seek(stream, tp.topic, tp.partition, from)
       // Records this stream fetched before the pause may still arrive: the rewind is checked.
       if (held.rewindTo !== undefined && held.stream === this.#streams)
         this.#rewound.set(key, { offset: from, fetchesAtResume: this.#fetches })
@@ -253,7 +400,14 @@ class WireGroupMember implements GroupMember {
     if (this.#rebalancing && waitMs > 0) await this.#rebalanceSettled(waitMs)
     const wire = this.#wire
     if (this.#rebalancing || !wire || wire.closed) return 'deferred'
-    await wire.commit({ offsets: [...offsets] })
+    // Incremental protocols: a partition already given up is another member's to commit (it may be
+    // handling it by now). Eager revokes everything at once and commits on the way out instead.
+    const owned =
+      this.#o.rebalanceProtocol === 'eager'
+        ? offsets
+        : offsets.filter((o) => this.#assigned.has(tpKey(o.topic, o.partition)))
+    if (owned.length === 0) return 'deferred'
+    await wire.commit({ offsets: [...owned] })
     return 'committed'
   }
 
@@ -324,4 +478,25 @@ class WireGroupMember implements GroupMember {
     this.#rewound.delete(key)
     this.#order?.forget(tp)
   }
+}
+
+/** The wire client's assignment lists as a set of partitions. */
+function listed(lists: readonly { topic: string; partitions: number[] }[] | null | undefined) {
+  const out = new Map<string, TopicPartition>()
+  for (const { topic, partitions } of lists ?? []) {
+    for (const partition of partitions) out.set(tpKey(topic, partition), { topic, partition })
+  }
+  return out
+}
+
+/** The distinct innermost messages of a nested error (the wire client's MultipleErrors of retries). */
+function innermost(error: unknown): string {
+  const leaves = new Set<string>()
+  const walk = (e: unknown, depth: number) => {
+    const nested = (e as { errors?: unknown[] } | null)?.errors
+    if (Array.isArray(nested) && nested.length > 0 && depth < 5) for (const inner of nested) walk(inner, depth + 1)
+    else leaves.add(errorMessage(e))
+  }
+  walk(error, 0)
+  return [...leaves].join('; ')
 }

@@ -8,9 +8,9 @@ export {
   type OutboxItem,
   type OutboxOptions,
   type OutboxPublishOptions,
-  type OutboxStats,
 } from './outbox.ts'
-export { Relay, type RelayState, type RelayStatus } from './relay.ts'
+export { Relay, type RelaySource, type RelayState, type RelayStatus } from './relay.ts'
+export type { OutboxStats } from './stats.ts'
 export type { RelayOptions } from './relay-options.ts'
 export { OUTBOX_ROW_HEADER } from './rows.ts'
 export { DEFAULT_LANES, SCHEMA_VERSION, type OutboxNames } from './schema.ts'

@@ -5,8 +5,7 @@
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { databaseError } from '../database/errors.ts'
-import { numberOf } from '../database/rows.ts'
-import type { Database, Row } from '../database/types.ts'
+import type { Database } from '../database/types.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import { resolveCodec } from '../envelope/registry.ts'
@@ -15,6 +14,7 @@ import { PRODUCER_DEFAULTS } from '../producer/options.ts'
 import { prepareEvent, type Prepared, type PreparedEvent, type PrepareSettings } from '../producer/prepare.ts'
 import type { PublishOptions } from '../producer/types.ts'
 import { Relay } from './relay.ts'
+import { readStats, type OutboxStats } from './stats.ts'
 import type { RelayOptions } from './relay-options.ts'
 import { storeHeaders } from './rows.ts'
 import { DEFAULT_LANES, migrate, migrationStatements, outboxNames, type OutboxNames } from './schema.ts'
@@ -51,13 +51,6 @@ export interface OutboxEntry {
   eventId: string
   topic: string
   key: string | undefined
-}
-
-export interface OutboxStats {
-  /** Rows not yet relayed (counted up to 1,000,000). */
-  pending: number
-  /** Age of the oldest row not yet relayed, in seconds (0 when none). */
-  oldestAgeSeconds: number
 }
 
 export type CheckedOutboxItems<T extends readonly OutboxItem[]> = {
@@ -213,16 +206,6 @@ export class Outbox<Tx = unknown> {
     }
     return ready.map((p) => ({ eventId: p.eventId, topic: p.topic, key: p.keyText }))
   }
-}
-
-/** Rows waiting and the oldest one's age, through `query` (a pool, or a relay's session). */
-export async function readStats(names: OutboxNames, query: (text: string) => Promise<Row[]>): Promise<OutboxStats> {
-  const [row] = await query(
-    `SELECT count(*)::int AS pending,
-            coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS age
-     FROM (SELECT created_at FROM ${names.outbox} LIMIT 1000000) rows`,
-  )
-  return { pending: numberOf(row!, 'pending'), oldestAgeSeconds: Math.max(0, numberOf(row!, 'age')) }
 }
 
 export function createOutbox<Tx>(options: OutboxOptions<Tx>): Outbox<Tx> {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto'
 import type { ClientOptions } from '../config/client.ts'
 import { databaseError, isConnectionLoss } from '../database/errors.ts'
 import { numberOf, textOf } from '../database/rows.ts'
-import type { Session } from '../database/types.ts'
+import type { Database, Session } from '../database/types.ts'
 import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { RelayTelemetry } from '../observability/outbox.ts'
@@ -21,11 +21,12 @@ import type { RecordMetadata } from '../producer/types.ts'
 import { bounded, boundedSession } from './bounded.ts'
 import { relayFaults } from './faults.ts'
 import { Lanes, mergeOffsets, serializeOffsets, type Intent } from './lanes.ts'
-import { readStats, type Outbox } from './outbox.ts'
 import { KafkaReader, OffsetsCache } from './readback.ts'
 import { deleteStatement, intentStatement, pickStatement, recoverStatement } from './statements.ts'
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.ts'
 import { OUTBOX_ROW_HEADER, recordOf, rowIdOf, rowOf, type OutboxRow } from './rows.ts'
+import type { OutboxNames } from './schema.ts'
+import { readStats } from './stats.ts'
 
 export type RelayState = 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped'
 
@@ -43,11 +44,19 @@ export interface RelayStatus {
   lastError: { code: string; message: string; at: Date } | undefined
 }
 
+/** What a relay needs of its outbox (an `Outbox` is one). */
+export interface RelaySource {
+  readonly service: string
+  readonly names: OutboxNames
+  readonly database: Database<unknown>
+  readonly client: ClientOptions | undefined
+}
+
 type LaneStatus = { kind: 'active' } | { kind: 'recovering'; intent: Intent; dueAt: number }
 
 export class Relay {
   readonly id: string
-  readonly #outbox: Outbox<unknown>
+  readonly #outbox: RelaySource
   readonly #client: ClientOptions
   readonly #log: Logger
   readonly #o: ResolvedRelayOptions
@@ -73,7 +82,7 @@ export class Relay {
   #lastBatchAt: Date | undefined
   #lastError: RelayStatus['lastError']
 
-  constructor(outbox: Outbox<unknown>, options: RelayOptions = {}) {
+  constructor(outbox: RelaySource, options: RelayOptions = {}) {
     this.#outbox = outbox
     const client = options.client ?? outbox.client
     if (!client) throw new KafkitError(ErrorCodes.CONFIG_INVALID, 'relay: no Kafka client settings (give `client`)')

@@ -8,6 +8,7 @@ import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
+import type { TransportFactory } from './transport.ts'
 
 export type Acks = 'all' | 'leader' | 'none'
 export type Compression = 'snappy' | 'gzip' | 'lz4' | 'zstd' | 'none'
@@ -60,6 +61,8 @@ export interface ProducerOptions {
    * registers an SDK). Default true; false leaves them out entirely.
    */
   telemetry?: boolean
+  /** The cluster the producer talks to. Default: the wire client. For tests (an in-memory Kafka, kafkit/testing). */
+  transport?: TransportFactory
 }
 
 export interface ResolvedProducerOptions {

@@ -30,6 +30,7 @@ import {
 import { prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
 import { BATCH_OVERHEAD, OutgoingRecord, type RecordHeaders, type Sink } from './record.ts'
 import { Sender } from './sender.ts'
+import type { ProducerTransport, TransportView, TransportWire } from './transport.ts'
 import { Wire } from './wire.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
 import type {
@@ -58,8 +59,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
   readonly service: string
   readonly #o: ResolvedProducerOptions
   readonly #log: Logger
-  readonly #view: ClusterView
-  readonly #wire: Wire
+  readonly #view: TransportView
+  readonly #wire: TransportWire
+  readonly #transport: ProducerTransport
   readonly #sender: Sender
   readonly #settings: PrepareSettings
   readonly #flush = new FlushTracker()
@@ -91,12 +93,10 @@ export class Producer extends EventEmitter<ProducerEvents> {
       onDeprecated: (event) => deprecations.published(event),
     }
     this.#partitioners = new Map((options.topics ?? []).map((t) => [t.name, t.partitioner]))
-    this.#view = new ClusterView({
-      client: this.#o.client,
-      clientId: this.#o.client.clientId ?? `kafkit-producer-${this.service}`,
-      requestTimeoutMs: this.#o.client.requestTimeoutMs ?? METADATA_TIMEOUT_MS,
-    })
-    this.#wire = createWire(this.#o, this.#view, () => this.#sender.fallbackDeadline())
+    this.#transport =
+      options.transport?.({ service: this.service }) ?? wireTransport(this.#o, () => this.#sender.fallbackDeadline())
+    this.#view = this.#transport.view
+    this.#wire = this.#transport.wire
     this.#sender = new Sender({
       wire: this.#wire,
       view: this.#view,
@@ -286,7 +286,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
         { closeTimeoutMs: this.#o.closeTimeoutMs, brokers: this.#view.addresses },
         'the connections did not close in time: closed forcibly',
       )
-      destroyConnections(this.#wire)
+      this.#transport.destroy()
       await Promise.all([this.#wire.close(), this.#view.close()]).catch(() => undefined)
     }
     this.#telemetry?.close()
@@ -452,6 +452,17 @@ function registryEncoders(registry: SchemaRegistry): (name: RegistryCodecName) =
 
 /** Metadata requests are small: a broker that does not answer one within this time is asked no more. */
 const METADATA_TIMEOUT_MS = 5000
+
+/** The transport on a real cluster: kafkit's ClusterView and the wire client. */
+function wireTransport(o: ResolvedProducerOptions, fallbackDeadline: () => number): ProducerTransport {
+  const view = new ClusterView({
+    client: o.client,
+    clientId: o.client.clientId ?? `kafkit-producer-${o.service}`,
+    requestTimeoutMs: o.client.requestTimeoutMs ?? METADATA_TIMEOUT_MS,
+  })
+  const wire = createWire(o, view, fallbackDeadline)
+  return { view, wire, destroy: () => destroyConnections(wire) }
+}
 
 function createWire(o: ResolvedProducerOptions, view: ClusterView, fallbackDeadline: () => number): Wire {
   // kafkit bounds the retries by each request's deadline; `retries` only caps their number.

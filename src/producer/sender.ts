@@ -12,7 +12,7 @@
 // Every record settles exactly once: acknowledged, failed, or timed out at its deadline.
 import type { ProduceResult } from '@platformatic/kafka'
 import { connectionError, diagnose } from '../cluster/diagnose.ts'
-import { UnknownTopicError, type ClusterView } from '../cluster/view.ts'
+import { UnknownTopicError } from '../cluster/view.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import {
   noMetadataError,
@@ -28,8 +28,8 @@ import { outcomeOf, settleSent, type SendOutcome } from './outcome.ts'
 import { choosePartition, StickyPartitions } from './partitioner.ts'
 import { Queues, type Batch, type PartitionQueue } from './queues.ts'
 import type { OutgoingRecord } from './record.ts'
+import type { TransportView, TransportWire } from './transport.ts'
 import type { RecordMetadata } from './types.ts'
-import type { Wire } from './wire.ts'
 
 export type SettleHandler = (
   record: OutgoingRecord,
@@ -38,8 +38,8 @@ export type SettleHandler = (
 ) => void
 
 export interface SenderOptions {
-  wire: Wire
-  view: ClusterView
+  wire: TransportWire
+  view: TransportView
   /** Whether the broker returns offsets (acks != none). */
   acknowledged: boolean
   idempotent: boolean

@@ -11,7 +11,8 @@ import {
   producerPerformance,
 } from '../../bench/lib/java.ts'
 import { deleteTopics } from '../../bench/lib/kafka.ts'
-import { markdown, targets } from '../../bench/lib/report.ts'
+import { javaLatencyAvailable, parallelConsumerBuilt } from '../../bench/lib/peers.ts'
+import { markdown, targets, type Results } from '../../bench/lib/report.ts'
 import { COMMON, type Profile } from '../../bench/lib/settings.ts'
 import { environment } from '../../bench/lib/env.ts'
 import { CODECS, codecScenario } from '../../bench/scenarios/codec.ts'
@@ -19,7 +20,7 @@ import { CONSUMER_CLIENTS, consumerScenario } from '../../bench/scenarios/consum
 import { latencyScenario } from '../../bench/scenarios/latency.ts'
 import { memoryScenario } from '../../bench/scenarios/memory.ts'
 import { outboxScenario } from '../../bench/scenarios/outbox.ts'
-import { poolScenario } from '../../bench/scenarios/pool.ts'
+import { poolScenario, type PoolCase } from '../../bench/scenarios/pool.ts'
 import { PRODUCER_CLIENTS, producerScenario } from '../../bench/scenarios/producer.ts'
 import { brokers } from '../support/kafka.ts'
 import { registryUrl } from '../support/registry.ts'
@@ -29,16 +30,25 @@ const TINY: Profile = {
   repeats: 1,
   producer: { records: 400, warmup: 64 },
   consumer: { records: 600, warmup: 100 },
-  latency: { rates: [200], seconds: 2, warmupSeconds: 1, repeats: 1, javaE2eMessages: 100 },
-  pool: { seconds: 0.5, handlerMs: 10, keys: 1000, concurrency: [10], partitions: [1] },
+  latency: { rates: [200], seconds: 2, warmupSeconds: 1, repeats: 1 },
+  pool: {
+    seconds: 0.5,
+    handlerMs: 10,
+    keys: [1000],
+    concurrency: [10],
+    partitions: [1],
+    maxRecords: 1000,
+    peerSeconds: 3,
+    kill: { records: 400, partitions: 2, concurrency: 10 },
+  },
   memory: { backlog: 2000, seconds: 2, handlerMs: 1, concurrency: [10] },
   outbox: { rows: 600, rate: 200, seconds: 2, warmupSeconds: 1 },
   codec: { records: 300 },
 }
 
-function context(t: TestContext): RunContext {
+function context(t: TestContext, java = false): RunContext {
   process.env['KAFKA_BROKERS'] ??= brokers().join(',')
-  const ctx = new RunContext({ profile: TINY, bootstrap: brokers().join(','), java: false, log: () => undefined })
+  const ctx = new RunContext({ profile: TINY, bootstrap: brokers().join(','), java, log: () => undefined })
   t.after(() => deleteTopics(ctx.topics))
   return ctx
 }
@@ -64,13 +74,75 @@ test('latency: every scheduled record is acknowledged and consumed', { timeout: 
   assert.ok(entry.publishAck.p50 > 0 && entry.endToEnd.p50 >= entry.publishAck.p50 * 0.1)
 })
 
-test('pool: handlers overlap and keep per-key order', { timeout: 60_000 }, async (t) => {
-  const [entry] = await poolScenario(context(t))
-  assert.ok(entry)
-  assert.equal(entry.orderViolations, 0)
-  assert.ok(entry.peakConcurrency > 1 && entry.peakConcurrency <= 10)
-  assert.ok(entry.efficiency > 0 && entry.efficiency <= 1.05, `efficiency ${entry.efficiency}`)
-})
+test(
+  'pool: handlers overlap and keep per-key order; kafkajs runs on the same records',
+  // Five consumer processes, two of them waiting out a killed member's 6 s session.
+  { timeout: 150_000 },
+  async (t) => {
+    const { cases, kills, skipped } = await poolScenario(context(t))
+    assert.deepEqual(
+      cases.map((c) => c.client),
+      ['kafkit', 'kafkajs'],
+    )
+    assert.ok(skipped['parallel-consumer'])
+    const [kafkit, kafkajs] = cases as [PoolCase, PoolCase]
+    assert.equal(kafkit.orderViolations, 0)
+    assert.ok(kafkit.complete && kafkit.records === 500)
+    assert.ok(kafkit.peakConcurrency > 1 && kafkit.peakConcurrency <= 10)
+    assert.ok(kafkit.efficiency > 0 && kafkit.efficiency <= 1.05, `efficiency ${kafkit.efficiency}`)
+    // One partition: kafkajs runs one handler at a time whatever partitionsConsumedConcurrently says.
+    assert.equal(kafkajs.orderViolations, 0)
+    assert.equal(kafkajs.peakConcurrency, 1)
+    assert.ok(
+      kafkajs.records > 0 && kafkajs.efficiency > 0 && kafkajs.efficiency <= 0.15,
+      `kafkajs ${kafkajs.efficiency}`,
+    )
+    // Killed after 200 finished records: the next member handles again at most those (the uncommitted).
+    const [kill] = kills
+    assert.equal(kill?.client, 'kafkit')
+    assert.equal(kill.killedAfter, 200)
+    assert.ok(kill.redelivered >= 0 && kill.redelivered <= 200, `redelivered ${kill.redelivered}`)
+  },
+)
+
+// The harness is built with Maven into the kafkit cache by `npm run bench` (about 10 s with a warm
+// ~/.m2, longer on a fresh machine): npm test runs it when it is built and does not build it.
+test(
+  'pool: Parallel Consumer keeps per-key order on the same records',
+  {
+    timeout: 240_000,
+    skip: !parallelConsumerBuilt() && 'the Parallel Consumer harness is not built (npm run bench builds it)',
+  },
+  async (t) => {
+    const { cases, kills } = await poolScenario(context(t, true))
+    const pc = cases.find((c) => c.client === 'parallel-consumer')
+    assert.ok(pc, 'a Parallel Consumer row')
+    assert.equal(pc.orderViolations, 0)
+    assert.ok(pc.peakConcurrency > 1 && pc.peakConcurrency <= 10, `peak ${pc.peakConcurrency}`)
+    assert.ok(pc.records > 0 && pc.efficiency > 0 && pc.efficiency <= 1.05, `efficiency ${pc.efficiency}`)
+    const kill = kills.find((k) => k.client === 'parallel-consumer')
+    assert.ok(kill && kill.redelivered >= 0 && kill.redelivered <= kill.killedAfter, JSON.stringify(kill))
+    assert.match(
+      markdown(report({ pool: { cases, kills: [], skipped: {} } })),
+      /\| 1,000 \| 1 \| 10 \| [\d.]+ \| [\d.]+ \|/,
+    )
+  },
+)
+
+test(
+  'latency: the Java client runs the same open-loop schedule',
+  { timeout: 120_000, skip: !javaLatencyAvailable() && 'needs Java 17+ and the Kafka jars' },
+  async (t) => {
+    const { rates } = await latencyScenario(context(t, true))
+    const java = rates[0]!.java
+    assert.ok(java, 'a Java row')
+    assert.equal(java.failures, 0)
+    assert.equal(java.publishAck.count, 200)
+    assert.equal(java.endToEnd.count, 200)
+    assert.ok(java.endToEnd.p50 > 0 && java.endToEnd.max >= java.endToEnd.p50)
+    assert.match(markdown(report({ latency: { rates } })), /\| 200\/s \| Java kafka-clients [\d.]+ \|/)
+  },
+)
 
 test('memory: the backlog is worked through and sampled', { timeout: 60_000 }, async (t) => {
   const [result] = await memoryScenario(context(t))
@@ -164,6 +236,17 @@ test('Java ProducerPerformance runs from the Kafka jars', { timeout: 60_000 }, a
   assert.equal(result.records, 200)
   assert.ok(result.recordsPerSec > 0)
 })
+
+function report(parts: Partial<Results>): Results {
+  return {
+    environment: environment('npm run bench', 'test'),
+    profile: TINY,
+    settings: COMMON,
+    durationSeconds: 1,
+    targets: [],
+    ...parts,
+  }
+}
 
 function spreadOf(value: number) {
   return { median: value, min: value, max: value, runs: [value] }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
-import { createKafkit, defineEvent, defineTopic, silentLogger } from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, partitionForKey, silentLogger } from 'kafkit'
 import { readDeadLetters } from 'kafkit/dlq'
 import {
   brokers,
@@ -55,6 +55,25 @@ test('replay refuses a target group that does not exist or never read the topic,
   assert.equal(ok.code, 0, ok.all)
   assert.equal(ok.out.at(-1), '3 replayed, 0 skipped')
   assert.equal(await endOffsets(t, f.topic, 3), before + 3n)
+})
+
+test("replay with --catalog places records by the topic's partitioner (fnv1a), as publish did", async (t) => {
+  const f = await topicWithFailures(t, 12, 6, 'fnv1a')
+  process.env['REPLAY_TOPIC'] = f.topic
+  const fixture = new URL('./fixtures/replay-catalog.ts', import.meta.url).pathname
+  const run = await cli(['dlq', 'replay', f.dlq, '--catalog', `${fixture}#catalog`])
+  assert.equal(run.code, 0, run.all)
+  assert.equal(run.out.at(-1), '12 replayed, 0 skipped')
+  // Each key twice on the topic, the publish and the replay: on one partition.
+  const partitions = new Map<string, Set<number>>()
+  for (const r of await readTopic(t, f.topic, 24)) {
+    const key = String(r.key)
+    partitions.set(key, (partitions.get(key) ?? new Set()).add(r.partition))
+  }
+  assert.equal(partitions.size, 12)
+  for (const [key, seen] of partitions) assert.equal(seen.size, 1, `key ${key} on partitions ${[...seen].join(', ')}`)
+  const moved = [...partitions].filter(([key, [p]]) => partitionForKey(key, 6, 'murmur2') !== p)
+  assert.ok(moved.length > 0, 'murmur2 places some of these keys elsewhere: a replay without the catalog moves them')
 })
 
 test('topics list and describe; groups list and describe show lag per partition', async (t) => {

@@ -1,7 +1,7 @@
 // Running the kafkit command in-process with captured output, and a DLQ with real failures in it.
 import type { TestContext } from 'node:test'
 import { z } from 'zod'
-import { createKafkit, defineEvent, defineTopic, NonRetryableError, silentLogger } from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, NonRetryableError, silentLogger, type PartitionerOption } from 'kafkit'
 import { readDeadLetters } from 'kafkit/dlq'
 import { runCli } from '../../src/cli/program.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
@@ -35,9 +35,14 @@ export interface FailedTopic {
 }
 
 /** A topic of `partitions` partitions whose consumer group dead-letters every record it gets. */
-export async function topicWithFailures(t: TestContext, count: number, partitions = 3): Promise<FailedTopic> {
+export async function topicWithFailures(
+  t: TestContext,
+  count: number,
+  partitions = 3,
+  partitioner?: PartitionerOption,
+): Promise<FailedTopic> {
   const name = uniqueName('cli')
-  const topic = defineTopic({ name, key: 'id', partitions })
+  const topic = defineTopic({ name, key: 'id', partitions, ...(partitioner && { partitioner }) })
   const Failed = defineEvent({ type: 'job.failed', version: '1.0', topic, schema: z.object({ id: z.string() }) })
   deleteAfter(t, () => [name, `${name}.dlq`])
   const client = { brokers: brokers() }

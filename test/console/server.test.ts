@@ -4,12 +4,23 @@
 import assert from 'node:assert/strict'
 import { createServer, request } from 'node:http'
 import { test, type TestContext } from 'node:test'
-import { createKafkit, silentLogger } from 'kafkit'
+import { z } from 'zod'
+import { createCatalog, createKafkit, defineEvent, defineTopic, partitionForKey, silentLogger } from 'kafkit'
 import { orderFlow } from '../../examples/order-system/flow.ts'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { startConsole, type ConsoleOptions } from '../../src/console/index.ts'
+import { topicWithFailures } from '../cli/support.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
-import { brokers, createTopic, defer, deleteAfter, testAdmin, uniqueName, waitFor } from '../support/kafka.ts'
+import {
+  brokers,
+  createTopic,
+  defer,
+  deleteAfter,
+  readTopic,
+  testAdmin,
+  uniqueName,
+  waitFor,
+} from '../support/kafka.ts'
 import { saslBroker, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 async function consoleFor(t: TestContext, options: Partial<ConsoleOptions> = {}) {
@@ -244,4 +255,35 @@ test('an offset reset from the page: a plan, then applied to the stopped group; 
   assert.equal(applied.status, 303, applied.body)
   assert.deepEqual(await committed(), [0n, 0n])
   assert.match(await (await fetch(`${running.url}/groups/${group}`)).text(), /data-testid="total-lag">3</)
+})
+
+test("a replay from the console puts records on their topic partitioner's partition (fnv1a)", async (t) => {
+  const failed = await topicWithFailures(t, 12, 6, 'fnv1a')
+  const topic = defineTopic({ name: failed.topic, key: 'id', partitions: 6, partitioner: 'fnv1a' })
+  const catalog = createCatalog([
+    defineEvent({ type: 'job.failed', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
+  ])
+  const running = await consoleFor(t, { allowWrites: true, catalog })
+  const origin = { ...form, origin: running.url }
+  const dlq = encodeURIComponent(failed.dlq)
+  const dry = await http(`${running.url}/dlq/${dlq}/replay`, { method: 'POST', headers: origin, body: 'target=failed' })
+  assert.equal(dry.status, 303, dry.body)
+  const dryJob = String(dry.headers['location'])
+  const state = async (job: string) =>
+    (await (await fetch(`${running.url}${job}`)).text()).match(/data-testid="job-state">(\w+)/)?.[1]
+  await waitFor(async () => (await state(dryJob)) === 'done', 'the dry run')
+  const run = await http(`${running.url}${dryJob}/run`, { method: 'POST', headers: origin })
+  assert.equal(run.status, 303, run.body)
+  const runJob = String(run.headers['location'])
+  await waitFor(async () => (await state(runJob)) === 'done', 'the replay')
+  // Each key twice on the topic, the publish and the replay: on one partition.
+  const partitions = new Map<string, Set<number>>()
+  for (const r of await readTopic(t, failed.topic, 24)) {
+    const key = String(r.key)
+    partitions.set(key, (partitions.get(key) ?? new Set()).add(r.partition))
+  }
+  assert.equal(partitions.size, 12)
+  for (const [key, seen] of partitions) assert.equal(seen.size, 1, `key ${key} on partitions ${[...seen].join(', ')}`)
+  const moved = [...partitions].filter(([key, [p]]) => partitionForKey(key, 6, 'murmur2') !== p)
+  assert.ok(moved.length > 0, 'murmur2 places some of these keys elsewhere: a replay without the catalog moves them')
 })

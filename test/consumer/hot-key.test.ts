@@ -1,13 +1,15 @@
-// One key that keeps failing must not hold up the others: its partition waits, the rest flow, and the
-// records held stay within the consumer's budget.
+// One key that keeps failing (or whose DLQ write keeps failing) must not hold up the others: its
+// partition waits, the rest flow, and the records held stay within the consumer's budget.
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { Consumer } from '../../src/consumer/index.ts'
+import { NonRetryableError } from '../../src/errors.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
 import { brokers, defer, deleteAfter, track, uniqueName, waitFor } from '../support/kafka.ts'
+import { captureLogs } from '../support/logs.ts'
 import { happenedEvent } from './fixtures/happened.ts'
 
 const MAX_IN_FLIGHT = 100
@@ -80,4 +82,75 @@ test('one key retrying with 5 s backoffs: 100 other keys on another partition ke
   )
   assert.ok(p99 < 1000, `other keys' p99 latency ${p99} ms: they waited for the hot key`)
   assert.ok(peakHeld <= MAX_IN_FLIGHT, `peak records held ${peakHeld} over the budget ${MAX_IN_FLIGHT}`)
+})
+
+test('a record whose DLQ write keeps failing holds up only its own key: 100 other keys on another partition flow meanwhile', async (t) => {
+  const name = uniqueName('dlq-stall')
+  const { Happened, catalog } = happenedEvent(name, 2)
+  deleteAfter(t, () => [name, `${name}.dlq`])
+  // No DLQ topic (the broker does not create topics): every DLQ write fails, at the producer's deadline.
+  await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog, { dlq: false }), { logger: silentLogger() })
+  const producer = track(
+    t,
+    new Producer({ client: { brokers: brokers() }, service: 'dlq-stall-test', logger: silentLogger() }),
+  )
+  const failingDlq = track(
+    t,
+    new Producer({
+      client: { brokers: brokers() },
+      service: 'dlq-stall-test',
+      logger: silentLogger(),
+      deliveryTimeoutMs: 1000,
+    }),
+  )
+  // The poison record, then 300 more records of its key behind it on partition 0.
+  await producer.publishBatch(
+    Array.from({ length: 301 }, (_, seq) => ({
+      event: Happened,
+      payload: { entity: 'poison', seq },
+      options: { partition: 0 },
+    })),
+  )
+  const logs = captureLogs('warn')
+  const others = new Set<string>()
+  let poisonAttempts = 0
+  const consumer = new Consumer({
+    client: { brokers: brokers() },
+    catalog,
+    service: 'dlq-stall-svc',
+    group: uniqueName('dlq-stall'),
+    producer: failingDlq,
+    logger: logs.logger,
+    maxInFlight: MAX_IN_FLIGHT,
+  })
+  consumer.on(Happened, (event) => {
+    if (event.payload.entity === 'poison') {
+      if (event.payload.seq === 0) {
+        poisonAttempts++
+        throw new NonRetryableError('poison')
+      }
+      return
+    }
+    others.add(event.payload.entity)
+  })
+  defer(t, () => consumer.stop())
+  await consumer.start()
+  await waitFor(() => poisonAttempts === 1, 'the poison record failed')
+  await waitFor(() => failedWrites() >= 1, 'its DLQ write failed', { timeoutMs: 20_000 })
+  await producer.publishBatch(
+    Array.from({ length: 100 }, (_, i) => ({
+      event: Happened,
+      payload: { entity: `other-${i}`, seq: 0 },
+      options: { partition: 1 },
+    })),
+  )
+  await waitFor(() => others.size === 100, 'the 100 other keys handled while the DLQ write keeps failing', {
+    timeoutMs: 30_000,
+  })
+  t.diagnostic(`failed DLQ writes by the time the other keys were handled: ${failedWrites()}`)
+  assert.ok(failedWrites() >= 1)
+
+  function failedWrites(): number {
+    return logs.matching('could not write the failed record away').length
+  }
 })

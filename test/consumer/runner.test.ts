@@ -170,6 +170,27 @@ test('stop(): a record waiting to retry is given back at once; one still running
   assert.equal(s.clock.pending, 0, 'no timer outlives stop()')
 })
 
+test('stop(): a handler interrupted at the deadline with no attempt left is not dead-lettered either', async (t) => {
+  const s = setup(t, { shutdownTimeout: '4s', retry: { maxAttempts: 1 } })
+  let interrupted = false
+  s.consumer.on(s.Happened, (_event, ctx) => {
+    return new Promise<void>((_resolve, reject) =>
+      ctx.signal.addEventListener('abort', () => {
+        interrupted = true
+        reject(ctx.signal.reason as Error)
+      }),
+    )
+  })
+  await s.consumer.start()
+  s.member().assign([p0])
+  s.member().deliver(happenedRecord(TOPIC, 0, 0n, 'slow'))
+  await settle()
+  await s.stop()
+  assert.equal(interrupted, true, 'the attempt was interrupted')
+  assert.deepEqual(s.sent, [], 'its failure is not a failure of the record: nothing dead-lettered')
+  assert.deepEqual(s.committed(s.member()), [], 'nor committed')
+})
+
 test('stop() with no producer and a record whose DLQ write keeps failing: no write is rescheduled after it', async (t) => {
   const s = setup(t, { noProducer: true, shutdownTimeout: '2s' })
   let attempts = 0
@@ -217,6 +238,25 @@ test('a failed member commits its finished work before it leaves and before its 
   assert.deepEqual(calls, [`commit ${TOPIC}[0]=3`, 'close'], 'committed first, then left')
   assert.equal(s.members.all('g').length, 2)
   assert.deepEqual(s.member().calls, ['join'])
+})
+
+test('after a join, work finished while commits were deferred (a rebalance) is committed at once, not an interval later', async (t) => {
+  const s = setup(t, { commitInterval: '5s' })
+  s.consumer.on(s.Happened, () => undefined)
+  await s.consumer.start()
+  const m = s.member()
+  m.assign([p0])
+  m.deferCommits = true
+  m.deliver(...[0n, 1n, 2n].map((offset) => happenedRecord(TOPIC, 0, offset, `k${offset}`)))
+  await settle()
+  await s.clock.advance(5000)
+  assert.deepEqual(m.commits, [], 'the periodic commit was deferred')
+  m.deferCommits = false
+  m.assign([p1]) // the rebalance ends
+  await settle()
+  assert.deepEqual(s.committed(m), [3n], 'committed at the join, with no time passing')
+  await s.clock.advance(4999)
+  assert.deepEqual(s.committed(m), [3n], 'the next interval counts from the join')
 })
 
 test('a failure reported while a member is being replaced is not lost: another replacement follows', async (t) => {
@@ -274,6 +314,43 @@ test('a key waiting to retry pauses its own partition once records stall behind 
   assert.deepEqual(
     handled.filter((h) => h.startsWith('hot')),
     ['hot@0:1', 'hot@0:2', 'hot@0:3'],
+  )
+})
+
+test('a key whose DLQ write keeps failing pauses its own partition once records stall behind it; the others flow', async (t) => {
+  const s = setup(t, { maxInFlight: 9, retry: { maxAttempts: 1 } })
+  s.writes.fail = true
+  const handled: string[] = []
+  s.consumer.on(s.Happened, (event, ctx) => {
+    if (event.payload.entity === 'hot' && ctx.offset === 0n) throw new NonRetryableError('poison')
+    handled.push(`${event.payload.entity}@${ctx.partition}:${ctx.offset}`)
+  })
+  await s.consumer.start()
+  const member = s.member()
+  member.assign([p0, p1])
+  // The poison record's DLQ write fails; up to 9 / (2 + 1) = 3 records may stall behind it.
+  member.deliver(...[0n, 1n, 2n, 3n, 4n, 5n].map((offset) => happenedRecord(TOPIC, 0, offset, 'hot')))
+  await settle()
+  assert.ok(
+    member.calls.includes(`pause ${TOPIC}[0]`),
+    'partition 0 paused at 3 records stalled, during the first write',
+  )
+  member.deliver(...[0n, 1n, 2n, 3n, 4n, 5n].map((offset) => happenedRecord(TOPIC, 1, offset, `cold${offset}`)))
+  await settle()
+  assert.equal(handled.length, 6, 'partition 1 flows while the write is failing')
+  await s.clock.advance(5000) // the write is tried again, and fails again
+  assert.deepEqual(s.sent, [])
+  s.writes.fail = false
+  await s.clock.advance(60_000) // the next try succeeds
+  assert.equal(s.sent.length, 1, 'the failure written away at last')
+  assert.ok(
+    member.calls.some((c) => c.startsWith(`resume ${TOPIC}[0]`)),
+    'partition 0 resumes',
+  )
+  assert.deepEqual(
+    handled.filter((h) => h.startsWith('hot')),
+    ['hot@0:1', 'hot@0:2', 'hot@0:3'],
+    'only the records admitted before the pause ran; the later ones were given back to the member',
   )
 })
 

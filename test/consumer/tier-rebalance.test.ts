@@ -63,10 +63,15 @@ test('a record waiting in a retry tier when its partition is revoked and given b
   await waitFor(() => tierAttemptsOfA.length === 1, "a's first tier attempt running", { timeoutMs: 30_000 })
   await producer.publish(Happened, { entity: 'b', seq: 0 })
 
-  // Another member joins the tier's group until it takes the tier partition, then leaves (it fetches nothing).
+  // Another member joins the tier's group; which of the two the assignor gives the one tier partition
+  // to depends on the member ids the broker hands out, so it joins and leaves again until it has
+  // taken the partition once (it fetches nothing). Each step waits for the rebalance it caused.
+  const deadline = Date.now() + 150_000
   let taken = false
-  for (let round = 0; round < 10 && !taken; round++) {
-    const generation = tierRunner().generation
+  let rounds = 0
+  while (!taken && Date.now() < deadline) {
+    rounds++
+    const before = tierRunner().generation
     const intruder = new WireConsumer({
       clientId: uniqueName('intruder'),
       groupId: tierGroupId(group, TIER_MS),
@@ -75,13 +80,21 @@ test('a record waiting in a retry tier when its partition is revoked and given b
       heartbeatInterval: 500,
     })
     await intruder.consume({ topics: [tierTopic], autocommit: false, mode: MessagesStreamModes.COMMITTED })
-    await waitFor(() => tierRunner().generation > generation, 'the tier member rejoined')
+    // Both members have the assignment of the rebalance the intruder joined in (or a later one).
+    await waitFor(
+      () => intruder.generationId > before && tierRunner().generation >= intruder.generationId,
+      'the tier member rejoined with the intruder',
+      { timeoutMs: 60_000 },
+    )
     taken = tierRunner().assigned.length === 0
-    const before = tierRunner().generation
+    const joined = tierRunner().generation
     await intruder.close(true)
-    await waitFor(() => tierRunner().generation > before && tierRunner().assigned.length === 1, 'the partition back')
+    await waitFor(() => tierRunner().generation > joined && tierRunner().assigned.length === 1, 'the partition back', {
+      timeoutMs: 60_000,
+    })
   }
-  assert.ok(taken, 'the other member took the tier partition at least once')
+  assert.ok(taken, `the other member took the tier partition at least once (${rounds} rounds)`)
+  t.diagnostic(`the intruder took the tier partition in round ${rounds}`)
 
   releaseFirst(new Error('the attempt on the revoked partition ends'))
   await waitFor(() => aHandled, '"a" handled again after its partition came back', { timeoutMs: 40_000 })

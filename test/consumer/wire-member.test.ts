@@ -34,6 +34,8 @@ async function joined(t: Parameters<typeof createTopic>[0], topic: string) {
     systemClock,
   )({
     group: uniqueName('member'),
+    rebalanceProtocol: 'eager',
+    joinTimeoutMs: 30_000,
     topics: [topic],
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1000,
@@ -47,7 +49,12 @@ async function joined(t: Parameters<typeof createTopic>[0], topic: string) {
     maxPollRecords: 10,
   })
   const changes: AssignmentChange[] = []
-  await member.join({ readable: () => undefined, assigned: (c) => void changes.push(c), failed: () => undefined })
+  await member.join({
+    readable: () => undefined,
+    assigned: (c) => void changes.push(c),
+    failed: () => undefined,
+    revoking: () => Promise.resolve(),
+  })
   defer(t, () => member.close(5000))
   await waitFor(() => changes.some((c) => c.added.length === 2), 'both partitions assigned')
   return member

@@ -1,10 +1,13 @@
 // A consumer in its own process, so that a fault test can SIGKILL or SIGTERM it. Prints "ready"
 // once started and "handled <event id> <partition> <key> <seq>" per handled event (stdout on a pipe is
-// synchronous on Linux: nothing printed is lost on a kill). SIGTERM: drain, commit, leave, exit.
+// synchronous on Linux: nothing printed is lost on a kill), "assigned <partitions>" and "revoked
+// <partitions>" as its partitions change. SIGTERM: drain, commit, leave, exit. REBALANCE_PROTOCOL
+// chooses the rebalance protocol (kafkit's default when unset).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Consumer, stopOnSignals } from '../../src/consumer/index.ts'
 import { createCatalog } from '../../src/catalog/index.ts'
-import { silentLogger } from '../../src/logging/index.ts'
+import { createLogger, silentLogger } from '../../src/logging/index.ts'
+import type { RebalanceProtocol } from '../../src/consumer/member.ts'
 import { faultEvent } from './support.ts'
 
 const env = (name: string) => {
@@ -19,11 +22,19 @@ const consumer = new Consumer({
   catalog: createCatalog([Seq]),
   service: 'faults',
   group: env('GROUP'),
-  logger: silentLogger(),
+  // FAULT_LOG=warn (or info, debug) shows what the member went through, on stderr.
+  logger: process.env['FAULT_LOG']
+    ? createLogger({ level: process.env['FAULT_LOG'], destination: process.stderr })
+    : silentLogger(),
   concurrency: 8,
   // Short, so that a killed member's partitions move on within seconds.
   sessionTimeout: 6000,
   heartbeatInterval: 1000,
+  ...(process.env['REBALANCE_PROTOCOL'] && {
+    rebalanceProtocol: process.env['REBALANCE_PROTOCOL'] as RebalanceProtocol,
+  }),
+  onAssign: (partitions) => void process.stdout.write(`assigned ${partitions.map((p) => p.partition).join(',')}\n`),
+  onRevoke: (partitions) => void process.stdout.write(`revoked ${partitions.map((p) => p.partition).join(',')}\n`),
 })
 const handlerMs = Number(process.env['HANDLER_MS'] ?? '1')
 consumer.on(Seq, async (event, ctx) => {

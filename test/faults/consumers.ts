@@ -17,16 +17,30 @@ export interface Handled {
   at: number
 }
 
-/** One consumer process of a group. */
+/** A partition given to or taken from a member, when its process said so. */
+export interface AssignmentStep {
+  partition: number
+  assigned: boolean
+  at: number
+}
+
+/** One consumer process of a group (kafkit's default rebalance protocol unless `protocol` says otherwise). */
 export class ConsumerProcess {
   readonly handled: Handled[] = []
+  readonly steps: AssignmentStep[] = []
   readonly ready: Promise<void>
   readonly exited: Promise<number | null>
   readonly #process: ChildProcess
 
-  constructor(t: TestContext, topic: string, partitions: number, group: string) {
+  constructor(t: TestContext, topic: string, partitions: number, group: string, protocol?: string) {
     this.#process = spawn(process.execPath, ['--conditions=kafkit-source', script], {
-      env: { ...process.env, TOPIC: topic, PARTITIONS: String(partitions), GROUP: group },
+      env: {
+        ...process.env,
+        TOPIC: topic,
+        PARTITIONS: String(partitions),
+        GROUP: group,
+        ...(protocol && { REBALANCE_PROTOCOL: protocol }),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     t.after(() => void this.#process.kill('SIGKILL'))
@@ -41,6 +55,8 @@ export class ConsumerProcess {
       for (const line of lines) {
         if (line === 'ready') markReady()
         const [word, id, partition, key, seq] = line.split(' ')
+        if ((word === 'assigned' || word === 'revoked') && id)
+          for (const p of id.split(',')) this.steps.push({ partition: Number(p), assigned: word === 'assigned', at })
         if (word === 'handled')
           this.handled.push({ id: id!, partition: Number(partition), key: key!, seq: Number(seq), at })
       }

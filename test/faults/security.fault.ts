@@ -1,5 +1,5 @@
 // Wrong credentials and TLS settings against the cluster's SASL_SSL listener: publish, connect and
-// provisioning fail within seconds with the cause named; consumer.start() is measured.
+// provisioning and consumer.start() fail within seconds with the cause named.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test, type TestContext } from 'node:test'
@@ -67,5 +67,8 @@ test(
       assert.ok(outcome.ms < FAST_MS, `${name} took ${outcome.ms} ms`)
       assert.ok(!outcome.message?.includes('not-the-password'), `${name}: the password in the message`)
     }
+    assert.equal(start['code'], ErrorCodes.AUTH_FAILED, `consumer.start(): ${String(start['message'])}`)
+    assert.ok(Number(start['ms']) < FAST_MS, `consumer.start() took ${String(start['ms'])} ms`)
+    assert.ok(!String(start['message']).includes('not-the-password'), 'consumer.start(): the password in the message')
   },
 )

@@ -27,6 +27,8 @@ export class ScriptedMember implements GroupMember {
   readonly offsets = undefined
   /** Make commit() reject (a coordinator that does not answer). */
   failCommits = false
+  /** Make commit() answer 'deferred' (a rebalance under way). */
+  deferCommits = false
   /** Make close() never settle (a member that hangs while leaving). */
   hangOnClose = false
   /** Runs inside join(), once the member can report events (e.g. a failure while joining). */
@@ -95,6 +97,7 @@ export class ScriptedMember implements GroupMember {
 
   commit(offsets: readonly CommitOffset[]): Promise<'committed' | 'deferred'> {
     if (this.failCommits) return Promise.reject(new Error('the coordinator does not answer'))
+    if (this.deferCommits) return Promise.resolve('deferred')
     this.commits.push([...offsets])
     for (const o of offsets) this.calls.push(`commit ${o.topic}[${o.partition}]=${o.offset}`)
     return Promise.resolve('committed')

@@ -6,6 +6,7 @@ import { createOutbox } from 'kafkit/outbox'
 import { openServiceDatabase } from '../shared/database.ts'
 import { prepareService, runService, type RunningService, type ServiceOptions } from '../shared/service.ts'
 import { orderRoutes } from './api.ts'
+import { orderHandlers } from './handlers.ts'
 import { OrderStore, type Order } from './store.ts'
 
 export const ORDER_SERVICE = 'order-service'
@@ -38,23 +39,7 @@ export async function startOrderService(options: ServiceOptions): Promise<OrderS
   logger.info({ database: db.location, schema }, 'orders and their events in the database')
 
   const consumer = kafkit.consumer({ group: options.config.consumer.group ?? flow.groups.order })
-  const unknown = (orderId: string) => logger.debug({ orderId }, 'event of an order this service does not hold')
-  consumer.on(flow.InventoryReserved, async (event) => {
-    if (!(await store.apply(event.payload.order_id, event, { status: 'reserved' }))) unknown(event.payload.order_id)
-  })
-  consumer.on(flow.InventoryReservationFailed, async (event) => {
-    const reason = event.payload.reason
-    if (!(await store.apply(event.payload.order_id, event, { status: 'rejected', reason })))
-      unknown(event.payload.order_id)
-  })
-  consumer.on(flow.NotificationSent, async (event) => {
-    // A confirmation ends the happy path; a failure notice leaves the order rejected.
-    const update =
-      event.payload.template === 'order_confirmed'
-        ? { status: 'notified' as const, notified: true }
-        : { notified: true }
-    if (!(await store.apply(event.payload.order_id, event, update))) unknown(event.payload.order_id)
-  })
+  orderHandlers(consumer, { flow, store, logger })
 
   const service = await runService({
     name: ORDER_SERVICE,

@@ -1,0 +1,172 @@
+// A consumer group as its coordinator keeps it: members in join order, the generation, who owns
+// which partition, and committed offsets. A rebalance is eager and happens in one step: every member
+// is told its partitions at once (round-robin over the partitions of the topics it subscribes to).
+import { tpKey, type CommitOffset, type MemberOptions, type TopicPartition } from '../consumer/member.ts'
+import type { InMemoryKafka } from './broker.ts'
+import { protocolError } from './errors.ts'
+import type { InMemoryMember } from './member.ts'
+
+export class Group {
+  readonly id: string
+  readonly #broker: InMemoryKafka
+  #generation = 0
+  #members: InMemoryMember[] = []
+  readonly #committed = new Map<string, bigint>()
+  #fetchDelayedUntil = 0
+  /** Every rebalance so far, for tests that assert how partitions moved. */
+  readonly history: { generation: number; assignments: Map<InMemoryMember, TopicPartition[]> }[] = []
+
+  constructor(id: string, broker: InMemoryKafka) {
+    this.id = id
+    this.#broker = broker
+  }
+
+  get generation(): number {
+    return this.#generation
+  }
+
+  /** The members in the group now, in join order. */
+  get members(): readonly InMemoryMember[] {
+    return this.#members
+  }
+
+  committed(topic: string, partition: number): bigint | undefined {
+    return this.#committed.get(tpKey(topic, partition))
+  }
+
+  /** Committed offsets, as "topic[partition]" → offset. */
+  committedOffsets(): Record<string, bigint> {
+    return Object.fromEntries(
+      [...this.#committed].map(([key, offset]) => {
+        const [topic, partition] = key.split('\u0000')
+        return [`${topic}[${partition}]`, offset]
+      }),
+    )
+  }
+
+  /** Fetches of this group return nothing until then (broker clock ms). */
+  get fetchDelayedUntil(): number {
+    return this.#fetchDelayedUntil
+  }
+
+  delayFetch(ms: number): void {
+    this.#fetchDelayedUntil = Math.max(this.#fetchDelayedUntil, this.#broker.clock.now() + ms)
+    const at = this.#fetchDelayedUntil
+    this.#broker.clock.setTimeout(
+      () => {
+        if (this.#fetchDelayedUntil === at) for (const m of this.#members) m.wake()
+      },
+      Math.max(0, at - this.#broker.clock.now()),
+    )
+  }
+
+  // ---- membership (called by members) ---------------------------------------------------------
+
+  join(member: InMemoryMember): void {
+    this.#members.push(member)
+    this.rebalance()
+  }
+
+  /** A member leaves (LeaveGroup): the others rebalance at once. */
+  leave(member: InMemoryMember): void {
+    if (!this.#remove(member)) return
+    this.rebalance()
+  }
+
+  /** Stores offsets if `member` is in the group now; throws what the coordinator would answer otherwise. */
+  commit(member: InMemoryMember, offsets: readonly CommitOffset[]): void {
+    const fault = this.#broker.takeCommitFault(this.id)
+    if (fault) throw fault
+    if (!this.#members.includes(member)) throw protocolError('UNKNOWN_MEMBER_ID')
+    for (const o of offsets) {
+      if (!this.#broker.hasTopic(o.topic)) throw protocolError('UNKNOWN_TOPIC_OR_PARTITION')
+      this.#committed.set(tpKey(o.topic, o.partition), o.offset)
+    }
+  }
+
+  // ---- controls (called by tests) -------------------------------------------------------------
+
+  /** Rebalances now: a new generation, every member told its partitions. */
+  rebalance(): void {
+    this.#generation++
+    const assignments = this.#assign()
+    this.history.push({ generation: this.#generation, assignments })
+    // Members are told in join order; each one commits what it gives up before the next is told.
+    for (const member of [...this.#members]) member.assigned(this.#generation, assignments.get(member) ?? [])
+  }
+
+  /**
+   * The member's process dies: it commits nothing and never leaves; the coordinator drops it (here
+   * at once, as if its session had timed out) and the others rebalance. The member answers nothing more.
+   */
+  crash(member: InMemoryMember): void {
+    member.die()
+    if (this.#remove(member)) this.rebalance()
+  }
+
+  /**
+   * The coordinator removes the member (its session expired while the process lives): the member
+   * learns it on its next heartbeat (at once here) and its consumer must join again as a new member.
+   */
+  evict(member: InMemoryMember): void {
+    if (!this.#remove(member)) return
+    member.evicted()
+    this.rebalance()
+  }
+
+  /**
+   * A member that joins and takes its share of partitions but never reads (another instance of the
+   * service, as far as the group can tell); `leave()` it to give them back.
+   */
+  addMember(options: Partial<MemberOptions> & { topics: readonly string[] }): InMemoryMember {
+    const member = this.#broker.members()({ ...IDLE_OPTIONS, ...options, group: this.id }) as InMemoryMember
+    void member.join({
+      readable: () => undefined,
+      assigned: () => undefined,
+      failed: () => undefined,
+      revoking: () => Promise.resolve(),
+    })
+    return member
+  }
+
+  #remove(member: InMemoryMember): boolean {
+    const before = this.#members.length
+    this.#members = this.#members.filter((m) => m !== member)
+    return this.#members.length !== before
+  }
+
+  /** Round-robin over the partitions (by topic, then partition), among the members subscribed to each topic. */
+  #assign(): Map<InMemoryMember, TopicPartition[]> {
+    const result = new Map<InMemoryMember, TopicPartition[]>(this.#members.map((m) => [m, []]))
+    const topics = [...new Set(this.#members.flatMap((m) => m.topics))].sort()
+    const turn = new Map<string, number>()
+    for (const topic of topics) {
+      const count = this.#broker.partitionCount(topic) ?? 0
+      const subscribers = this.#members.filter((m) => m.topics.includes(topic))
+      const key = subscribers.map((m) => m.id).join(',')
+      for (let partition = 0; partition < count; partition++) {
+        const i = turn.get(key) ?? 0
+        turn.set(key, i + 1)
+        result.get(subscribers[i % subscribers.length]!)!.push({ topic, partition })
+      }
+    }
+    return result
+  }
+}
+
+const IDLE_OPTIONS: MemberOptions = {
+  group: '',
+  topics: [],
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3000,
+  rebalanceTimeoutMs: 60_000,
+  autoOffsetReset: 'earliest',
+  fetchMinBytes: 1,
+  fetchMaxBytes: 50 * 1024 * 1024,
+  fetchMaxBytesPerPartition: 1024 * 1024,
+  fetchMaxWaitMs: 500,
+  maxPollRecords: 500,
+  // The in-memory group rebalances in one step, as eager does; see docs/testing.md.
+  rebalanceProtocol: 'eager',
+  joinTimeoutMs: 70_000,
+}
