@@ -1,19 +1,235 @@
-// kafkit: the public face of the SDK. Each capability folder re-exports through its own index.ts.
+// kafkit: the public face of the SDK, named one by one so that nothing internal leaks by accident.
+// What a service needs on its first day is here; tooling lives in subpaths: kafkit/config,
+// kafkit/admin, kafkit/dlq, kafkit/schema, kafkit/registry, kafkit/outbox, kafkit/console.
+// api/*.api.md records every entry point; `npm run api:report` regenerates it (docs/api.md).
 export { VERSION } from './version.ts'
 
-export * from './errors.ts'
-export * from './envelope/index.ts'
-export * from './context/index.ts'
-export * from './catalog/index.ts'
-export * from './config/index.ts'
-export * from './logging/index.ts'
-export * from './producer/index.ts'
-export * from './admin/index.ts'
-export * from './consumer/index.ts'
-export * from './dlq/index.ts'
-export * from './registry/index.ts'
-export * from './schema/index.ts'
-export * from './observability/index.ts'
-export * from './kafkit/index.ts'
-export { parseDuration, formatDuration, type Duration } from './util/duration.ts'
+export {
+  ErrorCodes,
+  KafkitError,
+  ConfigError,
+  EnvelopeError,
+  PayloadError,
+  DecodeError,
+  CatalogError,
+  UnknownEventTypeError,
+  PublishError,
+  NonRetryableError,
+  HandlerError,
+  HandlerTimeoutError,
+  ShutdownError,
+  isRetryable,
+  type ErrorCode,
+  type KafkitErrorOptions,
+  type ValidationIssue,
+} from './errors.ts'
+
+export { createKafkit, Kafkit, type KafkitConsumerOptions, type KafkitOptions } from './kafkit/index.ts'
+export { checkConnection, type CheckConnectionOptions, type ConnectionInfo } from './kafkit/index.ts'
+
+export {
+  defineTopic,
+  defineEvent,
+  createCatalog,
+  Catalog,
+  dlqTopicOf,
+  renderTopicName,
+  payloadFor,
+  validateSchema,
+  UpcastError,
+  crc32Partition,
+  fnv1aPartition,
+  murmur2Partition,
+  DEFAULT_DLQ_TEMPLATE,
+  DEFAULT_PARTITIONER,
+  DEFAULT_PARTITIONS,
+  DEFAULT_RETENTION_MS,
+  DEFAULT_RETRY_TEMPLATE,
+  PARTITIONER_NAMES,
+  type AnyEvent,
+  type AnySchema,
+  type AnyTopic,
+  type Decoded,
+  type DefineEventOptions,
+  type Deprecation,
+  type EventDefinition,
+  type EventSchemas,
+  type InputOf,
+  type JsonSchema,
+  type PartitionFunction,
+  type PartitionerName,
+  type PartitionerOption,
+  type PayloadOf,
+  type Resolution,
+  type SchemaInput,
+  type SchemaOutput,
+  type TemplateValues,
+  type KeyField,
+  type TopicOptionsBase,
+  type TopicDefinition,
+  type TopicPartitioner,
+  type TypeOf,
+  type Upcaster,
+  type Validated,
+} from './catalog/index.ts'
+
+export {
+  ACTOR_TYPES,
+  createEnvelope,
+  newEventId,
+  validateEnvelope,
+  readEnvelope,
+  envelopeIssues,
+  Headers,
+  envelopeHeaders,
+  headersToStrings,
+  jsonCodec,
+  seriesCodec,
+  cloudEventsBinaryCodec,
+  cloudEventsStructuredCodec,
+  builtInCodecs,
+  CodecRegistry,
+  resolveCodec,
+  type Actor,
+  type ActorType,
+  type CodecName,
+  type CreateEnvelopeInput,
+  type DecodeMode,
+  type EncodedValue,
+  type Envelope,
+  type EnvelopeCodec,
+  type ReadEnvelopeOptions,
+  type Tolerance,
+  type TraceHeaders,
+} from './envelope/index.ts'
+
+export {
+  currentContext,
+  runWithContext,
+  contextOfEvent,
+  contextFromHttpHeaders,
+  CORRELATION_HEADERS,
+  type EventContext,
+} from './context/index.ts'
+
+export {
+  loadConfig,
+  type ClientOptions,
+  type ConsumerSettings,
+  type KafkitConfig,
+  type LoadConfigOptions,
+  type ConfigSetting,
+  type ProducerSettings,
+  type SaslMechanism,
+  type SaslOptions,
+  type TopicNaming,
+} from './config/index.ts'
+
+export {
+  createLogger,
+  defaultLogger,
+  silentLogger,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+} from './logging/index.ts'
+
+export {
+  Producer,
+  PRODUCER_DEFAULTS,
+  partitionForKey,
+  type Acks,
+  type CheckedItems,
+  type Compression,
+  type DeadLetteredResult,
+  type DeliveryCallback,
+  type DeliveryReport,
+  type ProducerEvents,
+  type ProducerOptions,
+  type PublishedResult,
+  type PublishItem,
+  type PublishOptions,
+  type PublishResult,
+  type RawRecord,
+  type RecordHeaders,
+  type ProducerTransport,
+  type TransportFactory,
+  type TransportView,
+  type TransportWire,
+  type RecordMetadata,
+  type SendRecordsOptions,
+} from './producer/index.ts'
+
+export {
+  Consumer,
+  compose,
+  stopOnSignals,
+  DEFAULT_RETRY,
+  RetryHeaders,
+  type AssignmentChange,
+  type BatchContext,
+  type BatchHandler,
+  type BatchHandlerFor,
+  type BatchOptions,
+  type BatchRecord,
+  type CommitOffset,
+  type ConsumedEvent,
+  type ConsumerOptions,
+  type EventPublisher,
+  type FailureScope,
+  type FetchedRecord,
+  type GroupMember,
+  type Handler,
+  type HandlerContext,
+  type HandlerFor,
+  type EventOf as ConsumedEventOf,
+  type Matching as EventsMatching,
+  type HandlerOptions,
+  type MemberEvents,
+  type MemberFactory,
+  type MemberOptions,
+  type Middleware,
+  type Ordering,
+  type OutgoingRecord,
+  type PublishInHandlerOptions,
+  type RecordHeaderEntry,
+  type RebalanceProtocol,
+  type RecordSender,
+  type RetryPolicy,
+  type RunnerHooks,
+  type RunnerStatus,
+  type SignalOptions,
+  type Stoppable,
+  type TopicPartition,
+  type UnroutedPolicy,
+} from './consumer/index.ts'
+
+export {
+  Attr,
+  Metrics,
+  SpanEvents,
+  INSTRUMENTATION_NAME,
+  type ConsumerHealth,
+  type HealthOptions,
+  type HealthStatus,
+  type KafkitHealth,
+  type LagReport,
+  type PartitionLag,
+  type ProducerHealth,
+  type OffsetsClient,
+  type RecordOutcome,
+  type RunnerHealth,
+} from './observability/index.ts'
+
+// Named by the facade's signatures; their functions live in kafkit/admin and kafkit/registry.
+export type { EnsureTopicsOptions, EnsureTopicsReport, TopicMismatch } from './admin/index.ts'
+export type {
+  SchemaRegistry,
+  SchemaRegistryOptions,
+  RegistryCodecName,
+  RegistrySchema,
+  SubjectStrategy,
+} from './registry/index.ts'
+
+export { parseDuration, type Duration } from './util/duration.ts'
 export { systemClock, type Clock, type Timer, type TimerOptions } from './util/clock.ts'

@@ -4,17 +4,8 @@
 // The registry is asked once per schema and then cached: the figures are the steady state.
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import {
-  defineEvent,
-  defineTopic,
-  headersToStrings,
-  jsonCodec,
-  RegistryDecoder,
-  RegistryEncoder,
-  SchemaRegistry,
-  validateEnvelope,
-  type RegistryCodecName,
-} from 'kafkit'
+import { defineEvent, defineTopic, headersToStrings, jsonCodec, validateEnvelope } from 'kafkit'
+import { RegistryDecoder, RegistryEncoder, SchemaRegistry, type RegistryCodecName } from 'kafkit/registry'
 import { prepareEvent, type Prepared, type PrepareSettings, type PreparedEvent } from '../../src/producer/prepare.ts'
 import type { RunContext } from '../lib/context.ts'
 import { BENCH_PROTO, BenchPayload, EVENT_TYPE, EVENT_VERSION, padding, payload } from '../lib/events.ts'

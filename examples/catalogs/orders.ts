@@ -7,7 +7,9 @@
 // follow kafkit's `{namespace}.{domain}.v{n}` so that a domain's events share one ordered stream.
 // Every topic is keyed by order id, so one order's events are handled in order by each service.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import type { ServiceMap } from 'kafkit/schema'
+import { orderTotal } from './money.ts'
 
 export const ordersTopic = defineTopic({ name: 'shop.orders.v1', key: 'order_id', partitions: 6 })
 export const inventoryTopic = defineTopic({ name: 'shop.inventory.v1', key: 'order_id', partitions: 6 })
@@ -25,8 +27,6 @@ export const OrderItem = z.object({
   price: z.number().nonnegative(),
 })
 
-const cents = (amount: number) => Math.round(amount * 100)
-
 export const OrderCreated = defineEvent({
   type: 'order.created',
   version: '1.0',
@@ -38,8 +38,9 @@ export const OrderCreated = defineEvent({
       items: z.array(OrderItem).min(1),
       total: z.number().nonnegative(),
     })
-    // Compared in cents: 2 × 99.99 + 149.99 is not exactly 349.97 in floating point.
-    .refine((o) => cents(o.total) === o.items.reduce((sum, i) => sum + cents(i.price) * i.quantity, 0), {
+    // Compared with the exact sum: 2 × 99.99 + 149.99 is not 349.97 in floating point, and
+    // rounding prices to cents would make 3 × 0.005 cost 0.03.
+    .refine((o) => o.total === orderTotal(o.items), {
       path: ['total'],
       message: 'must equal the sum of quantity × price over the items',
     }),

@@ -8,7 +8,8 @@
 // (the agent, analytics, the inbox) care that a message arrived, not through which provider, and
 // narrowing on `provider` still types SendBlue's and Linq's fields exactly.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import type { ServiceMap } from 'kafkit/schema'
 
 /**
  * Keyed by conversation: one conversation's messages stay in order whichever provider carried them.

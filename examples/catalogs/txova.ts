@@ -2,7 +2,8 @@
 // id, 7-day retention, consumer groups named `{service}-group`, and a v2.0 of user.registered that
 // consumers still on v1.0 data reach through an upcaster.
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic, type ServiceMap } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic } from 'kafkit'
+import type { ServiceMap } from 'kafkit/schema'
 
 // ---------------------------------------------------------------------------------------------
 // Services and consumer groups

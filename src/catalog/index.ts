@@ -6,7 +6,9 @@ export {
   DEFAULT_PARTITIONS,
   DEFAULT_RETENTION_MS,
   DEFAULT_RETRY_TEMPLATE,
+  type KeyField,
   type TopicDefinition,
+  type TopicOptionsBase,
   type TemplateValues,
 } from './topic.ts'
 export {

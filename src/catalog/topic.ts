@@ -46,7 +46,7 @@ export interface TopicDefinition<TKeyInput = unknown> {
   readonly dlqIncludesValue: boolean
 }
 
-interface TopicOptionsBase {
+export interface TopicOptionsBase {
   name: string
   partitions?: number
   replicationFactor?: number

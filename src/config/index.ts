@@ -1,11 +1,6 @@
-export {
-  wireConnectionOptions,
-  type ClientOptions,
-  type SaslMechanism,
-  type SaslOptions,
-  type WireConnectionOptions,
-} from './client.ts'
-export { CONFIG_KEYS, type ConfigKey } from './keys.ts'
+// kafkit/config: loading, checking and showing the configuration (files, environment, flags).
+export type { ClientOptions, SaslMechanism, SaslOptions } from './client.ts'
+export { CONFIG_KEYS, type ConfigKey, type KeyKind } from './keys.ts'
 export {
   loadConfig,
   type ConfigSetting,
@@ -15,5 +10,5 @@ export {
   type ProducerSettings,
   type TopicNaming,
 } from './load.ts'
-export { formatConfig, hideSecrets, redactConfig, REDACTED, SECRET_LOG_PATHS } from './redact.ts'
+export { formatConfig, hideSecrets, redactConfig, REDACTED } from './redact.ts'
 export { DEFAULT_CONFIG_FILES, type Origin } from './sources.ts'

@@ -72,12 +72,25 @@ export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUT
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
 
+function hasValidPort(broker: string): boolean {
+  const port = Number(broker.slice(broker.lastIndexOf(':') + 1))
+  return port >= 1 && port <= 65535
+}
+
 const CLIENT_KEYS: ConfigKey[] = [
   {
     path: 'client.brokers',
     env: 'KAFKA_BROKERS',
     ...list,
-    schema: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/)).min(1),
+    // The port is checked here: the wire client would take 99999 and fail later, far from the cause.
+    schema: z
+      .array(
+        z
+          .string()
+          .regex(/^[^\s:]+:\d{1,5}$/)
+          .refine(hasValidPort),
+      )
+      .min(1),
     expect: 'a list of host:port (comma-separated in a variable)',
     example: 'localhost:9092,localhost:9093',
     default: ['127.0.0.1:9092'],

@@ -191,6 +191,13 @@ function readTlsFiles(settings: Settings, cwd: string, issues: string[]): TlsOpt
     }
   }
   const ca = read('client.tls.caFile')
+  // Node would take any text as a CA and fail each handshake later with a certificate error.
+  const caSetting = settings.get('client.tls.caFile')
+  if (ca !== undefined && caSetting && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+    issues.push(
+      `${describeOrigin('client.tls.caFile', caSetting.origin)}: ${String(caSetting.value)} holds no PEM certificate (-----BEGIN CERTIFICATE-----), e.g. ${caSetting.key.example}`,
+    )
+  }
   const cert = read('client.tls.certFile')
   const key = read('client.tls.keyFile')
   const passphrase = valueOf<string>(settings, 'client.tls.keyPassword')

@@ -1,11 +1,12 @@
 // The consumer a service author uses: register handlers with `on`, layers with `use`, then `start`.
 // It only assembles: the pipeline every record goes through, a group runner for the source topics
 // and one per retry tier (each with its own group member), and the stop that bounds them all.
+import { deprecated } from '../util/deprecated.ts'
 import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import { RegistryDecoder } from '../registry/decoder.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
-import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { defaultLogger, withFields, type Logger } from '../logging/logger.ts'
 import { ConsumerTelemetry } from '../observability/consumer.ts'
 import { consumerHealth, type ConsumerHealth, type HealthOptions } from '../observability/health.ts'
 import { createEscalation } from './escalate.ts'
@@ -34,13 +35,13 @@ import { wireMembers } from './wire-member.ts'
 
 export type { ConsumerOptions } from './options.ts'
 
-type Matching<E extends AnyEvent, P extends string> = P extends '*'
+export type Matching<E extends AnyEvent, P extends string> = P extends '*'
   ? E
   : P extends `${infer Prefix}.*`
     ? Extract<E, { type: `${Prefix}.${string}` }>
     : Extract<E, { type: P }>
 
-type EventOf<E> = E extends AnyEvent ? ConsumedEvent<PayloadOf<E>, TypeOf<E>> : never
+export type EventOf<E> = E extends AnyEvent ? ConsumedEvent<PayloadOf<E>, TypeOf<E>> : never
 
 export type HandlerFor<TEvent> = (event: TEvent, ctx: HandlerContext) => void | Promise<void>
 
@@ -71,7 +72,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
   constructor(options: ConsumerOptions) {
     this.#o = resolveConsumerOptions(options)
     this.group = this.#o.group
-    this.#log = (options.logger ?? defaultLogger()).child({ component: 'consumer', group: this.group })
+    this.#log = withFields(options.logger ?? defaultLogger(), { component: 'consumer', group: this.group })
     this.#router = new Router(this.#o.catalog)
     this.#telemetry = this.#o.telemetry ? new ConsumerTelemetry(this.group) : undefined
   }
@@ -145,7 +146,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       if (o.retryTopicsMs.length > 0 && o.provisionRetryTopics) await this.#provisionTiers(topics)
       await Promise.all(this.#runners.map((r) => r.start()))
     } catch (error) {
-      await this.stop()
+      await this.close()
       throw error
     }
     if (this.#state.name !== 'starting') return // stopped meanwhile
@@ -157,14 +158,21 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
    * Stops reading, lets queued and running handlers finish, commits, runs onRevoke and leaves the
    * group, all within `shutdownTimeout`. Handlers still running near its end are interrupted (their
    * signal fires); records not finished stay uncommitted and are delivered again, never dead-lettered.
+   * `close`, like the producer's and the facade's.
    */
-  stop(): Promise<void> {
+  close(): Promise<void> {
     const state = this.#state
     if (state.name === 'stopping') return state.done
     if (state.name === 'stopped') return Promise.resolve()
     const done = this.#stop()
     this.#state = { name: 'stopping', done }
     return done
+  }
+
+  /** @deprecated Use close(), the verb of the producer and the facade too; stop() goes in 1.0 (CHANGELOG). */
+  stop(): Promise<void> {
+    deprecated('Consumer.stop()', 'Consumer.close()')
+    return this.close()
   }
 
   async #stop(): Promise<void> {

@@ -1,5 +1,6 @@
 // The HandlerContext given to handlers. The logger and AbortController are made on first use:
 // most handlers never touch them, and this runs for every record.
+import { isSpanContextValid, trace } from '@opentelemetry/api'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
@@ -30,7 +31,14 @@ export function recordLogFields(
     partition: facts.partition,
     offset: facts.offset.toString(),
     correlationId: envelope?.correlation_id,
+    ...traceLogFields(),
   }
+}
+
+/** trace_id and span_id of the active span (the record's, while it is handled), to join logs to traces. */
+function traceLogFields(): { trace_id?: string; span_id?: string } {
+  const context = trace.getActiveSpan()?.spanContext()
+  return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {}
 }
 
 export class Context implements HandlerContext {

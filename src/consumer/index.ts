@@ -1,5 +1,12 @@
 // The consumer runtime: handlers, middleware, retries, retry topics and the DLQ, on a group member.
-export { Consumer, type BatchHandlerFor, type ConsumerOptions, type HandlerFor } from './consumer.ts'
+export {
+  Consumer,
+  type BatchHandlerFor,
+  type ConsumerOptions,
+  type EventOf,
+  type HandlerFor,
+  type Matching,
+} from './consumer.ts'
 export type {
   BatchContext,
   BatchHandler,
@@ -28,10 +35,11 @@ export type {
   MemberFactory,
   MemberOptions,
   RecordHeaderEntry,
+  RebalanceProtocol,
   TopicPartition,
 } from './member.ts'
 export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retry.ts'
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
 export { compose } from './middleware.ts'
 export { stopOnSignals, type SignalOptions, type Stoppable } from './shutdown.ts'
-export type { RunnerStatus } from './runner.ts'
+export type { RunnerHooks, RunnerStatus } from './runner.ts'

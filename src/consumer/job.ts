@@ -247,10 +247,14 @@ export class RecordJob implements Job, AttemptOf {
   }
 
   #logFailure(match: RouteMatch, envelope: Envelope, error: unknown) {
-    this.#pipeline.logger.warn(
-      { err: error, ...recordLogFields(this.facts, envelope), handler: match.route.name, attempt: this.#attempt },
-      `handler failed: ${errorMessage(error)}`,
-    )
+    // In the record span's context, so that the line carries its trace_id and span_id.
+    const log = () =>
+      this.#pipeline.logger.warn(
+        { err: error, ...recordLogFields(this.facts, envelope), handler: match.route.name, attempt: this.#attempt },
+        `handler failed: ${errorMessage(error)}`,
+      )
+    if (this.#trace) this.#trace.run(log)
+    else log()
   }
 
   /** After a failed attempt: wait and retry in this process, or give handling up. */

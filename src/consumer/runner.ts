@@ -3,7 +3,7 @@
 // assignment changes, replaces a member that failed, and stops within a deadline. Its life is one
 // explicit state (see RunnerState); everything Kafka does goes through the member.
 import { ErrorCodes, KafkitError, ShutdownError, errorMessage } from '../errors.ts'
-import type { Logger } from '../logging/logger.ts'
+import { withFields, type Logger } from '../logging/logger.ts'
 import { observeRunner } from '../observability/api.ts'
 import type { RunnerTelemetry } from '../observability/consumer.ts'
 import type { RunnerHealth } from '../observability/health.ts'
@@ -117,7 +117,7 @@ export class GroupRunner {
   constructor(options: RunnerOptions) {
     this.#o = options
     this.#clock = options.clock
-    this.#log = options.logger.child({ group: options.group })
+    this.#log = withFields(options.logger, { group: options.group })
     this.pool = new WorkerPool({
       concurrency: options.concurrency,
       maxInFlight: options.maxInFlight,

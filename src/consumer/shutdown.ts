@@ -29,7 +29,7 @@ export function stopOnSignals(targets: Stoppable[], options: SignalOptions = {})
       let code = 0
       for (const target of targets) {
         try {
-          await (target.stop ? target.stop() : target.close?.())
+          await (target.close ? target.close() : target.stop?.())
         } catch (error) {
           code = 1
           options.logger?.error({ err: error }, 'shutdown step failed')

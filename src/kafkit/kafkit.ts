@@ -8,7 +8,7 @@ import { loadConfig, type KafkitConfig } from '../config/load.ts'
 import { checkConnection, type ConnectionInfo } from './connect.ts'
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
-import { createLogger, type Logger } from '../logging/logger.ts'
+import { createLogger, withFields, type Logger } from '../logging/logger.ts'
 import { worstStatus, type HealthOptions, type KafkitHealth } from '../observability/health.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
@@ -79,7 +79,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     }
     this.#consumerDefaults = mergeConsumerOptions({ ...this.config?.consumer, ...telemetry }, options.consumer ?? {})
     const logger = options.logger ?? createLogger({ name: options.service, ...this.config?.log })
-    this.logger = logger.child({ service: options.service })
+    this.logger = withFields(logger, { service: options.service })
   }
 
   /** The producer, created on first use. */
@@ -161,7 +161,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await Promise.all(this.#consumers.map((c) => c.stop()))
+    await Promise.all(this.#consumers.map((c) => c.close()))
     await this.#producer?.close()
     this.registry?.close()
   }

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import { pino, type DestinationStream } from 'pino'
 import { SECRET_LOG_PATHS } from '../config/redact.ts'
+import { ConfigError } from '../errors.ts'
 
 /** The subset of pino's logger kafkit calls: any pino logger (or compatible) fits. */
 export interface Logger {
@@ -14,6 +15,19 @@ export interface Logger {
   error(obj: object, msg?: string): void
   fatal(obj: object, msg?: string): void
   child(bindings: Record<string, unknown>): Logger
+  /** The fields bound so far (pino has it): withFields leaves out what is already there. */
+  bindings?(): Record<string, unknown>
+}
+
+/**
+ * A child logger with these fields, leaving out those the logger already binds with the same value:
+ * pino writes a field once per binding, so `service` bound by the application and again by kafkit
+ * would appear twice in one JSON line.
+ */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const bound = typeof logger.bindings === 'function' ? logger.bindings() : {}
+  const fresh = Object.entries(fields).filter(([key, value]) => bound[key] !== value)
+  return fresh.length === 0 ? logger : logger.child(Object.fromEntries(fresh))
 }
 
 export type LogFormat = 'auto' | 'json' | 'pretty'
@@ -34,13 +48,14 @@ export interface LoggerOptions {
 /** A pino logger with kafkit's conventions: level from config, secrets censored, pretty in a terminal. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env['LOG_LEVEL'] ?? 'info'
-  const pretty = usePretty(options.format ?? 'auto', options.destination)
+  const format = options.format ?? 'auto'
+  const pretty = usePretty(format, options.destination)
   const pinoOptions = {
     name: options.name ?? 'kafkit',
     level,
     redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
   }
-  const destination = pretty ? prettyStream(options.destination) : options.destination
+  const destination = (pretty && prettyStream(options.destination, format)) || options.destination
   const logger = destination ? pino(pinoOptions, destination) : pino(pinoOptions)
   return options.bindings ? logger.child(options.bindings) : logger
 }
@@ -52,9 +67,19 @@ function usePretty(format: LogFormat, destination: DestinationStream | undefined
 }
 
 // pino-pretty is loaded only when a terminal needs it: production JSON logging never pays for it.
-function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+// It is an optional dependency (`npm install --omit=optional` leaves it out): without it, `auto`
+// writes JSON and an explicit `pretty` is a configuration mistake that says what to install.
+function prettyStream(destination: DestinationStream | undefined, format: LogFormat): DestinationStream | undefined {
   const require = createRequire(import.meta.url)
-  const pretty = require('pino-pretty') as (options: object) => DestinationStream
+  let pretty: (options: object) => DestinationStream
+  try {
+    pretty = require('pino-pretty') as typeof pretty
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw err
+    if (format === 'auto') return undefined
+    const message = 'LOG_FORMAT=pretty needs the optional package pino-pretty: npm install pino-pretty'
+    throw new ConfigError(message, [], { cause: err })
+  }
   return pretty({
     colorize: destination === undefined && process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss.l',

@@ -3,6 +3,7 @@
 export {
   createOutbox,
   Outbox,
+  type CheckedOutboxItems,
   type OutboxEntry,
   type OutboxItem,
   type OutboxOptions,

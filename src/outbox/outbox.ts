@@ -53,7 +53,7 @@ export interface OutboxEntry {
   key: string | undefined
 }
 
-type CheckedOutboxItems<T extends readonly OutboxItem[]> = {
+export type CheckedOutboxItems<T extends readonly OutboxItem[]> = {
   [K in keyof T]: T[K] extends { event: infer E extends AnyEvent } ? OutboxItem<E> : never
 }
 

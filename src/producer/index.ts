@@ -15,3 +15,6 @@ export type {
   SendRecordsOptions,
 } from './types.ts'
 export { partitionForKey } from './partitioner.ts'
+export type { RecordHeaders } from './record.ts'
+// The seam kafkit/testing's in-memory Kafka plugs into (ProducerOptions.transport).
+export type { ProducerTransport, TransportFactory, TransportView, TransportWire } from './transport.ts'

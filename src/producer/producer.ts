@@ -9,7 +9,7 @@ import { ClusterView } from '../cluster/view.ts'
 import { wireConnectionOptions } from '../config/client.ts'
 import { resolveCodec } from '../envelope/registry.ts'
 import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
-import { defaultLogger, type Logger } from '../logging/logger.ts'
+import { defaultLogger, withFields, type Logger } from '../logging/logger.ts'
 import { ProducerTelemetry, type SendTrace } from '../observability/producer.ts'
 import { producerHealth, type ProducerHealth } from '../observability/health.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
@@ -81,7 +81,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     super()
     this.#o = resolveProducerOptions(options)
     this.service = this.#o.service
-    this.#log = (options.logger ?? defaultLogger()).child({ component: 'kafkit-producer', service: this.service })
+    this.#log = withFields(options.logger ?? defaultLogger(), { component: 'kafkit-producer', service: this.service })
     this.#telemetry =
       options.telemetry === false ? undefined : new ProducerTelemetry(this.service, () => this.#flush.pending)
     const deprecations = new DeprecationNotices(this.#log, this.#telemetry)

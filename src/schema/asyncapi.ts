@@ -44,7 +44,7 @@ export interface AsyncApiOptions {
 
 type Doc = Record<string, unknown>
 
-export function asyncApiDocument(catalog: Catalog, options: AsyncApiOptions = {}): Doc {
+export function asyncApiDocument(catalog: Catalog, options: AsyncApiOptions = {}): Record<string, unknown> {
   const channels: Doc = {}
   const messages: Doc = {}
   const subject = options.subject ?? defaultSubject

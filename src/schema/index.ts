@@ -1,4 +1,11 @@
-export { payloadJsonSchema, registeredJsonSchema, readAnnotations, Annotations, DRAFT_07 } from './json-schema.ts'
+export {
+  payloadJsonSchema,
+  registeredJsonSchema,
+  readAnnotations,
+  Annotations,
+  DRAFT_07,
+  type EventAnnotations,
+} from './json-schema.ts'
 export { avroSchemaOf, avroToPlain, avroRecordName, type AvroSchema } from './avro.ts'
 export { backwardIncompatibilities, type Incompatibility } from './compat.ts'
 export {

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
-import { createKafkit, defineEvent, defineTopic, partitionForKey, readDeadLetters, silentLogger } from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, partitionForKey, silentLogger } from 'kafkit'
+import { readDeadLetters } from 'kafkit/dlq'
 import {
   brokers,
   createTopic,

@@ -1,15 +1,8 @@
 // Running the kafkit command in-process with captured output, and a DLQ with real failures in it.
 import type { TestContext } from 'node:test'
 import { z } from 'zod'
-import {
-  createKafkit,
-  defineEvent,
-  defineTopic,
-  NonRetryableError,
-  readDeadLetters,
-  silentLogger,
-  type PartitionerOption,
-} from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, NonRetryableError, silentLogger, type PartitionerOption } from 'kafkit'
+import { readDeadLetters } from 'kafkit/dlq'
 import { runCli } from '../../src/cli/program.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { CONFIG_KEYS } from 'kafkit'
+import { CONFIG_KEYS } from 'kafkit/config'
 import { coerce } from '../../src/config/validate.ts'
 
 const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')

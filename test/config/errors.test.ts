@@ -109,6 +109,36 @@ test('a TLS file that cannot be read fails at load, naming the variable', (t) =>
   )
 })
 
+test('a broker port outside 1..65535 fails at load, not later inside the wire client', (t) => {
+  for (const value of ['127.0.0.1:99999', 'localhost:0', 'localhost:9092,localhost:65536']) {
+    const error = failure({ cwd: workdir(t), env: { KAFKA_BROKERS: value } })
+    assert.deepEqual(
+      error.issues.map((i) => i.message),
+      [
+        `KAFKA_BROKERS (environment variable) must be a list of host:port (comma-separated in a variable), e.g. localhost:9092,localhost:9093 (got ${JSON.stringify(value)})`,
+      ],
+      value,
+    )
+  }
+  assert.deepEqual(loadConfig({ argv: [], cwd: workdir(t), env: { KAFKA_BROKERS: 'a:1,b:65535' } }).client.brokers, [
+    'a:1',
+    'b:65535',
+  ])
+})
+
+test('a CA file that is not PEM fails at load, naming the variable', (t) => {
+  const cwd = workdir(t, { 'ca.der': 'this is not a certificate\n', 'empty.pem': '' })
+  for (const file of ['ca.der', 'empty.pem']) {
+    const error = failure({ cwd, env: { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CA_FILE: file } })
+    assert.deepEqual(
+      error.issues.map((i) => i.message),
+      [
+        `KAFKA_TLS_CA_FILE (environment variable): ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----), e.g. /etc/kafka/ca.pem`,
+      ],
+    )
+  }
+})
+
 test('acks other than all with idempotence on names both settings', (t) => {
   const error = failure({ cwd: workdir(t), env: { KAFKA_PRODUCER_ACKS: 'leader' } })
   assert.deepEqual(

@@ -3,15 +3,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { z } from 'zod'
-import {
-  createKafkit,
-  defineEvent,
-  defineTopic,
-  NonRetryableError,
-  readDeadLetters,
-  replayDeadLetters,
-  silentLogger,
-} from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, NonRetryableError, silentLogger } from 'kafkit'
+import { readDeadLetters, replayDeadLetters } from 'kafkit/dlq'
 import { brokers, defer, deleteAfter, track, uniqueName, waitFor } from '../support/kafka.ts'
 
 test('replay sends failures back to the failed group only, with filters, dry run and a rate limit', async (t) => {

@@ -4,15 +4,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
-import {
-  createKafkit,
-  defineEvent,
-  defineTopic,
-  NonRetryableError,
-  readDeadLetters,
-  replayDeadLetters,
-  silentLogger,
-} from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, NonRetryableError, silentLogger } from 'kafkit'
+import { readDeadLetters, replayDeadLetters } from 'kafkit/dlq'
 import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 import { kcatProduceExact, readExact, type ExactRecord, type KcatRecord } from '../support/exact.ts'

@@ -187,6 +187,54 @@ test('the order system through HTTP', async (t) => {
     assert.equal((await call(`${api}/api/v1/orders/no-such-order`)).status, 404)
   })
 
+  await t.test('totals are computed exactly, in the currency unit the prices use', async () => {
+    const totalOf = async (items: { price: number; quantity: number }[]) => {
+      const reply = await post(api, {
+        customer_id: 'customer-money',
+        items: items.map((i) => ({ product_id: 'product-001', ...i })),
+      })
+      assert.equal(reply.status, 201, JSON.stringify(reply.body))
+      return reply.body['total']
+    }
+    assert.equal(await totalOf([{ price: 0.005, quantity: 3 }]), 0.015)
+    assert.equal(
+      await totalOf([
+        { price: 0.1, quantity: 3 },
+        { price: 0.2, quantity: 1 },
+      ]),
+      0.5,
+    )
+    assert.equal(
+      await totalOf([
+        { price: 99.99, quantity: 2 },
+        { price: 149.99, quantity: 1 },
+      ]),
+      349.97,
+    )
+  })
+
+  await t.test('a __proto__ key, a 10k-character id and a bad percent-encoding get {error, message}', async () => {
+    const shape = (reply: Reply) => Object.keys(reply.body).sort()
+    const proto = await post(
+      api,
+      '{"customer_id":"c","items":[{"product_id":"p","quantity":1,"price":1}],"__proto__":{"admin":true}}',
+    )
+    assert.equal(proto.status, 400, JSON.stringify(proto.body))
+    assert.deepEqual(shape(proto), ['error', 'message'])
+    assert.equal(proto.body['error'], 'bad_request')
+    assert.match(String(proto.body['message']), /__proto__/)
+    assert.doesNotMatch(String(proto.body['message']), /not valid JSON/)
+
+    const long = await call(`${api}/api/v1/orders/${'x'.repeat(10_000)}`)
+    assert.equal(long.status, 414, JSON.stringify(long.body))
+    assert.deepEqual(long.body, { error: 'uri_too_long', message: 'a path segment is longer than 100 characters' })
+
+    const badEncoding = await call(`${api}/api/v1/orders/%E0%A4%A`)
+    assert.equal(badEncoding.status, 400, JSON.stringify(badEncoding.body))
+    assert.deepEqual(shape(badEncoding), ['error', 'message'])
+    assert.equal(badEncoding.body['error'], 'bad_request')
+  })
+
   await t.test('an order.created delivered twice reserves stock once (the inventory inbox)', async () => {
     const before = await system.inventory.available('product-002')
     const order = {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { inspect } from 'node:util'
-import { loadConfig, redactConfig } from 'kafkit'
+import { loadConfig, redactConfig } from 'kafkit/config'
 import { workdir } from '../config/workdir.ts'
 import { captureKafkitLogs } from './capture.ts'
 

@@ -2,7 +2,7 @@
 // (stalled heartbeats, failing commits, a member reconnecting, a full buffer).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { worstStatus } from 'kafkit'
+import { worstStatus } from '../../src/observability/health.ts'
 import { consumerHealth, producerHealth, type RunnerHealth } from '../../src/observability/health.ts'
 
 const runner = (over: Partial<RunnerHealth> = {}): RunnerHealth => ({

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { newEventId, type Logger } from 'kafkit'
 import type { Database, Outbox } from 'kafkit/outbox'
 import type { OrderFlow } from '../flow.ts'
+import { orderTotal } from '../../catalogs/money.ts'
 import type { OrderStore } from './store.ts'
 
 export const CreateOrderRequest = z.strictObject({
@@ -44,8 +45,6 @@ function issuesOf(error: z.ZodError): FieldIssue[] {
   )
 }
 
-const cents = (amount: number) => Math.round(amount * 100)
-
 export interface OrderRoutesDeps<Tx> {
   db: Database<Tx>
   outbox: Outbox<Tx>
@@ -64,7 +63,7 @@ export function orderRoutes<Tx>(deps: OrderRoutesDeps<Tx>) {
           .send({ error: 'invalid_request', message: 'the order is not valid', issues: issuesOf(parsed.error) })
       }
       const { customer_id, items } = parsed.data
-      const total = items.reduce((sum, i) => sum + cents(i.price) * i.quantity, 0) / 100
+      const total = orderTotal(items)
       const order_id = newEventId()
       const correlation_id = request.eventContext.correlationId
       let order

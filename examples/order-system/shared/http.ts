@@ -42,8 +42,53 @@ export interface HttpOptions {
   metrics?: MetricsHandler | undefined
 }
 
+/** An error the error handler answers with its status and message, like Fastify's own. */
+function httpError(statusCode: number, message: string): Error & { statusCode: number } {
+  return Object.assign(new Error(message), { statusCode })
+}
+
+/** The first key JSON may carry but no object of ours should: it would reach a prototype if merged. */
+function forbiddenKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return key
+    const found = forbiddenKey(inner)
+    if (found) return found
+  }
+  return undefined
+}
+
 export function createHttpServer(options: HttpOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 64 * 1024, return503OnClosing: true })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    return503OnClosing: true,
+    // Errors met before routing (a bad percent-encoding, a URL the router refuses) get the same
+    // {error, message} as every other error, not Fastify's default shape.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      void (reply as FastifyReply)
+        .status(tooLong ? 414 : 400)
+        .send(
+          tooLong
+            ? { error: 'uri_too_long', message: 'a path segment is longer than 100 characters' }
+            : { error: 'bad_request', message: error.message },
+        )
+    },
+  })
+  // JSON bodies are parsed here, so that a forbidden key is named instead of "not valid JSON".
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    let value: unknown
+    try {
+      value = JSON.parse(body as string)
+    } catch (err) {
+      return done(httpError(400, `the body is not valid JSON: ${(err as Error).message}`), undefined)
+    }
+    const key = forbiddenKey(value)
+    if (key) return done(httpError(400, `the body has a forbidden key: ${key}`), undefined)
+    done(null, value)
+  })
   app.decorateRequest('eventContext', null as unknown as EventContext)
   traceRequests(app, QUIET)
   app.addHook('onRequest', (request, reply, done) => {

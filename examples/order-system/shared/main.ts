@@ -1,7 +1,8 @@
 // The entry point of each service program: load the configuration (an error exits with the
 // message, nothing started), set up OpenTelemetry, start, log where it listens and where its metrics
 // are, stop gracefully on SIGTERM / SIGINT (the telemetry last, so the final spans are exported).
-import { ConfigError, createLogger, formatConfig, loadConfig, stopOnSignals, type KafkitConfig } from 'kafkit'
+import { ConfigError, createLogger, loadConfig, stopOnSignals, type KafkitConfig } from 'kafkit'
+import { formatConfig } from 'kafkit/config'
 import { DEFAULT_NAMESPACE } from '../flow.ts'
 import type { RunningService, ServiceOptions } from './service.ts'
 import { startTelemetry } from './telemetry.ts'
