@@ -37,6 +37,7 @@ export const ErrorCodes = {
   GROUP_ACTIVE: 'KAFKIT_GROUP_ACTIVE',
   REPLAY_TARGET_INVALID: 'KAFKIT_REPLAY_TARGET_INVALID',
   TLS_FAILED: 'KAFKIT_TLS_FAILED',
+  TRANSACTION_FAILED: 'KAFKIT_TRANSACTION_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -22,6 +22,9 @@ import { Pipeline } from './pipeline.ts'
 import { Router } from './router.ts'
 import { GroupRunner, type RunnerStatus } from './runner.ts'
 import { dueAt, originFacts, sourceFacts, tierGroupId, tierTopicName } from './tiers.ts'
+import { transactionalStaging } from './staging-settings.ts'
+import type { Staging } from './staging.ts'
+import { defaultTransactionalId, transactionalMembers } from './transaction.ts'
 import type {
   BatchContext,
   BatchHandler,
@@ -67,6 +70,8 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
   readonly #runners: GroupRunner[] = []
   readonly #telemetry: ConsumerTelemetry | undefined
   #pipeline: Pipeline | undefined
+  /** A transactional consumer's staged outputs. */
+  readonly #staging: Staging | undefined
   #state: ConsumerState = { name: 'new' }
 
   constructor(options: ConsumerOptions) {
@@ -75,6 +80,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     this.#log = withFields(options.logger ?? defaultLogger(), { component: 'consumer', group: this.group })
     this.#router = new Router(this.#o.catalog)
     this.#telemetry = this.#o.telemetry ? new ConsumerTelemetry(this.group) : undefined
+    this.#staging = this.#o.transactional && transactionalStaging(this.#o, this.#o.transactional, this.#log)
   }
 
   /** Handles one event definition (its version; older versions are upcast to it). */
@@ -130,7 +136,16 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     this.#state = { name: 'starting' }
     try {
       const pipeline = this.#assemble()
-      const members = o.groupMember ?? wireMembers(o.client, this.#log, o.clock)
+      let members = o.groupMember ?? wireMembers(o.client, this.#log, o.clock)
+      if (o.transactional && this.#staging)
+        members = transactionalMembers(members, {
+          client: o.client,
+          id: o.transactional.id ?? defaultTransactionalId(o.service),
+          timeoutMs: o.transactional.timeoutMs,
+          staging: this.#staging,
+          logger: this.#log,
+          clock: o.clock,
+        })
       const batchTopics = this.#router.batchTopics()
       const source = this.#runner(pipeline, members, this.group, topics, false, batchTopics)
       this.#runners.push(source)
@@ -270,12 +285,14 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
       middleware: this.#middleware,
       logger: this.#log,
       publisher: o.producer,
+      staging: this.#staging,
       onUnknownType: o.onUnknownType,
       onUnhandled: o.onUnhandled,
       handlerTimeoutMs: o.handlerTimeoutMs,
       retry: o.retry,
       escalate: createEscalation({
         sender: o.producer,
+        stage: this.#staging,
         catalog: o.catalog,
         group: this.group,
         service: o.service,
@@ -315,6 +332,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
         fetchMaxBytesPerPartition: o.fetchMaxBytesPerPartition,
         fetchMaxWaitMs: o.fetchMaxWaitMs,
         maxPollRecords: o.maxPollRecords,
+        isolation: o.isolation,
       },
       createMember: members,
       pipeline,

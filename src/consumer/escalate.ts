@@ -32,6 +32,8 @@ export interface RecordFailure {
 export interface EscalationOptions {
   /** Writes tier and DLQ records; without one, failures cannot be written away (and stay uncommitted). */
   sender: RecordSender | undefined
+  /** A transactional consumer's: writes a record's failure into the transaction of its offset. */
+  stage?: { sender(record: FetchedRecord): RecordSender; readonly maxRecordBytes: number } | undefined
   catalog: Catalog
   group: string
   service: string
@@ -47,8 +49,8 @@ export type Escalate = (failure: RecordFailure) => Promise<Escalated>
 const BATCH_ROOM = 128
 
 export function createEscalation(options: EscalationOptions): Escalate {
-  const { sender } = options
-  if (!sender) {
+  const { sender, stage } = options
+  if (!sender && !stage) {
     return () =>
       Promise.reject(
         new KafkitError(ErrorCodes.DLQ_WRITE_FAILED, 'this consumer has no producer to write the DLQ with', {
@@ -57,12 +59,14 @@ export function createEscalation(options: EscalationOptions): Escalate {
       )
   }
   const topicOf = (name: string): AnyTopic => options.catalog.topic(name) ?? defineTopic({ name })
-  const maxBytes = sender.maxRecordBytes === undefined ? undefined : sender.maxRecordBytes - BATCH_ROOM
+  const limit = stage ? stage.maxRecordBytes : sender!.maxRecordBytes
+  const maxBytes = limit === undefined ? undefined : limit - BATCH_ROOM
+  const senderOf = (failure: RecordFailure): RecordSender => (stage ? stage.sender(failure.record) : sender!)
 
   const toTier = async (failure: RecordFailure, topic: AnyTopic, tier: number): Promise<Escalated> => {
     const delayMs = options.tiersMs[tier]!
     const tierTopic = tierTopicName(topic, options.group, delayMs)
-    await sender.sendRecords([
+    await senderOf(failure).sendRecords([
       {
         topic: tierTopic,
         key: failure.record.key ?? undefined,
@@ -113,7 +117,7 @@ export function createEscalation(options: EscalationOptions): Escalate {
       maxBytes,
     }
     const send = (dead: ReturnType<typeof buildDeadLetterRecord>) =>
-      sender.sendRecords([{ topic: dlqTopic, key: dead.key, value: dead.value, headers: dead.headers }])
+      senderOf(failure).sendRecords([{ topic: dlqTopic, key: dead.key, value: dead.value, headers: dead.headers }])
     try {
       await send(buildDeadLetterRecord(input))
     } catch (error) {

@@ -10,11 +10,15 @@ import type { RecordTrace } from '../observability/consumer.ts'
 import { Context, type RecordFacts } from './context.ts'
 import type { Expiring } from './deadlines.ts'
 import { project } from './decode.ts'
+import type { FetchedRecord } from './member.ts'
 import type { Pipeline } from './pipeline.ts'
+import type { AttemptStage } from './staging.ts'
 import type { RouteMatch } from './router.ts'
 
 /** What an attempt needs to know of its record. */
 export interface AttemptOf {
+  /** The record as fetched (a transactional consumer stages the attempt's outputs with it). */
+  readonly record: FetchedRecord
   readonly facts: RecordFacts
   readonly trace: RecordTrace | undefined
   /** The attempt running now, if asynchronous: the record's job ends it early on shutdown. */
@@ -50,7 +54,10 @@ function call(
   let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
   const fields = match.route.options.fields
   if (fields) event = project(event, fields)
-  const ctx = new Context(of.facts, envelope, attempt, decoded.upcastedFrom, pipeline.logger, pipeline.publisher)
+  // Transactional: what the attempt publishes is held, and kept only if the attempt succeeds.
+  const stage = pipeline.staging?.attempt(of.record)
+  const publisher = stage ?? pipeline.publisher
+  const ctx = new Context(of.facts, envelope, attempt, decoded.upcastedFrom, pipeline.logger, publisher)
   const handler = pipeline.handlerOf(match.route)
   const run = () => runInEventContext(envelope, of.facts.headers, () => handler(event, ctx))
   const started = trace ? performance.now() : 0
@@ -60,16 +67,18 @@ function call(
     result = trace ? trace.run(run) : run()
   } catch (error) {
     const failure = error ?? new Error('the handler failed without an error')
+    stage?.settled(failure)
     trace?.handlerDone(started, match.route.name, failure)
     // Whatever the handler threw goes on as is: retry classification reads it.
     // eslint-disable-next-line @typescript-eslint/only-throw-error
     throw failure
   }
   if (!isThenable(result)) {
+    stage?.settled(undefined)
     trace?.handlerDone(started, match.route.name, undefined)
     return undefined
   }
-  return new HandlerRun(pipeline, of, match, ctx, started).until(result)
+  return new HandlerRun(pipeline, of, match, ctx, started, stage).until(result)
 }
 
 /** An asynchronous attempt: it ends when the handler settles, times out, or is interrupted. */
@@ -81,10 +90,19 @@ export class HandlerRun implements Expiring {
   readonly #ctx: Context
   readonly #started: number
   readonly #timeoutMs: number | undefined
+  readonly #stage: AttemptStage | undefined
   #settle: ((error: unknown) => void) | undefined
 
-  constructor(pipeline: Pipeline, of: AttemptOf, match: RouteMatch, ctx: Context, started: number) {
+  constructor(
+    pipeline: Pipeline,
+    of: AttemptOf,
+    match: RouteMatch,
+    ctx: Context,
+    started: number,
+    stage: AttemptStage | undefined,
+  ) {
     this.#pipeline = pipeline
+    this.#stage = stage
     this.#of = of
     this.#match = match
     this.#ctx = ctx
@@ -97,6 +115,8 @@ export class HandlerRun implements Expiring {
     return new Promise<void>((resolve, reject) => {
       this.#settle = (error) => {
         this.#settle = undefined
+        // Settled once: a handler interrupted (timed out) and still running publishes nothing more.
+        this.#stage?.settled(error)
         if (this.#of.running === this) this.#of.running = undefined
         this.#of.trace?.handlerDone(this.#started, this.#match.route.name, error)
         if (error === undefined) resolve()

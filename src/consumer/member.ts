@@ -35,6 +35,15 @@ export interface AssignmentChange {
   revoked: TopicPartition[]
 }
 
+/** Who commits offsets in a transaction (KIP-447 fencing: a member the group moved on from is refused). */
+export interface GroupIdentity {
+  groupId: string
+  generationId: number
+  memberId: string
+  /** The broker id of the group's coordinator. */
+  coordinatorId: number
+}
+
 export interface CommitOffset {
   topic: string
   partition: number
@@ -94,6 +103,12 @@ export interface GroupMember {
    * 'deferred' if it has not (nothing was sent; the offsets are carried by a later commit).
    */
   commit(offsets: readonly CommitOffset[], waitMs?: number): Promise<'committed' | 'deferred'>
+  /**
+   * For transactional commits: the member's group identity now. While a rebalance is under way it
+   * waits up to `waitMs` for it to end, and answers undefined if it has not (like a deferred commit).
+   * Optional: a member without it cannot be transactional.
+   */
+  groupIdentity?(waitMs?: number): Promise<GroupIdentity | undefined>
   /** Restarts fetching after a 'fetch' failure, from the committed offsets (partitions are kept). */
   restartFetch(): Promise<void>
   /** Leaves the group (a rebalance under way is let finish first) within `timeoutMs`. */
@@ -128,7 +143,11 @@ export interface MemberOptions {
   fetchMaxWaitMs: number
   /** Records fetched ahead of the runner. */
   maxPollRecords: number
+  /** Whether records of open and aborted transactions are read. Default read_committed. */
+  isolation?: Isolation | undefined
 }
+
+export type Isolation = 'read_committed' | 'read_uncommitted'
 
 /** Makes a new member (a new one after each membership failure). */
 export type MemberFactory = (options: MemberOptions) => GroupMember

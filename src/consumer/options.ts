@@ -10,7 +10,8 @@ import type { Logger } from '../logging/logger.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
 import { systemClock, type Clock } from '../util/clock.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
-import type { MemberFactory, RebalanceProtocol } from './member.ts'
+import type { CodecName } from '../envelope/registry.ts'
+import type { Isolation, MemberFactory, RebalanceProtocol } from './member.ts'
 import { DEFAULT_RETRY } from './retry.ts'
 import type { RunnerHooks } from './hooks.ts'
 import type {
@@ -103,6 +104,39 @@ export interface ConsumerOptions extends RunnerHooks {
   clock?: Clock
   /** Makes the group members. Default: on the wire client. For tests (an in-memory Kafka). */
   groupMember?: MemberFactory
+  /**
+   * Consume-transform-produce in one Kafka transaction (docs/exactly-once.md): what handlers publish
+   * with `ctx.publish`, their retry-topic and DLQ records, and the offsets of the records that caused
+   * them commit together, every commitInterval. Default false (at-least-once).
+   */
+  transactional?: boolean | TransactionalOptions
+  /**
+   * "read_committed" (default): records of open or aborted transactions are not read.
+   * "read_uncommitted": every record is read as soon as written, aborted ones included.
+   */
+  isolation?: Isolation
+}
+
+export interface TransactionalOptions {
+  /**
+   * Prefix of the transactional ids (`{id}.{group}`), stable per instance (a pod name, a static
+   * member id) and never shared by two live instances. A restarted instance then aborts its dead
+   * predecessor's open transaction at once. Default: unique per process.
+   */
+  id?: string
+  /** The transaction timeout: the broker aborts a transaction open longer. Default 60 s. */
+  timeout?: Duration
+  /** Codec of the events handlers publish (topics that name their own keep it). Default "json". */
+  codec?: CodecName | EnvelopeCodec
+  /** The largest record a handler may publish (key, value and headers). Default 1 MiB. */
+  maxRecordBytes?: number
+}
+
+export interface ResolvedTransactions {
+  id: string | undefined
+  timeoutMs: number
+  codec: CodecName | EnvelopeCodec | undefined
+  maxRecordBytes: number
 }
 
 export interface ResolvedConsumerOptions {
@@ -143,6 +177,9 @@ export interface ResolvedConsumerOptions {
   hooks: RunnerHooks
   clock: Clock
   groupMember: MemberFactory | undefined
+  /** Undefined: not transactional. */
+  transactional: ResolvedTransactions | undefined
+  isolation: Isolation
 }
 
 const ORDERINGS: readonly Ordering[] = ['key', 'partition', 'none']
@@ -150,6 +187,7 @@ const UNROUTED: readonly UnroutedPolicy[] = ['skip', 'dlq']
 const RESETS = ['earliest', 'latest', 'now'] as const
 const DECODE_MODES: readonly DecodeMode[] = ['tolerant', 'strict']
 const REBALANCE_PROTOCOLS: readonly RebalanceProtocol[] = ['eager', 'cooperative', 'consumer']
+const ISOLATIONS: readonly Isolation[] = ['read_committed', 'read_uncommitted']
 
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   const issues: ValidationIssue[] = []
@@ -213,6 +251,33 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     },
     clock: options.clock ?? systemClock,
     groupMember: options.groupMember,
+    transactional: undefined,
+    isolation: oneOf(options.isolation, 'read_committed', ISOLATIONS, 'isolation'),
+  }
+  const tx = options.transactional
+  if (tx) {
+    const given = tx === true ? {} : tx
+    resolved.transactional = {
+      id: given.id,
+      timeoutMs: duration(given.timeout, 60_000, 'transactional.timeout'),
+      codec: given.codec,
+      maxRecordBytes: count(given.maxRecordBytes, 1024 * 1024, 'transactional.maxRecordBytes'),
+    }
+    need(
+      given.id === undefined || (typeof given.id === 'string' && given.id.length > 0),
+      'transactional.id',
+      'must be a non-empty string',
+    )
+    need(
+      resolved.transactional.timeoutMs > resolved.commitIntervalMs,
+      'transactional.timeout',
+      'must be longer than commitInterval',
+    )
+    need(
+      resolved.isolation === 'read_committed',
+      'isolation',
+      'must be read_committed for a transactional consumer (its input may come from transactions too)',
+    )
   }
 
   const o = resolved

@@ -13,6 +13,7 @@ import { Deadlines } from './deadlines.ts'
 import type { Escalate } from './escalate.ts'
 import { compose } from './middleware.ts'
 import type { Route, Router } from './router.ts'
+import type { Staging } from './staging.ts'
 import type { EventPublisher, Handler, Middleware, RetryPolicy, UnroutedPolicy } from './types.ts'
 
 export interface PipelineOptions {
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   logger: Logger
   /** What handlers publish with (`ctx.publish`). */
   publisher: EventPublisher | undefined
+  /** A transactional consumer's staged outputs (undefined: publishes are sent at once). */
+  staging?: Staging | undefined
   onUnknownType: UnroutedPolicy
   onUnhandled: UnroutedPolicy
   /** Per attempt, unless the route says otherwise; undefined: no timeout. */
@@ -44,6 +47,7 @@ export class Pipeline {
   readonly router: Router
   readonly logger: Logger
   readonly publisher: EventPublisher | undefined
+  readonly staging: Staging | undefined
   readonly onUnknownType: UnroutedPolicy
   readonly onUnhandled: UnroutedPolicy
   readonly escalate: Escalate
@@ -63,6 +67,7 @@ export class Pipeline {
     this.router = options.router
     this.logger = options.logger
     this.publisher = options.publisher
+    this.staging = options.staging
     this.onUnknownType = options.onUnknownType
     this.onUnhandled = options.onUnhandled
     this.escalate = options.escalate

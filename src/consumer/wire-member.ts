@@ -8,6 +8,7 @@
 import {
   COOPERATIVE_STICKY_ASSIGNOR,
   Consumer as WireConsumer,
+  FetchIsolationLevels,
   GroupProtocols,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
@@ -28,6 +29,7 @@ import {
   type CommitOffset,
   type FailureScope,
   type FetchedRecord,
+  type GroupIdentity,
   type GroupMember,
   type MemberEvents,
   type MemberFactory,
@@ -127,6 +129,10 @@ class WireGroupMember implements GroupMember {
           }),
       retries: 5,
       retryDelay: 500,
+      isolationLevel:
+        o.isolation === 'read_uncommitted'
+          ? FetchIsolationLevels.READ_UNCOMMITTED
+          : FetchIsolationLevels.READ_COMMITTED,
     })
     this.#wire = wire
     this.#order = new FetchOrder(wire)
@@ -440,6 +446,18 @@ class WireGroupMember implements GroupMember {
     if (owned.length === 0) return 'deferred'
     await wire.commit({ offsets: [...owned] })
     return 'committed'
+  }
+
+  async groupIdentity(waitMs = 0): Promise<GroupIdentity | undefined> {
+    if (this.#rebalancing && waitMs > 0) await this.#rebalanceSettled(waitMs)
+    const wire = this.#wire
+    if (this.#rebalancing || !wire || wire.closed || wire.memberId === null || wire.coordinatorId === null) return
+    return {
+      groupId: wire.groupId,
+      generationId: wire.generationId,
+      memberId: wire.memberId,
+      coordinatorId: wire.coordinatorId,
+    }
   }
 
   #rebalanceSettled(timeoutMs: number): Promise<boolean> {
