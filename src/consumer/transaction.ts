@@ -42,6 +42,8 @@ export interface TransactionSettings {
 
 type WireProducer = Producer<Buffer, Buffer, Buffer, Buffer>
 
+const NEW_PRODUCER = { producerId: -1n, producerEpoch: -1 }
+
 /** Makes members whose commits are transactions. */
 export function transactionalMembers(inner: MemberFactory, settings: TransactionSettings): MemberFactory {
   return (options) => new TransactionalMember(inner(options), options, settings)
@@ -189,7 +191,10 @@ class TransactionSession {
     offsets: readonly CommitOffset[],
   ): Promise<void> {
     const messages = records.length > 0 ? await this.#messages(producer, records) : []
-    const transaction = await producer.beginTransaction()
+    // A new producer must say so with producer id and epoch -1: the wire client sends 0 and 0 unless
+    // told, and the coordinator answers PRODUCER_FENCED, for ever, to every producer that follows
+    // the first one with this transactional id (a restarted instance, or this one after a failure).
+    const transaction = await producer.beginTransaction(NEW_PRODUCER)
     try {
       if (messages.length > 0) await transaction.send({ messages })
       // The wire client reads only the group id of the consumer it is given.

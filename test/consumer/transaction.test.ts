@@ -135,6 +135,25 @@ test('a record dead-lettered: its DLQ record commits with its offset, its failed
   assert.equal(dlq.length, 1)
 })
 
+test('a consumer restarted with the same transactional id goes on committing', async (t) => {
+  const { input, output, Happened, Echoed, catalog } = await setup(t, 1)
+  const id = uniqueName('tx-restart')
+  const group = uniqueName('tx-group')
+  await produce(t, input, 10, 5)
+  const run = async (total: bigint) => {
+    const consumer = consumerOf(t, { catalog, group, transactional: { id } })
+    consumer.on(Happened, (event, ctx) => ctx.publish(Echoed, event.payload).then(() => undefined))
+    await consumer.start()
+    await waitFor(async () => (await committedOffsets(t, group, input)) === total, `${total} input offsets committed`)
+    await consumer.stop()
+  }
+  await run(10n)
+  // The second producer with this id must take over from the first (InitProducerId as a new producer).
+  await produce(t, input, 10, 5)
+  await run(20n)
+  assert.equal((await readCommitted(t, output)).length, 20)
+})
+
 test('a publish after the attempt ended is refused', async (t) => {
   const { input, Happened, Echoed, catalog } = await setup(t, 1)
   await produce(t, input, 1, 1)
