@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory,outbox,codec] [--cpu-prof] [--no-java]
+// npm run bench [-- --quick] [--only=producer,consumer,latency,pool,memory,outbox,codec,transactions] [--cpu-prof] [--no-java]
 // Measures kafkit against the raw client, kafkajs and Kafka's own tools on one broker, one
 // measurement at a time, and writes bench/results/latest.md and latest.json.
 import { ensureKafka, stopKafka, type KafkaHandle } from '../scripts/kafka/index.ts'
@@ -16,8 +16,9 @@ import { memoryScenario } from './scenarios/memory.ts'
 import { outboxScenario } from './scenarios/outbox.ts'
 import { poolScenario } from './scenarios/pool.ts'
 import { producerScenario } from './scenarios/producer.ts'
+import { transactionsScenario } from './scenarios/transactions.ts'
 
-const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory', 'outbox', 'codec'] as const
+const SCENARIOS = ['producer', 'consumer', 'latency', 'pool', 'memory', 'outbox', 'codec', 'transactions'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const args = process.argv.slice(2)
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
     pool: async (c) => void (partial.pool = await poolScenario(c)),
     memory: async (c) => void (partial.memory = await memoryScenario(c)),
     outbox: async (c) => void (partial.outbox = await outboxScenario(c)),
+    transactions: async (c) => void (partial.transactions = await transactionsScenario(c)),
     codec: async (c) => {
       // The codec scenario needs a schema registry: SCHEMA_REGISTRY_URL, or the local one (started if needed).
       registry ??= await ensureRegistry({ log })

@@ -8,6 +8,7 @@ import type { MemoryResult } from '../scenarios/memory.ts'
 import type { OutboxResults } from '../scenarios/outbox.ts'
 import type { PoolCase, PoolResults } from '../scenarios/pool.ts'
 import type { ProducerResults } from '../scenarios/producer.ts'
+import type { TransactionsResults } from '../scenarios/transactions.ts'
 import type { Environment } from './env.ts'
 import { KAFKA_VERSION } from '../../scripts/kafka/index.ts'
 import { PARALLEL_CONSUMER_CLIENTS, PARALLEL_CONSUMER_VERSION } from './peers.ts'
@@ -26,6 +27,7 @@ export interface Results {
   memory?: MemoryResult[]
   outbox?: OutboxResults
   codec?: CodecResults
+  transactions?: TransactionsResults
   targets: Target[]
 }
 
@@ -337,6 +339,7 @@ export function markdown(r: Results): string {
     r.memory && memorySection(r.memory),
     r.outbox && outboxSection(r.outbox),
     r.codec && codecSection(r.codec),
+    r.transactions && transactionsSection(r.transactions),
   ]) {
     if (section) lines.push(...section, '')
   }
@@ -373,5 +376,40 @@ function outboxSection(o: OutboxResults): string[] {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     latency('outbox (commit, NOTIFY, relay, Kafka)', o.outboxEndToEnd),
     latency('direct publish', o.directEndToEnd),
+  ]
+}
+
+function transactionsSection(x: TransactionsResults): string[] {
+  const modes = ['at-least-once', 'transactional', 'transactional-100ms'] as const
+  const label = {
+    'at-least-once': 'at least once (publish acked, offsets every 1 s)',
+    transactional: 'transactional (commitInterval 1 s)',
+    'transactional-100ms': 'transactional (commitInterval 100 ms)',
+  }
+  const t = x.throughput
+  return [
+    '## 8. Consume-transform-produce: transactions vs at least once',
+    '',
+    `A backlog of ${int(x.records)} inputs, each echoed with ctx.publish; inputs/s from the service's start to every input offset committed.`,
+    '',
+    '| path | inputs/s (median) | min – max | runs |',
+    '| --- | ---: | ---: | ---: |',
+    ...modes.map(
+      (m) => `| ${label[m]} | ${int(t[m].median)} | ${int(t[m].min)} – ${int(t[m].max)} | ${t[m].runs.length} |`,
+    ),
+    '',
+    ...ratioRows([
+      ['transactional 1 s / at least once', ratio(t.transactional.median, t['at-least-once'].median)],
+      ['transactional 100 ms / at least once', ratio(t['transactional-100ms'].median, t['at-least-once'].median)],
+    ]),
+    '',
+    `End to end at ${int(x.rate)}/s, open loop, ms from the input being due to a read_committed consumer receiving the output:`,
+    '',
+    '| path | p50 | p90 | p99 | p99.9 | max |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...modes.map((m) => {
+      const l = x.endToEnd[m]
+      return `| ${label[m]} | ${dec(l.p50)} | ${dec(l.p90)} | ${dec(l.p99)} | ${dec(l.p999)} | ${dec(l.max)} |`
+    }),
   ]
 }

@@ -7,11 +7,7 @@ import type { RegistryCodecName } from '../registry/names.ts'
 import type { ResolvedConsumerOptions, ResolvedTransactions } from './options.ts'
 import { Staging } from './staging.ts'
 
-export function transactionalStaging(
-  o: ResolvedConsumerOptions,
-  tx: ResolvedTransactions,
-  logger: Logger,
-): Staging {
+export function transactionalStaging(o: ResolvedConsumerOptions, tx: ResolvedTransactions, logger: Logger): Staging {
   const registry = o.registry
   const encoders = new Map<RegistryCodecName, RegistryEncoder>()
   return new Staging({

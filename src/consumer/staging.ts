@@ -187,7 +187,11 @@ export class AttemptStage implements EventPublisher {
     this.#settings = settings
   }
 
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<StagedPublish> {
+  publish<E extends AnyEvent>(
+    event: E,
+    payload: InputOf<E>,
+    options?: PublishInHandlerOptions,
+  ): Promise<StagedPublish> {
     if (!this.#open) return Promise.reject(attemptOverError())
     const prepared = prepareEvent(this.#settings.prepare, event, payload, options)
     if (!(prepared instanceof Promise)) return this.#staged(event, prepared)

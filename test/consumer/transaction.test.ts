@@ -161,13 +161,12 @@ test('a publish after the attempt ended is refused', async (t) => {
   const consumer = consumerOf(t, { catalog })
   consumer.on(Happened, (event, ctx) => {
     // Not awaited, and published after the handler returned.
-    setImmediate(
-      () =>
-        (late = ctx.publish(Echoed, event.payload).then(
-          () => 'written',
-          (error: unknown) => error,
-        )),
-    )
+    setImmediate(() => {
+      late = ctx.publish(Echoed, event.payload).then(
+        () => 'written',
+        (error: unknown) => error,
+      )
+    })
   })
   await consumer.start()
   await waitFor(() => late !== undefined, 'the late publish')

@@ -18,7 +18,7 @@ type Level = 'read_committed' | 'read_uncommitted'
 export async function readCommitted(
   t: TestContext,
   topic: string,
-  { timeoutMs = 60_000, isolation = 'read_committed' as Level } = {},
+  { timeoutMs = 60_000, isolation = 'read_committed' }: { timeoutMs?: number; isolation?: Level } = {},
 ): Promise<CommittedRecord[]> {
   const level =
     isolation === 'read_committed' ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED
@@ -51,22 +51,26 @@ export async function readCommitted(
   }
   const done = Promise.withResolvers<void>()
   const timer = setTimeout(
-    () => done.reject(new Error(`read ${records.length} records of ${topic}: the end was not reached in ${timeoutMs} ms`)),
+    () =>
+      done.reject(new Error(`read ${records.length} records of ${topic}: the end was not reached in ${timeoutMs} ms`)),
     timeoutMs,
   )
-  stream.on('data', (message: { key?: Buffer; value: Buffer; headers: Map<Buffer, Buffer>; partition: number; offset: bigint }) => {
-    const end = ends.get(message.partition)
-    if (end === undefined || message.offset >= end) return
-    const headers = new Map<string, string>()
-    for (const [k, v] of message.headers) headers.set(k.toString(), v.toString())
-    records.push({
-      key: message.key?.toString(),
-      value: message.value,
-      headers,
-      partition: message.partition,
-      offset: message.offset,
-    })
-  })
+  stream.on(
+    'data',
+    (message: { key?: Buffer; value: Buffer; headers: Map<Buffer, Buffer>; partition: number; offset: bigint }) => {
+      const end = ends.get(message.partition)
+      if (end === undefined || message.offset >= end) return
+      const headers = new Map<string, string>()
+      for (const [k, v] of message.headers) headers.set(k.toString(), v.toString())
+      records.push({
+        key: message.key?.toString(),
+        value: message.value,
+        headers,
+        partition: message.partition,
+        offset: message.offset,
+      })
+    },
+  )
   const check = () => {
     if (reached()) done.resolve()
   }
