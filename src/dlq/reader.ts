@@ -106,6 +106,17 @@ export async function readDeadLetters(
   })
   // Ends the loop below; a close that fails is retried in `finally`, never left unhandled.
   const timer = setTimeout(() => void stream.close().catch(() => undefined), timeoutMs)
+  // Everything is read once the fetch position passed every end and no fetched record waits: a DLQ
+  // written in transactions (a transactional consumer's) ends with a commit marker, an offset no
+  // record has, so the record at end - 1 may never come. (The position moves when a response is
+  // parsed, before its records are read: the buffer must be empty too.)
+  const drained = () =>
+    stream.readableLength === 0 &&
+    [...ends].every(([partition, end]) => (stream.offsetsToFetch.get(`${topic}:${partition}`) ?? -1n) >= end)
+  // 'fetch' is emitted when the next request's answer arrives, before its records are parsed.
+  stream.on('fetch', () => {
+    if (drained()) void stream.close().catch(() => undefined)
+  })
   try {
     for await (const message of stream) {
       const end = ends.get(message.partition)
@@ -113,7 +124,7 @@ export async function readDeadLetters(
       const entry = toEntry(topic, message)
       if (matchesFilter(entry, filter)) entries.push(entry)
       if (message.offset === end - 1n) ends.delete(message.partition)
-      if (ends.size === 0 || (filter.limit !== undefined && entries.length >= filter.limit)) break
+      if (ends.size === 0 || drained() || (filter.limit !== undefined && entries.length >= filter.limit)) break
     }
   } finally {
     clearTimeout(timer)

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions } from '../../src/consumer/index.ts'
+import { readDeadLetters } from '../../src/dlq/index.ts'
 import { ErrorCodes, KafkitError, NonRetryableError } from '../../src/errors.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { readCommitted } from '../support/committed.ts'
@@ -133,6 +134,15 @@ test('a record dead-lettered: its DLQ record commits with its offset, its failed
   )
   const dlq = await readCommitted(t, `${input}.dlq`)
   assert.equal(dlq.length, 1)
+  // A transaction's commit marker is the partition's last offset: the DLQ reader must end at the
+  // marker, not wait for a record at end - 1 until its timeout.
+  let read: Awaited<ReturnType<typeof readDeadLetters>> | undefined
+  const reading = readDeadLetters({ brokers: brokers() }, `${input}.dlq`, {}, { timeoutMs: 600_000 }).then(
+    (entries) => (read = entries),
+  )
+  await waitFor(() => read !== undefined, 'the DLQ read to its end', { timeoutMs: 30_000 })
+  await reading
+  assert.equal(read?.[0]?.record?.error_code, 'KAFKIT_NON_RETRYABLE')
 })
 
 test('a consumer restarted with the same transactional id goes on committing', async (t) => {

@@ -43,6 +43,8 @@ export async function readCommitted(
     maxWaitTime: 200,
   })
   const reached = () => {
+    // The position moves when a response is parsed, before its records are read.
+    if (stream.readableLength > 0) return false
     for (const [partition, end] of ends) {
       const position = stream.offsetsToFetch.get(`${topic}:${partition}`)
       if (position === undefined || position < end) return false
@@ -75,7 +77,6 @@ export async function readCommitted(
     if (reached()) done.resolve()
   }
   stream.on('fetch', check)
-  stream.on('data', check)
   try {
     await done.promise
   } finally {
