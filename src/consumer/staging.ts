@@ -43,6 +43,7 @@ interface Entry {
   /** The ownership of the partition it was staged under. */
   epoch: number
   records: StagedRecord[]
+  bytes: number
 }
 
 /** One partition's staged outputs, and which ownership of it may add more. */
@@ -67,6 +68,7 @@ export class Staging {
   readonly #settings: StagingSettings
   readonly #buckets = new Map<string, Bucket>()
   readonly #epochOf = new WeakMap<FetchedRecord, number>()
+  #bytes = 0
 
   constructor(settings: StagingSettings) {
     this.#settings = settings
@@ -96,8 +98,21 @@ export class Staging {
   forget(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
       const bucket = this.#buckets.get(tpKey(tp.topic, tp.partition))
-      if (bucket) bucket.entries = bucket.entries.filter((e) => e.epoch === bucket.epoch)
+      if (bucket) bucket.entries = this.#keep(bucket.entries, (e) => e.epoch === bucket.epoch)
     }
+  }
+
+  #keep(entries: Entry[], keep: (entry: Entry) => boolean): Entry[] {
+    return entries.filter((entry) => {
+      if (keep(entry)) return true
+      this.#bytes -= entry.bytes
+      return false
+    })
+  }
+
+  /** Bytes staged and not yet committed (estimated as the producer does). */
+  get bytes(): number {
+    return this.#bytes
   }
 
   /** Outputs of the records below each offset: what a commit of those offsets must write. */
@@ -119,7 +134,7 @@ export class Staging {
     return {
       records,
       release: () => {
-        for (const { bucket, entries } of taken) bucket.entries = bucket.entries.filter((e) => !entries.has(e))
+        for (const { bucket, entries } of taken) bucket.entries = this.#keep(bucket.entries, (e) => !entries.has(e))
       },
     }
   }
@@ -141,7 +156,10 @@ export class Staging {
     if (records.length === 0) return true
     const bucket = this.#bucket(record.topic, record.partition)
     if (this.#epochOf.get(record) !== bucket.epoch) return false
-    bucket.entries.push({ offset: record.offset, epoch: bucket.epoch, records })
+    let bytes = 0
+    for (const r of records) bytes += stagedBytes(r)
+    bucket.entries.push({ offset: record.offset, epoch: bucket.epoch, records, bytes })
+    this.#bytes += bytes
     return true
   }
 
@@ -230,6 +248,15 @@ export class AttemptStage implements EventPublisher {
     this.#staging.add(this.#record, this.#records)
   }
 }
+
+/** A record's size as the producer estimates it (what a request holds). */
+export function stagedBytes(record: StagedRecord): number {
+  let bytes = BATCH_RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const [name, value] of record.headers) bytes += BATCH_RECORD_OVERHEAD + name.length + value.length
+  return bytes
+}
+
+const BATCH_RECORD_OVERHEAD = 16
 
 function toStaged(record: OutgoingRecord): StagedRecord {
   const key = typeof record.key === 'string' ? Buffer.from(record.key) : (record.key ?? undefined)

@@ -28,7 +28,7 @@ import {
   type MemberFactory,
   type MemberOptions,
 } from './member.ts'
-import type { Staging, StagedRecord } from './staging.ts'
+import { stagedBytes, type Staging, type StagedRecord } from './staging.ts'
 
 export interface TransactionSettings {
   client: ClientOptions
@@ -44,6 +44,19 @@ type WireProducer = Producer<Buffer, Buffer, Buffer, Buffer>
 
 const NEW_PRODUCER = { producerId: -1n, producerEpoch: -1 }
 
+/**
+ * Bytes per produce request of a transaction. The wire client writes one batch per partition per
+ * request, and a batch over the broker's message.max.bytes (1 MiB by default) is refused: a
+ * commit interval's outputs go in several requests, one after another.
+ */
+const REQUEST_BYTES = 512 * 1024
+
+/**
+ * Staged bytes above which no more records are read until a commit takes some away: memory stays
+ * bounded when commits fail (the broker is away) or handlers publish faster than commits write.
+ */
+const MAX_STAGED_BYTES = 32 * 1024 * 1024
+
 /** Makes members whose commits are transactions. */
 export function transactionalMembers(inner: MemberFactory, settings: TransactionSettings): MemberFactory {
   return (options) => new TransactionalMember(inner(options), options, settings)
@@ -55,6 +68,9 @@ class TransactionalMember implements GroupMember {
   readonly #session: TransactionSession
   /** Commits (transactions) run one after another, and so do the staging changes queued behind them. */
   #queue: Promise<unknown> = Promise.resolve()
+  #events: MemberEvents | undefined
+  /** Reading stopped for staged bytes: a commit that frees some says `readable` again. */
+  #held = false
 
   constructor(inner: GroupMember, options: MemberOptions, settings: TransactionSettings) {
     this.#inner = inner
@@ -71,6 +87,7 @@ class TransactionalMember implements GroupMember {
         ),
       )
     const staging = this.#s.staging
+    this.#events = events
     return this.#inner.join({
       readable: () => events.readable(),
       failed: (error, scope) => events.failed(error, scope),
@@ -87,6 +104,10 @@ class TransactionalMember implements GroupMember {
   }
 
   read(): FetchedRecord | null {
+    if (this.#s.staging.bytes > MAX_STAGED_BYTES) {
+      this.#held = true
+      return null
+    }
     const record = this.#inner.read()
     if (record) this.#s.staging.fetched(record)
     return record
@@ -102,6 +123,10 @@ class TransactionalMember implements GroupMember {
     const collected = this.#s.staging.collect(offsets)
     await this.#session.run(group, collected.records, offsets)
     collected.release()
+    if (this.#held && this.#s.staging.bytes <= MAX_STAGED_BYTES) {
+      this.#held = false
+      this.#events?.readable()
+    }
     return 'committed'
   }
 
@@ -196,7 +221,7 @@ class TransactionSession {
     // the first one with this transactional id (a restarted instance, or this one after a failure).
     const transaction = await producer.beginTransaction(NEW_PRODUCER)
     try {
-      if (messages.length > 0) await transaction.send({ messages })
+      for (const chunk of chunks(messages, records)) await transaction.send({ messages: chunk })
       // The wire client reads only the group id of the consumer it is given.
       await transaction.addConsumer({ groupId: group.groupId } as never)
       // One at a time: the wire client merges concurrent offset commits into the first one.
@@ -261,6 +286,22 @@ class TransactionSession {
     this.#producer = undefined
     await producer?.close(true).catch(() => undefined)
   }
+}
+
+/** Messages in requests of at most REQUEST_BYTES (a record larger than that goes alone). */
+function* chunks<M>(messages: M[], records: StagedRecord[]): Generator<M[]> {
+  let from = 0
+  let bytes = 0
+  for (let i = 0; i < messages.length; i++) {
+    const size = stagedBytes(records[i]!)
+    if (i > from && bytes + size > REQUEST_BYTES) {
+      yield messages.slice(from, i)
+      from = i
+      bytes = 0
+    }
+    bytes += size
+  }
+  if (from < messages.length) yield messages.slice(from)
 }
 
 /** The message the wire client's addOffset reads: it commits `offset + 1` with the group's identity. */

@@ -91,6 +91,29 @@ test('every input yields its output once, committed with the input offsets', asy
     )
 })
 
+test('a transaction larger than a broker request (1 MiB batches) is written in several requests', async (t) => {
+  const { input, output, Happened } = await setup(t, 1)
+  const Padded = defineEvent({
+    type: 'test.padded',
+    version: '1.0',
+    topic: defineTopic({ name: output, key: 'entity', partitions: 1 }),
+    schema: z.object({ entity: z.string(), seq: z.number(), note: z.string() }),
+  })
+  await produce(t, input, 3000, 10)
+  // One commit for everything: about 4 MB of outputs in one transaction, to one partition.
+  const consumer = consumerOf(t, { catalog: createCatalog([Happened, Padded]), commitInterval: '20s' })
+  let handled = 0
+  consumer.on(Happened, async (event, ctx) => {
+    await ctx.publish(Padded, { ...event.payload, note: 'x'.repeat(1000) })
+    handled++
+  })
+  await consumer.start()
+  await waitFor(() => handled === 3000, 'every input handled')
+  await consumer.stop() // the final commit: one transaction
+  assert.equal(await committedOffsets(t, consumer.group, input), 3000n)
+  assert.equal((await readCommitted(t, output)).length, 3000)
+})
+
 test('a failed attempt publishes nothing; the successful retry publishes once', async (t) => {
   const { input, output, Happened, Echoed, catalog } = await setup(t, 1)
   await produce(t, input, 20, 5)

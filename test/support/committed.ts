@@ -3,7 +3,7 @@
 // of their own, so the end is reached when the fetch position passes it, not at a record.
 import type { TestContext } from 'node:test'
 import { Consumer, FetchIsolationLevels, MessagesStreamModes } from '@platformatic/kafka'
-import { brokers, track, uniqueName } from './kafka.ts'
+import { brokers, track, uniqueName, waitFor } from './kafka.ts'
 
 export interface CommittedRecord {
   key: string | undefined
@@ -31,7 +31,22 @@ export async function readCommitted(
       isolationLevel: level,
     }),
   )
-  const offsets = await consumer.listOffsets({ topics: [topic], isolationLevel: level })
+  // A transaction's commit returns before its markers are written to the partitions: until then its
+  // records are not readable yet. Read once no transaction is open (the stable offset is the end).
+  let offsets = await consumer.listOffsets({ topics: [topic], isolationLevel: level })
+  await waitFor(
+    async () => {
+      offsets = await consumer.listOffsets({ topics: [topic], isolationLevel: level })
+      const high = await consumer.listOffsets({
+        topics: [topic],
+        isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+      })
+      const stable = offsets.get(topic) ?? []
+      return (high.get(topic) ?? []).every((end, partition) => stable[partition] === end)
+    },
+    `no transaction open on ${topic}`,
+    { timeoutMs },
+  )
   const ends = new Map<number, bigint>()
   for (const [partition, end] of (offsets.get(topic) ?? []).entries()) if (end > 0n) ends.set(partition, end)
   const records: CommittedRecord[] = []
