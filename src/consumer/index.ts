@@ -30,7 +30,9 @@ export type {
   CommitOffset,
   FailureScope,
   FetchedRecord,
+  GroupIdentity,
   GroupMember,
+  Isolation,
   MemberEvents,
   MemberFactory,
   MemberOptions,
@@ -38,6 +40,8 @@ export type {
   RebalanceProtocol,
   TopicPartition,
 } from './member.ts'
+export type { TransactionalOptions } from './options.ts'
+export type { StagedPublish } from './staging.ts'
 export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retry.ts'
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
 export { compose } from './middleware.ts'
