@@ -20,6 +20,7 @@ import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { within, type Clock } from '../util/clock.ts'
 import {
+  tpKey,
   type CommitOffset,
   type FetchedRecord,
   type GroupIdentity,
@@ -69,12 +70,16 @@ class TransactionalMember implements GroupMember {
   /** Commits (transactions) run one after another, and so do the staging changes queued behind them. */
   #queue: Promise<unknown> = Promise.resolve()
   #events: MemberEvents | undefined
+  readonly #eager: boolean
+  /** Partitions owned now (incremental protocols commit only those, as the inner member does). */
+  readonly #owned = new Set<string>()
   /** Reading stopped for staged bytes: a commit that frees some says `readable` again. */
   #held = false
 
   constructor(inner: GroupMember, options: MemberOptions, settings: TransactionSettings) {
     this.#inner = inner
     this.#s = settings
+    this.#eager = options.rebalanceProtocol === 'eager'
     this.#session = new TransactionSession(`${settings.id}.${options.group}`, settings)
   }
 
@@ -93,6 +98,8 @@ class TransactionalMember implements GroupMember {
       failed: (error, scope) => events.failed(error, scope),
       revoking: () => events.revoking(),
       assigned: (change) => {
+        for (const tp of change.revoked) this.#owned.delete(tpKey(tp.topic, tp.partition))
+        for (const tp of change.added) this.#owned.add(tpKey(tp.topic, tp.partition))
         // Records fetched before the change stage nothing more; what they staged is committed by
         // the commit the runner starts for the revoked partitions (queued now), then dropped.
         staging.reassigned([...change.revoked, ...change.added])
@@ -117,9 +124,13 @@ class TransactionalMember implements GroupMember {
     return this.#serial(() => this.#commit(offsets, waitMs))
   }
 
-  async #commit(offsets: readonly CommitOffset[], waitMs: number): Promise<'committed' | 'deferred'> {
+  async #commit(given: readonly CommitOffset[], waitMs: number): Promise<'committed' | 'deferred'> {
     const group = await this.#inner.groupIdentity!(waitMs)
     if (!group) return 'deferred'
+    // Incremental protocols: a partition already given up is its new owner's to commit. Eager
+    // revokes everything at once and commits on the way out.
+    const offsets = this.#eager ? given : given.filter((o) => this.#owned.has(tpKey(o.topic, o.partition)))
+    if (offsets.length === 0) return 'deferred'
     const collected = this.#s.staging.collect(offsets)
     await this.#session.run(group, collected.records, offsets)
     collected.release()
