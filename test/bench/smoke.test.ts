@@ -205,7 +205,7 @@ test('report: targets and the markdown table from results', () => {
     ],
   )
   const md = markdown({ ...base, targets: list })
-  assert.match(md, /\| kafkit\/raw publish \(publishAsync\) \| ≥ 0\.90 \| 0\.80 \| \*\*no\*\* \|/)
+  assert.match(md, /\| kafkit\/raw publish \(publishAsync\) \| ≥ 0\.95 \| 0\.80 \| \*\*no\*\* \|/)
   assert.match(md, /## 1\. Producer throughput/)
 })
 
