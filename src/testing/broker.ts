@@ -3,7 +3,7 @@
 // producer and consumer run on it unchanged: the producer through a transport (transport.ts), the
 // consumer through group members (member.ts), both the same seams the wire client sits behind.
 import { estimateBytes, type RecordHeaders } from '../producer/record.ts'
-import type { FetchedRecord, MemberFactory, RecordHeaderEntry, TopicPartition } from '../consumer/member.ts'
+import type { MemberFactory, RecordHeaderEntry, TopicPartition } from '../consumer/member.ts'
 import type { TransportFactory } from '../producer/transport.ts'
 import { systemClock, type Clock } from '../util/clock.ts'
 import { KafkitError, ErrorCodes } from '../errors.ts'
@@ -11,6 +11,9 @@ import { Group } from './group.ts'
 import { InMemoryMember } from './member.ts'
 import { inMemoryTransport } from './transport.ts'
 import { protocolError, type BrokerErrorName } from './errors.ts'
+import type { ProducedRecord, StoredRecord } from './records.ts'
+
+export type { ProducedRecord, StoredRecord } from './records.ts'
 
 /** The broker's default `message.max.bytes` (a record batch larger than this is refused). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
@@ -29,19 +32,6 @@ export interface InMemoryKafkaOptions {
   clock?: Clock
 }
 
-/** A record as the broker stores it. */
-export interface StoredRecord extends FetchedRecord {
-  readonly topic: string
-}
-
-/** What a produce call hands the broker for one partition. */
-export interface ProducedRecord {
-  key: Buffer | null | undefined
-  value: Buffer | null | undefined
-  headers: RecordHeaders | readonly RecordHeaderEntry[] | undefined
-  timestamp: bigint | undefined
-}
-
 interface Topic {
   name: string
   maxMessageBytes: number
@@ -57,7 +47,7 @@ interface Fault {
 export class InMemoryKafka {
   readonly clock: Clock
   readonly #topics = new Map<string, Topic>()
-  readonly #groups = new Map<string, Group>()
+  readonly #groups = new Map<string, Group<InMemoryMember>>()
   readonly #appendListeners = new Set<(topic: string, partition: number) => void>()
   #produceFaults: Fault[] = []
   #commitFaults: Fault[] = []
@@ -170,9 +160,9 @@ export class InMemoryKafka {
   // ---- groups ----------------------------------------------------------------------------------
 
   /** The group's coordinator state (made on first use, as Kafka makes a group on first join). */
-  group(id: string): Group {
+  group(id: string): Group<InMemoryMember> {
     let group = this.#groups.get(id)
-    if (!group) this.#groups.set(id, (group = new Group(id, this)))
+    if (!group) this.#groups.set(id, (group = new Group<InMemoryMember>(id, this)))
     return group
   }
 

@@ -1,22 +1,48 @@
 // A consumer group as its coordinator keeps it: members in join order, the generation, who owns
 // which partition, and committed offsets. A rebalance is eager and happens in one step: every member
 // is told its partitions at once (round-robin over the partitions of the topics it subscribes to).
-import { tpKey, type CommitOffset, type MemberOptions, type TopicPartition } from '../consumer/member.ts'
-import type { InMemoryKafka } from './broker.ts'
+import {
+  tpKey,
+  type CommitOffset,
+  type MemberEvents,
+  type MemberFactory,
+  type MemberOptions,
+  type TopicPartition,
+} from '../consumer/member.ts'
+import type { Clock } from '../util/clock.ts'
 import { protocolError } from './errors.ts'
-import type { InMemoryMember } from './member.ts'
 
-export class Group {
+/** What a group needs of the broker that keeps it (the in-memory Kafka). */
+export interface GroupBroker {
+  readonly clock: Clock
+  hasTopic(name: string): boolean
+  partitionCount(topic: string): number | undefined
+  takeCommitFault(group: string): Error | undefined
+  members(): MemberFactory
+}
+
+/** What a group needs of its members (the in-memory member). */
+export interface GroupMemberHandle {
   readonly id: string
-  readonly #broker: InMemoryKafka
+  readonly topics: readonly string[]
+  join(events: MemberEvents): Promise<void>
+  assigned(generation: number, partitions: readonly TopicPartition[]): void
+  wake(): void
+  die(): void
+  evicted(): void
+}
+
+export class Group<M extends GroupMemberHandle = GroupMemberHandle> {
+  readonly id: string
+  readonly #broker: GroupBroker
   #generation = 0
-  #members: InMemoryMember[] = []
+  #members: M[] = []
   readonly #committed = new Map<string, bigint>()
   #fetchDelayedUntil = 0
   /** Every rebalance so far, for tests that assert how partitions moved. */
-  readonly history: { generation: number; assignments: Map<InMemoryMember, TopicPartition[]> }[] = []
+  readonly history: { generation: number; assignments: Map<M, TopicPartition[]> }[] = []
 
-  constructor(id: string, broker: InMemoryKafka) {
+  constructor(id: string, broker: GroupBroker) {
     this.id = id
     this.#broker = broker
   }
@@ -26,7 +52,7 @@ export class Group {
   }
 
   /** The members in the group now, in join order. */
-  get members(): readonly InMemoryMember[] {
+  get members(): readonly M[] {
     return this.#members
   }
 
@@ -62,19 +88,19 @@ export class Group {
 
   // ---- membership (called by members) ---------------------------------------------------------
 
-  join(member: InMemoryMember): void {
+  join(member: M): void {
     this.#members.push(member)
     this.rebalance()
   }
 
   /** A member leaves (LeaveGroup): the others rebalance at once. */
-  leave(member: InMemoryMember): void {
+  leave(member: M): void {
     if (!this.#remove(member)) return
     this.rebalance()
   }
 
   /** Stores offsets if `member` is in the group now; throws what the coordinator would answer otherwise. */
-  commit(member: InMemoryMember, offsets: readonly CommitOffset[]): void {
+  commit(member: M, offsets: readonly CommitOffset[]): void {
     const fault = this.#broker.takeCommitFault(this.id)
     if (fault) throw fault
     if (!this.#members.includes(member)) throw protocolError('UNKNOWN_MEMBER_ID')
@@ -99,7 +125,7 @@ export class Group {
    * The member's process dies: it commits nothing and never leaves; the coordinator drops it (here
    * at once, as if its session had timed out) and the others rebalance. The member answers nothing more.
    */
-  crash(member: InMemoryMember): void {
+  crash(member: M): void {
     member.die()
     if (this.#remove(member)) this.rebalance()
   }
@@ -108,7 +134,7 @@ export class Group {
    * The coordinator removes the member (its session expired while the process lives): the member
    * learns it on its next heartbeat (at once here) and its consumer must join again as a new member.
    */
-  evict(member: InMemoryMember): void {
+  evict(member: M): void {
     if (!this.#remove(member)) return
     member.evicted()
     this.rebalance()
@@ -118,8 +144,9 @@ export class Group {
    * A member that joins and takes its share of partitions but never reads (another instance of the
    * service, as far as the group can tell); `leave()` it to give them back.
    */
-  addMember(options: Partial<MemberOptions> & { topics: readonly string[] }): InMemoryMember {
-    const member = this.#broker.members()({ ...IDLE_OPTIONS, ...options, group: this.id }) as InMemoryMember
+  addMember(options: Partial<MemberOptions> & { topics: readonly string[] }): M {
+    // The broker's factory makes this group's kind of member (InMemoryKafka: InMemoryMember).
+    const member = this.#broker.members()({ ...IDLE_OPTIONS, ...options, group: this.id }) as unknown as M
     void member.join({
       readable: () => undefined,
       assigned: () => undefined,
@@ -129,15 +156,15 @@ export class Group {
     return member
   }
 
-  #remove(member: InMemoryMember): boolean {
+  #remove(member: M): boolean {
     const before = this.#members.length
     this.#members = this.#members.filter((m) => m !== member)
     return this.#members.length !== before
   }
 
   /** Round-robin over the partitions (by topic, then partition), among the members subscribed to each topic. */
-  #assign(): Map<InMemoryMember, TopicPartition[]> {
-    const result = new Map<InMemoryMember, TopicPartition[]>(this.#members.map((m) => [m, []]))
+  #assign(): Map<M, TopicPartition[]> {
+    const result = new Map<M, TopicPartition[]>(this.#members.map((m) => [m, []]))
     const topics = [...new Set(this.#members.flatMap((m) => m.topics))].sort()
     const turn = new Map<string, number>()
     for (const topic of topics) {

@@ -18,8 +18,8 @@ export {
   type StoredRecord,
   type TopicOptions,
 } from './broker.ts'
-export { Group } from './group.ts'
-export { InMemoryMember } from './member.ts'
+export { Group, type GroupBroker, type GroupMemberHandle } from './group.ts'
+export { InMemoryMember, type MemberBroker } from './member.ts'
 export { VirtualClock, settle } from './clock.ts'
 export type { BrokerErrorName } from './errors.ts'
 export { matchesPartial, type DeepPartial } from './match.ts'

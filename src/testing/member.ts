@@ -13,9 +13,21 @@ import {
   type TopicPartition,
 } from '../consumer/member.ts'
 import type { OffsetsClient } from '../observability/lag.ts'
-import type { InMemoryKafka } from './broker.ts'
+import type { Clock } from '../util/clock.ts'
 import { protocolError } from './errors.ts'
 import type { Group } from './group.ts'
+import type { StoredRecord } from './records.ts'
+
+/** What a member needs of the broker it reads from (the in-memory Kafka). */
+export interface MemberBroker {
+  readonly clock: Clock
+  group(id: string): Group<InMemoryMember>
+  partitionCount(topic: string): number | undefined
+  startOffset(topic: string, partition: number): bigint
+  endOffset(topic: string, partition: number): bigint
+  recordAt(topic: string, partition: number, offset: bigint): StoredRecord | undefined
+  onAppend(listener: (topic: string, partition: number) => void): () => void
+}
 
 /** new → joined → (left | dead). A dead member's process is gone: it answers nothing. */
 type MemberState = 'new' | 'joined' | 'evicted' | 'left' | 'dead'
@@ -32,8 +44,8 @@ let ids = 0
 export class InMemoryMember implements GroupMember {
   readonly id = `member-${++ids}`
   readonly options: MemberOptions
-  readonly #broker: InMemoryKafka
-  readonly #group: Group
+  readonly #broker: MemberBroker
+  readonly #group: Group<InMemoryMember>
   #events: MemberEvents | undefined
   #state: MemberState = 'new'
   #generation = -1
@@ -45,7 +57,7 @@ export class InMemoryMember implements GroupMember {
   #unlisten: (() => void) | undefined
   #offsets: OffsetsClient | undefined
 
-  constructor(broker: InMemoryKafka, options: MemberOptions) {
+  constructor(broker: MemberBroker, options: MemberOptions) {
     this.#broker = broker
     this.options = options
     this.#group = broker.group(options.group)
@@ -236,7 +248,7 @@ export class InMemoryMember implements GroupMember {
 }
 
 /** ListOffsets and OffsetFetch, answered from the broker (for lag). */
-function offsetsClient(broker: InMemoryKafka, group: Group): OffsetsClient {
+function offsetsClient(broker: MemberBroker, group: Group<InMemoryMember>): OffsetsClient {
   return {
     listOffsets({ topics, partitions, timestamp }) {
       const result = new Map<string, bigint[]>()

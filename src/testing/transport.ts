@@ -7,25 +7,33 @@ import type { Broker, ClusterTopicMetadata, ProduceResult } from '@platformatic/
 import { UnknownTopicError } from '../cluster/view.ts'
 import type { OutgoingRecord } from '../producer/record.ts'
 import type { ProducerTransport, TransportView, TransportWire } from '../producer/transport.ts'
-import type { InMemoryKafka } from './broker.ts'
 import { produceResponseError, protocolError } from './errors.ts'
+import type { ProducedRecord } from './records.ts'
+
+/** What the transport needs of the broker it writes to (the in-memory Kafka). */
+export interface TransportBroker {
+  hasTopic(name: string): boolean
+  partitionCount(topic: string): number | undefined
+  takeProduceFault(): Error | undefined
+  append(topic: string, partition: number, records: readonly ProducedRecord[]): bigint
+}
 
 const NODE = 0
 const BROKER: Broker = { host: 'in-memory', port: 9092 }
 /** Delay between attempts of a retriable failure (real time, as the producer's deadlines are). */
 const RETRY_DELAY_MS = 5
 
-export function inMemoryTransport(broker: InMemoryKafka): ProducerTransport {
+export function inMemoryTransport(broker: TransportBroker): ProducerTransport {
   const view = new InMemoryView(broker)
   const wire = new InMemoryWire(broker)
   return { view, wire, destroy: () => undefined }
 }
 
 class InMemoryView implements TransportView {
-  readonly #broker: InMemoryKafka
+  readonly #broker: TransportBroker
   readonly addresses = ['in-memory:9092']
 
-  constructor(broker: InMemoryKafka) {
+  constructor(broker: TransportBroker) {
     this.#broker = broker
   }
 
@@ -73,12 +81,12 @@ class InMemoryView implements TransportView {
 }
 
 class InMemoryWire implements TransportWire {
-  readonly #broker: InMemoryKafka
+  readonly #broker: TransportBroker
   #producerId: bigint | undefined
   #deadline: number | undefined
   #closed = false
 
-  constructor(broker: InMemoryKafka) {
+  constructor(broker: TransportBroker) {
     this.#broker = broker
   }
 
