@@ -13,7 +13,8 @@ export function progressBar(io: CliIo, label: string, total: number | undefined)
   const status = io.status
   if (!status) return { tick: () => undefined, finish: () => undefined }
   const started = performance.now()
-  let last = 0
+  // The first tick always draws (performance.now() starts near 0 in a young process).
+  let last = Number.NEGATIVE_INFINITY
   let shown = false
   const draw = (done: number) => {
     const seconds = (performance.now() - started) / 1000
