@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
-import { createKafkit, defineEvent, defineTopic, partitionForKey, silentLogger } from 'kafkit'
+import { createKafkit, defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { readDeadLetters } from 'kafkit/dlq'
 import {
   brokers,
@@ -14,7 +14,7 @@ import {
   uniqueName,
   waitFor,
 } from '../support/kafka.ts'
-import { cli, topicWithFailures } from './support.ts'
+import { assertReplayKeptPartitions, cli, topicWithFailures } from './support.ts'
 
 async function endOffsets(t: TestContext, topic: string, partitions: number): Promise<bigint> {
   const [listed] = await testAdmin(t).listOffsets({
@@ -64,16 +64,7 @@ test("replay with --catalog places records by the topic's partitioner (fnv1a), a
   const run = await cli(['dlq', 'replay', f.dlq, '--catalog', `${fixture}#catalog`])
   assert.equal(run.code, 0, run.all)
   assert.equal(run.out.at(-1), '12 replayed, 0 skipped')
-  // Each key twice on the topic, the publish and the replay: on one partition.
-  const partitions = new Map<string, Set<number>>()
-  for (const r of await readTopic(t, f.topic, 24)) {
-    const key = String(r.key)
-    partitions.set(key, (partitions.get(key) ?? new Set()).add(r.partition))
-  }
-  assert.equal(partitions.size, 12)
-  for (const [key, seen] of partitions) assert.equal(seen.size, 1, `key ${key} on partitions ${[...seen].join(', ')}`)
-  const moved = [...partitions].filter(([key, [p]]) => partitionForKey(key, 6, 'murmur2') !== p)
-  assert.ok(moved.length > 0, 'murmur2 places some of these keys elsewhere: a replay without the catalog moves them')
+  await assertReplayKeptPartitions(t, f.topic, 12, 6)
 })
 
 test('topics list and describe; groups list and describe show lag per partition', async (t) => {

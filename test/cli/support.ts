@@ -1,10 +1,19 @@
 // Running the kafkit command in-process with captured output, and a DLQ with real failures in it.
+import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { z } from 'zod'
-import { createKafkit, defineEvent, defineTopic, NonRetryableError, silentLogger, type PartitionerOption } from 'kafkit'
+import {
+  createKafkit,
+  defineEvent,
+  defineTopic,
+  NonRetryableError,
+  partitionForKey,
+  silentLogger,
+  type PartitionerOption,
+} from 'kafkit'
 import { readDeadLetters } from 'kafkit/dlq'
 import { runCli } from '../../src/cli/program.ts'
-import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+import { brokers, defer, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
 export interface Run {
   code: number
@@ -61,4 +70,20 @@ export async function topicWithFailures(
   await waitFor(async () => (await readDeadLetters(client, dlq)).length === count, `${count} failures`)
   await consumer.stop()
   return { topic: name, dlq, group, failed }
+}
+
+/**
+ * Each key twice on the topic (the publish and the replay), on one partition, and murmur2 would
+ * have placed some of them elsewhere: the replay followed the topic's partitioner.
+ */
+export async function assertReplayKeptPartitions(t: TestContext, topic: string, keys: number, partitions: number) {
+  const seen = new Map<string, Set<number>>()
+  for (const r of await readTopic(t, topic, keys * 2)) {
+    const key = String(r.key)
+    seen.set(key, (seen.get(key) ?? new Set()).add(r.partition))
+  }
+  assert.equal(seen.size, keys)
+  for (const [key, where] of seen) assert.equal(where.size, 1, `key ${key} on partitions ${[...where].join(', ')}`)
+  const moved = [...seen].filter(([key, [p]]) => partitionForKey(key, partitions, 'murmur2') !== p)
+  assert.ok(moved.length > 0, 'murmur2 places some of these keys elsewhere: a replay without the catalog moves them')
 }

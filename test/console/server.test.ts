@@ -5,22 +5,13 @@ import assert from 'node:assert/strict'
 import { createServer, request } from 'node:http'
 import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
-import { createCatalog, createKafkit, defineEvent, defineTopic, partitionForKey, silentLogger } from 'kafkit'
+import { createCatalog, createKafkit, defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { orderFlow } from '../../examples/order-system/flow.ts'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { startConsole, type ConsoleOptions } from '../../src/console/index.ts'
-import { topicWithFailures } from '../cli/support.ts'
+import { assertReplayKeptPartitions, topicWithFailures } from '../cli/support.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
-import {
-  brokers,
-  createTopic,
-  defer,
-  deleteAfter,
-  readTopic,
-  testAdmin,
-  uniqueName,
-  waitFor,
-} from '../support/kafka.ts'
+import { brokers, createTopic, defer, deleteAfter, testAdmin, uniqueName, waitFor } from '../support/kafka.ts'
 import { saslBroker, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 async function consoleFor(t: TestContext, options: Partial<ConsoleOptions> = {}) {
@@ -276,14 +267,5 @@ test("a replay from the console puts records on their topic partitioner's partit
   assert.equal(run.status, 303, run.body)
   const runJob = String(run.headers['location'])
   await waitFor(async () => (await state(runJob)) === 'done', 'the replay')
-  // Each key twice on the topic, the publish and the replay: on one partition.
-  const partitions = new Map<string, Set<number>>()
-  for (const r of await readTopic(t, failed.topic, 24)) {
-    const key = String(r.key)
-    partitions.set(key, (partitions.get(key) ?? new Set()).add(r.partition))
-  }
-  assert.equal(partitions.size, 12)
-  for (const [key, seen] of partitions) assert.equal(seen.size, 1, `key ${key} on partitions ${[...seen].join(', ')}`)
-  const moved = [...partitions].filter(([key, [p]]) => partitionForKey(key, 6, 'murmur2') !== p)
-  assert.ok(moved.length > 0, 'murmur2 places some of these keys elsewhere: a replay without the catalog moves them')
+  await assertReplayKeptPartitions(t, failed.topic, 12, 6)
 })
