@@ -219,3 +219,21 @@ test('the options: a transactional consumer reads committed records only; bad se
   )
   assert.throws(() => new Consumer({ ...base, isolation: 'dirty' as never }), /isolation: must be one of/)
 })
+
+test('a transactional consumer refuses batch handlers (their publishes would bypass the transaction)', () => {
+  const topic = defineTopic({ name: 'tx-batch', key: 'id', partitions: 1 })
+  const Happened = defineEvent({ type: 'tx.happened', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+  const consumer = new Consumer({
+    client: { brokers: ['x:9092'] },
+    catalog: createCatalog([Happened]),
+    service: 's',
+    transactional: true,
+  })
+  assert.throws(
+    () => consumer.onBatch(Happened, () => undefined),
+    (error: unknown) =>
+      error instanceof KafkitError &&
+      error.code === 'KAFKIT_CONSUMER_STATE' &&
+      /batch handlers do not run in transactions/.test(error.message),
+  )
+})
