@@ -58,7 +58,9 @@ function setup(t: TestContext, codec: RegistryCodecName) {
   const topic = defineTopic({ name: uniqueName('serdes.rides'), key: 'ride_id', codec })
   const event = defineEvent({ type: 'ride.completed', version: '1.0', topic, schema: Schema })
   const subjects: string[] = []
-  const registry = testRegistry(t, {}, () => subjects)
+  // Confluent's serializer calls the registry through this client too; its first calls can reach a
+  // registry that has just started (a cold JVM), so the bound is wider than the 5 s default.
+  const registry = testRegistry(t, { requestTimeoutMs: 30_000 }, () => subjects)
   const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
   subjects.push(subject)
   return {
@@ -216,7 +218,9 @@ test('registry-protobuf: the Confluent frame names the message by its indexes; p
     schemas: { protobuf: { proto: RIDE_PROTO, message: 'txova.rides.RideCompleted' } },
   })
   const subjects: string[] = []
-  const registry = testRegistry(t, {}, () => subjects)
+  // Confluent's serializer calls the registry through this client too; its first calls can reach a
+  // registry that has just started (a cold JVM), so the bound is wider than the 5 s default.
+  const registry = testRegistry(t, { requestTimeoutMs: 30_000 }, () => subjects)
   const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
   subjects.push(subject)
   const encoder = new RegistryEncoder(registry, 'registry-protobuf')
