@@ -14,9 +14,11 @@ import {
   type AnyEvent,
   type ConsumedEvent,
   type HandlerPublishResult,
+  type ProjectedEventOf,
   type PublishResult,
 } from 'kafkit'
 import { createTestKafkit } from 'kafkit/testing'
+import { project } from '../../src/consumer/decode.ts'
 
 const orders = defineTopic({ name: 'types.orders', key: 'order_id' })
 const payments = defineTopic({ name: 'types.payments', key: 'order_id' })
@@ -217,6 +219,23 @@ test('a projected field that may be absent is optional: optional fields, nullabl
     },
     { fields: ['payload.note', 'payload.address.city', 'payload.carrier.phone', 'payload.lines'] },
   )
+})
+
+test('what project() builds has the projected type: absent values leave their field (and an emptied parent) out', () => {
+  const fields = ['payload.note', 'payload.address.city', 'payload.carrier.phone', 'payload.lines'] as const
+  type Projected = ProjectedEventOf<typeof Shipped, typeof fields>['payload']
+  const base = { order_id: 'o1', carrier: { name: 'dhl', code: 7 }, lines: [{ sku: 's1' }] }
+  // Each expected value is checked against the type (compile time) and what project() built (run time).
+  const sparse: Projected = { lines: [{ sku: 's1' }] }
+  assert.deepEqual(project({ payload: { ...base, address: null } }, fields).payload, sparse)
+  const full: Projected = { note: 'n', address: { city: 'Maputo' }, carrier: { phone: '+258' }, lines: [{ sku: 's1' }] }
+  const payload = {
+    ...base,
+    note: 'n',
+    address: { city: 'Maputo', zip: '1100' },
+    carrier: { ...base.carrier, phone: '+258' },
+  }
+  assert.deepEqual(project({ payload }, fields).payload, full)
 })
 
 test('projections only name payload fields that exist', () => {
