@@ -143,6 +143,7 @@ export {
   type Compression,
   type DeadLetteredResult,
   type DeliveryCallback,
+  type DeliveryListener,
   type DeliveryReport,
   type ProducerEvents,
   type ProducerOptions,

@@ -81,7 +81,9 @@ export type FieldPath<TPayload> = `payload.${PathsOf<TPayload, 6>}`
 type Head<Path extends string> = Path extends `${infer H}.${string}` ? H : Path
 type Tail<Path extends string, K extends string> = Path extends `${K}.${infer Rest}` ? Rest : never
 type Simplify<T> = { [K in keyof T]: T[K] } & {}
-type Optional<T, K extends keyof T> = {} extends Pick<T, K> ? true : false
+/** An object with no required key (`{}`, which the lint rule reads as "any value"). */
+type NoKeys = Record<never, never>
+type Optional<T, K extends keyof T> = NoKeys extends Pick<T, K> ? true : false
 
 /** What a nested path keeps of one property's value (null or undefined there: nothing is kept). */
 type Inner<T, K extends keyof T, Paths extends string> = DeepPick<NonNullable<T[K]>, Tail<Paths, K & string>>
@@ -97,7 +99,7 @@ type MayLack<T, K extends keyof T, Paths extends string> =
       ? true
       : undefined extends T[K]
         ? true
-        : {} extends Inner<T, K, Paths>
+        : NoKeys extends Inner<T, K, Paths>
           ? true
           : false
 

@@ -79,6 +79,10 @@ export type DeliveryReport =
 
 export type DeliveryCallback = (error: KafkitError | null, result: PublishResult | undefined) => void
 
+/** A listener of every async delivery (`producer.onDelivery`). */
+export type DeliveryListener = (report: DeliveryReport) => void
+
+/** The events of the deprecated `producer.on(…)`; `producer.onDelivery` hears the same reports. */
 export interface ProducerEvents {
   delivery: [report: DeliveryReport]
   /** Emitted for failed async publishes only while someone listens (failures are always logged). */

@@ -115,31 +115,31 @@ test('a "domain.*" handler gets the union of the matching events, every version,
 
 test('"*" matches every event, a middle "*" one segment, an exact type every version of it', () => {
   const c = consumerOf()
-  c.on('*', (event) => {
+  c.on('*', (_event) => {
     assertType<
-      Equal<typeof event.type, 'orders.placed' | 'orders.shipped' | 'orders.line.added' | 'payments.captured'>
+      Equal<typeof _event.type, 'orders.placed' | 'orders.shipped' | 'orders.line.added' | 'payments.captured'>
     >()
   })
-  c.on('orders.*.added', (event) => {
-    assertType<Equal<typeof event, ConsumedEvent<{ order_id: string; sku: string }, 'orders.line.added'>>>()
+  c.on('orders.*.added', (_event) => {
+    assertType<Equal<typeof _event, ConsumedEvent<{ order_id: string; sku: string }, 'orders.line.added'>>>()
   })
   // A trailing "*" matches one or more segments; "orders.*" does not match "payments.captured".
-  c.on('payments.*', (event) => {
-    assertType<Equal<typeof event, ConsumedEvent<{ order_id: string; cents: number }, 'payments.captured'>>>()
+  c.on('payments.*', (_event) => {
+    assertType<Equal<typeof _event, ConsumedEvent<{ order_id: string; cents: number }, 'payments.captured'>>>()
   })
   // An exact type: the router hands over the latest version; the versions of a type cannot be told
   // apart by type, so the payload is the union of them (safe; register the definition to get one).
-  c.on('orders.placed', (event) => {
-    assertType<Equal<typeof event.type, 'orders.placed'>>()
+  c.on('orders.placed', (_event) => {
+    assertType<Equal<typeof _event.type, 'orders.placed'>>()
     assertType<
       Equal<
-        typeof event.payload,
+        typeof _event.payload,
         { order_id: string; total: number } | { order_id: string; amount: { value: number; currency: string } }
       >
     >()
   })
-  c.on(PlacedV2, (event) => {
-    assertType<Equal<typeof event.payload, { order_id: string; amount: { value: number; currency: string } }>>()
+  c.on(PlacedV2, (_event) => {
+    assertType<Equal<typeof _event.payload, { order_id: string; amount: { value: number; currency: string } }>>()
   })
 })
 
@@ -166,8 +166,8 @@ test('on a consumer of AnyEvent (a catalog not known at compile time), every pat
     service: 't',
     logger: silentLogger(),
   })
-  wide.on('orders.*', (event) => {
-    assertType<Equal<typeof event.type, string>>()
+  wide.on('orders.*', (_event) => {
+    assertType<Equal<typeof _event.type, string>>()
   })
   // Compiles; at run time on() refuses it, as the catalog has no such events.
   assert.throws(() => wide.on('invoices.*', () => undefined), /no event in the catalog matches/)
@@ -192,8 +192,10 @@ test('a `fields` projection narrows the payload type to the fields listed, neste
   // A parent listed whole wins over its nested paths, as at run time.
   c.on(
     Shipped,
-    (event) => {
-      assertType<Equal<typeof event.payload, { carrier: { name: string; code: number; phone?: string | undefined } }>>()
+    (_event) => {
+      assertType<
+        Equal<typeof _event.payload, { carrier: { name: string; code: number; phone?: string | undefined } }>
+      >()
     },
     { fields: ['payload.carrier.name', 'payload.carrier'] },
   )
@@ -202,12 +204,12 @@ test('a `fields` projection narrows the payload type to the fields listed, neste
 test('a projected field that may be absent is optional: optional fields, nullable parents, optional leaves', () => {
   consumerOf().on(
     Shipped,
-    (event) => {
+    (_event) => {
       // `note` is optional; `address` is null sometimes (then left out); `carrier` holds only an
       // optional field (left out when it is absent); `lines` (an array) is taken whole.
       assertType<
         Equal<
-          typeof event.payload,
+          typeof _event.payload,
           {
             note?: string | undefined
             address?: { city: string }
@@ -255,15 +257,15 @@ test('a projection of a pattern narrows each matching event; batch handlers too'
   const c = consumerOf()
   c.on(
     'payments.*',
-    (event) => {
-      assertType<Equal<typeof event, ConsumedEvent<{ cents: number }, 'payments.captured'>>>()
+    (_event) => {
+      assertType<Equal<typeof _event, ConsumedEvent<{ cents: number }, 'payments.captured'>>>()
     },
     { fields: ['payload.cents'] },
   )
   c.onBatch(
     PlacedV2,
-    (events) => {
-      assertType<Equal<(typeof events)[number]['payload'], { amount: { currency: string } }>>()
+    (_events) => {
+      assertType<Equal<(typeof _events)[number]['payload'], { amount: { currency: string } }>>()
     },
     { fields: ['payload.amount.currency'], maxSize: 10 },
   )
@@ -281,8 +283,9 @@ test('ctx.publish resolves with the delivery result, or with the staged event in
   })
   // Batch handlers never run in a transaction: their publishes are sent at once.
   c.onBatch(PlacedV2, async (_events, ctx) => {
-    const result = await ctx.publish(Captured, { order_id: 'o1', cents: 1 })
-    assertType<Equal<typeof result, PublishResult>>()
+    const sent = await ctx.publish(Captured, { order_id: 'o1', cents: 1 })
+    assertType<Equal<typeof sent, PublishResult>>()
+    void sent
   })
 })
 
