@@ -79,18 +79,12 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
     this.#staging = this.#o.transactional && transactionalStaging(this.#o, this.#o.transactional, this.#log)
   }
 
-  /** Handles one event definition (its version; older versions are upcast to it). */
-  on<D extends E>(event: D, handler: HandlerFor<EventOf<D>>, options?: Unprojected<HandlerOptions>): this
-  /** With `fields`: the handler gets, and its payload type holds, only the fields listed. */
-  on<D extends E, const F extends FieldsOf<D>>(
-    event: D,
-    handler: HandlerFor<ProjectedEventOf<D, F>>,
-    options: Projected<HandlerOptions, F>,
-  ): this
+  // Overloads: patterns first, definitions last. When no overload fits, TypeScript explains the last
+  // one: a definition with `fields`, where a path mistake is the likeliest.
   /**
-   * Handles every event whose type matches: an exact type (its latest version), "domain.*" or "*".
-   * The handler's event is the union of the catalog's events that match; a pattern that no event
-   * matches does not compile.
+   * Handles every event whose type matches: an exact type (its latest version), "domain.*", "a.*.c"
+   * or "*". The handler's event is the union of the catalog's events that match; a pattern that no
+   * event matches does not compile. With `fields`, each event's payload holds only those fields.
    */
   on<P extends string>(
     pattern: PatternOf<E, P>,
@@ -100,6 +94,14 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
   on<P extends string, const F extends FieldsOf<M>, M extends AnyEvent = Matching<E, P>>(
     pattern: PatternOf<E, P>,
     handler: HandlerFor<ProjectedEventOf<M, F>>,
+    options: Projected<HandlerOptions, F>,
+  ): this
+  /** Handles one event definition (its version; older versions are upcast to it). */
+  on<D extends E>(event: D, handler: HandlerFor<EventOf<D>>, options?: Unprojected<HandlerOptions>): this
+  /** With `fields`: the handler gets, and its payload type holds, only the fields listed. */
+  on<D extends E, const F extends FieldsOf<D>>(
+    event: D,
+    handler: HandlerFor<ProjectedEventOf<D, F>>,
     options: Projected<HandlerOptions, F>,
   ): this
   on(target: AnyEvent | string, handler: HandlerFor<never>, options: HandlerOptions = {}): this {
@@ -113,12 +115,6 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
    * `maxSize` at a time, waiting at most `maxWait` for a batch to fill. Middleware does not wrap
    * batch handlers. See docs/consumer.md ("Batch handlers").
    */
-  onBatch<D extends E>(event: D, handler: BatchHandlerFor<EventOf<D>>, options?: Unprojected<BatchOptions>): this
-  onBatch<D extends E, const F extends FieldsOf<D>>(
-    event: D,
-    handler: BatchHandlerFor<ProjectedEventOf<D, F>>,
-    options: Projected<BatchOptions, F>,
-  ): this
   onBatch<P extends string>(
     pattern: PatternOf<E, P>,
     handler: BatchHandlerFor<EventOf<Matching<E, P>>>,
@@ -127,6 +123,12 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
   onBatch<P extends string, const F extends FieldsOf<M>, M extends AnyEvent = Matching<E, P>>(
     pattern: PatternOf<E, P>,
     handler: BatchHandlerFor<ProjectedEventOf<M, F>>,
+    options: Projected<BatchOptions, F>,
+  ): this
+  onBatch<D extends E>(event: D, handler: BatchHandlerFor<EventOf<D>>, options?: Unprojected<BatchOptions>): this
+  onBatch<D extends E, const F extends FieldsOf<D>>(
+    event: D,
+    handler: BatchHandlerFor<ProjectedEventOf<D, F>>,
     options: Projected<BatchOptions, F>,
   ): this
   onBatch(target: AnyEvent | string, handler: BatchHandlerFor<never>, options: BatchOptions = {}): this {
