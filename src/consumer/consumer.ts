@@ -2,7 +2,7 @@
 // It only assembles: the pipeline every record goes through, a group runner for the source topics
 // and one per retry tier (each with its own group member), and the stop that bounds them all.
 import { deprecated } from '../util/deprecated.ts'
-import type { AnyEvent } from '../catalog/event.ts'
+import type { AnyEvent, PayloadOf } from '../catalog/event.ts'
 import type { Catalog } from '../catalog/catalog.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import { RegistryDecoder } from '../registry/decoder.ts'
@@ -35,7 +35,7 @@ import type {
   HandlerOptions,
   Middleware,
 } from './types.ts'
-import type { EventOf, FieldsOf, Matching, PatternOf, Projected, ProjectedEventOf, Unprojected } from './typing.ts'
+import type { EventOf, FieldPath, Matching, PatternOf, ProjectedEventOf } from './typing.ts'
 import { wireMembers } from './wire-member.ts'
 
 export type { ConsumerOptions } from './options.ts'
@@ -89,20 +89,21 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
   on<P extends string>(
     pattern: PatternOf<E, P>,
     handler: HandlerFor<EventOf<Matching<E, P>>>,
-    options?: Unprojected<HandlerOptions>,
+    options?: HandlerOptions & { fields?: undefined },
   ): this
-  on<P extends string, const F extends FieldsOf<M>, M extends AnyEvent = Matching<E, P>>(
+  /** A pattern's handler with `fields`: each matching event's payload holds only the fields listed. */
+  on<P extends string, const F extends readonly FieldPath<PayloadOf<M>>[], M extends AnyEvent = Matching<E, P>>(
     pattern: PatternOf<E, P>,
     handler: HandlerFor<ProjectedEventOf<M, F>>,
-    options: Projected<HandlerOptions, F>,
+    options: HandlerOptions & { fields: F },
   ): this
   /** Handles one event definition (its version; older versions are upcast to it). */
-  on<D extends E>(event: D, handler: HandlerFor<EventOf<D>>, options?: Unprojected<HandlerOptions>): this
+  on<D extends E>(event: D, handler: HandlerFor<EventOf<D>>, options?: HandlerOptions & { fields?: undefined }): this
   /** With `fields`: the handler gets, and its payload type holds, only the fields listed. */
-  on<D extends E, const F extends FieldsOf<D>>(
+  on<D extends E, const F extends readonly FieldPath<PayloadOf<D>>[]>(
     event: D,
     handler: HandlerFor<ProjectedEventOf<D, F>>,
-    options: Projected<HandlerOptions, F>,
+    options: HandlerOptions & { fields: F },
   ): this
   on(target: AnyEvent | string, handler: HandlerFor<never>, options: HandlerOptions = {}): this {
     if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'register handlers before start()')
@@ -113,23 +114,31 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
   /**
    * Handles events in batches: records of one partition (or one key) in offset order, up to
    * `maxSize` at a time, waiting at most `maxWait` for a batch to fill. Middleware does not wrap
-   * batch handlers. See docs/consumer.md ("Batch handlers").
+   * batch handlers. See docs/consumer.md ("Batch handlers"). This one takes the events a pattern
+   * matches (their union, as `on` does).
    */
   onBatch<P extends string>(
     pattern: PatternOf<E, P>,
     handler: BatchHandlerFor<EventOf<Matching<E, P>>>,
-    options?: Unprojected<BatchOptions>,
+    options?: BatchOptions & { fields?: undefined },
   ): this
-  onBatch<P extends string, const F extends FieldsOf<M>, M extends AnyEvent = Matching<E, P>>(
+  /** A pattern's batch handler with `fields`: each event's payload holds only the fields listed. */
+  onBatch<P extends string, const F extends readonly FieldPath<PayloadOf<M>>[], M extends AnyEvent = Matching<E, P>>(
     pattern: PatternOf<E, P>,
     handler: BatchHandlerFor<ProjectedEventOf<M, F>>,
-    options: Projected<BatchOptions, F>,
+    options: BatchOptions & { fields: F },
   ): this
-  onBatch<D extends E>(event: D, handler: BatchHandlerFor<EventOf<D>>, options?: Unprojected<BatchOptions>): this
-  onBatch<D extends E, const F extends FieldsOf<D>>(
+  /** Batches of one event definition (its version; older versions are upcast to it). */
+  onBatch<D extends E>(
+    event: D,
+    handler: BatchHandlerFor<EventOf<D>>,
+    options?: BatchOptions & { fields?: undefined },
+  ): this
+  /** Batches of one event definition with `fields`: each payload holds only the fields listed. */
+  onBatch<D extends E, const F extends readonly FieldPath<PayloadOf<D>>[]>(
     event: D,
     handler: BatchHandlerFor<ProjectedEventOf<D, F>>,
-    options: Projected<BatchOptions, F>,
+    options: BatchOptions & { fields: F },
   ): this
   onBatch(target: AnyEvent | string, handler: BatchHandlerFor<never>, options: BatchOptions = {}): this {
     if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'register handlers before start()')

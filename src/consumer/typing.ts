@@ -136,12 +136,3 @@ type PayloadPaths<F> = F extends `payload.${infer Path}` ? Path : never
 export type ProjectedEventOf<D, F extends readonly string[]> = D extends AnyEvent
   ? ConsumedEvent<DeepPick<PayloadOf<D>, PayloadPaths<F[number]>>, TypeOf<D>>
   : never
-
-/** The paths a projection of a handler of `D` may list. */
-export type FieldsOf<D> = readonly FieldPath<PayloadOf<D>>[]
-
-/** Handler options without a projection (the handler's event is typed whole). */
-export type Unprojected<O> = O & { fields?: undefined }
-
-/** Handler options with the projection `F`. */
-export type Projected<O, F> = O & { fields: F }
