@@ -72,7 +72,7 @@ export interface SendRecordsOptions {
   deadlineMs?: number
 }
 
-/** What `publishAsync` reports for each record: through its callback and the 'delivery' event. */
+/** What `publishAsync` reports for each record: to its callback and to `onDelivery` listeners. */
 export type DeliveryReport =
   | { ok: true; result: PublishResult }
   | { ok: false; error: KafkitError; eventId: string | undefined; eventType: string | undefined; topic: string }
