@@ -219,7 +219,8 @@ export class Producer {
   }
 
   /**
-   * Fire-and-forget: returns at once; the outcome goes to this call's `onDelivery` callback and to the producer's `onDelivery` listeners.
+   * Fire-and-forget: returns at once; the outcome goes to this call's `onDelivery` callback and to
+   * the producer's `onDelivery` listeners.
    * Throws (and sends nothing) when the input is invalid, the producer is closed, or the buffer is full.
    */
   publishAsync<E extends AnyEvent>(
