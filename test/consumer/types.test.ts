@@ -13,6 +13,7 @@ import {
   silentLogger,
   type AnyEvent,
   type ConsumedEvent,
+  type EventsMatching,
   type HandlerPublishResult,
   type ProjectedEventOf,
   type PublishResult,
@@ -123,6 +124,10 @@ test('"*" matches every event, a middle "*" one segment, an exact type every ver
   c.on('orders.*.added', (_event) => {
     assertType<Equal<typeof _event, ConsumedEvent<{ order_id: string; sku: string }, 'orders.line.added'>>>()
   })
+  // A leading "*" is one segment too.
+  c.on('*.captured', (_event) => {
+    assertType<Equal<typeof _event.type, 'payments.captured'>>()
+  })
   // A trailing "*" matches one or more segments; "orders.*" does not match "payments.captured".
   c.on('payments.*', (_event) => {
     assertType<Equal<typeof _event, ConsumedEvent<{ order_id: string; cents: number }, 'payments.captured'>>>()
@@ -141,6 +146,27 @@ test('"*" matches every event, a middle "*" one segment, an exact type every ver
   c.on(PlacedV2, (_event) => {
     assertType<Equal<typeof _event.payload, { order_id: string; amount: { value: number; currency: string } }>>()
   })
+})
+
+test('the types a pattern reaches are those the router matches at run time', () => {
+  type Events = (typeof catalog.events)[number]
+  type TypesOf<P extends string> = EventsMatching<Events, P>['type']
+  const cases = {
+    '*': ['orders.placed', 'orders.shipped', 'orders.line.added', 'payments.captured'],
+    'orders.*': ['orders.placed', 'orders.shipped', 'orders.line.added'],
+    'orders.*.added': ['orders.line.added'],
+    '*.captured': ['payments.captured'],
+    'orders.placed': ['orders.placed'],
+  } as const
+  assertType<Equal<TypesOf<'*'>, (typeof cases)['*'][number]>>()
+  assertType<Equal<TypesOf<'orders.*'>, (typeof cases)['orders.*'][number]>>()
+  assertType<Equal<TypesOf<'orders.*.added'>, (typeof cases)['orders.*.added'][number]>>()
+  assertType<Equal<TypesOf<'*.captured'>, (typeof cases)['*.captured'][number]>>()
+  assertType<Equal<TypesOf<'orders.placed'>, (typeof cases)['orders.placed'][number]>>()
+  assertType<Equal<TypesOf<'invoices.*'>, never>>()
+  for (const [pattern, types] of Object.entries(cases))
+    assert.deepEqual(new Set(catalog.match(pattern).map((e) => e.type)), new Set(types), pattern)
+  assert.deepEqual(catalog.match('invoices.*'), [])
 })
 
 test('a pattern that no event of the catalog matches does not compile (on() refuses it at run time too)', () => {
