@@ -80,7 +80,10 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
   }
 
   // Overloads: patterns first, definitions last. When no overload fits, TypeScript explains the last
-  // one: a definition with `fields`, where a path mistake is the likeliest.
+  // one: a definition with `fields`, where a path mistake is the likeliest. The pattern overloads
+  // with `fields` take the matching events as a parameter `M` (defaulted, never inferred): written
+  // inline, the projection of `Matching<E, P>` keeps TypeScript from proving `E` covariant, and a
+  // Consumer<SomeEvents> would no longer be a Consumer<AnyEvent>.
   /**
    * Handles every event whose type matches: an exact type (its latest version), "domain.*", "a.*.c"
    * or "*". The handler's event is the union of the catalog's events that match; a pattern that no
