@@ -10,6 +10,7 @@ import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { PublishResult } from '../producer/types.ts'
 import type { Clock, Timer } from '../util/clock.ts'
 import type { BatchIntake, RecordJob, RunnerState } from './job.ts'
 import type { AssignedPartition } from './partitions.ts'
@@ -353,7 +354,11 @@ class CallContext implements BatchContext {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason)
   }
 
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown> {
+  publish<E extends AnyEvent>(
+    event: E,
+    payload: InputOf<E>,
+    options?: PublishInHandlerOptions,
+  ): Promise<PublishResult> {
     const publisher = this.#pipeline.publisher
     if (!publisher)
       return Promise.reject(new KafkitError(ErrorCodes.CONSUMER_STATE, 'this consumer has no producer to publish with'))

@@ -2,7 +2,8 @@
 // It only assembles: the pipeline every record goes through, a group runner for the source topics
 // and one per retry tier (each with its own group member), and the stop that bounds them all.
 import { deprecated } from '../util/deprecated.ts'
-import type { AnyEvent, PayloadOf, TypeOf } from '../catalog/event.ts'
+import type { AnyEvent, PayloadOf } from '../catalog/event.ts'
+import type { Catalog } from '../catalog/catalog.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import { RegistryDecoder } from '../registry/decoder.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
@@ -34,17 +35,12 @@ import type {
   HandlerOptions,
   Middleware,
 } from './types.ts'
+import type { EventOf, FieldPath, Matching, PatternOf, ProjectedEventOf } from './typing.ts'
 import { wireMembers } from './wire-member.ts'
 
 export type { ConsumerOptions } from './options.ts'
 
-export type Matching<E extends AnyEvent, P extends string> = P extends '*'
-  ? E
-  : P extends `${infer Prefix}.*`
-    ? Extract<E, { type: `${Prefix}.${string}` }>
-    : Extract<E, { type: P }>
-
-export type EventOf<E> = E extends AnyEvent ? ConsumedEvent<PayloadOf<E>, TypeOf<E>> : never
+export type { EventOf, Matching } from './typing.ts'
 
 export type HandlerFor<TEvent> = (event: TEvent, ctx: HandlerContext) => void | Promise<void>
 
@@ -61,7 +57,7 @@ type ConsumerState =
 /** At the end of stop(), time kept for the final commit, onRevoke and leaving the group. */
 const CLOSE_RESERVE_MS = 5000
 
-export class Consumer<E extends AnyEvent = AnyEvent> {
+export class Consumer<out E extends AnyEvent = AnyEvent> {
   readonly group: string
   readonly #o: ResolvedConsumerOptions
   readonly #log: Logger
@@ -74,7 +70,7 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
   readonly #staging: Staging | undefined
   #state: ConsumerState = { name: 'new' }
 
-  constructor(options: ConsumerOptions) {
+  constructor(options: ConsumerOptions & { catalog: Catalog<E> }) {
     this.#o = resolveConsumerOptions(options)
     this.group = this.#o.group
     this.#log = withFields(options.logger ?? defaultLogger(), { component: 'consumer', group: this.group })
@@ -83,10 +79,35 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
     this.#staging = this.#o.transactional && transactionalStaging(this.#o, this.#o.transactional, this.#log)
   }
 
+  // Overloads: patterns first, definitions last. When no overload fits, TypeScript explains the last
+  // one: a definition with `fields`, where a path mistake is the likeliest. The pattern overloads
+  // with `fields` take the matching events as a parameter `M` (defaulted, never inferred): written
+  // inline, the projection of `Matching<E, P>` keeps TypeScript from proving `E` covariant, and a
+  // Consumer<SomeEvents> would no longer be a Consumer<AnyEvent>.
+  /**
+   * Handles every event whose type matches: an exact type (its latest version), "domain.*", "a.*.c"
+   * or "*". The handler's event is the union of the catalog's events that match; a pattern that no
+   * event matches does not compile. With `fields`, each event's payload holds only those fields.
+   */
+  on<P extends string>(
+    pattern: PatternOf<E, P>,
+    handler: HandlerFor<EventOf<Matching<E, P>>>,
+    options?: HandlerOptions & { fields?: undefined },
+  ): this
+  /** A pattern's handler with `fields`: each matching event's payload holds only the fields listed. */
+  on<P extends string, const F extends readonly FieldPath<PayloadOf<M>>[], M extends AnyEvent = Matching<E, P>>(
+    pattern: PatternOf<E, P>,
+    handler: HandlerFor<ProjectedEventOf<M, F>>,
+    options: HandlerOptions & { fields: F },
+  ): this
   /** Handles one event definition (its version; older versions are upcast to it). */
-  on<D extends E>(event: D, handler: HandlerFor<EventOf<D>>, options?: HandlerOptions): this
-  /** Handles every event whose type matches: an exact type, "domain.*" or "*". */
-  on<P extends string>(pattern: P, handler: HandlerFor<EventOf<Matching<E, P>>>, options?: HandlerOptions): this
+  on<D extends E>(event: D, handler: HandlerFor<EventOf<D>>, options?: HandlerOptions & { fields?: undefined }): this
+  /** With `fields`: the handler gets, and its payload type holds, only the fields listed. */
+  on<D extends E, const F extends readonly FieldPath<PayloadOf<D>>[]>(
+    event: D,
+    handler: HandlerFor<ProjectedEventOf<D, F>>,
+    options: HandlerOptions & { fields: F },
+  ): this
   on(target: AnyEvent | string, handler: HandlerFor<never>, options: HandlerOptions = {}): this {
     if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'register handlers before start()')
     this.#router.add(target, handler as HandlerFor<ConsumedEvent>, options)
@@ -96,10 +117,32 @@ export class Consumer<E extends AnyEvent = AnyEvent> {
   /**
    * Handles events in batches: records of one partition (or one key) in offset order, up to
    * `maxSize` at a time, waiting at most `maxWait` for a batch to fill. Middleware does not wrap
-   * batch handlers. See docs/consumer.md ("Batch handlers").
+   * batch handlers. See docs/consumer.md ("Batch handlers"). This one takes the events a pattern
+   * matches (their union, as `on` does).
    */
-  onBatch<D extends E>(event: D, handler: BatchHandlerFor<EventOf<D>>, options?: BatchOptions): this
-  onBatch<P extends string>(pattern: P, handler: BatchHandlerFor<EventOf<Matching<E, P>>>, options?: BatchOptions): this
+  onBatch<P extends string>(
+    pattern: PatternOf<E, P>,
+    handler: BatchHandlerFor<EventOf<Matching<E, P>>>,
+    options?: BatchOptions & { fields?: undefined },
+  ): this
+  /** A pattern's batch handler with `fields`: each event's payload holds only the fields listed. */
+  onBatch<P extends string, const F extends readonly FieldPath<PayloadOf<M>>[], M extends AnyEvent = Matching<E, P>>(
+    pattern: PatternOf<E, P>,
+    handler: BatchHandlerFor<ProjectedEventOf<M, F>>,
+    options: BatchOptions & { fields: F },
+  ): this
+  /** Batches of one event definition (its version; older versions are upcast to it). */
+  onBatch<D extends E>(
+    event: D,
+    handler: BatchHandlerFor<EventOf<D>>,
+    options?: BatchOptions & { fields?: undefined },
+  ): this
+  /** Batches of one event definition with `fields`: each payload holds only the fields listed. */
+  onBatch<D extends E, const F extends readonly FieldPath<PayloadOf<D>>[]>(
+    event: D,
+    handler: BatchHandlerFor<ProjectedEventOf<D, F>>,
+    options: BatchOptions & { fields: F },
+  ): this
   onBatch(target: AnyEvent | string, handler: BatchHandlerFor<never>, options: BatchOptions = {}): this {
     if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'register handlers before start()')
     // A batch's publishes are not staged with its records' offsets: they would escape the transaction.

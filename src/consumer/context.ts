@@ -5,7 +5,7 @@ import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
-import type { EventPublisher, HandlerContext, PublishInHandlerOptions } from './types.ts'
+import type { HandlerContext, HandlerPublisher, HandlerPublishResult, PublishInHandlerOptions } from './types.ts'
 
 export interface RecordFacts {
   topic: string
@@ -41,13 +41,13 @@ function traceLogFields(): { trace_id?: string; span_id?: string } {
   return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {}
 }
 
-export class Context implements HandlerContext {
+export class Context<R extends HandlerPublishResult = HandlerPublishResult> implements HandlerContext<R> {
   readonly attempt: number
   readonly upcastedFrom: readonly string[]
   readonly #facts: RecordFacts
   readonly #envelope: Envelope
   readonly #baseLogger: Logger
-  readonly #publisher: EventPublisher | undefined
+  readonly #publisher: HandlerPublisher<R> | undefined
   #logger: Logger | undefined
   #controller: AbortController | undefined
 
@@ -57,7 +57,7 @@ export class Context implements HandlerContext {
     attempt: number,
     upcastedFrom: readonly string[],
     logger: Logger,
-    publisher: EventPublisher | undefined,
+    publisher: HandlerPublisher<R> | undefined,
   ) {
     this.#facts = facts
     this.attempt = attempt
@@ -115,7 +115,7 @@ export class Context implements HandlerContext {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason)
   }
 
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown> {
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<R> {
     if (!this.#publisher)
       return Promise.reject(new KafkitError(ErrorCodes.CONSUMER_STATE, 'this consumer has no producer to publish with'))
     // The handler runs inside the event's context, so correlation and causation ids carry over.

@@ -13,6 +13,7 @@ import { project } from './decode.ts'
 import type { FetchedRecord } from './member.ts'
 import type { Pipeline } from './pipeline.ts'
 import type { AttemptStage } from './staging.ts'
+import type { HandlerPublishResult } from './types.ts'
 import type { RouteMatch } from './router.ts'
 
 /** What an attempt needs to know of its record. */
@@ -57,7 +58,14 @@ function call(
   // Transactional: what the attempt publishes is held, and kept only if the attempt succeeds.
   const stage = pipeline.staging?.attempt(of.record)
   const publisher = stage ?? pipeline.publisher
-  const ctx = new Context(of.facts, envelope, attempt, decoded.upcastedFrom, pipeline.logger, publisher)
+  const ctx = new Context<HandlerPublishResult>(
+    of.facts,
+    envelope,
+    attempt,
+    decoded.upcastedFrom,
+    pipeline.logger,
+    publisher,
+  )
   const handler = pipeline.handlerOf(match.route)
   const run = () => runInEventContext(envelope, of.facts.headers, () => handler(event, ctx))
   const started = trace ? performance.now() : 0

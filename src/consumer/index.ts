@@ -7,6 +7,7 @@ export {
   type HandlerFor,
   type Matching,
 } from './consumer.ts'
+export type { FieldPath, ProjectedEventOf } from './typing.ts'
 export type {
   BatchContext,
   BatchHandler,
@@ -17,12 +18,15 @@ export type {
   Handler,
   HandlerContext,
   HandlerOptions,
+  HandlerPublisher,
+  HandlerPublishResult,
   Middleware,
   Ordering,
   OutgoingRecord,
   PublishInHandlerOptions,
   RecordSender,
   RetryPolicy,
+  StagedPublish,
   UnroutedPolicy,
 } from './types.ts'
 export type {
@@ -41,7 +45,6 @@ export type {
   TopicPartition,
 } from './member.ts'
 export type { TransactionalOptions } from './options.ts'
-export type { StagedPublish } from './staging.ts'
 export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retry.ts'
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
 export { compose } from './middleware.ts'

@@ -16,7 +16,7 @@ import { recordTooLargeError } from '../producer/failures.ts'
 import { prepareEvent, type Prepared, type PrepareSettings } from '../producer/prepare.ts'
 import { BATCH_OVERHEAD, estimateBytes } from '../producer/record.ts'
 import { tpKey, type CommitOffset, type FetchedRecord, type TopicPartition } from './member.ts'
-import type { EventPublisher, OutgoingRecord, PublishInHandlerOptions, RecordSender } from './types.ts'
+import type { HandlerPublisher, OutgoingRecord, PublishInHandlerOptions, RecordSender, StagedPublish } from './types.ts'
 
 /** A record to write in a transaction: bytes, and how its key picks a partition. */
 export interface StagedRecord {
@@ -28,14 +28,6 @@ export interface StagedRecord {
   /** Undefined: the catalog's default (murmur2, the Java client's). */
   partitioner: TopicPartitioner | undefined
   timestamp: bigint | undefined
-}
-
-/** What `ctx.publish` resolves with in a transactional consumer: the event is staged, not yet sent. */
-export interface StagedPublish {
-  topic: string
-  eventId: string
-  key: string | undefined
-  staged: true
 }
 
 interface Entry {
@@ -191,7 +183,7 @@ export class Staging {
  * `ctx.publish` for one handler attempt: events are prepared (validated, enveloped, encoded) at
  * once, held here, and staged for the record's transaction only if the attempt succeeds.
  */
-export class AttemptStage implements EventPublisher {
+export class AttemptStage implements HandlerPublisher {
   readonly #staging: Staging
   readonly #record: FetchedRecord
   readonly #settings: StagingSettings
@@ -232,7 +224,13 @@ export class AttemptStage implements EventPublisher {
       partitioner: event.topic.partitioner,
       timestamp: prepared.timestamp,
     })
-    return Promise.resolve({ topic: prepared.topic, eventId: prepared.eventId, key: prepared.keyText, staged: true })
+    return Promise.resolve({
+      status: 'staged',
+      topic: prepared.topic,
+      eventId: prepared.eventId,
+      key: prepared.keyText,
+      staged: true,
+    })
   }
 
   /** The attempt ended: its outputs are staged if it succeeded, dropped if it failed. */

@@ -2,12 +2,39 @@
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { Envelope } from '../envelope/types.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { PublishResult } from '../producer/types.ts'
 import type { Duration } from '../util/duration.ts'
 
 /** The event a handler receives: the envelope with its payload typed by the catalog. */
 export type ConsumedEvent<TPayload = unknown, TType extends string = string> = Envelope<TPayload, TType>
 
-export interface HandlerContext {
+/**
+ * What `ctx.publish` resolves with in a transactional consumer: the event is validated, encoded and
+ * staged, not yet written. It is written in the transaction that commits its record's offset, and
+ * dropped if the attempt fails; the topic, partition and offset it gets are not known to the handler.
+ */
+export interface StagedPublish {
+  status: 'staged'
+  topic: string
+  eventId: string
+  key: string | undefined
+  /** Always true (kept beside `status`, which the other results have too). */
+  staged: true
+}
+
+/**
+ * What a handler's `ctx.publish` resolves with: the producer's result (the broker acknowledged the
+ * event, or it was dead-lettered), or, in a transactional consumer, the staged event. Tell them apart
+ * by `status`: "published", "dead-lettered" or "staged".
+ */
+export type HandlerPublishResult = PublishResult | StagedPublish
+
+/**
+ * What a handler sees besides its event. `R` is what `ctx.publish` resolves with: any
+ * HandlerPublishResult for a handler registered on a consumer (it may be transactional), the
+ * producer's PublishResult where the context is known to publish at once (kafkit/testing's).
+ */
+export interface HandlerContext<R extends HandlerPublishResult = HandlerPublishResult> {
   /** The source topic (for records replayed from a retry topic: the topic they first came from). */
   readonly topic: string
   readonly partition: number
@@ -25,8 +52,13 @@ export interface HandlerContext {
   readonly signal: AbortSignal
   /** A child logger bound to the event id, type, topic, partition, offset and correlation id. */
   readonly logger: Logger
-  /** Publishes with this event's correlation id and its id as causation id. */
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown>
+  /**
+   * Publishes with this event's correlation id and its id as causation id. Resolves when the broker
+   * acknowledged it (status "published" or "dead-lettered"); in a transactional consumer, once it is
+   * staged (status "staged"): it is written when the record's offset commits. Await it: a
+   * transactional consumer drops what a handler had not finished publishing when it returned.
+   */
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<R>
 }
 
 /** What a batch handler knows of one of its records, in the order of its events. */
@@ -55,7 +87,11 @@ export interface BatchContext {
   readonly signal: AbortSignal
   /** A child logger bound to the topic, partition and offsets of the batch. */
   readonly logger: Logger
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown>
+  /**
+   * Publishes with the producer and resolves when the broker acknowledged it (batch handlers do not
+   * run in transactions, so nothing is staged).
+   */
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<PublishResult>
 }
 
 export type BatchHandler<TPayload = unknown, TType extends string = string> = (
@@ -132,7 +168,12 @@ export type UnroutedPolicy = 'skip' | 'dlq'
 
 /** Minimal producer surface the consumer needs (kafkit's Producer provides it). */
 export interface EventPublisher {
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<unknown>
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<PublishResult>
+}
+
+/** What a handler's context publishes with: the producer, or a transactional consumer's staging. */
+export interface HandlerPublisher<R extends HandlerPublishResult = HandlerPublishResult> {
+  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<R>
 }
 
 export interface OutgoingRecord {

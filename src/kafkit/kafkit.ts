@@ -104,7 +104,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
     return this.producer.publishBatch(items)
   }
 
-  /** Fire and forget, batched; the outcome comes through `callback` and the producer's 'delivery' event. */
+  /** Fire and forget, batched; the outcome comes through `callback` and the producer's `onDelivery` listeners. */
   publishAsync<D extends E>(
     event: D,
     payload: InputOf<D>,

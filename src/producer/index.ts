@@ -5,6 +5,7 @@ export { PRODUCER_DEFAULTS, type Acks, type Compression, type ProducerOptions } 
 export type {
   DeadLetteredResult,
   DeliveryCallback,
+  DeliveryListener,
   DeliveryReport,
   ProducerEvents,
   PublishedResult,

@@ -1,7 +1,6 @@
 // The producer: typed publish (sync, batch, async with a delivery report) and a raw-bytes path, on
 // the @platformatic/kafka producer with idempotence, acks=all, retries inside the wire client and a
 // per-send deadline. Structured as prepare → enqueue → settle, so that a tracing span can wrap it.
-import { EventEmitter } from 'node:events'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { TopicPartitioner } from '../catalog/partitioners.ts'
 import { settlesWithin } from '../cluster/deadline.ts'
@@ -32,10 +31,12 @@ import { BATCH_OVERHEAD, OutgoingRecord, type RecordHeaders, type Sink } from '.
 import { Sender } from './sender.ts'
 import type { ProducerTransport, TransportView, TransportWire } from './transport.ts'
 import { Wire } from './wire.ts'
+import { DeliveryListeners } from './listeners.ts'
+import { deprecated } from '../util/deprecated.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
 import type {
   DeliveryCallback,
-  DeliveryReport,
+  DeliveryListener,
   ProducerEvents,
   PublishOptions,
   PublishResult,
@@ -55,7 +56,7 @@ export type CheckedItems<T extends readonly PublishItem[]> = {
   [K in keyof T]: T[K] extends { event: infer E extends AnyEvent } ? PublishItem<E> : never
 }
 
-export class Producer extends EventEmitter<ProducerEvents> {
+export class Producer {
   readonly service: string
   readonly #o: ResolvedProducerOptions
   readonly #log: Logger
@@ -67,6 +68,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   readonly #flush = new FlushTracker()
   readonly #deadLetters: DeadLetters
   readonly #asyncSink: Sink
+  readonly #listeners = new DeliveryListeners()
   readonly #telemetry: ProducerTelemetry | undefined
   /** Partitioners of the catalog topics given in the options, for the raw path. */
   readonly #partitioners: ReadonlyMap<string, TopicPartitioner>
@@ -78,7 +80,6 @@ export class Producer extends EventEmitter<ProducerEvents> {
   #lastFailure: { code: string; at: number } | undefined
 
   constructor(options: ProducerOptions) {
-    super()
     this.#o = resolveProducerOptions(options)
     this.service = this.#o.service
     this.#log = withFields(options.logger ?? defaultLogger(), { component: 'kafkit-producer', service: this.service })
@@ -128,6 +129,38 @@ export class Producer extends EventEmitter<ProducerEvents> {
       lastDelivery: this.#lastDelivery,
       lastFailure: this.#lastFailure,
     })
+  }
+
+  /**
+   * Calls `listener` with the report of every `publishAsync` delivery, acknowledged or failed (besides
+   * that call's own callback). Returns a function that removes it. What it throws is logged.
+   */
+  onDelivery(listener: DeliveryListener): () => void {
+    return this.#listeners.add(listener)
+  }
+
+  /**
+   * @deprecated The producer is no EventEmitter any more: use `onDelivery(listener)` (a failed
+   * delivery is a report with `ok: false`). `on('delivery' | 'error', …)` goes in 1.0 (CHANGELOG).
+   */
+  on<K extends keyof ProducerEvents>(event: K, listener: (...args: ProducerEvents[K]) => void): this {
+    deprecated(`Producer.on('${event}')`, 'Producer.onDelivery()')
+    this.#listeners.emitter.on(event, listener as never)
+    return this
+  }
+
+  /** @deprecated Use `onDelivery(listener)` and call the function it returns to stop; goes in 1.0. */
+  once<K extends keyof ProducerEvents>(event: K, listener: (...args: ProducerEvents[K]) => void): this {
+    deprecated(`Producer.once('${event}')`, 'Producer.onDelivery()')
+    this.#listeners.emitter.once(event, listener as never)
+    return this
+  }
+
+  /** @deprecated Removes a listener added with `on`/`once`; `onDelivery` returns its remover. Goes in 1.0. */
+  off<K extends keyof ProducerEvents>(event: K, listener: (...args: ProducerEvents[K]) => void): this {
+    deprecated(`Producer.off('${event}')`, 'the function Producer.onDelivery() returns')
+    this.#listeners.emitter.off(event, listener as never)
+    return this
   }
 
   /** Publishes one event; resolves when the broker acknowledges it (or it was dead-lettered). */
@@ -186,7 +219,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   /**
-   * Fire-and-forget: returns at once; the outcome goes to `onDelivery` and the 'delivery' event.
+   * Fire-and-forget: returns at once; the outcome goes to this call's `onDelivery` callback and to
+   * the producer's `onDelivery` listeners.
    * Throws (and sends nothing) when the input is invalid, the producer is closed, or the buffer is full.
    */
   publishAsync<E extends AnyEvent>(
@@ -364,24 +398,14 @@ export class Producer extends EventEmitter<ProducerEvents> {
     } catch (err) {
       this.#userCodeThrew(record, err)
     }
-    if (this.listenerCount('delivery') > 0) {
-      const report: DeliveryReport = error
-        ? { ok: false, error, eventId: record.eventId, eventType: record.eventType, topic: record.topic }
-        : { ok: true, result: result! }
-      try {
-        this.emit('delivery', report)
-      } catch (err) {
-        this.#userCodeThrew(record, err)
-      }
-    }
-    // 'error' without a listener would throw: failures are logged either way.
-    if (error && this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error)
-      } catch (err) {
-        this.#userCodeThrew(record, err)
-      }
-    }
+    this.#listeners.report(
+      () =>
+        error
+          ? { ok: false, error, eventId: record.eventId, eventType: record.eventType, topic: record.topic }
+          : { ok: true, result: result! },
+      error,
+      (err) => this.#userCodeThrew(record, err),
+    )
   }
 
   #userCodeThrew(record: OutgoingRecord, err: unknown): void {

@@ -72,13 +72,17 @@ export interface SendRecordsOptions {
   deadlineMs?: number
 }
 
-/** What `publishAsync` reports for each record: through its callback and the 'delivery' event. */
+/** What `publishAsync` reports for each record: to its callback and to `onDelivery` listeners. */
 export type DeliveryReport =
   | { ok: true; result: PublishResult }
   | { ok: false; error: KafkitError; eventId: string | undefined; eventType: string | undefined; topic: string }
 
 export type DeliveryCallback = (error: KafkitError | null, result: PublishResult | undefined) => void
 
+/** A listener of every async delivery (`producer.onDelivery`). */
+export type DeliveryListener = (report: DeliveryReport) => void
+
+/** The events of the deprecated `producer.on(…)`; `producer.onDelivery` hears the same reports. */
 export interface ProducerEvents {
   delivery: [report: DeliveryReport]
   /** Emitted for failed async publishes only while someone listens (failures are always logged). */

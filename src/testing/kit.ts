@@ -84,7 +84,8 @@ export interface PublishedEvent<P = unknown, T extends string = string> {
 /** What `handlerContext` makes: an event as a handler receives it, and its context. */
 export interface HandlerCall<D extends AnyEvent> {
   event: ConsumedEvent<PayloadOf<D>, TypeOf<D>>
-  ctx: HandlerContext
+  /** Its `publish` writes to the kit's broker at once, and resolves with the delivery result. */
+  ctx: HandlerContext<PublishResult>
 }
 
 export interface HandlerContextOptions {

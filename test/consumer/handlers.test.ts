@@ -26,7 +26,8 @@ async function world<E extends AnyEvent>(
     new Producer({ client: { brokers: brokers() }, service: 'handlers-test', logger: silentLogger() }),
   )
   const consumer = (options: Partial<Omit<ConsumerOptions, 'catalog'>> = {}) => {
-    const c = new Consumer({
+    // Definitions are looked up by type below (AnyEvent): the consumer takes any of them.
+    const c = new Consumer<AnyEvent>({
       client: { brokers: brokers() },
       catalog: catalog,
       service: 'handlers-svc',

@@ -1,5 +1,5 @@
 // The async path: fire-and-forget publishes batched by linger/batch size, reported through the
-// callback and the 'delivery' event, bounded by maxBufferedRecords, and all written by close().
+// callback and onDelivery listeners, bounded by maxBufferedRecords, and all written by close().
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ErrorCodes, type KafkitError } from '../../src/errors.ts'
@@ -16,7 +16,7 @@ test('10,000 async publishes followed by close() are all on the topic exactly on
   const delivered = new Map<string, PublishResult>()
   const failures: KafkitError[] = []
   const reports: DeliveryReport[] = []
-  producer.on('delivery', (report) => reports.push(report))
+  producer.onDelivery((report) => reports.push(report))
   const started = Date.now()
   for (let i = 0; i < COUNT; i++) {
     producer.publishAsync(
@@ -127,7 +127,7 @@ test('a delivery callback or listener that throws is logged and breaks nothing',
   const { UserRegistered } = userEvents(topic, 1)
   const logger = recordingLogger()
   const producer = testProducer(t, { logger })
-  producer.on('delivery', () => {
+  producer.onDelivery(() => {
     throw new Error('listener bug')
   })
   const delivered: string[] = []

@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { z } from 'zod'
 import { defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import type { HandlerContext } from '../../src/consumer/types.ts'
+import type { PublishResult } from '../../src/producer/types.ts'
 import { createTestKafkit, type PublishedEvent } from '../../src/testing/index.ts'
 
 const orders = defineTopic({ name: 'types.orders', key: 'order_id' })
@@ -62,7 +63,7 @@ test('handlerContext takes the event’s input and gives the event as a handler 
   const { event, ctx } = kit.handlerContext(OrderPlaced, { order_id: 'o1', total: 3 })
   assertType<Equal<typeof event.payload, { order_id: string; total: number; lines: string[] }>>()
   assertType<Equal<typeof event.type, 'order.placed'>>()
-  assertType<Equal<typeof ctx, HandlerContext>>()
+  assertType<Equal<typeof ctx, HandlerContext<PublishResult>>>()
   assert.deepEqual(event.payload.lines, [])
   assert.equal(ctx.attempt, 1)
   const mistakes = () => {
