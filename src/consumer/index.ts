@@ -41,6 +41,12 @@ export type {
   TopicPartition,
 } from './member.ts'
 export type { TransactionalOptions } from './options.ts'
+export type {
+  ProducerTransaction,
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalRecord,
+} from './transaction-producer.ts'
 export type { StagedPublish } from './staging.ts'
 export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retry.ts'
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
