@@ -110,6 +110,11 @@ export class Group<M extends GroupMemberHandle = GroupMemberHandle> {
     }
   }
 
+  /** Stores offsets a transaction committed (its coordinator checked the member when they were added). */
+  storeOffsets(offsets: readonly CommitOffset[]): void {
+    for (const o of offsets) this.#committed.set(tpKey(o.topic, o.partition), o.offset)
+  }
+
   // ---- controls (called by tests) -------------------------------------------------------------
 
   /** Rebalances now: a new generation, every member told its partitions. */

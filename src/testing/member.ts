@@ -7,7 +7,9 @@ import {
   tpKey,
   type CommitOffset,
   type FetchedRecord,
+  type GroupIdentity,
   type GroupMember,
+  type Isolation,
   type MemberEvents,
   type MemberOptions,
   type TopicPartition,
@@ -25,7 +27,8 @@ export interface MemberBroker {
   partitionCount(topic: string): number | undefined
   startOffset(topic: string, partition: number): bigint
   endOffset(topic: string, partition: number): bigint
-  recordAt(topic: string, partition: number, offset: bigint): StoredRecord | undefined
+  lastStableOffset(topic: string, partition: number): bigint
+  fetchAt(topic: string, partition: number, offset: bigint, isolation: Isolation): StoredRecord | 'skip' | undefined
   onAppend(listener: (topic: string, partition: number) => void): () => void
 }
 
@@ -103,8 +106,13 @@ export class InMemoryMember implements GroupMember {
       const key = this.#order[(this.#cursor + i) % count]!
       const owned = this.#owned.get(key)!
       if (owned.paused) continue
-      const position = (owned.position ??= this.#startOf(owned.tp))
-      const stored = this.#broker.recordAt(owned.tp.topic, owned.tp.partition, position)
+      let position = (owned.position ??= this.#startOf(owned.tp))
+      let stored = this.#broker.fetchAt(owned.tp.topic, owned.tp.partition, position, this.#isolation)
+      // Control records and (read_committed) aborted ones are stepped over, as a fetch does.
+      while (stored === 'skip') {
+        owned.position = ++position
+        stored = this.#broker.fetchAt(owned.tp.topic, owned.tp.partition, position, this.#isolation)
+      }
       if (!stored) continue
       owned.position = position + 1n
       // Round-robin: the next read starts at the next partition.
@@ -156,6 +164,17 @@ export class InMemoryMember implements GroupMember {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
+  }
+
+  groupIdentity(): Promise<GroupIdentity | undefined> {
+    // Rebalances happen in one step here: a member in its group always knows its generation.
+    if (this.#state !== 'joined') return Promise.resolve(undefined)
+    return Promise.resolve({
+      groupId: this.options.group,
+      generationId: this.#generation,
+      memberId: this.id,
+      coordinatorId: 0,
+    })
   }
 
   restartFetch(): Promise<void> {
@@ -238,11 +257,17 @@ export class InMemoryMember implements GroupMember {
     this.#events?.failed(protocolError('UNKNOWN_MEMBER_ID'), 'member')
   }
 
+  get #isolation(): Isolation {
+    return this.options.isolation ?? 'read_committed'
+  }
+
   #startOf(tp: TopicPartition): bigint {
     const committed = this.#group.committed(tp.topic, tp.partition)
     if (committed !== undefined) return committed
-    return this.options.autoOffsetReset === 'earliest'
-      ? this.#broker.startOffset(tp.topic, tp.partition)
+    if (this.options.autoOffsetReset === 'earliest') return this.#broker.startOffset(tp.topic, tp.partition)
+    // "latest" for a read_committed reader is the last stable offset, as ListOffsets answers it.
+    return this.#isolation === 'read_committed'
+      ? this.#broker.lastStableOffset(tp.topic, tp.partition)
       : this.#broker.endOffset(tp.topic, tp.partition)
   }
 }

@@ -7,13 +7,14 @@ import { Admin } from '@platformatic/kafka'
 import { Catalog } from '../../src/catalog/catalog.ts'
 import type { AnyEvent } from '../../src/catalog/event.ts'
 import type { Consumer } from '../../src/consumer/consumer.ts'
-import type { GroupMember, MemberEvents, MemberFactory } from '../../src/consumer/member.ts'
+import type { GroupMember, Isolation, MemberEvents, MemberFactory } from '../../src/consumer/member.ts'
 import { wireMembers } from '../../src/consumer/wire-member.ts'
 import { Kafkit, type KafkitConsumerOptions } from '../../src/kafkit/kafkit.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import type { InMemoryMember } from '../../src/testing/member.ts'
-import { createTestKafkit, type TestKafkit } from '../../src/testing/index.ts'
+import { createTestKafkit, type StoredRecord, type TestKafkit } from '../../src/testing/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
+import { readCommitted } from '../support/committed.ts'
 import { brokers, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
 export interface RawRecord {
@@ -32,6 +33,11 @@ export interface World<E extends AnyEvent> {
   waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>
   /** The records of a topic, in partition then offset order (at least `count` of them). */
   read(topic: string, count: number): Promise<RawRecord[]>
+  /**
+   * A topic's records as a downstream consumer with `isolation` reads them, once no transaction is
+   * open on it (read_committed: no aborted records, none of a transaction not yet committed).
+   */
+  readAs(topic: string, isolation: Isolation): Promise<RawRecord[]>
   /** The group's committed offset of a partition. */
   committed(group: string, topic: string, partition: number): Promise<bigint | undefined>
   /** The consumer's process dies: it commits nothing more and its partitions go to the others. */
@@ -72,13 +78,16 @@ export const inMemory: Backend = {
         await kit.waitFor(() => kit.broker.records(topic).length >= count, {
           describe: () => `${count} records in ${topic}`,
         })
-        return kit.broker.records(topic).map((r) => ({
-          key: r.key ?? null,
-          value: r.value ?? null,
-          headers: r.headerEntries.map(([k, v]) => [k, v ?? null] as [Buffer, Buffer | null]),
-          partition: r.partition,
-          offset: r.offset,
-        }))
+        return kit.broker.records(topic).map(raw)
+      },
+      readAs: async (topic, isolation) => {
+        const stable = () =>
+          Array.from(
+            { length: kit.broker.partitionCount(topic) ?? 0 },
+            (_, p) => kit.broker.lastStableOffset(topic, p) === kit.broker.endOffset(topic, p),
+          ).every(Boolean)
+        await kit.waitFor(stable, { describe: () => `no transaction open on ${topic}` })
+        return kit.broker.records(topic, undefined, { isolation }).map(raw)
       },
       committed: (group, topic, partition) => Promise.resolve(kit.broker.committed(group, topic, partition)),
       crash: (consumer) => {
@@ -93,6 +102,16 @@ export const inMemory: Backend = {
       },
     })
   },
+}
+
+function raw(r: StoredRecord): RawRecord {
+  return {
+    key: r.key ?? null,
+    value: r.value ?? null,
+    headers: r.headerEntries.map(([k, v]) => [k, v ?? null] as [Buffer, Buffer | null]),
+    partition: r.partition,
+    offset: r.offset,
+  }
 }
 
 /** In memory, a consumer's members are the ones its runners hold (status() names their groups). */
@@ -140,6 +159,14 @@ export const kafka: Backend = {
         (await readTopic(t, topic, count)).map((r) => ({
           key: r.key ?? null,
           value: r.value ?? null, // the wire client reads a tombstone's value as undefined
+          headers: [...r.headers].map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as [Buffer, Buffer | null]),
+          partition: r.partition,
+          offset: r.offset,
+        })),
+      readAs: async (topic, isolation) =>
+        (await readCommitted(t, topic, { isolation })).map((r) => ({
+          key: r.key === undefined ? null : Buffer.from(r.key),
+          value: r.value,
           headers: [...r.headers].map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as [Buffer, Buffer | null]),
           partition: r.partition,
           offset: r.offset,
@@ -201,6 +228,9 @@ class Crashable implements GroupMember {
   }
   commit(...args: Parameters<GroupMember['commit']>) {
     return this.#dead ? Promise.reject(new Error('the member crashed')) : this.#inner.commit(...args)
+  }
+  groupIdentity(waitMs?: number) {
+    return this.#dead ? Promise.resolve(undefined) : (this.#inner.groupIdentity?.(waitMs) ?? Promise.resolve(undefined))
   }
   restartFetch() {
     return this.#dead ? Promise.resolve() : this.#inner.restartFetch()
