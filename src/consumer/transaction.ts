@@ -28,7 +28,11 @@ import {
   type MemberOptions,
 } from './member.ts'
 import { stagedBytes, type Staging, type StagedRecord } from './staging.ts'
-import type { TransactionalProducer, TransactionalProducerFactory, TransactionalRecord } from './transaction-producer.ts'
+import type {
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalRecord,
+} from './transaction-producer.ts'
 
 export interface TransactionSettings {
   /** Makes the transactional producers (on the wire client, or on an in-memory Kafka). */
@@ -235,10 +239,7 @@ class TransactionSession {
   }
 
   /** Partitions chosen here, with the topic's partitioner (the wire client's default is not Java's). */
-  async #messages(
-    producer: TransactionalProducer,
-    records: StagedRecord[],
-  ): Promise<TransactionalRecord[]> {
+  async #messages(producer: TransactionalProducer, records: StagedRecord[]): Promise<TransactionalRecord[]> {
     const counts = await producer.partitionCounts([...new Set(records.map((r) => r.topic))])
     return records.map((r) => {
       const count = counts.get(r.topic)

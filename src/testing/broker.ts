@@ -276,7 +276,8 @@ export class InMemoryKafka {
 
   /** Transactional producers on this broker, for `ConsumerOptions.transactionalProducer`. */
   transactionalProducers(): TransactionalProducerFactory {
-    return (id, timeoutMs) => new InMemoryTransactionalProducer(this.#transactionBroker, this.#transactions, id, timeoutMs)
+    return (id, timeoutMs) =>
+      new InMemoryTransactionalProducer(this.#transactionBroker, this.#transactions, id, timeoutMs)
   }
 
   // ---- faults ----------------------------------------------------------------------------------

@@ -162,8 +162,7 @@ export class InMemoryTransaction implements ProducerTransaction {
   end(outcome: 'committed' | 'aborted'): void {
     if (this.#txn.state !== 'open') return
     this.#txn.state = outcome
-    if (outcome === 'committed')
-      for (const [group, offsets] of this.#offsets) this.#broker.storeOffsets(group, offsets)
+    if (outcome === 'committed') for (const [group, offsets] of this.#offsets) this.#broker.storeOffsets(group, offsets)
     for (const { topic, partition } of this.#partitions.values()) this.#broker.writeMarker(topic, partition, this.#txn)
     for (const listener of this.#ended.splice(0)) listener()
   }
@@ -222,7 +221,7 @@ function produced(record: TransactionalRecord): ProducedRecord {
   return {
     key: record.key,
     value: record.value,
-    headers: record.headers as ProducedRecord['headers'],
+    headers: record.headers,
     timestamp: record.timestamp,
   }
 }

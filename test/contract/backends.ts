@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logging/logger.ts'
 import type { InMemoryMember } from '../../src/testing/member.ts'
 import { createTestKafkit, type StoredRecord, type TestKafkit } from '../../src/testing/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
-import { readCommitted } from '../support/committed.ts'
+import { readWithIsolation } from './isolation-reader.ts'
 import { brokers, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
 export interface RawRecord {
@@ -34,10 +34,10 @@ export interface World<E extends AnyEvent> {
   /** The records of a topic, in partition then offset order (at least `count` of them). */
   read(topic: string, count: number): Promise<RawRecord[]>
   /**
-   * A topic's records as a downstream consumer with `isolation` reads them, once no transaction is
-   * open on it (read_committed: no aborted records, none of a transaction not yet committed).
+   * A topic's records as a downstream consumer with `isolation` reads them from the start, in offset
+   * order, until `done` holds (read_committed: no aborted records, none of an open transaction).
    */
-  readAs(topic: string, isolation: Isolation): Promise<RawRecord[]>
+  readAs(topic: string, isolation: Isolation, done: (records: RawRecord[]) => boolean): Promise<RawRecord[]>
   /** The group's committed offset of a partition. */
   committed(group: string, topic: string, partition: number): Promise<bigint | undefined>
   /** The consumer's process dies: it commits nothing more and its partitions go to the others. */
@@ -80,14 +80,10 @@ export const inMemory: Backend = {
         })
         return kit.broker.records(topic).map(raw)
       },
-      readAs: async (topic, isolation) => {
-        const stable = () =>
-          Array.from(
-            { length: kit.broker.partitionCount(topic) ?? 0 },
-            (_, p) => kit.broker.lastStableOffset(topic, p) === kit.broker.endOffset(topic, p),
-          ).every(Boolean)
-        await kit.waitFor(stable, { describe: () => `no transaction open on ${topic}` })
-        return kit.broker.records(topic, undefined, { isolation }).map(raw)
+      readAs: async (topic, isolation, done) => {
+        const read = () => kit.broker.records(topic, undefined, { isolation }).map(raw)
+        await kit.waitFor(() => done(read()), { describe: () => `${topic} read as ${isolation}` })
+        return read()
       },
       committed: (group, topic, partition) => Promise.resolve(kit.broker.committed(group, topic, partition)),
       crash: (consumer) => {
@@ -163,14 +159,7 @@ export const kafka: Backend = {
           partition: r.partition,
           offset: r.offset,
         })),
-      readAs: async (topic, isolation) =>
-        (await readCommitted(t, topic, { isolation })).map((r) => ({
-          key: r.key === undefined ? null : Buffer.from(r.key),
-          value: r.value,
-          headers: [...r.headers].map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as [Buffer, Buffer | null]),
-          partition: r.partition,
-          offset: r.offset,
-        })),
+      readAs: (topic, isolation, done) => readWithIsolation(topic, isolation, done),
       committed: async (group, topic, partition) => {
         const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] })
         const found = offsets?.topics

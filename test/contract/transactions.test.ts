@@ -5,7 +5,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { z } from 'zod'
 import { defineEvent, defineTopic } from '../../src/catalog/index.ts'
-import { backends, uniqueName, type RawRecord } from './backends.ts'
+import type { AnyEvent } from '../../src/catalog/event.ts'
+import { backends, uniqueName, type RawRecord, type World } from './backends.ts'
 
 function events() {
   const input = defineTopic({ name: uniqueName('contract-tx-in'), key: 'order_id', partitions: 1 })
@@ -40,57 +41,98 @@ const TX = {
 const payloads = (records: RawRecord[]) =>
   records.map((r) => (JSON.parse(r.value!.toString()) as { payload: { order_id: string; seq: number } }).payload)
 
+/** Done once a record of `order_id` was read. */
+const upTo = (orderId: string) => (records: RawRecord[]) => payloads(records).some((p) => p.order_id === orderId)
+
+/** A handler whose transactions always abort: its second output is over its topic's max.message.bytes. */
+function doomed(world: World<AnyEvent>, e: ReturnType<typeof events>) {
+  return world.consumer(TX).on(e.Placed, async (event, ctx) => {
+    await ctx.publish(e.Shipped, event.payload)
+    await ctx.publish(e.Oversized, { order_id: event.payload.order_id, blob: 'x'.repeat(4096) })
+  })
+}
+
 for (const backend of backends) {
   describe(`contract on ${backend.name}: transactions`, () => {
     test('outputs commit with the input offsets, each once; a failed attempt’s outputs are never written', async (t) => {
-      const { input, output, Placed, Shipped, Oversized } = events()
-      const world = await backend.world(t, [Placed, Shipped, Oversized])
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
       const consumer = world
         .consumer({ ...TX, retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 } })
-        .on(Placed, async (event, ctx) => {
-          await ctx.publish(Shipped, event.payload)
+        .on(e.Placed, async (event, ctx) => {
+          await ctx.publish(e.Shipped, event.payload)
           if (event.payload.seq % 3 === 0 && ctx.attempt === 1) throw new Error('fails after publishing')
         })
       t.after(() => consumer.close())
       await consumer.start()
-      for (let seq = 0; seq < 9; seq++) await world.kafkit.publish(Placed, { order_id: `o${seq}`, seq })
+      for (let seq = 0; seq < 9; seq++) await world.kafkit.publish(e.Placed, { order_id: `o${seq}`, seq })
       await world.waitFor(
-        async () => (await world.committed(consumer.group, input.name, 0)) === 9n,
+        async () => (await world.committed(consumer.group, e.input.name, 0)) === 9n,
         'every input offset committed',
       )
-      const committed = payloads(await world.readAs(output.name, 'read_committed'))
+      await consumer.close()
+      // A record written after everything else: a reader that has it has read all before it.
+      await world.kafkit.publish(e.Shipped, { order_id: 'end', seq: -1 })
+      // Outputs are in the order their inputs finished (the retried ones later), the marker last.
+      const seqs = (records: RawRecord[]) => payloads(records).map((p) => p.seq)
+      const expected = [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8]
+      const committed = seqs(await world.readAs(e.output.name, 'read_committed', upTo('end')))
+      assert.equal(committed.at(-1), -1)
       assert.deepEqual(
-        committed.map((p) => p.seq).sort((a, b) => a - b),
-        [0, 1, 2, 3, 4, 5, 6, 7, 8],
+        committed.sort((a, b) => a - b),
+        expected,
       )
       // The failed attempts' publishes were dropped before any transaction: not even aborted records.
-      assert.equal((await world.readAs(output.name, 'read_uncommitted')).length, 9)
+      const all = seqs(await world.readAs(e.output.name, 'read_uncommitted', upTo('end')))
+      assert.deepEqual(
+        all.sort((a, b) => a - b),
+        expected,
+      )
     })
 
     test('an aborted transaction: its outputs never reach read_committed readers, its offsets are not committed', async (t) => {
-      const { input, output, Placed, Shipped, Oversized } = events()
-      const world = await backend.world(t, [Placed, Shipped, Oversized])
-      const consumer = world.consumer(TX).on(Placed, async (event, ctx) => {
-        await ctx.publish(Shipped, event.payload)
-        // Over the topic's max.message.bytes: the broker refuses it, and every commit aborts.
-        await ctx.publish(Oversized, { order_id: event.payload.order_id, blob: 'x'.repeat(4096) })
-      })
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const consumer = doomed(world as World<AnyEvent>, e)
       t.after(() => consumer.close())
       await consumer.start()
-      await world.kafkit.publish(Placed, { order_id: 'doomed', seq: 1 })
+      await world.kafkit.publish(e.Placed, { order_id: 'doomed', seq: 1 })
       // The output was written in a transaction (a read_uncommitted reader sees it)...
-      await world.waitFor(
-        async () => payloads(await world.readAs(output.name, 'read_uncommitted')).some((p) => p.order_id === 'doomed'),
-        'the output written in a transaction',
-      )
+      await world.readAs(e.output.name, 'read_uncommitted', upTo('doomed'))
       await consumer.close()
       // ...and a record written after it is read by read_committed readers, without the aborted one.
-      await world.kafkit.publish(Shipped, { order_id: 'after', seq: 2 })
-      assert.deepEqual(payloads(await world.readAs(output.name, 'read_committed')), [{ order_id: 'after', seq: 2 }])
-      const uncommitted = payloads(await world.readAs(output.name, 'read_uncommitted'))
+      await world.kafkit.publish(e.Shipped, { order_id: 'after', seq: 2 })
+      assert.deepEqual(payloads(await world.readAs(e.output.name, 'read_committed', upTo('after'))), [
+        { order_id: 'after', seq: 2 },
+      ])
+      const uncommitted = payloads(await world.readAs(e.output.name, 'read_uncommitted', upTo('after')))
       assert.ok(uncommitted.some((p) => p.order_id === 'doomed'))
-      assert.deepEqual(uncommitted.at(-1), { order_id: 'after', seq: 2 })
-      assert.equal(await world.committed(consumer.group, input.name, 0), undefined)
+      assert.equal(await world.committed(consumer.group, e.input.name, 0), undefined)
     })
+
+    test(
+      'a read_committed kafkit consumer never handles an aborted transaction’s records',
+      // The wire client ignores the fetch response's aborted transactions (isolation-reader.ts).
+      { todo: backend.name === 'kafka' && '@platformatic/kafka 2.12 delivers aborted records to read_committed' },
+      async (t) => {
+        const e = events()
+        const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+        const producer = doomed(world as World<AnyEvent>, e)
+        t.after(() => producer.close())
+        await producer.start()
+        await world.kafkit.publish(e.Placed, { order_id: 'doomed', seq: 1 })
+        await world.readAs(e.output.name, 'read_uncommitted', upTo('doomed'))
+        await producer.close()
+        await world.kafkit.publish(e.Shipped, { order_id: 'after', seq: 2 })
+        const handled: string[] = []
+        const downstream = world
+          .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
+          .on(e.Shipped, (event) => void handled.push(event.payload.order_id))
+        t.after(() => downstream.close())
+        await downstream.start()
+        await world.waitFor(() => handled.includes('after'), 'the record after the aborted transaction handled')
+        assert.deepEqual(handled, ['after'])
+      },
+    )
   })
 }
