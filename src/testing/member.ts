@@ -154,12 +154,18 @@ export class InMemoryMember implements GroupMember {
   }
 
   commit(offsets: readonly CommitOffset[], _waitMs?: number): Promise<'committed' | 'deferred'> {
-    // Rebalances happen in one step here, so a commit never meets one under way (never 'deferred').
-    // The offsets are stored before this returns: a partition's next owner reads from them.
+    // The offsets are stored before this returns: a partition's next owner reads from them. An
+    // eager rebalance happens in one step, so a commit never meets one under way; with an
+    // incremental protocol, a partition already given up is its new owner's to commit.
     try {
       if (this.#state === 'dead') throw new Error('the member crashed: its process is gone')
       if (this.#state !== 'joined') throw protocolError('UNKNOWN_MEMBER_ID')
-      this.#group.commit(this, offsets)
+      const owned =
+        this.options.rebalanceProtocol === 'eager'
+          ? offsets
+          : offsets.filter((o) => this.#owned.has(tpKey(o.topic, o.partition)))
+      if (owned.length === 0 && offsets.length > 0) return Promise.resolve('deferred')
+      this.#group.commit(this, owned)
       return Promise.resolve('committed')
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
@@ -231,6 +237,12 @@ export class InMemoryMember implements GroupMember {
     this.#cursor = 0
     this.#events?.assigned({ generation, added, revoked })
     this.wake()
+  }
+
+  /** Incremental protocols: the runner commits its finished work before partitions go. */
+  revoking(): Promise<void> {
+    if (this.#state !== 'joined' || !this.#events) return Promise.resolve()
+    return this.#events.revoking().catch(() => undefined)
   }
 
   /** Tells the runner that records may be read (once per turn of the microtask queue). */
