@@ -1,16 +1,19 @@
 // What handlers get: timeouts with an AbortSignal, subset projection, upcast payloads, middleware,
-// ordering modes and awaited assignment hooks.
+// ordering modes and awaited assignment hooks. None of it depends on the broker: the runtime runs
+// on kafkit/testing's in-memory Kafka (real time), through the same producer transport and group
+// member seams as on a cluster; the contract suite (test/contract) holds the two to the same behaviour.
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
-import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
+import { topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions, type Middleware } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
+import { InMemoryKafka } from '../../src/testing/index.ts'
 import { failureOf } from '../support/dlq.ts'
-import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
+import { track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 
 async function world<E extends AnyEvent>(
   t: TestContext,
@@ -19,26 +22,38 @@ async function world<E extends AnyEvent>(
 ) {
   const topic = topicOf(uniqueName('handlers'), partitions)
   const catalog = createCatalog(make(topic))
-  deleteAfter(t, () => [topic.name, `${topic.name}.dlq`])
-  await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog), { logger: silentLogger() })
+  const broker = new InMemoryKafka()
+  for (const spec of topicSpecsFor(catalog)) broker.createTopic(spec.name, { partitions: spec.partitions })
+  const client = { brokers: ['in-memory:9092'] }
   const producer = track(
     t,
-    new Producer({ client: { brokers: brokers() }, service: 'handlers-test', logger: silentLogger() }),
+    new Producer({ client, service: 'handlers-test', logger: silentLogger(), transport: broker.transport() }),
   )
   const consumer = (options: Partial<Omit<ConsumerOptions, 'catalog'>> = {}) => {
     const c = new Consumer({
-      client: { brokers: brokers() },
+      client,
       catalog: catalog,
       service: 'handlers-svc',
       group: uniqueName('handlers'),
       logger: silentLogger(),
       producer,
+      groupMember: broker.members(),
+      lagInterval: false,
       ...options,
     })
     defer(t, () => c.stop())
     return c
   }
-  return { topic, catalog, producer, consumer }
+  /** The first `count` records of a topic, once it has them. */
+  const readTopic = async (name: string, count: number) => {
+    await waitFor(() => broker.records(name).length >= count, `${count} records in ${name}`)
+    return broker.records(name).map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: new Map(r.headerEntries.map(([k, v]) => [k.toString(), v?.toString() ?? ''])),
+    }))
+  }
+  return { topic, catalog, producer, consumer, readTopic }
 }
 
 function topicOf(name: string, partitions: number) {
@@ -230,7 +245,7 @@ test('onAssign is awaited before any record is handled; onRevoke gets the partit
 })
 
 test('with onUnhandled "dlq", a known type without a handler is dead-lettered', async (t) => {
-  const { producer, consumer, catalog, topic } = await world(t, (topic) => [
+  const { producer, consumer, catalog, topic, readTopic } = await world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
     defineEvent({ type: 'job.skipped', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
@@ -238,6 +253,6 @@ test('with onUnhandled "dlq", a known type without a handler is dead-lettered', 
   c.on(catalog.latest('job.ran')!, () => undefined)
   await c.start()
   await producer.publish(catalog.latest('job.skipped')!, { id: 'x' })
-  const [dead] = await readTopic(t, `${topic.name}.dlq`, 1)
+  const [dead] = await readTopic(`${topic.name}.dlq`, 1)
   assert.equal(failureOf(dead!).event_type, 'job.skipped')
 })
