@@ -15,11 +15,7 @@ import { InMemoryKafka } from '../../src/testing/index.ts'
 import { failureOf } from '../support/dlq.ts'
 import { track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 
-async function world<E extends AnyEvent>(
-  t: TestContext,
-  make: (topic: ReturnType<typeof topicOf>) => E[],
-  partitions = 1,
-) {
+function world<E extends AnyEvent>(t: TestContext, make: (topic: ReturnType<typeof topicOf>) => E[], partitions = 1) {
   const topic = topicOf(uniqueName('handlers'), partitions)
   const catalog = createCatalog(make(topic))
   const broker = new InMemoryKafka()
@@ -61,7 +57,7 @@ function topicOf(name: string, partitions: number) {
 }
 
 test('a handler past its timeout sees its signal fire, and the attempt is retried', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => [
+  const { producer, consumer, catalog } = world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
   const Ran = catalog.latest('job.ran')!
@@ -84,7 +80,7 @@ test('a handler past its timeout sees its signal fire, and the attempt is retrie
 })
 
 test('subset projection hands the handler only the fields it asked for', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => [
+  const { producer, consumer, catalog } = world(t, (topic) => [
     defineEvent({
       type: 'message.received',
       version: '1.0',
@@ -103,7 +99,7 @@ test('subset projection hands the handler only the fields it asked for', async (
 })
 
 test('a v1 record reaches a v2 handler upcast, and the handler is told which versions it went through', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => {
+  const { producer, consumer, catalog } = world(t, (topic) => {
     const V1 = defineEvent({
       type: 'user.registered',
       version: '1.0',
@@ -141,7 +137,7 @@ test('a v1 record reaches a v2 handler upcast, and the handler is told which ver
 })
 
 test('middleware wraps every handler, first added outermost, and sees failures', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => [
+  const { producer, consumer, catalog } = world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
   const Ran = catalog.latest('job.ran')!
@@ -190,7 +186,7 @@ for (const [ordering, expectOverlap] of [
   ['none', true],
 ] as const) {
   test(`ordering "${ordering}": handlers of one key ${expectOverlap ? 'may overlap' : 'never overlap'}`, async (t) => {
-    const { producer, consumer, catalog } = await world(t, (topic) => [
+    const { producer, consumer, catalog } = world(t, (topic) => [
       defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string(), n: z.number() }) }),
     ])
     const Ran = catalog.latest('job.ran')!
@@ -213,7 +209,7 @@ for (const [ordering, expectOverlap] of [
 }
 
 test('onAssign is awaited before any record is handled; onRevoke gets the partitions on stop', async (t) => {
-  const { producer, consumer, catalog, topic } = await world(
+  const { producer, consumer, catalog, topic } = world(
     t,
     (topic) => [defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) })],
     2,
@@ -245,7 +241,7 @@ test('onAssign is awaited before any record is handled; onRevoke gets the partit
 })
 
 test('with onUnhandled "dlq", a known type without a handler is dead-lettered', async (t) => {
-  const { producer, consumer, catalog, topic, readTopic } = await world(t, (topic) => [
+  const { producer, consumer, catalog, topic, readTopic } = world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
     defineEvent({ type: 'job.skipped', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
