@@ -137,7 +137,7 @@ for (const backend of backends) {
       assert.deepEqual(new Set(second), new Set(ids))
     })
 
-    for (const protocol of ['eager', 'cooperative'] as const) {
+    for (const protocol of ['eager', 'cooperative', 'consumer'] as const) {
       test(`rebalance with no loss (${protocol}): a member joins and one leaves while events flow`, async (t) => {
         const { Placed } = orders(4)
         const world = await backend.world(t, [Placed])
