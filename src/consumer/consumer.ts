@@ -26,6 +26,7 @@ import { dueAt, originFacts, sourceFacts, tierGroupId, tierTopicName } from './t
 import { transactionalStaging } from './staging-settings.ts'
 import type { Staging } from './staging.ts'
 import { defaultTransactionalId, transactionalMembers } from './transaction.ts'
+import { wireTransactionalProducers } from './transaction-producer.ts'
 import type {
   BatchContext,
   BatchHandler,
@@ -188,7 +189,7 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
       let members = o.groupMember ?? wireMembers(o.client, this.#log, o.clock)
       if (o.transactional && this.#staging)
         members = transactionalMembers(members, {
-          client: o.client,
+          producers: o.transactionalProducer ?? wireTransactionalProducers(o.client),
           id: o.transactional.id ?? defaultTransactionalId(o.service),
           timeoutMs: o.transactional.timeoutMs,
           staging: this.#staging,

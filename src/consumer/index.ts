@@ -45,6 +45,12 @@ export type {
   TopicPartition,
 } from './member.ts'
 export type { TransactionalOptions } from './options.ts'
+export type {
+  ProducerTransaction,
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalRecord,
+} from './transaction-producer.ts'
 export { DEFAULT_RETRY, backoffBounds, backoffDelay, type Backoff } from './retry.ts'
 export { RetryHeaders, tierGroupId, tierTopicName } from './tiers.ts'
 export { compose } from './middleware.ts'

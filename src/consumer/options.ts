@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../util/clock.ts'
 import { parseDuration, type Duration } from '../util/duration.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { Isolation, MemberFactory, RebalanceProtocol } from './member.ts'
+import type { TransactionalProducerFactory } from './transaction-producer.ts'
 import { DEFAULT_RETRY } from './retry.ts'
 import type { RunnerHooks } from './hooks.ts'
 import type {
@@ -105,6 +106,11 @@ export interface ConsumerOptions extends RunnerHooks {
   /** Makes the group members. Default: on the wire client. For tests (an in-memory Kafka). */
   groupMember?: MemberFactory
   /**
+   * Makes the producers a transactional consumer commits with. Default: on the wire client. For
+   * tests (an in-memory Kafka).
+   */
+  transactionalProducer?: TransactionalProducerFactory
+  /**
    * Consume-transform-produce in one Kafka transaction (docs/exactly-once.md): what handlers publish
    * with `ctx.publish`, their retry-topic and DLQ records, and the offsets of the records that caused
    * them commit together, every commitInterval. Default false (at-least-once).
@@ -177,6 +183,7 @@ export interface ResolvedConsumerOptions {
   hooks: RunnerHooks
   clock: Clock
   groupMember: MemberFactory | undefined
+  transactionalProducer: TransactionalProducerFactory | undefined
   /** Undefined: not transactional. */
   transactional: ResolvedTransactions | undefined
   isolation: Isolation
@@ -251,6 +258,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     },
     clock: options.clock ?? systemClock,
     groupMember: options.groupMember,
+    transactionalProducer: options.transactionalProducer,
     transactional: undefined,
     isolation: oneOf(options.isolation, 'read_committed', ISOLATIONS, 'isolation'),
   }

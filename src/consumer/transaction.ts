@@ -13,9 +13,7 @@
 // kind (AddPartitionsToTxn, TxnOffsetCommit) into the first one's request: every transaction step
 // here runs in sequence, one transaction at a time per member.
 import { randomUUID } from 'node:crypto'
-import { Producer, type Message, type MessageToProduce } from '@platformatic/kafka'
 import { murmur2Partition } from '../catalog/partitioners.ts'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { within, type Clock } from '../util/clock.ts'
@@ -30,9 +28,15 @@ import {
   type MemberOptions,
 } from './member.ts'
 import { stagedBytes, type Staging, type StagedRecord } from './staging.ts'
+import type {
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalRecord,
+} from './transaction-producer.ts'
 
 export interface TransactionSettings {
-  client: ClientOptions
+  /** Makes the transactional producers (on the wire client, or on an in-memory Kafka). */
+  producers: TransactionalProducerFactory
   /** Transactional ids are `{id}.{group}`. */
   id: string
   timeoutMs: number
@@ -40,10 +44,6 @@ export interface TransactionSettings {
   logger: Logger
   clock: Clock
 }
-
-type WireProducer = Producer<Buffer, Buffer, Buffer, Buffer>
-
-const NEW_PRODUCER = { producerId: -1n, producerEpoch: -1 }
 
 /**
  * Bytes per produce request of a transaction. The wire client writes one batch per partition per
@@ -192,7 +192,7 @@ class TransactionalMember implements GroupMember {
 class TransactionSession {
   readonly #id: string
   readonly #s: TransactionSettings
-  #producer: WireProducer | undefined
+  #producer: TransactionalProducer | undefined
   /** Round robin for records without a key, per topic. */
   readonly #next = new Map<string, number>()
 
@@ -221,22 +221,16 @@ class TransactionSession {
   }
 
   async #transact(
-    producer: WireProducer,
+    producer: TransactionalProducer,
     group: GroupIdentity,
     records: StagedRecord[],
     offsets: readonly CommitOffset[],
   ): Promise<void> {
     const messages = records.length > 0 ? await this.#messages(producer, records) : []
-    // A new producer must say so with producer id and epoch -1: the wire client sends 0 and 0 unless
-    // told, and the coordinator answers PRODUCER_FENCED, for ever, to every producer that follows
-    // the first one with this transactional id (a restarted instance, or this one after a failure).
-    const transaction = await producer.beginTransaction(NEW_PRODUCER)
+    const transaction = await producer.begin()
     try {
-      for (const chunk of chunks(messages, records)) await transaction.send({ messages: chunk })
-      // The wire client reads only the group id of the consumer it is given.
-      await transaction.addConsumer({ groupId: group.groupId } as never)
-      // One at a time: the wire client merges concurrent offset commits into the first one.
-      for (const offset of offsets) await transaction.addOffset(offsetMessage(offset, group))
+      for (const chunk of chunks(messages, records)) await transaction.send(chunk)
+      await transaction.commitOffsets(group, offsets)
       await transaction.commit()
     } catch (error) {
       if (!transaction.completed) await transaction.abort().catch(() => undefined)
@@ -245,14 +239,10 @@ class TransactionSession {
   }
 
   /** Partitions chosen here, with the topic's partitioner (the wire client's default is not Java's). */
-  async #messages(
-    producer: WireProducer,
-    records: StagedRecord[],
-  ): Promise<MessageToProduce<Buffer, Buffer, Buffer, Buffer>[]> {
-    const topics = [...new Set(records.map((r) => r.topic))]
-    const metadata = await producer.metadata({ topics, autocreateTopics: false })
+  async #messages(producer: TransactionalProducer, records: StagedRecord[]): Promise<TransactionalRecord[]> {
+    const counts = await producer.partitionCounts([...new Set(records.map((r) => r.topic))])
     return records.map((r) => {
-      const count = metadata.topics.get(r.topic)?.partitionsCount
+      const count = counts.get(r.topic)
       if (count === undefined)
         throw new KafkitError(ErrorCodes.TOPIC_NOT_FOUND, `topic ${r.topic} does not exist`, { retryable: true })
       let partition = r.partition
@@ -273,29 +263,21 @@ class TransactionSession {
     })
   }
 
-  #create(): WireProducer {
-    return new Producer({
-      ...wireConnectionOptions(this.#s.client, `${this.#id}-producer`),
-      idempotent: true,
-      transactionalId: this.#id,
-      // The wire client sends its request timeout as the transaction timeout.
-      timeout: this.#s.timeoutMs,
-      retries: 3,
-      retryDelay: 250,
-    })
+  #create(): TransactionalProducer {
+    return this.#s.producers(this.#id, this.#s.timeoutMs)
   }
 
-  #reset(producer: WireProducer): void {
+  #reset(producer: TransactionalProducer): void {
     if (this.#producer === producer) this.#producer = undefined
     producer
-      .close(true)
+      .close()
       .catch((error: unknown) => this.#s.logger.debug({ err: error }, 'closing a transactional producer failed'))
   }
 
   async close(): Promise<void> {
     const producer = this.#producer
     this.#producer = undefined
-    await producer?.close(true).catch(() => undefined)
+    await producer?.close().catch(() => undefined)
   }
 }
 
@@ -313,23 +295,6 @@ function* chunks<M>(messages: M[], records: StagedRecord[]): Generator<M[]> {
     bytes += size
   }
   if (from < messages.length) yield messages.slice(from)
-}
-
-/** The message the wire client's addOffset reads: it commits `offset + 1` with the group's identity. */
-function offsetMessage(offset: CommitOffset, group: GroupIdentity): Message<Buffer, Buffer, Buffer, Buffer> {
-  return {
-    topic: offset.topic,
-    partition: offset.partition,
-    offset: offset.offset - 1n,
-    metadata: {
-      consumer: {
-        groupId: group.groupId,
-        generationId: group.generationId,
-        memberId: group.memberId,
-        coordinatorId: group.coordinatorId,
-      },
-    },
-  } as unknown as Message<Buffer, Buffer, Buffer, Buffer>
 }
 
 /** The default transactional id prefix: unique per process (see `transactional.id` for a stable one). */

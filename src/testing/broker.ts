@@ -10,6 +10,14 @@ import { KafkitError, ErrorCodes } from '../errors.ts'
 import { Group } from './group.ts'
 import { InMemoryMember } from './member.ts'
 import { inMemoryTransport } from './transport.ts'
+import {
+  InMemoryTransactionalProducer,
+  TransactionCoordinator,
+  type TransactionBroker,
+  type TransactionState,
+} from './transactions.ts'
+import type { Isolation } from '../consumer/member.ts'
+import type { TransactionalProducerFactory } from '../consumer/transaction-producer.ts'
 import { protocolError, type BrokerErrorName } from './errors.ts'
 import type { ProducedRecord, StoredRecord } from './records.ts'
 
@@ -32,10 +40,17 @@ export interface InMemoryKafkaOptions {
   clock?: Clock
 }
 
+/** A record's part in a transaction: the transaction's state, or a control record (its marker). */
+type Mark = TransactionState | 'control'
+
 interface Topic {
   name: string
   maxMessageBytes: number
   partitions: StoredRecord[][]
+  /** Per partition, by offset: what transaction wrote the record (none: not transactional). */
+  marks: Map<number, Mark>[]
+  /** Per partition: the open transactions' first offsets. */
+  open: Map<TransactionState, number>[]
 }
 
 interface Fault {
@@ -51,9 +66,25 @@ export class InMemoryKafka {
   readonly #appendListeners = new Set<(topic: string, partition: number) => void>()
   #produceFaults: Fault[] = []
   #commitFaults: Fault[] = []
+  readonly #transactions: TransactionCoordinator
+  readonly #transactionBroker: TransactionBroker
 
   constructor(options: InMemoryKafkaOptions = {}) {
     this.clock = options.clock ?? systemClock
+    this.#transactionBroker = {
+      clock: this.clock,
+      partitionCount: (topic) => this.partitionCount(topic),
+      takeProduceFault: () => this.takeProduceFault(),
+      takeCommitFault: (group) => this.takeCommitFault(group),
+      appendTransactional: (topic, partition, records, txn) => void this.#append(topic, partition, records, txn),
+      writeMarker: (topic, partition, txn) => this.#writeMarker(topic, partition, txn),
+      groupState: (id) => {
+        const group = this.#groups.get(id)
+        return group && { generation: group.generation, memberIds: group.members.map((m) => m.id) }
+      },
+      storeOffsets: (group, offsets) => this.group(group).storeOffsets(offsets),
+    }
+    this.#transactions = new TransactionCoordinator(this.#transactionBroker)
   }
 
   // ---- topics ----------------------------------------------------------------------------------
@@ -76,6 +107,8 @@ export class InMemoryKafka {
       name,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       partitions: Array.from({ length: partitions }, () => []),
+      marks: Array.from({ length: partitions }, () => new Map<number, Mark>()),
+      open: Array.from({ length: partitions }, () => new Map<TransactionState, number>()),
     })
   }
 
@@ -92,12 +125,54 @@ export class InMemoryKafka {
     return this.#topics.get(topic)?.partitions.length
   }
 
-  /** Every record of a topic (or of one of its partitions), partition by partition, in offset order. */
-  records(topic: string, partition?: number): readonly StoredRecord[] {
+  /**
+   * The records of a topic (or of one of its partitions), partition by partition, in offset order,
+   * as a consumer with `isolation` reads them: read_committed (the default) stops at the first
+   * record of a transaction still open and leaves out aborted ones; neither shows the control
+   * records that end transactions.
+   */
+  records(topic: string, partition?: number, options: { isolation?: Isolation } = {}): readonly StoredRecord[] {
     const t = this.#topics.get(topic)
     if (!t) return []
-    if (partition !== undefined) return [...(t.partitions[partition] ?? [])]
-    return t.partitions.flat()
+    const isolation = options.isolation ?? 'read_committed'
+    const partitions = partition === undefined ? t.partitions.map((_, p) => p) : [partition]
+    const records: StoredRecord[] = []
+    for (const p of partitions) {
+      const end = isolation === 'read_committed' ? this.lastStableOffset(topic, p) : this.endOffset(topic, p)
+      for (let offset = 0n; offset < end; offset++) {
+        const record = this.fetchAt(topic, p, offset, isolation)
+        if (record !== 'skip' && record !== undefined) records.push(record)
+      }
+    }
+    return records
+  }
+
+  /**
+   * What a fetch at `offset` returns: the record; 'skip' for a control record or (read_committed)
+   * an aborted one, which the reader steps over; undefined when there is nothing to read there yet
+   * (the log's end, or for read_committed the last stable offset).
+   */
+  fetchAt(topic: string, partition: number, offset: bigint, isolation: Isolation): StoredRecord | 'skip' | undefined {
+    const t = this.#topics.get(topic)
+    const record = t?.partitions[partition]?.[Number(offset)]
+    if (!t || !record) return undefined
+    if (isolation === 'read_committed' && offset >= this.lastStableOffset(topic, partition)) return undefined
+    const mark = t.marks[partition]!.get(Number(offset))
+    if (mark === 'control') return 'skip'
+    if (isolation === 'read_committed' && mark?.state === 'aborted') return 'skip'
+    return record
+  }
+
+  /** The first offset of a transaction still open in the partition (none open: the log end offset). */
+  lastStableOffset(topic: string, partition: number): bigint {
+    const open = this.#topics.get(topic)?.open[partition]
+    if (!open) throw protocolError('UNKNOWN_TOPIC_OR_PARTITION')
+    return open.size === 0 ? this.endOffset(topic, partition) : BigInt(Math.min(...open.values()))
+  }
+
+  /** Transactions open now, of every transactional id. */
+  get openTransactions(): number {
+    return this.#transactions.openCount
   }
 
   /** The offset the next record of the partition gets (the log end offset). */
@@ -121,6 +196,10 @@ export class InMemoryKafka {
    * Returns the base offset.
    */
   append(topic: string, partition: number, records: readonly ProducedRecord[]): bigint {
+    return this.#append(topic, partition, records, undefined)
+  }
+
+  #append(topic: string, partition: number, records: readonly ProducedRecord[], txn: Mark | undefined): bigint {
     const t = this.#topics.get(topic)
     const log = t?.partitions[partition]
     if (!t || !log) throw protocolError('UNKNOWN_TOPIC_OR_PARTITION')
@@ -129,7 +208,9 @@ export class InMemoryKafka {
     if (bytes > t.maxMessageBytes) throw protocolError('MESSAGE_TOO_LARGE')
     const base = BigInt(log.length)
     const now = BigInt(this.clock.now())
+    if (txn !== undefined && txn !== 'control' && !t.open[partition]!.has(txn)) t.open[partition]!.set(txn, log.length)
     for (const r of records) {
+      if (txn !== undefined) t.marks[partition]!.set(log.length, txn)
       log.push({
         topic,
         partition,
@@ -143,6 +224,12 @@ export class InMemoryKafka {
     }
     for (const listener of this.#appendListeners) listener(topic, partition)
     return base
+  }
+
+  /** A transaction's end in a partition: a control record, which takes an offset and is never delivered. */
+  #writeMarker(topic: string, partition: number, txn: TransactionState): void {
+    this.#topics.get(topic)?.open[partition]?.delete(txn)
+    this.#append(topic, partition, [{ key: null, value: null, headers: undefined, timestamp: undefined }], 'control')
   }
 
   #log(topic: string, partition: number): StoredRecord[] {
@@ -185,6 +272,12 @@ export class InMemoryKafka {
   /** The producer's transport to this broker, for `ProducerOptions.transport`. */
   transport(): TransportFactory {
     return () => inMemoryTransport(this)
+  }
+
+  /** Transactional producers on this broker, for `ConsumerOptions.transactionalProducer`. */
+  transactionalProducers(): TransactionalProducerFactory {
+    return (id, timeoutMs) =>
+      new InMemoryTransactionalProducer(this.#transactionBroker, this.#transactions, id, timeoutMs)
   }
 
   // ---- faults ----------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
       consumer: {
         ...options.consumer,
         groupMember: this.broker.members(),
+        transactionalProducer: this.broker.transactionalProducers(),
         clock: this.clock,
         provisionRetryTopics: false,
       },

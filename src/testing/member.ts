@@ -7,7 +7,9 @@ import {
   tpKey,
   type CommitOffset,
   type FetchedRecord,
+  type GroupIdentity,
   type GroupMember,
+  type Isolation,
   type MemberEvents,
   type MemberOptions,
   type TopicPartition,
@@ -25,7 +27,8 @@ export interface MemberBroker {
   partitionCount(topic: string): number | undefined
   startOffset(topic: string, partition: number): bigint
   endOffset(topic: string, partition: number): bigint
-  recordAt(topic: string, partition: number, offset: bigint): StoredRecord | undefined
+  lastStableOffset(topic: string, partition: number): bigint
+  fetchAt(topic: string, partition: number, offset: bigint, isolation: Isolation): StoredRecord | 'skip' | undefined
   onAppend(listener: (topic: string, partition: number) => void): () => void
 }
 
@@ -103,8 +106,13 @@ export class InMemoryMember implements GroupMember {
       const key = this.#order[(this.#cursor + i) % count]!
       const owned = this.#owned.get(key)!
       if (owned.paused) continue
-      const position = (owned.position ??= this.#startOf(owned.tp))
-      const stored = this.#broker.recordAt(owned.tp.topic, owned.tp.partition, position)
+      let position = (owned.position ??= this.#startOf(owned.tp))
+      let stored = this.#broker.fetchAt(owned.tp.topic, owned.tp.partition, position, this.#isolation)
+      // Control records and (read_committed) aborted ones are stepped over, as a fetch does.
+      while (stored === 'skip') {
+        owned.position = ++position
+        stored = this.#broker.fetchAt(owned.tp.topic, owned.tp.partition, position, this.#isolation)
+      }
       if (!stored) continue
       owned.position = position + 1n
       // Round-robin: the next read starts at the next partition.
@@ -146,16 +154,33 @@ export class InMemoryMember implements GroupMember {
   }
 
   commit(offsets: readonly CommitOffset[], _waitMs?: number): Promise<'committed' | 'deferred'> {
-    // Rebalances happen in one step here, so a commit never meets one under way (never 'deferred').
-    // The offsets are stored before this returns: a partition's next owner reads from them.
+    // The offsets are stored before this returns: a partition's next owner reads from them. An
+    // eager rebalance happens in one step, so a commit never meets one under way; with an
+    // incremental protocol, a partition already given up is its new owner's to commit.
     try {
       if (this.#state === 'dead') throw new Error('the member crashed: its process is gone')
       if (this.#state !== 'joined') throw protocolError('UNKNOWN_MEMBER_ID')
-      this.#group.commit(this, offsets)
+      const owned =
+        this.options.rebalanceProtocol === 'eager'
+          ? offsets
+          : offsets.filter((o) => this.#owned.has(tpKey(o.topic, o.partition)))
+      if (owned.length === 0 && offsets.length > 0) return Promise.resolve('deferred')
+      this.#group.commit(this, owned)
       return Promise.resolve('committed')
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
+  }
+
+  groupIdentity(): Promise<GroupIdentity | undefined> {
+    // Rebalances happen in one step here: a member in its group always knows its generation.
+    if (this.#state !== 'joined') return Promise.resolve(undefined)
+    return Promise.resolve({
+      groupId: this.options.group,
+      generationId: this.#generation,
+      memberId: this.id,
+      coordinatorId: 0,
+    })
   }
 
   restartFetch(): Promise<void> {
@@ -214,6 +239,12 @@ export class InMemoryMember implements GroupMember {
     this.wake()
   }
 
+  /** Incremental protocols: the runner commits its finished work before partitions go. */
+  revoking(): Promise<void> {
+    if (this.#state !== 'joined' || !this.#events) return Promise.resolve()
+    return this.#events.revoking().catch(() => undefined)
+  }
+
   /** Tells the runner that records may be read (once per turn of the microtask queue). */
   wake(): void {
     if (this.#wakeScheduled || this.#state !== 'joined') return
@@ -238,11 +269,17 @@ export class InMemoryMember implements GroupMember {
     this.#events?.failed(protocolError('UNKNOWN_MEMBER_ID'), 'member')
   }
 
+  get #isolation(): Isolation {
+    return this.options.isolation ?? 'read_committed'
+  }
+
   #startOf(tp: TopicPartition): bigint {
     const committed = this.#group.committed(tp.topic, tp.partition)
     if (committed !== undefined) return committed
-    return this.options.autoOffsetReset === 'earliest'
-      ? this.#broker.startOffset(tp.topic, tp.partition)
+    if (this.options.autoOffsetReset === 'earliest') return this.#broker.startOffset(tp.topic, tp.partition)
+    // "latest" for a read_committed reader is the last stable offset, as ListOffsets answers it.
+    return this.#isolation === 'read_committed'
+      ? this.#broker.lastStableOffset(tp.topic, tp.partition)
       : this.#broker.endOffset(tp.topic, tp.partition)
   }
 }

@@ -1,45 +1,56 @@
 // What handlers get: timeouts with an AbortSignal, subset projection, upcast payloads, middleware,
-// ordering modes and awaited assignment hooks.
+// ordering modes and awaited assignment hooks. None of it depends on the broker: the runtime runs
+// on kafkit/testing's in-memory Kafka (real time), through the same producer transport and group
+// member seams as on a cluster; the contract suite (test/contract) holds the two to the same behaviour.
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test, type TestContext } from 'node:test'
 import { z } from 'zod'
-import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
+import { topicSpecsFor } from '../../src/admin/index.ts'
 import { createCatalog, defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
 import { Consumer, type ConsumerOptions, type Middleware } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
+import { InMemoryKafka } from '../../src/testing/index.ts'
 import { failureOf } from '../support/dlq.ts'
-import { brokers, deleteAfter, readTopic, track, uniqueName, waitFor, defer } from '../support/kafka.ts'
+import { track, uniqueName, waitFor, defer } from '../support/kafka.ts'
 
-async function world<E extends AnyEvent>(
-  t: TestContext,
-  make: (topic: ReturnType<typeof topicOf>) => E[],
-  partitions = 1,
-) {
+function world<E extends AnyEvent>(t: TestContext, make: (topic: ReturnType<typeof topicOf>) => E[], partitions = 1) {
   const topic = topicOf(uniqueName('handlers'), partitions)
   const catalog = createCatalog(make(topic))
-  deleteAfter(t, () => [topic.name, `${topic.name}.dlq`])
-  await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog), { logger: silentLogger() })
+  const broker = new InMemoryKafka()
+  for (const spec of topicSpecsFor(catalog)) broker.createTopic(spec.name, { partitions: spec.partitions })
+  const client = { brokers: ['in-memory:9092'] }
   const producer = track(
     t,
-    new Producer({ client: { brokers: brokers() }, service: 'handlers-test', logger: silentLogger() }),
+    new Producer({ client, service: 'handlers-test', logger: silentLogger(), transport: broker.transport() }),
   )
   const consumer = (options: Partial<Omit<ConsumerOptions, 'catalog'>> = {}) => {
     // Definitions are looked up by type below (AnyEvent): the consumer takes any of them.
     const c = new Consumer<AnyEvent>({
-      client: { brokers: brokers() },
+      client,
       catalog: catalog,
       service: 'handlers-svc',
       group: uniqueName('handlers'),
       logger: silentLogger(),
       producer,
+      groupMember: broker.members(),
+      lagInterval: false,
       ...options,
     })
     defer(t, () => c.stop())
     return c
   }
-  return { topic, catalog, producer, consumer }
+  /** The first `count` records of a topic, once it has them. */
+  const readTopic = async (name: string, count: number) => {
+    await waitFor(() => broker.records(name).length >= count, `${count} records in ${name}`)
+    return broker.records(name).map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: new Map(r.headerEntries.map(([k, v]) => [k.toString(), v?.toString() ?? ''])),
+    }))
+  }
+  return { topic, catalog, producer, consumer, readTopic }
 }
 
 function topicOf(name: string, partitions: number) {
@@ -47,7 +58,7 @@ function topicOf(name: string, partitions: number) {
 }
 
 test('a handler past its timeout sees its signal fire, and the attempt is retried', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => [
+  const { producer, consumer, catalog } = world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
   const Ran = catalog.latest('job.ran')!
@@ -70,7 +81,7 @@ test('a handler past its timeout sees its signal fire, and the attempt is retrie
 })
 
 test('subset projection hands the handler only the fields it asked for', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => [
+  const { producer, consumer, catalog } = world(t, (topic) => [
     defineEvent({
       type: 'message.received',
       version: '1.0',
@@ -89,7 +100,7 @@ test('subset projection hands the handler only the fields it asked for', async (
 })
 
 test('a v1 record reaches a v2 handler upcast, and the handler is told which versions it went through', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => {
+  const { producer, consumer, catalog } = world(t, (topic) => {
     const V1 = defineEvent({
       type: 'user.registered',
       version: '1.0',
@@ -127,7 +138,7 @@ test('a v1 record reaches a v2 handler upcast, and the handler is told which ver
 })
 
 test('middleware wraps every handler, first added outermost, and sees failures', async (t) => {
-  const { producer, consumer, catalog } = await world(t, (topic) => [
+  const { producer, consumer, catalog } = world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
   const Ran = catalog.latest('job.ran')!
@@ -176,7 +187,7 @@ for (const [ordering, expectOverlap] of [
   ['none', true],
 ] as const) {
   test(`ordering "${ordering}": handlers of one key ${expectOverlap ? 'may overlap' : 'never overlap'}`, async (t) => {
-    const { producer, consumer, catalog } = await world(t, (topic) => [
+    const { producer, consumer, catalog } = world(t, (topic) => [
       defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string(), n: z.number() }) }),
     ])
     const Ran = catalog.latest('job.ran')!
@@ -199,7 +210,7 @@ for (const [ordering, expectOverlap] of [
 }
 
 test('onAssign is awaited before any record is handled; onRevoke gets the partitions on stop', async (t) => {
-  const { producer, consumer, catalog, topic } = await world(
+  const { producer, consumer, catalog, topic } = world(
     t,
     (topic) => [defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) })],
     2,
@@ -231,7 +242,7 @@ test('onAssign is awaited before any record is handled; onRevoke gets the partit
 })
 
 test('with onUnhandled "dlq", a known type without a handler is dead-lettered', async (t) => {
-  const { producer, consumer, catalog, topic } = await world(t, (topic) => [
+  const { producer, consumer, catalog, topic, readTopic } = world(t, (topic) => [
     defineEvent({ type: 'job.ran', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
     defineEvent({ type: 'job.skipped', version: '1.0', topic, schema: z.object({ id: z.string() }) }),
   ])
@@ -239,6 +250,6 @@ test('with onUnhandled "dlq", a known type without a handler is dead-lettered', 
   c.on(catalog.latest('job.ran')!, () => undefined)
   await c.start()
   await producer.publish(catalog.latest('job.skipped')!, { id: 'x' })
-  const [dead] = await readTopic(t, `${topic.name}.dlq`, 1)
+  const [dead] = await readTopic(`${topic.name}.dlq`, 1)
   assert.equal(failureOf(dead!).event_type, 'job.skipped')
 })

@@ -7,13 +7,14 @@ import { Admin } from '@platformatic/kafka'
 import { Catalog } from '../../src/catalog/catalog.ts'
 import type { AnyEvent } from '../../src/catalog/event.ts'
 import type { Consumer } from '../../src/consumer/consumer.ts'
-import type { GroupMember, MemberEvents, MemberFactory } from '../../src/consumer/member.ts'
+import type { GroupMember, Isolation, MemberEvents, MemberFactory } from '../../src/consumer/member.ts'
 import { wireMembers } from '../../src/consumer/wire-member.ts'
 import { Kafkit, type KafkitConsumerOptions } from '../../src/kafkit/kafkit.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import type { InMemoryMember } from '../../src/testing/member.ts'
-import { createTestKafkit, type TestKafkit } from '../../src/testing/index.ts'
+import { createTestKafkit, type StoredRecord, type TestKafkit } from '../../src/testing/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
+import { readWithIsolation } from './isolation-reader.ts'
 import { brokers, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
 export interface RawRecord {
@@ -32,6 +33,11 @@ export interface World<E extends AnyEvent> {
   waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>
   /** The records of a topic, in partition then offset order (at least `count` of them). */
   read(topic: string, count: number): Promise<RawRecord[]>
+  /**
+   * A topic's records as a downstream consumer with `isolation` reads them from the start, in offset
+   * order, until `done` holds (read_committed: no aborted records, none of an open transaction).
+   */
+  readAs(topic: string, isolation: Isolation, done: (records: RawRecord[]) => boolean): Promise<RawRecord[]>
   /** The group's committed offset of a partition. */
   committed(group: string, topic: string, partition: number): Promise<bigint | undefined>
   /** The consumer's process dies: it commits nothing more and its partitions go to the others. */
@@ -72,13 +78,12 @@ export const inMemory: Backend = {
         await kit.waitFor(() => kit.broker.records(topic).length >= count, {
           describe: () => `${count} records in ${topic}`,
         })
-        return kit.broker.records(topic).map((r) => ({
-          key: r.key ?? null,
-          value: r.value ?? null,
-          headers: r.headerEntries.map(([k, v]) => [k, v ?? null] as [Buffer, Buffer | null]),
-          partition: r.partition,
-          offset: r.offset,
-        }))
+        return kit.broker.records(topic).map(raw)
+      },
+      readAs: async (topic, isolation, done) => {
+        const read = () => kit.broker.records(topic, undefined, { isolation }).map(raw)
+        await kit.waitFor(() => done(read()), { describe: () => `${topic} read as ${isolation}` })
+        return read()
       },
       committed: (group, topic, partition) => Promise.resolve(kit.broker.committed(group, topic, partition)),
       crash: (consumer) => {
@@ -93,6 +98,16 @@ export const inMemory: Backend = {
       },
     })
   },
+}
+
+function raw(r: StoredRecord): RawRecord {
+  return {
+    key: r.key ?? null,
+    value: r.value ?? null,
+    headers: r.headerEntries.map(([k, v]) => [k, v ?? null] as [Buffer, Buffer | null]),
+    partition: r.partition,
+    offset: r.offset,
+  }
 }
 
 /** In memory, a consumer's members are the ones its runners hold (status() names their groups). */
@@ -144,6 +159,7 @@ export const kafka: Backend = {
           partition: r.partition,
           offset: r.offset,
         })),
+      readAs: (topic, isolation, done) => readWithIsolation(topic, isolation, done),
       committed: async (group, topic, partition) => {
         const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] })
         const found = offsets?.topics
@@ -201,6 +217,9 @@ class Crashable implements GroupMember {
   }
   commit(...args: Parameters<GroupMember['commit']>) {
     return this.#dead ? Promise.reject(new Error('the member crashed')) : this.#inner.commit(...args)
+  }
+  groupIdentity(waitMs?: number) {
+    return this.#dead ? Promise.resolve(undefined) : (this.#inner.groupIdentity?.(waitMs) ?? Promise.resolve(undefined))
   }
   restartFetch() {
     return this.#dead ? Promise.resolve() : this.#inner.restartFetch()

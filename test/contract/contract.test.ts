@@ -137,30 +137,47 @@ for (const backend of backends) {
       assert.deepEqual(new Set(second), new Set(ids))
     })
 
-    test('rebalance with no loss: a member joins and one leaves while events flow', async (t) => {
-      const { Placed } = orders(4)
-      const world = await backend.world(t, [Placed])
-      const group = uniqueName('rebalance')
-      const handled = new Set<string>()
-      const a = world.consumer({ ...FAST, group }).on(Placed, (event) => void handled.add(event.id))
-      const b = world.consumer({ ...FAST, group }).on(Placed, (event) => void handled.add(event.id))
-      stopAfter(t, a)
-      stopAfter(t, b)
-      await a.start()
-      const ids: string[] = []
-      const publish = async (from: number, to: number) => {
-        for (let i = from; i < to; i++)
-          ids.push((await world.kafkit.publish(Placed, { order_id: `r${i}`, seq: i })).eventId)
-      }
-      await publish(0, 20)
-      await b.start()
-      await publish(20, 40)
-      await world.waitFor(() => ids.every((id) => handled.has(id)), 'first 40 handled')
-      await a.stop()
-      await publish(40, 60)
-      await world.waitFor(() => ids.every((id) => handled.has(id)), 'all 60 handled')
-      assert.equal(ids.filter((id) => !handled.has(id)).length, 0)
-    })
+    for (const protocol of ['eager', 'cooperative', 'consumer'] as const) {
+      test(`rebalance with no loss (${protocol}): a member joins and one leaves while events flow`, async (t) => {
+        const { Placed } = orders(4)
+        const world = await backend.world(t, [Placed])
+        const group = uniqueName('rebalance')
+        const handled = new Set<string>()
+        const revokedFromA: number[] = []
+        const options = { ...FAST, group, rebalanceProtocol: protocol }
+        const a = world
+          .consumer({ ...options, onRevoke: (tps) => void revokedFromA.push(...tps.map((tp) => tp.partition)) })
+          .on(Placed, (event) => void handled.add(event.id))
+        const b = world.consumer(options).on(Placed, (event) => void handled.add(event.id))
+        stopAfter(t, a)
+        stopAfter(t, b)
+        await a.start()
+        const ids: string[] = []
+        const publish = async (from: number, to: number) => {
+          for (let i = from; i < to; i++)
+            ids.push((await world.kafkit.publish(Placed, { order_id: `r${i}`, seq: i })).eventId)
+        }
+        await publish(0, 20)
+        await b.start()
+        await publish(20, 40)
+        await world.waitFor(() => ids.every((id) => handled.has(id)), 'first 40 handled')
+        await world.waitFor(
+          () => a.status().runners[0]!.assigned.length === 2 && b.status().runners[0]!.assigned.length === 2,
+          'two partitions each',
+        )
+        const kept = a.status().runners[0]!.assigned.map((p) => p.partition)
+        // Only the partitions that moved to b were revoked from a; a never gave up what it kept.
+        assert.equal(new Set(revokedFromA).size, 2, `revoked ${revokedFromA.join(',')}`)
+        assert.ok(
+          kept.every((p) => !revokedFromA.includes(p)),
+          `kept ${kept.join(',')}, revoked ${revokedFromA.join(',')}`,
+        )
+        await a.stop()
+        await publish(40, 60)
+        await world.waitFor(() => ids.every((id) => handled.has(id)), 'all 60 handled')
+        assert.equal(ids.filter((id) => !handled.has(id)).length, 0)
+      })
+    }
 
     test('retry and DLQ: a failing record is retried, then dead-lettered with the original; the rest go on', async (t) => {
       const { topic, Placed } = orders(1)

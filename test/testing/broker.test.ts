@@ -221,3 +221,66 @@ test('the broker is usable alone: append, read and commit without kafkit on top'
   assert.throws(() => broker.append('u', 0, []), /UNKNOWN_TOPIC_OR_PARTITION|does not host/)
   assert.throws(() => broker.createTopic('t', { partitions: 3 }), /exists with 2 partitions/)
 })
+
+test('cooperative: a joining member takes only the partitions that move, after their owner committed', async () => {
+  const { topic, Placed } = catalog(4)
+  const kit = createTestKafkit({ catalog: [Placed] })
+  const handled: string[] = []
+  const consumer = kit
+    .consumer({ group: 'coop', rebalanceProtocol: 'cooperative', commitInterval: '1h' })
+    .on(Placed, (event) => void handled.push(event.payload.order_id))
+  await consumer.start()
+  const group = kit.broker.group('coop')
+  await group.settled()
+  for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) await kit.publish(Placed, { order_id: id })
+  await kit.waitFor(() => handled.length === 6)
+  const before = group.generation
+  const other = group.addMember({ topics: [topic.name] })
+  assert.equal(other.options.rebalanceProtocol, 'cooperative', 'it speaks the group’s protocol')
+  assert.ok(group.rebalancing)
+  await group.settled()
+  // Two steps: the owner keeps 0 and 1 (and commits what it gives up), then 2 and 3 go to the other.
+  const steps = group.history.filter((h) => h.generation > before)
+  const parts = (m: InMemoryMember | undefined, step: (typeof steps)[number]) =>
+    (step.assignments.get(m!) ?? []).map((tp) => tp.partition)
+  const owner = group.members.find((m) => m !== other)
+  assert.deepEqual(
+    steps.map((s) => [parts(owner, s), parts(other, s)]),
+    [
+      [[0, 1], []],
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ],
+  )
+  for (const partition of [2, 3])
+    assert.equal(kit.broker.committed('coop', topic.name, partition), kit.broker.endOffset(topic.name, partition))
+  await kit.close()
+})
+
+test('transactions: read_committed reads stop at an open transaction and skip aborted records; a new producer with the id fences the old one', async () => {
+  const broker = new InMemoryKafka()
+  broker.createTopic('t')
+  const producers = broker.transactionalProducers()
+  const first = producers('tx', 60_000)
+  const record = (v: string) => ({ topic: 't', partition: 0, value: Buffer.from(v) })
+  const open = await first.begin()
+  await open.send([record('open')])
+  broker.append('t', 0, [{ key: null, value: Buffer.from('plain'), headers: undefined, timestamp: undefined }])
+  const values = (isolation: 'read_committed' | 'read_uncommitted') =>
+    broker.records('t', 0, { isolation }).map((r) => r.value!.toString())
+  assert.deepEqual(values('read_committed'), [], 'nothing past the open transaction')
+  assert.deepEqual(values('read_uncommitted'), ['open', 'plain'])
+  // The same id again: the open transaction is aborted (a marker written), the first producer fenced.
+  const second = producers('tx', 60_000)
+  const next = await second.begin()
+  assert.deepEqual(values('read_committed'), ['plain'])
+  await assert.rejects(open.commit(), (error: { apiId?: string }) => error.apiId === 'PRODUCER_FENCED')
+  await next.send([record('committed')])
+  await next.commit()
+  assert.deepEqual(values('read_committed'), ['plain', 'committed'])
+  // Four records and two markers: the markers take offsets and are never read.
+  assert.equal(broker.endOffset('t', 0), 5n)
+  assert.equal(broker.lastStableOffset('t', 0), 5n)
+})

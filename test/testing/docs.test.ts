@@ -8,7 +8,7 @@ const root = join(import.meta.dirname, '../..')
 
 test('every example in docs/testing.md is the test file it names, as it is', () => {
   const doc = readFileSync(join(root, 'docs/testing.md'), 'utf8')
-  const examples = [...doc.matchAll(/<!-- example: (\S+) -->\n\n```ts\n([\s\S]*?)```/g)]
+  const examples = [...doc.matchAll(/<!-- example: (\S+) -->\n\n```(?:ts|js)\n([\s\S]*?)```/g)]
   assert.deepEqual(
     examples.map((m) => m[1]),
     [
@@ -17,6 +17,7 @@ test('every example in docs/testing.md is the test file it names, as it is', () 
       'test/testing/examples/payments.ts',
       'test/testing/examples/service.test.ts',
       'test/testing/examples/flow.test.ts',
+      'test/testing/fixtures/user-project/orders.vitest.js',
     ],
   )
   for (const [, file, code] of examples) assert.equal(code, readFileSync(join(root, file!), 'utf8'), file)

@@ -1,9 +1,10 @@
 // The packed package, as a user installs it: `npm pack` of a fresh build, installed into an empty
-// project, where a node:test file written with `kafkit/testing` runs with no broker address, no
-// Java on the PATH and no network client of kafkit's connecting anywhere.
+// project (test/testing/fixtures/user-project), where tests written with `kafkit/testing` run under
+// node:test, Vitest and Jest (ESM) with no broker address, no Java on the PATH and no network client
+// of kafkit's connecting anywhere.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
@@ -12,38 +13,7 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 const root = join(import.meta.dirname, '../..')
 
-const USER_TEST = `
-import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
-import { test } from 'node:test'
-import { z } from 'zod'
-import { defineEvent, defineTopic } from 'kafkit'
-import { createTestKafkit } from 'kafkit/testing'
-
-const orders = defineTopic({ name: 'shop.orders.v1', key: 'order_id', partitions: 3 })
-const OrderCreated = defineEvent({ type: 'order.created', version: '1.0', topic: orders, schema: z.object({ order_id: z.string() }) })
-const OrderAccepted = defineEvent({ type: 'order.accepted', version: '1.0', topic: orders, schema: z.object({ order_id: z.string() }) })
-
-test('no broker, no Java', () => {
-  assert.equal(process.env.KAFKA_BROKERS, undefined)
-  assert.equal(spawnSync('java', ['-version']).error?.code, 'ENOENT')
-})
-
-test('a handler on kafkit/testing', async () => {
-  const kit = createTestKafkit({ catalog: [OrderCreated, OrderAccepted], consumer: { retryTopics: ['1m'] } })
-  let failures = 0
-  await kit.consumer().on(OrderCreated, async (event, ctx) => {
-    if (failures++ < 3) throw new Error('not yet')
-    await ctx.publish(OrderAccepted, { order_id: event.payload.order_id })
-  }).start()
-  await kit.publish(OrderCreated, { order_id: 'o-1' })
-  await kit.waitForHandled(OrderCreated, { order_id: 'o-1' })
-  kit.expectPublished(OrderAccepted, { order_id: 'o-1' })
-  await kit.close()
-})
-`
-
-test('kafkit/testing from the packed tarball: a user’s test passes with no broker and no Java', async (t) => {
+test('kafkit/testing from the packed tarball: a user’s tests pass under node:test, Vitest and Jest, with no broker and no Java', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'kafkit-pack-'))
   t.after(() => rmSync(work, { recursive: true, force: true }))
   // A fresh build in a staging copy: the worktree's own dist/ is left alone.
@@ -78,16 +48,31 @@ test('kafkit/testing from the packed tarball: a user’s test passes with no bro
     env: npmEnv,
     timeout: 300_000,
   })
-  writeFileSync(join(project, 'orders.test.mjs'), USER_TEST)
+  // Vitest and Jest are kafkit's pinned devDependencies, linked rather than installed again (the
+  // same packages a user's install would bring, without a second install of some 300 packages).
+  for (const runner of ['vitest', 'jest'])
+    symlinkSync(join(root, 'node_modules', runner), join(project, 'node_modules', runner), 'dir')
 
   const env: Record<string, string> = { PATH: dirname(process.execPath), HOME: work }
-  const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', 'orders.test.mjs'], {
-    cwd: project,
-    env,
-    timeout: 120_000,
-  }).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`the user's test failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`)
+  const userRun = (args: string[]) =>
+    run(process.execPath, args, { cwd: project, env, timeout: 120_000 }).catch(
+      (error: { stdout?: string; stderr?: string }) => {
+        throw new Error(`the user's test failed (${args.join(' ')}):\n${error.stdout ?? ''}\n${error.stderr ?? ''}`)
+      },
+    )
+
+  await t.test('under node:test', async () => {
+    const { stdout } = await userRun(['--test', '--test-reporter=tap', 'orders.node.test.js'])
+    assert.match(stdout, /# pass 2/)
+    assert.match(stdout, /# fail 0/)
   })
-  assert.match(stdout, /# pass 2/)
-  assert.match(stdout, /# fail 0/)
+  await t.test('under Vitest', async () => {
+    const { stdout } = await userRun(['node_modules/vitest/vitest.mjs', 'run', '--reporter=verbose', '--no-color'])
+    assert.match(stdout, /Tests\s+4 passed \(4\)/)
+  })
+  await t.test('under Jest (ESM, --experimental-vm-modules)', async () => {
+    // Jest writes its summary to stderr.
+    const { stderr } = await userRun(['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--ci'])
+    assert.match(stderr, /Tests:\s+4 passed, 4 total/)
+  })
 })
