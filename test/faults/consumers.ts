@@ -147,10 +147,21 @@ export function handlingGaps(runs: readonly ConsumerProcess[], from: number, to:
 
 const probe = fileURLToPath(new URL('./start-probe.ts', import.meta.url))
 
-/** Runs consumer.start() in a process of its own; how long it took and how it ended, or that it had not returned by `capMs`. */
-export function probeConsumerStart(client: object, capMs: number): Promise<Record<string, unknown>> {
+/**
+ * Runs consumer.start() in a process of its own; how long it took and how it ended, or that it had
+ * not returned by `capMs`. With `closeAfterMs`, consumer.close() is called that long into the start.
+ */
+export function probeConsumerStart(
+  client: object,
+  capMs: number,
+  closeAfterMs?: number,
+): Promise<Record<string, unknown>> {
   const child = spawn(process.execPath, ['--conditions=kafkit-source', probe], {
-    env: { ...process.env, CLIENT: JSON.stringify(client) },
+    env: {
+      ...process.env,
+      CLIENT: JSON.stringify(client),
+      ...(closeAfterMs !== undefined && { CLOSE_AFTER_MS: String(closeAfterMs) }),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let out = ''
