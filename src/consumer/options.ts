@@ -78,7 +78,7 @@ export interface ConsumerOptions extends RunnerHooks {
    * rebalance (round-robin). "cooperative": cooperative-sticky, only the partitions that move are
    * revoked, the others are handled on (round-robin is offered too, for a group whose other members
    * are eager). "consumer": the KIP-848 protocol (Kafka 4+), the broker assigns partitions.
-   * docs/consumer.md ("Rebalance protocols") says why eager stays the default for now.
+   * docs/consumer.md ("Rebalance protocols") says why eager is the default.
    */
   rebalanceProtocol?: RebalanceProtocol
   /** Topics to consume besides those the handlers imply. */

@@ -179,6 +179,12 @@ class WireGroupMember implements GroupMember {
     try {
       await Promise.race([this.#openStream(), late, checked])
     } catch (error) {
+      // Closed meanwhile: the join failed because its connections were closed, not because of the
+      // brokers (whose diagnosis would name a cause that is not one).
+      if (this.#closed)
+        throw new KafkitError(ErrorCodes.CONSUMER_STATE, `${what}: closed before the group was joined`, {
+          cause: error,
+        })
       throw KafkitError.is(error) ? error : this.#joinFailure(what, error)
     } finally {
       this.#clock.clearTimeout(timer)

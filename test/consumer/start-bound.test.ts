@@ -16,7 +16,7 @@ import { Consumer } from '../../src/consumer/index.ts'
 import { ErrorCodes, KafkitError } from '../../src/errors.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
 import { refusingBroker, silentBroker } from '../support/silent-broker.ts'
-import { createTopic, uniqueName } from '../support/kafka.ts'
+import { createTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
 const FAST_MS = 5000
 const WRONG_PASSWORD = 'not-the-password-s7'
@@ -125,4 +125,36 @@ test('consumer.start() against a broker that never answers: within startTimeout,
   const outcome = await start(t, { brokers: [broker] }, uniqueName('start-silent'), { startTimeout: '3s' })
   assertNamed(outcome, ErrorCodes.BROKER_UNAVAILABLE, broker, 3000 + 1500)
   assert.match(outcome.error!.message, /did not answer/)
+})
+
+test('consumer.close() during a start against a broker that never answers: both end at once, the start says it was closed', async (t) => {
+  const broker = await silentBroker(t)
+  const topic = defineTopic({ name: uniqueName('start-closed'), key: 'id', partitions: 1 })
+  const Seen = defineEvent({ type: 'start.seen', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+  const consumer = new Consumer({
+    client: { brokers: [broker] },
+    catalog: createCatalog([Seen]),
+    service: 'start-bound',
+    group: uniqueName('start-bound'),
+    logger: captureKafkitLogs({ level: 'trace' }).logger,
+    lagInterval: false,
+  })
+  consumer.on(Seen, () => undefined)
+  const starting = consumer.start().then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  // Wait until the start is under way (the member is joining), not for a time.
+  await waitFor(() => consumer.status().runners.length > 0, 'the start under way')
+  const closing = Date.now()
+  await consumer.close()
+  const closeMs = Date.now() - closing
+  const error = await starting
+  const startMs = Date.now() - closing
+  t.diagnostic(`close ${closeMs} ms; start ended ${startMs} ms after close(): ${String(error)}`)
+  assert.ok(closeMs < FAST_MS, `close() took ${closeMs} ms`)
+  assert.ok(startMs < FAST_MS, `start() ended ${startMs} ms after close()`)
+  assert.ok(KafkitError.is(error), `not a KafkitError: ${String(error)}`)
+  assert.equal(error.code, ErrorCodes.CONSUMER_STATE, error.message)
+  assert.match(error.message, /closed before the group was joined/)
 })

@@ -1,6 +1,7 @@
 // Every public operation with its default bounds, against a broker that accepts connections and
 // never answers, and against a port that refuses them: the times are the figures of
-// docs/reliability.md. consumer.start() names the broker within startTimeout (rebalanceTimeout + 10 s).
+// docs/reliability.md. consumer.start() names the broker within startTimeout (rebalanceTimeout + 10 s);
+// consumer.close() called during such a start returns within shutdownTimeout.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
@@ -17,6 +18,8 @@ const topic = defineTopic({ name: 'faults.bounds.v1', key: 'id', partitions: 1 }
 const Happened = defineEvent({ type: 'faults.happened', version: '1.0', topic, schema: z.object({ id: z.string() }) })
 const SLACK_MS = 3000
 const START_CAP_MS = 90_000
+/** consumer.close() is called this long after start() began. */
+const CLOSE_AFTER_MS = 1000
 
 for (const kind of ['silent', 'refusing'] as const) {
   test(`a ${kind} broker, default bounds`, async (t) => {
@@ -37,6 +40,7 @@ for (const kind of ['silent', 'refusing'] as const) {
     kafkit.publishAsync(Happened, { id: '4' })
     const kafkitClose = await timed(() => kafkit.close())
     const start = await probeConsumerStart(client, START_CAP_MS)
+    const closeDuringStart = await probeConsumerStart(client, START_CAP_MS, CLOSE_AFTER_MS)
     report(t, {
       'checkConnection()': connect,
       'ensureTopics()': provision,
@@ -45,6 +49,7 @@ for (const kind of ['silent', 'refusing'] as const) {
       'producer.close()': close,
       'kafkit.close()': kafkitClose,
       'consumer.start()': start,
+      'consumer.close() 1 s into start()': closeDuringStart,
     })
     const deadline = PRODUCER_DEFAULTS.deliveryTimeoutMs
     assert.ok(connect.ms < 10_000 + SLACK_MS)
@@ -57,5 +62,8 @@ for (const kind of ['silent', 'refusing'] as const) {
     assert.equal(start['code'], 'KAFKIT_BROKER_UNAVAILABLE', String(start['message']))
     assert.ok(Number(start['ms']) < 70_000 + SLACK_MS, `consumer.start() took ${String(start['ms'])} ms`)
     assert.ok(String(start['message']).includes(broker), String(start['message']))
+    // close() ends a start under way within shutdownTimeout (30 s); the start fails saying it was closed.
+    assert.equal(closeDuringStart['code'], 'KAFKIT_CONSUMER_STATE', JSON.stringify(closeDuringStart))
+    assert.ok(Number(closeDuringStart['closeMs']) < 30_000 + SLACK_MS, JSON.stringify(closeDuringStart))
   })
 }

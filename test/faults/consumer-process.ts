@@ -1,13 +1,15 @@
 // A consumer in its own process, so that a fault test can SIGKILL or SIGTERM it. Prints "ready"
-// once started and "handled <event id> <partition> <key> <seq>" per handled event (stdout on a pipe is
-// synchronous on Linux: nothing printed is lost on a kill), "assigned <partitions>" and "revoked
-// <partitions>" as its partitions change. SIGTERM: drain, commit, leave, exit. REBALANCE_PROTOCOL
-// chooses the rebalance protocol (kafkit's default when unset).
+// once started. Writes "handled <event id> <partition> <key> <seq>" per handled event, before its
+// handler returns, and "assigned <partitions>" and "revoked <partitions>" as its partitions change,
+// to the handled log at HANDLED_LOG (handled-log.ts: nothing written there is lost on a kill, unlike
+// stdout). SIGTERM: drain, commit, leave, exit. REBALANCE_PROTOCOL chooses the rebalance protocol
+// (kafkit's default when unset).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Consumer, stopOnSignals } from '../../src/consumer/index.ts'
 import { createCatalog } from '../../src/catalog/index.ts'
 import { createLogger, silentLogger } from '../../src/logging/index.ts'
 import type { RebalanceProtocol } from '../../src/consumer/member.ts'
+import { HandledLogWriter } from './handled-log.ts'
 import { faultEvent } from './support.ts'
 
 const env = (name: string) => {
@@ -17,6 +19,7 @@ const env = (name: string) => {
 }
 
 const { Seq } = faultEvent(env('TOPIC'), Number(env('PARTITIONS')))
+const log = new HandledLogWriter(env('HANDLED_LOG'))
 const consumer = new Consumer({
   client: { brokers: env('KAFKA_BROKERS').split(',') },
   catalog: createCatalog([Seq]),
@@ -33,13 +36,13 @@ const consumer = new Consumer({
   ...(process.env['REBALANCE_PROTOCOL'] && {
     rebalanceProtocol: process.env['REBALANCE_PROTOCOL'] as RebalanceProtocol,
   }),
-  onAssign: (partitions) => void process.stdout.write(`assigned ${partitions.map((p) => p.partition).join(',')}\n`),
-  onRevoke: (partitions) => void process.stdout.write(`revoked ${partitions.map((p) => p.partition).join(',')}\n`),
+  onAssign: (partitions) => log.write('assigned', partitions.map((p) => p.partition).join(',')),
+  onRevoke: (partitions) => log.write('revoked', partitions.map((p) => p.partition).join(',')),
 })
 const handlerMs = Number(process.env['HANDLER_MS'] ?? '1')
 consumer.on(Seq, async (event, ctx) => {
   if (handlerMs > 0) await sleep(handlerMs)
-  process.stdout.write(`handled ${event.id} ${ctx.partition} ${event.payload.key} ${event.payload.seq}\n`)
+  log.write('handled', event.id, ctx.partition, event.payload.key, event.payload.seq)
 })
 await consumer.start()
 process.stdout.write('ready\n')

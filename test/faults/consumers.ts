@@ -1,10 +1,14 @@
 // Consumer processes for the fault suite (consumer-process.ts), and what they handled.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { newEventId } from '../../src/envelope/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
+import { HandledLogReader } from './handled-log.ts'
 import { brokers, faultEvent } from './support.ts'
 
 const script = fileURLToPath(new URL('./consumer-process.ts', import.meta.url))
@@ -26,42 +30,63 @@ export interface AssignmentStep {
 
 /** One consumer process of a group (kafkit's default rebalance protocol unless `protocol` says otherwise). */
 export class ConsumerProcess {
-  readonly handled: Handled[] = []
-  readonly steps: AssignmentStep[] = []
   readonly ready: Promise<void>
   readonly exited: Promise<number | null>
   readonly #process: ChildProcess
+  readonly #log: HandledLogReader
+  readonly #handled: Handled[] = []
+  readonly #steps: AssignmentStep[] = []
 
   constructor(t: TestContext, topic: string, partitions: number, group: string, protocol?: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkit-fault-consumer-'))
+    const log = join(dir, 'handled.log')
+    writeFileSync(log, '')
+    this.#log = new HandledLogReader(log)
     this.#process = spawn(process.execPath, ['--conditions=kafkit-source', script], {
       env: {
         ...process.env,
         TOPIC: topic,
         PARTITIONS: String(partitions),
         GROUP: group,
+        HANDLED_LOG: log,
         ...(protocol && { REBALANCE_PROTOCOL: protocol }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    t.after(() => void this.#process.kill('SIGKILL'))
+    t.after(() => {
+      this.#process.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    })
     let markReady: () => void = () => undefined
     this.ready = new Promise<void>((resolve) => (markReady = resolve))
     let buffer = ''
     this.#process.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString()
-      const lines = buffer.split('\n')
-      buffer = lines.pop()!
-      const at = Date.now()
-      for (const line of lines) {
-        if (line === 'ready') markReady()
-        const [word, id, partition, key, seq] = line.split(' ')
-        if ((word === 'assigned' || word === 'revoked') && id)
-          for (const p of id.split(',')) this.steps.push({ partition: Number(p), assigned: word === 'assigned', at })
-        if (word === 'handled')
-          this.handled.push({ id: id!, partition: Number(partition), key: key!, seq: Number(seq), at })
-      }
+      if (buffer.split('\n').includes('ready')) markReady()
     })
     this.exited = new Promise((resolve) => this.#process.on('exit', (code) => resolve(code)))
+  }
+
+  /** What the process handled so far, with the times it said so (its clock). */
+  get handled(): readonly Handled[] {
+    this.#catchUp()
+    return this.#handled
+  }
+
+  /** Its partitions given and taken so far. */
+  get steps(): readonly AssignmentStep[] {
+    this.#catchUp()
+    return this.#steps
+  }
+
+  #catchUp(): void {
+    for (const { at, word, fields } of this.#log.read()) {
+      const [id, partition, key, seq] = fields
+      if ((word === 'assigned' || word === 'revoked') && id)
+        for (const p of id.split(',')) this.#steps.push({ partition: Number(p), assigned: word === 'assigned', at })
+      if (word === 'handled')
+        this.#handled.push({ id: id!, partition: Number(partition), key: key!, seq: Number(seq), at })
+    }
   }
 
   async kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<number | null> {
@@ -122,10 +147,21 @@ export function handlingGaps(runs: readonly ConsumerProcess[], from: number, to:
 
 const probe = fileURLToPath(new URL('./start-probe.ts', import.meta.url))
 
-/** Runs consumer.start() in a process of its own; how long it took and how it ended, or that it had not returned by `capMs`. */
-export function probeConsumerStart(client: object, capMs: number): Promise<Record<string, unknown>> {
+/**
+ * Runs consumer.start() in a process of its own; how long it took and how it ended, or that it had
+ * not returned by `capMs`. With `closeAfterMs`, consumer.close() is called that long into the start.
+ */
+export function probeConsumerStart(
+  client: object,
+  capMs: number,
+  closeAfterMs?: number,
+): Promise<Record<string, unknown>> {
   const child = spawn(process.execPath, ['--conditions=kafkit-source', probe], {
-    env: { ...process.env, CLIENT: JSON.stringify(client) },
+    env: {
+      ...process.env,
+      CLIENT: JSON.stringify(client),
+      ...(closeAfterMs !== undefined && { CLOSE_AFTER_MS: String(closeAfterMs) }),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let out = ''

@@ -1,6 +1,7 @@
 // consumer.start() against a cluster that fails (wrong credentials, a silent broker), in its own
 // process so that a start that never returns can be ended. Prints one line of JSON: how long start()
-// took and how it ended. Settings come as JSON in CLIENT.
+// took and how it ended. Settings come as JSON in CLIENT. With CLOSE_AFTER_MS, consumer.close() is
+// called that long into the start, and how long it took is printed too (closeMs).
 import { Consumer } from '../../src/consumer/index.ts'
 import { createCatalog } from '../../src/catalog/index.ts'
 import { KafkitError } from '../../src/errors.ts'
@@ -17,6 +18,16 @@ const consumer = new Consumer({
 })
 consumer.on(Seq, () => undefined)
 const started = Date.now()
+const closeAfter = process.env['CLOSE_AFTER_MS']
+const closing =
+  closeAfter === undefined
+    ? undefined
+    : new Promise<number>((resolve) =>
+        setTimeout(() => {
+          const at = Date.now()
+          void consumer.close().then(() => resolve(Date.now() - at))
+        }, Number(closeAfter)),
+      )
 const outcome = await consumer.start().then(
   () => ({ ok: true }),
   (error: unknown) => ({
@@ -25,5 +36,7 @@ const outcome = await consumer.start().then(
     message: error instanceof Error ? error.message : String(error),
   }),
 )
-process.stdout.write(JSON.stringify({ ms: Date.now() - started, ...outcome }) + '\n')
+const ms = Date.now() - started
+const closeMs = await closing
+process.stdout.write(JSON.stringify({ ms, ...outcome, ...(closeMs !== undefined && { closeMs }) }) + '\n')
 process.exit(0)
