@@ -31,7 +31,11 @@ export function area(url: string): string {
 export function summarizeProfile(profile: Profile, top = 25): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+  // Each sample counts the same, at the mean sampling interval. Weighting a sample by the time since
+  // the previous one charges a process's waits for a core (a loaded machine) to whatever ran next:
+  // socket writes showed 11 % of a consumer's time that way, 2 % of its samples.
+  const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length)
+  for (const id of profile.samples) self.set(id, (self.get(id) ?? 0) + interval)
   const total = [...self.values()].reduce((a, b) => a + b, 0)
   const byFunction = new Map<string, number>()
   const byArea = new Map<string, number>()

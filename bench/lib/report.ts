@@ -182,7 +182,36 @@ function consumerSection(r: ConsumerResults): string[] {
       ['kafkajs / raw', ratio(c.kafkajs?.median, c.raw?.median)],
       ['raw / Java', ratio(c.raw?.median, c.java?.median)],
     ]),
+    ...cpuRows(r.cpu ?? {}),
   ]
+}
+
+/**
+ * CPU time per record: what throughput would be if each client had the machine to itself. On a
+ * shared machine the msgs/s above follow the CPU share each run happened to get.
+ */
+function cpuRows(cpu: ConsumerResults['cpu']): string[] {
+  if (!cpu.raw) return []
+  const rows = [
+    '',
+    'Process CPU time (user + system) per record over the measured records, which holds under load where msgs/s does not:',
+    '',
+    '| client | µs CPU per record (median) | min – max | raw / client |',
+    '| --- | ---: | ---: | ---: |',
+  ]
+  for (const [key, label] of [
+    ['kafkit', 'kafkit, per-record handler'],
+    ['kafkitBatch', 'kafkit `onBatch`'],
+    ['raw', 'raw @platformatic/kafka'],
+    ['kafkajs', 'kafkajs'],
+  ] as const) {
+    const s = cpu[key]
+    if (s)
+      rows.push(
+        `| ${label} | ${dec(s.median, 1)} | ${dec(s.min, 1)} – ${dec(s.max, 1)} | ${dec(ratio(cpu.raw.median, s.median))} |`,
+      )
+  }
+  return rows
 }
 
 function latencySection(l: LatencyResults): string[] {

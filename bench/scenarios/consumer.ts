@@ -24,11 +24,18 @@ export interface ConsumerParams {
 export interface ConsumerRun {
   records: number
   msgsPerSec: number
+  /** Process CPU time (user + system) per record over the measured records, in µs. */
+  cpuUsPerRecord: number
 }
 
 export interface ConsumerResults {
   records: number
   clients: Partial<Record<ConsumerClient, Spread>>
+  /**
+   * CPU µs per record of each Node client. On a shared machine a client's throughput follows the
+   * CPU share it gets; its CPU time per record does not, so the ratio of these holds under load.
+   */
+  cpu: Partial<Record<ConsumerClient, Spread>>
   java: ConsumerPerfResult[]
 }
 
@@ -37,6 +44,7 @@ export async function consumerScenario(ctx: RunContext): Promise<ConsumerResults
   const topic = await ctx.topic('consume', COMMON.partitions)
   await prefill(ctx, { topic, records, keys: COMMON.keys, unique: false })
   const runs: Record<string, number[]> = {}
+  const cpu: Record<string, number[]> = {}
   const java: ConsumerPerfResult[] = []
   for (let round = 0; round < ctx.profile.repeats; round++) {
     for (const client of CONSUMER_CLIENTS) {
@@ -46,7 +54,10 @@ export async function consumerScenario(ctx: RunContext): Promise<ConsumerResults
         warmup,
       } satisfies ConsumerParams)
       ;(runs[client] ??= []).push(run.msgsPerSec)
-      ctx.log(`consumer round ${round + 1}: ${client} ${Math.round(run.msgsPerSec)} msgs/s`)
+      ;(cpu[client] ??= []).push(run.cpuUsPerRecord)
+      ctx.log(
+        `consumer round ${round + 1}: ${client} ${Math.round(run.msgsPerSec)} msgs/s, ${run.cpuUsPerRecord.toFixed(1)} µs CPU per record`,
+      )
     }
     if (ctx.java) {
       const result = await consumerPerformance(ctx.bootstrap, topic, records, uniqueName('bench-java'))
@@ -57,16 +68,20 @@ export async function consumerScenario(ctx: RunContext): Promise<ConsumerResults
   const clients: ConsumerResults['clients'] = {}
   for (const [client, values] of Object.entries(runs)) clients[client as ConsumerClient] = spread(values)
   if (java.length > 0) clients.java = spread(java.map((r) => r.fetchMsgsPerSec))
-  return { records, clients, java }
+  const cpuSpreads: ConsumerResults['cpu'] = {}
+  for (const [client, values] of Object.entries(cpu)) cpuSpreads[client as ConsumerClient] = spread(values)
+  return { records, clients, cpu: cpuSpreads, java }
 }
 
 // ---- child side -------------------------------------------------------------------------------
 
-/** Counts records and notes when the first and the target-th arrived. */
+/** Counts records and notes when (and at what process CPU time) the first and the target-th arrived. */
 class Counter {
   count = 0
   first = 0
   last = 0
+  cpuFirst: NodeJS.CpuUsage = { user: 0, system: 0 }
+  cpuLast: NodeJS.CpuUsage = { user: 0, system: 0 }
   readonly target: number
 
   constructor(target: number) {
@@ -74,20 +89,35 @@ class Counter {
   }
 
   hit(): void {
-    if (this.count === 0) this.first = performance.now()
-    if (++this.count === this.target) this.last = performance.now()
+    if (this.count === 0) this.#started()
+    if (++this.count === this.target) this.#reached()
+  }
+
+  #started(): void {
+    this.first = performance.now()
+    this.cpuFirst = process.cpuUsage()
+  }
+
+  #reached(): void {
+    this.last = performance.now()
+    this.cpuLast = process.cpuUsage()
   }
 
   /** `n` records at once (a batch handler); the last instant counts when the target is crossed. */
   hitMany(n: number): void {
-    if (this.count === 0) this.first = performance.now()
+    if (this.count === 0) this.#started()
     const before = this.count
     this.count += n
-    if (before < this.target && this.count >= this.target) this.last = performance.now()
+    if (before < this.target && this.count >= this.target) this.#reached()
   }
 
   rate(): number {
     return (this.target - 1) / ((this.last - this.first) / 1000)
+  }
+
+  cpuPerRecord(): number {
+    const used = this.cpuLast.user - this.cpuFirst.user + this.cpuLast.system - this.cpuFirst.system
+    return used / this.target
   }
 }
 
@@ -96,7 +126,7 @@ async function passes(params: ConsumerParams, pass: (counter: Counter) => Promis
   await pass(new Counter(params.warmup))
   const counter = new Counter(params.records)
   await pass(counter)
-  return { records: params.records, msgsPerSec: counter.rate() }
+  return { records: params.records, msgsPerSec: counter.rate(), cpuUsPerRecord: counter.cpuPerRecord() }
 }
 
 const PASS_TIMEOUT_MS = 240_000

@@ -49,6 +49,11 @@ export class Batcher implements BatchIntake {
   readonly #clock: Clock
   readonly #maxInFlight: number
   readonly #open = new Map<string, BatchJob>()
+  /**
+   * The batch the last record joined: records come in runs of one partition, so with batches by
+   * partition most records find their batch here, without making its key.
+   */
+  #recent: BatchJob | undefined
 
   constructor(pool: WorkerPool, pipeline: Pipeline, runner: RunnerState, clock: Clock, maxInFlight: number) {
     this.#pool = pool
@@ -65,25 +70,31 @@ export class Batcher implements BatchIntake {
   add(job: RecordJob, route: Route, event: Envelope): void {
     const spec = route.batch!.spec
     const owner = job.owner
-    const key =
-      spec.by === 'key'
-        ? `${owner.epoch}|${route.id}|${job.record.key?.toString('latin1') ?? ''}`
-        : `${owner.epoch}|${route.id}`
-    let batch = this.#open.get(key)
+    const recent = this.#recent
+    let batch = spec.by === 'partition' && recent?.owner === owner && recent.route === route ? recent : undefined
     if (!batch) {
-      batch = new BatchJob(`batch|${key}`, owner, route, this.#pipeline, this.#runner, this.#pool, this.#clock)
-      this.#open.set(key, batch)
-      const opened = batch
-      batch.timer = this.#clock.setTimeout(() => this.#close(key, opened), spec.maxWaitMs)
+      const key =
+        spec.by === 'key'
+          ? `${owner.epoch}|${route.id}|${job.record.key?.toString('latin1') ?? ''}`
+          : `${owner.epoch}|${route.id}`
+      batch = this.#open.get(key) ?? this.#openBatch(key, owner, route)
+      this.#recent = batch
     }
     this.#pool.hold(1)
     batch.add(job, event)
-    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) this.#close(key, batch)
+    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) this.#close(batch)
+  }
+
+  #openBatch(key: string, owner: AssignedPartition, route: Route): BatchJob {
+    const batch = new BatchJob(key, owner, route, this.#pipeline, this.#runner, this.#pool, this.#clock)
+    this.#open.set(key, batch)
+    batch.timer = this.#clock.setTimeout(() => this.#close(batch), route.batch!.spec.maxWaitMs)
+    return batch
   }
 
   /** Closes every open batch now (the pool is full, or the consumer stops): they run as they are. */
   closeAll(): void {
-    for (const [key, batch] of [...this.#open]) this.#close(key, batch)
+    for (const batch of [...this.#open.values()]) this.#close(batch)
   }
 
   /** Drops the open batches of partitions given up: their records are left to the next owner. */
@@ -91,14 +102,16 @@ export class Batcher implements BatchIntake {
     for (const [key, batch] of [...this.#open]) {
       if (!owners.has(batch.owner)) continue
       this.#open.delete(key)
+      if (this.#recent === batch) this.#recent = undefined
       this.#clock.clearTimeout(batch.timer)
       batch.abandon()
     }
   }
 
-  #close(key: string, batch: BatchJob): void {
-    if (this.#open.get(key) !== batch) return
-    this.#open.delete(key)
+  #close(batch: BatchJob): void {
+    if (this.#open.get(batch.key) !== batch) return
+    this.#open.delete(batch.key)
+    if (this.#recent === batch) this.#recent = undefined
     this.#clock.clearTimeout(batch.timer)
     batch.timer = undefined
     this.#pool.submit(batch)
@@ -106,8 +119,11 @@ export class Batcher implements BatchIntake {
 }
 
 export class BatchJob implements Job {
+  /** Its key among the open batches (assignment epoch, route and, by key, the record key). */
+  readonly key: string
   readonly lane: string
   readonly owner: AssignedPartition
+  readonly route: Route
   timer: Timer | undefined
   readonly #route: Route
   readonly #pipeline: Pipeline
@@ -122,7 +138,7 @@ export class BatchJob implements Job {
   #released = false
 
   constructor(
-    lane: string,
+    key: string,
     owner: AssignedPartition,
     route: Route,
     pipeline: Pipeline,
@@ -130,8 +146,10 @@ export class BatchJob implements Job {
     pool: WorkerPool,
     clock: Clock,
   ) {
-    this.lane = lane
+    this.key = key
+    this.lane = `batch|${key}`
     this.owner = owner
+    this.route = route
     this.#route = route
     this.#pipeline = pipeline
     this.#runner = runner
@@ -300,16 +318,20 @@ export class BatchJob implements Job {
   }
 }
 
-/** The BatchContext of one call. The logger and AbortController are made on first use. */
+/**
+ * The BatchContext of one call. The records, logger and AbortController are made on first use: a
+ * handler that reads only its events costs no object, key text or Date per record.
+ */
 class CallContext implements BatchContext {
   readonly topic: string
   readonly partition: number
   readonly key: string | undefined
-  readonly records: readonly BatchRecord[]
   readonly attempt: number
   readonly group: string
   readonly #pipeline: Pipeline
   readonly #route: Route
+  readonly #members: readonly Member[]
+  #records: readonly BatchRecord[] | undefined
   #logger: Logger | undefined
   #controller: AbortController | undefined
 
@@ -318,7 +340,15 @@ class CallContext implements BatchContext {
     this.topic = first.topic
     this.partition = first.partition
     this.key = route.batch!.spec.by === 'key' ? first.key : undefined
-    this.records = members.map(({ job: { facts } }) => ({
+    this.attempt = attempt
+    this.group = first.group
+    this.#pipeline = pipeline
+    this.#route = route
+    this.#members = members
+  }
+
+  get records(): readonly BatchRecord[] {
+    this.#records ??= this.#members.map(({ job: { facts } }) => ({
       topic: facts.topic,
       partition: facts.partition,
       offset: facts.offset,
@@ -326,10 +356,7 @@ class CallContext implements BatchContext {
       timestamp: facts.timestamp,
       headers: facts.headers,
     }))
-    this.attempt = attempt
-    this.group = first.group
-    this.#pipeline = pipeline
-    this.#route = route
+    return this.#records
   }
 
   get signal(): AbortSignal {
@@ -341,8 +368,8 @@ class CallContext implements BatchContext {
     this.#logger ??= this.#pipeline.logger.child({
       topic: this.topic,
       partition: this.partition,
-      firstOffset: this.records[0]?.offset.toString(),
-      lastOffset: this.records[this.records.length - 1]?.offset.toString(),
+      firstOffset: this.#members[0]?.job.facts.offset.toString(),
+      lastOffset: this.#members[this.#members.length - 1]?.job.facts.offset.toString(),
       handler: this.#route.name,
       attempt: this.attempt,
     })

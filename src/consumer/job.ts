@@ -154,17 +154,21 @@ export class RecordJob implements Job, AttemptOf {
     } catch (error) {
       return this.#attempted(match, envelope, error)
     }
-    const join = (d: Decoded<unknown>): undefined => {
-      let event: Envelope = d.payload === envelope.payload ? envelope : { ...envelope, payload: d.payload }
-      const fields = match.route.options.fields
-      if (fields) event = project(event, fields)
-      batches.add(this, match.route, event)
-      // The job's step is over; the record is done only when its batch is.
-      return undefined
-    }
     return decoded instanceof Promise
-      ? decoded.then(join, (error: unknown) => this.#attempted(match, envelope, error))
-      : join(decoded)
+      ? decoded.then(
+          (d) => this.#join(batches, match, envelope, d),
+          (error: unknown) => this.#attempted(match, envelope, error),
+        )
+      : this.#join(batches, match, envelope, decoded)
+  }
+
+  /** The job's step is over; the record is done only when its batch is. */
+  #join(batches: BatchIntake, match: RouteMatch, envelope: Envelope, decoded: Decoded<unknown>): undefined {
+    let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
+    const fields = match.route.options.fields
+    if (fields) event = project(event, fields)
+    batches.add(this, match.route, event)
+    return undefined
   }
 
   /** Attempts made before this delivery (a retry-tier record's earlier ones). */

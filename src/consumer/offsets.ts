@@ -10,9 +10,16 @@ export class PartitionOffsets {
   readonly #done: boolean[] = []
   #head = 0
   #pending = 0
-  /** One past the highest offset ever dispatched here; lower offsets arriving later are duplicates. */
-  #next: bigint | undefined
-  #committable: bigint | undefined
+  /**
+   * The highest offset ever dispatched here; it and lower offsets arriving later are duplicates.
+   * Offsets are kept as they came and one is added only when asked: BigInt arithmetic allocates,
+   * and this runs for every record.
+   */
+  #last: bigint | undefined
+  /** The highest offset done with everything before it done (committable: one past it), if any. */
+  #doneThrough: bigint | undefined
+  /** Set by a seek: committable before any record is done. */
+  #startAt: bigint | undefined
   #committed: bigint | undefined
   /** The leader epoch of the last dispatched record, sent with commits. */
   leaderEpoch = -1
@@ -22,19 +29,20 @@ export class PartitionOffsets {
    * is done, so that the seek outlives this member.
    */
   startAt(offset: bigint): void {
-    this.#committable = offset
+    this.#startAt = offset
+    this.#doneThrough = undefined
   }
 
   /** Whether a record at `offset` is new (not a re-delivery of something already dispatched). */
   isNew(offset: bigint): boolean {
-    return this.#next === undefined || offset >= this.#next
+    return this.#last === undefined || offset > this.#last
   }
 
   dispatched(offset: bigint, leaderEpoch: number): void {
     this.#offsets.push(offset)
     this.#done.push(false)
     this.#pending++
-    this.#next = offset + 1n
+    this.#last = offset
     this.leaderEpoch = leaderEpoch
   }
 
@@ -46,7 +54,7 @@ export class PartitionOffsets {
     const offsets = this.#offsets
     const done = this.#done
     while (this.#head < offsets.length && done[this.#head]) {
-      this.#committable = offsets[this.#head]! + 1n
+      this.#doneThrough = offsets[this.#head]!
       this.#head++
     }
     // Compact now and then so the arrays do not grow without bound.
@@ -75,7 +83,7 @@ export class PartitionOffsets {
 
   /** One past the highest offset dispatched (where fetching goes on), if any was. */
   get next(): bigint | undefined {
-    return this.#next
+    return this.#last === undefined ? undefined : this.#last + 1n
   }
 
   /** Records dispatched and not yet done. */
@@ -85,7 +93,7 @@ export class PartitionOffsets {
 
   /** The offset to commit if it moved since the last commit, else undefined. */
   toCommit(): bigint | undefined {
-    const target = this.#committable
+    const target = this.#doneThrough === undefined ? this.#startAt : this.#doneThrough + 1n
     if (target === undefined || (this.#committed !== undefined && target <= this.#committed)) return undefined
     return target
   }

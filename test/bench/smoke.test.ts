@@ -61,7 +61,10 @@ test('producer: every Node client reports a positive rate', { timeout: 60_000 },
 test('consumer: every Node client reads the whole backlog', { timeout: 60_000 }, async (t) => {
   const result = await consumerScenario(context(t))
   assert.equal(result.records, TINY.consumer.records)
-  for (const client of CONSUMER_CLIENTS) assert.ok(result.clients[client]!.median > 0, client)
+  for (const client of CONSUMER_CLIENTS) {
+    assert.ok(result.clients[client]!.median > 0, client)
+    assert.ok(result.cpu[client]!.median > 0, `${client} CPU per record`)
+  }
 })
 
 test('latency: every scheduled record is acknowledged and consumed', { timeout: 60_000 }, async (t) => {
