@@ -211,7 +211,7 @@ async function consumeAll(topic: string, records: number, telemetry: boolean): P
   })
   await consumer.start()
   const block = await promise
-  await consumer.stop()
+  await consumer.close()
   return block
 }
 

@@ -138,7 +138,7 @@ async function kafkit(params: ConsumerParams): Promise<ConsumerRun> {
     consumer.on(event, () => counter.hit())
     await consumer.start()
     await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
-    await consumer.stop()
+    await consumer.close()
   })
   await kafkit.close()
   return run
@@ -154,7 +154,7 @@ async function kafkitBatch(params: ConsumerParams): Promise<ConsumerRun> {
     consumer.onBatch(event, (events) => counter.hitMany(events.length), { maxSize: BATCH_SIZE, maxWait: 20 })
     await consumer.start()
     await reached(() => counter.count, counter.target, PASS_TIMEOUT_MS)
-    await consumer.stop()
+    await consumer.close()
   })
   await kafkit.close()
   return run

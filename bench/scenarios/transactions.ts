@@ -150,7 +150,7 @@ async function serve(params: ServeParams, ctx: TaskContext): Promise<{ seconds: 
       await new Promise((resolve) => setTimeout(resolve, 20))
     ctx.emit('ready')
     await new Promise<void>((resolve) => ctx.inbox.once('message', () => resolve()))
-    await consumer.stop()
+    await consumer.close()
     await kafkit.close()
     return { seconds: (performance.now() - started) / 1000 }
   }
@@ -164,7 +164,7 @@ async function serve(params: ServeParams, ctx: TaskContext): Promise<{ seconds: 
   }
   const seconds = (performance.now() - started) / 1000
   await admin.close()
-  await consumer.stop()
+  await consumer.close()
   await kafkit.close()
   return { seconds }
 }
