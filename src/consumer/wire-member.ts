@@ -3,7 +3,8 @@
 // offsets (mode COMMITTED). What it does not offer is built here, from what it exposes:
 // - fetch order and per-partition pause: its MessagesStream fetches the partitions listed in
 //   `consumer.assignments`, in that order (fetch-order.ts edits those lists);
-// - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts.
+// - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts;
+// - read_committed: records of aborted transactions are dropped from each fetch (aborted.ts).
 // See docs/internals.md ("Wire-client workarounds") for the upstream changes that would replace them.
 import {
   COOPERATIVE_STICKY_ASSIGNOR,
@@ -23,6 +24,7 @@ import { checkConnection } from '../kafkit/connect.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { OffsetsClient } from '../observability/lag.ts'
 import { within, type Clock, type Timer } from '../util/clock.ts'
+import { filterAbortedFetches } from './aborted.ts'
 import { FetchOrder } from './fetch-order.ts'
 import {
   tpKey,
@@ -134,6 +136,7 @@ class WireGroupMember implements GroupMember {
           ? FetchIsolationLevels.READ_UNCOMMITTED
           : FetchIsolationLevels.READ_COMMITTED,
     })
+    if (o.isolation !== 'read_uncommitted') filterAbortedFetches(wire)
     this.#wire = wire
     this.#order = new FetchOrder(wire)
     if (o.rebalanceProtocol === 'consumer') this.#watchAssignments(wire)

@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logging/logger.ts'
 import type { InMemoryMember } from '../../src/testing/member.ts'
 import { createTestKafkit, type StoredRecord, type TestKafkit } from '../../src/testing/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
-import { readWithIsolation } from './isolation-reader.ts'
+import { readWithIsolation } from '../support/isolation-reader.ts'
 import { brokers, deleteAfter, readTopic, uniqueName, waitFor } from '../support/kafka.ts'
 
 export interface RawRecord {
