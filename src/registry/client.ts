@@ -71,12 +71,28 @@ interface Settings {
   subject: SubjectStrategy
 }
 
+/** Confluent's REST client and serdes, as the encoder and decoder use them. */
+export interface Confluent {
+  client: ConfluentClient
+  library: Library
+}
+
+let confluentOf: (registry: SchemaRegistry) => Promise<Confluent>
+
+/**
+ * The Confluent client and serdes of `registry` (loaded on first use). Kept off the class, whose
+ * surface is the registry's operations, not the optional library it happens to use.
+ */
+export function confluent(registry: SchemaRegistry): Promise<Confluent> {
+  return confluentOf(registry)
+}
+
 export class SchemaRegistry {
   readonly url: string
   readonly autoRegister: boolean
   readonly subjectOf: SubjectStrategy
   readonly #o: Settings
-  #client: Promise<{ client: ConfluentClient; library: Library }> | undefined
+  #client: Promise<Confluent> | undefined
   /** `subject\0schema` → id, and id → schema: both immutable in a registry, so never expired. */
   readonly #ids = new Map<string, number>()
   readonly #schemas = new Map<number, RegistrySchema>()
@@ -88,15 +104,19 @@ export class SchemaRegistry {
     this.subjectOf = this.#o.subject
   }
 
+  static {
+    confluentOf = (registry) => registry.#library()
+  }
+
   /** The Confluent client and serdes (loaded on first use). */
-  library(): Promise<{ client: ConfluentClient; library: Library }> {
+  #library(): Promise<Confluent> {
     return (this.#client ??= this.#connect().catch((err: unknown) => {
       this.#client = undefined
       throw err
     }))
   }
 
-  async #connect(): Promise<{ client: ConfluentClient; library: Library }> {
+  async #connect(): Promise<Confluent> {
     const library = await loadLibrary()
     const { username, password } = this.#o
     const client = new library.SchemaRegistryClient({
@@ -201,7 +221,7 @@ export class SchemaRegistry {
     fn: (client: ConfluentClient) => Promise<T>,
     details: Record<string, unknown> = {},
   ): Promise<T> {
-    const { client, library } = await this.library()
+    const { client, library } = await this.#library()
     const attempts = this.#o.retries + 1
     for (let attempt = 1; ; attempt++) {
       try {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { createCatalog, createKafkit, defineEvent, defineTopic, silentLogger } from 'kafkit'
-import { startConsole } from '../../src/console/index.ts'
+import { startConsole } from './start.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 import { testRegistry } from '../support/registry.ts'
 

@@ -14,6 +14,7 @@ import {
   schemaIdOf,
   type RegistryCodecName,
 } from '../../src/registry/index.ts'
+import { confluent } from '../../src/registry/client.ts'
 import { avroToPlain, type AvroSchema } from '../../src/schema/avro.ts'
 import { uniqueName } from '../support/kafka.ts'
 import { testRegistry } from '../support/registry.ts'
@@ -79,7 +80,7 @@ function envelopeOf(event: AnyEvent, payload: object) {
 for (const codec of ['registry-json', 'registry-avro'] as const) {
   test(`${codec}: the bytes are Confluent's serializer's, and decoding agrees with its deserializer`, async (t) => {
     const { event, registry, subject, encoder, decoder } = setup(t, codec)
-    const { client, library } = await registry.library()
+    const { client, library } = await confluent(registry)
     for (const payload of payloads) {
       const envelope = envelopeOf(event, payload)
       const encoded = await encoder.encode(envelope, event)
@@ -225,7 +226,7 @@ test('registry-protobuf: the Confluent frame names the message by its indexes; p
   subjects.push(subject)
   const encoder = new RegistryEncoder(registry, 'registry-protobuf')
   const decoder = new RegistryDecoder(registry)
-  const { library } = await registry.library()
+  const { library } = await confluent(registry)
   const protobuf = (await import('protobufjs')).default
   const independent = protobuf.parse(RIDE_PROTO, { keepCase: true }).root.lookupType('txova.rides.RideCompleted')
 
