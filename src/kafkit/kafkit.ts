@@ -9,6 +9,7 @@ import { checkConnection, type ConnectionInfo } from './connect.ts'
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { createLogger, withFields, type Logger } from '../logging/logger.ts'
+import { deprecated } from '../util/deprecated.ts'
 import { worstStatus, type HealthOptions, type KafkitHealth } from '../observability/health.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
@@ -20,11 +21,13 @@ export interface KafkitOptions<E extends AnyEvent> {
   service: string
   catalog: Catalog<E> | readonly E[]
   /**
-   * Settings from `loadConfig()`: client, producer and consumer defaults, log level. Without
-   * `config` and `client`, the configuration is loaded from the file and environment variables.
+   * Settings from `loadConfig()`: client, producer and consumer defaults, log level. A service
+   * configured by its environment passes `config: loadConfig()`; kafkit reads no file, variable or
+   * argument by itself. (Given neither `config` nor `client`, it still loads the configuration, with
+   * a deprecation warning; in 1.0 that is a ConfigError.)
    */
   config?: KafkitConfig
-  /** Connection settings; given without `config`, nothing is read from files or variables. */
+  /** Connection settings; with `client` and no `config`, only what is passed in code applies. */
   client?: ClientOptions
   /** Default: a pino logger at the configured level (`createLogger`). */
   logger?: Logger
@@ -64,7 +67,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   constructor(options: KafkitOptions<E>) {
     this.service = options.service
     this.catalog = options.catalog instanceof Catalog ? options.catalog : new Catalog(options.catalog)
-    this.config = options.config ?? (options.client ? undefined : loadConfig())
+    this.config = options.config ?? (options.client ? undefined : implicitConfig())
     // One of the two is defined: config is loaded above whenever client is not given.
     this.client = options.client ?? this.config!.client
     const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry }
@@ -176,4 +179,12 @@ function mergeConsumerOptions(base: KafkitConsumerOptions, over: KafkitConsumerO
 
 export function createKafkit<const E extends AnyEvent>(options: KafkitOptions<E>): Kafkit<E> {
   return new Kafkit(options)
+}
+
+/** The configuration of a caller that gave neither `config` nor `client` (deprecated). */
+function implicitConfig(): KafkitConfig {
+  // A library reading the host program's arguments and variables unasked surprises it (a `--config`
+  // meant for the program, a variable meant for another client): the caller says so explicitly.
+  deprecated('createKafkit() without config or client', 'createKafkit({ config: loadConfig() })')
+  return loadConfig()
 }
