@@ -5,7 +5,7 @@
 import { Admin, findErrorBy, type ClusterMetadata } from '@platformatic/kafka'
 import { connectionError, diagnose, isConfigurationFailure } from '../cluster/diagnose.ts'
 import { before } from '../cluster/deadline.ts'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { clientTimeouts, wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { wireErrorMessage } from '../producer/failures.ts'
@@ -46,12 +46,13 @@ export async function ensureTopics(
   if (unique.length === 0) return report
   const timeoutMs = options.timeoutMs ?? 30_000
   const until = Date.now() + timeoutMs
+  const timeouts = clientTimeouts(client)
   const admin = new Admin({
     ...wireConnectionOptions(client, 'kafkit-admin'),
     // kafkit retries (below), so that the last failure is known when the bound is hit.
     retries: 0,
-    connectTimeout: Math.min(client.connectTimeoutMs ?? 5000, timeoutMs),
-    requestTimeout: Math.min(client.requestTimeoutMs ?? timeoutMs, timeoutMs),
+    connectTimeout: Math.min(timeouts.connectMs ?? 5000, timeoutMs),
+    requestTimeout: Math.min(timeouts.requestMs ?? timeoutMs, timeoutMs),
   })
   const step = <T>(what: string, work: () => Promise<T>) => retryUntil(until, timeoutMs, client, what, work)
   try {

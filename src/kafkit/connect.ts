@@ -2,7 +2,7 @@
 // learns at start — in seconds, not after a 30 s publish deadline — that the brokers are
 // unreachable, silent, or reject its credentials or TLS settings, with a message that says which
 // setting to look at. Never echoes a secret.
-import type { ClientOptions } from '../config/client.ts'
+import { clientTimeouts, withTimeouts, type ClientOptions } from '../config/client.ts'
 import type { KafkitConfig } from '../config/load.ts'
 import { connectionError, type Diagnosis } from '../cluster/diagnose.ts'
 import { ClusterView } from '../cluster/view.ts'
@@ -30,7 +30,7 @@ export async function checkConnection(
 ): Promise<ConnectionInfo> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const view = new ClusterView({
-    client: { ...client, connectTimeoutMs: Math.min(client.connectTimeoutMs ?? timeoutMs, timeoutMs) },
+    client: withTimeouts(client, { connectMs: Math.min(clientTimeouts(client).connectMs ?? timeoutMs, timeoutMs) }),
     clientId: client.clientId ?? 'kafkit-connection-check',
     requestTimeoutMs: timeoutMs,
   })
