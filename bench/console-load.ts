@@ -103,7 +103,7 @@ try {
   await producer.close()
 
   const before = process.memoryUsage()
-  const running = await serveConsole(resolveConsoleOptions({ client, port: 0, refreshMs: 5_000 }))
+  const running = await serveConsole(resolveConsoleOptions({ client, port: 0, refreshInterval: 5_000 }))
   const { url, model } = running
   await timed('first sample (topics, groups)', () => model.sampler.next())
   await timed('DLQ index complete', async () => {

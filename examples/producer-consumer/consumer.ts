@@ -13,7 +13,7 @@ function processMessage(message: ConsumedEvent<{ content: string }>): void {
 
 async function run(): Promise<void> {
   const config = loadConfig({
-    defaults: { client: { clientId: 'cmd-consumer' }, consumer: { groupId: 'event-processor-group' } },
+    defaults: { client: { clientId: 'cmd-consumer' }, consumer: { group: 'event-processor-group' } },
   })
   const topicName = config.tools.consumerTopic ?? DEFAULT_TOPIC
   const { MessageCreated, catalog } = messageCatalog(topicName, config)

@@ -7,6 +7,8 @@ import { connectionError, diagnose, isConfigurationFailure } from '../cluster/di
 import { before } from '../cluster/deadline.ts'
 import { clientTimeouts, wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
+import type { Duration } from '../util/duration.ts'
+import { timeoutOf } from '../util/timeout.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { wireErrorMessage } from '../producer/failures.ts'
 import type { TopicSpec } from './specs.ts'
@@ -15,6 +17,8 @@ export interface EnsureTopicsOptions {
   /** A topic whose partition count differs from its spec: log a warning (default) or throw. */
   onMismatch?: 'warn' | 'error'
   /** The whole call's bound: listing, creating, and waiting for every partition's leader. Default 30 s. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
   logger?: Logger
 }
@@ -44,7 +48,7 @@ export async function ensureTopics(
   const unique = [...new Map(specs.map((s) => [s.name, s])).values()]
   const report: EnsureTopicsReport = { created: [], existing: [], mismatched: [] }
   if (unique.length === 0) return report
-  const timeoutMs = options.timeoutMs ?? 30_000
+  const timeoutMs = timeoutOf(options, 30_000, 'ensureTopics')
   const until = Date.now() + timeoutMs
   const timeouts = clientTimeouts(client)
   const admin = new Admin({

@@ -66,7 +66,7 @@ export class CliContext {
         requestMs: configured.requestMs ?? Math.max(timeoutMs, 5_000),
       },
     )
-    await checkConnection(client, { config, timeoutMs })
+    await checkConnection(client, { config, timeout: timeoutMs })
     return client
   }
 

@@ -39,8 +39,14 @@ export interface ClientOptions {
 export function clientTimeouts(client: ClientOptions): { connectMs?: number; requestMs?: number } {
   const named = renamed(client, { connectTimeoutMs: 'connectTimeout', requestTimeoutMs: 'requestTimeout' }, 'client')
   const issues: ValidationIssue[] = []
-  const connectMs = named.connectTimeout === undefined ? undefined : durationMs(named.connectTimeout, 0, 'client.connectTimeout', issues)
-  const requestMs = named.requestTimeout === undefined ? undefined : durationMs(named.requestTimeout, 0, 'client.requestTimeout', issues)
+  const connectMs =
+    named.connectTimeout === undefined
+      ? undefined
+      : durationMs(named.connectTimeout, 0, 'client.connectTimeout', issues)
+  const requestMs =
+    named.requestTimeout === undefined
+      ? undefined
+      : durationMs(named.requestTimeout, 0, 'client.requestTimeout', issues)
   if (issues.length > 0) throw new ConfigError(`invalid client options: ${formatIssues(issues)}`, issues)
   return { ...(connectMs !== undefined && { connectMs }), ...(requestMs !== undefined && { requestMs }) }
 }
@@ -61,7 +67,10 @@ export interface WireConnectionOptions {
 }
 
 /** `client` with its timeouts replaced (the deprecated names dropped, so that none is given twice). */
-export function withTimeouts(client: ClientOptions, timeouts: { connectMs?: number; requestMs?: number }): ClientOptions {
+export function withTimeouts(
+  client: ClientOptions,
+  timeouts: { connectMs?: number; requestMs?: number },
+): ClientOptions {
   const { connectTimeoutMs: _connect, requestTimeoutMs: _request, ...rest } = client
   const current = clientTimeouts(client)
   const connectMs = timeouts.connectMs ?? current.connectMs

@@ -7,6 +7,8 @@ import type { KafkitConfig } from '../config/load.ts'
 import { connectionError, type Diagnosis } from '../cluster/diagnose.ts'
 import { ClusterView } from '../cluster/view.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
+import type { Duration } from '../util/duration.ts'
+import { timeoutOf } from '../util/timeout.ts'
 
 export interface ConnectionInfo {
   brokers: number
@@ -17,18 +19,20 @@ export interface CheckConnectionOptions {
   /** Where the settings came from, so the message can name the variables to fix. */
   config?: Pick<KafkitConfig, 'settings'>
   /** The whole check's bound. Default 10 s. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
 }
 
 /**
- * Resolves with the cluster's broker count, or rejects within `timeoutMs` with KAFKIT_AUTH_FAILED,
+ * Resolves with the cluster's broker count, or rejects within `timeout` with KAFKIT_AUTH_FAILED,
  * KAFKIT_TLS_FAILED or KAFKIT_BROKER_UNAVAILABLE naming the brokers and the setting to check.
  */
 export async function checkConnection(
   client: ClientOptions,
   options: CheckConnectionOptions = {},
 ): Promise<ConnectionInfo> {
-  const timeoutMs = options.timeoutMs ?? 10_000
+  const timeoutMs = timeoutOf(options, 10_000, 'checkConnection')
   const view = new ClusterView({
     client: withTimeouts(client, { connectMs: Math.min(clientTimeouts(client).connectMs ?? timeoutMs, timeoutMs) }),
     clientId: client.clientId ?? 'kafkit-connection-check',

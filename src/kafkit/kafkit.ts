@@ -5,7 +5,7 @@ import { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { loadConfig, type KafkitConfig } from '../config/load.ts'
-import { checkConnection, type ConnectionInfo } from './connect.ts'
+import { checkConnection, type CheckConnectionOptions, type ConnectionInfo } from './connect.ts'
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { createLogger, withFields, type Logger } from '../logging/logger.ts'
@@ -137,7 +137,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
    * Checks once, without retries, that the brokers answer and accept the credentials: call it at
    * start so that a wrong password or broker list fails in seconds with a message naming the setting.
    */
-  connect(options: { timeoutMs?: number } = {}): Promise<ConnectionInfo> {
+  connect(options: Pick<CheckConnectionOptions, 'timeout' | 'timeoutMs'> = {}): Promise<ConnectionInfo> {
     return checkConnection(this.client, { ...options, ...(this.config && { config: this.config }) })
   }
 

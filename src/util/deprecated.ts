@@ -17,11 +17,7 @@ export function deprecated(old: string, replacement: string): void {
  * `options` with the value of each deprecated option name moved to its new name (a warning once per
  * name). Both names given is a ConfigError: which one was meant cannot be known.
  */
-export function renamed<T extends object>(
-  options: T,
-  renames: Readonly<Record<string, string>>,
-  owner: string,
-): T {
+export function renamed<T extends object>(options: T, renames: Readonly<Record<string, string>>, owner: string): T {
   let copy: Record<string, unknown> | undefined
   for (const [old, current] of Object.entries(renames)) {
     const value = (options as Record<string, unknown>)[old]

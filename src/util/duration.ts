@@ -35,6 +35,7 @@ export function durationMs(
 ): number {
   if (value === undefined) return fallback
   const ms = parseDuration(value)
-  if (ms === undefined) issues.push({ path, message: `"${String(value)}" is not a duration (e.g. 500, "500ms", "30s", "5m")` })
+  if (ms === undefined)
+    issues.push({ path, message: `"${String(value)}" is not a duration (e.g. 500, "500ms", "30s", "5m")` })
   return ms ?? fallback
 }

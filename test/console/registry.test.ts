@@ -32,7 +32,13 @@ test('the Catalog page shows the registered schemas; the Tail stream decodes reg
   await kafkit.provision()
   await kafkit.publish(RideCompleted, { ride_id: 'r-1', fare: 4.5 })
 
-  const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshMs: 500, catalog, registry })
+  const running = await startConsole({
+    client: { brokers: brokers() },
+    port: 0,
+    refreshInterval: 500,
+    catalog,
+    registry,
+  })
   defer(t, () => running.close())
   await waitFor(() => running.model.sample?.cluster.topics.some((x) => x.name === name) === true, 'the topic sampled')
 

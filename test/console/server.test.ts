@@ -16,7 +16,7 @@ import { brokers, createTopic, defer, deleteAfter, testAdmin, uniqueName, waitFo
 import { saslBroker, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 async function consoleFor(t: TestContext, options: Partial<ConsoleOptions> = {}) {
-  const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshMs: 500, ...options })
+  const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshInterval: 500, ...options })
   defer(t, () => running.close())
   const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {}
   await waitFor(async () => {

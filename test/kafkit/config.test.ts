@@ -112,7 +112,7 @@ test('an unreachable broker list fails fast as KAFKIT_BROKER_UNAVAILABLE naming 
   const config = loadConfig({ argv: [], cwd: workdir(t), env: { KAFKA_BROKERS: '127.0.0.1:1' } })
   const kafkit = createKafkit({ service: 'probe', catalog: [], config })
   defer(t, () => kafkit.close())
-  await assert.rejects(kafkit.connect({ timeoutMs: 3000 }), (e: KafkitError) => {
+  await assert.rejects(kafkit.connect({ timeout: 3000 }), (e: KafkitError) => {
     assert.equal(e.code, ErrorCodes.BROKER_UNAVAILABLE)
     assert.match(
       e.message,

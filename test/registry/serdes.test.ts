@@ -61,7 +61,7 @@ function setup(t: TestContext, codec: RegistryCodecName) {
   const subjects: string[] = []
   // Confluent's serializer calls the registry through this client too; its first calls can reach a
   // registry that has just started (a cold JVM), so the bound is wider than the 5 s default.
-  const registry = testRegistry(t, { requestTimeoutMs: 30_000 }, () => subjects)
+  const registry = testRegistry(t, { requestTimeout: 30_000 }, () => subjects)
   const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
   subjects.push(subject)
   return {
@@ -221,7 +221,7 @@ test('registry-protobuf: the Confluent frame names the message by its indexes; p
   const subjects: string[] = []
   // Confluent's serializer calls the registry through this client too; its first calls can reach a
   // registry that has just started (a cold JVM), so the bound is wider than the 5 s default.
-  const registry = testRegistry(t, { requestTimeoutMs: 30_000 }, () => subjects)
+  const registry = testRegistry(t, { requestTimeout: 30_000 }, () => subjects)
   const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
   subjects.push(subject)
   const encoder = new RegistryEncoder(registry, 'registry-protobuf')
