@@ -1,7 +1,7 @@
 // npm run cmd:consumer
 // Consumes KAFKA_CONSUMER_TOPIC in group KAFKA_CONSUMER_GROUP_ID with KAFKA_CONSUMER_WORKERS
 // workers (order kept per key). A message whose processing fails is retried in-process
-// (KAFKA_CONSUMER_RETRY_MAX deliveries), then on retry topics (KAFKA_CONSUMER_RETRY_DELAYS, default
+// (KAFKA_CONSUMER_RETRY_MAX deliveries), then on retry topics (KAFKA_CONSUMER_RETRY_TOPICS, default
 // one 5 s tier), then written to the DLQ (KAFKA_DLQ_TOPIC). SIGTERM / SIGINT: drain, commit, exit.
 import { ConfigError, createKafkit, loadConfig, stopOnSignals, type ConsumedEvent } from 'kafkit'
 import { DEFAULT_TOPIC, messageCatalog } from './message.ts'
