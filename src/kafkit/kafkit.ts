@@ -9,10 +9,11 @@ import { checkConnection, type CheckConnectionOptions, type ConnectionInfo } fro
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { createLogger, withFields, type Logger } from '../logging/logger.ts'
-import { deprecated } from '../util/deprecated.ts'
+import { deprecated, renamed } from '../util/deprecated.ts'
 import { worstStatus, type HealthOptions, type KafkitHealth } from '../observability/health.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
+import { PRODUCER_RENAMES } from '../producer/options.ts'
 import { SchemaRegistry, type SchemaRegistryOptions } from '../registry/client.ts'
 import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
 
@@ -78,7 +79,8 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
       ...this.config?.producer,
       ...telemetry,
       ...(this.registry ? { registry: this.registry } : {}),
-      ...options.producer,
+      // Former names are renamed first, so that `lingerMs` in code wins over the config's `linger`.
+      ...renamed(options.producer ?? {}, PRODUCER_RENAMES, 'producer'),
     }
     this.#consumerDefaults = mergeConsumerOptions({ ...this.config?.consumer, ...telemetry }, options.consumer ?? {})
     const logger = options.logger ?? createLogger({ name: options.service, ...this.config?.log })

@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
-import { ConfigError, Producer, defineEvent, defineTopic, createCatalog, silentLogger } from 'kafkit'
+import {
+  ConfigError,
+  Producer,
+  createCatalog,
+  createKafkit,
+  defineEvent,
+  defineTopic,
+  loadConfig,
+  silentLogger,
+} from 'kafkit'
 import { createTestKafkit } from 'kafkit/testing'
 import { clientTimeouts } from '../../src/config/client.ts'
 import { resolveConsoleOptions } from '../../src/console/options.ts'
@@ -63,6 +72,17 @@ test('producer: linger, deliveryTimeout, retryBackoff(Max), closeTimeout take du
     () => new Producer({ client, service: 's', logger: silentLogger(), deliveryTimeout: 'soon' as '1s' }),
     /deliveryTimeout: "soon" is not a duration/,
   )
+})
+
+test("createKafkit: a former producer option in code wins over the config's new name", async () => {
+  const config = loadConfig({ argv: [], env: {} })
+  assert.equal(config.producer.linger, '5ms')
+  const kafkit = createKafkit({ service: 's', catalog: [Placed], config, producer: { lingerMs: 0 } })
+  try {
+    assert.ok(kafkit.producer, 'the producer is made: lingerMs and the config linger are not both given')
+  } finally {
+    await kafkit.close()
+  }
 })
 
 test('publish: deliveryTimeout per publish; deadlineMs still works', async () => {
