@@ -7,7 +7,7 @@ import { parseDuration } from '../util/duration.ts'
 export type KeyKind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration'
 
 export interface ConfigKey {
-  /** Dotted path in the YAML file, e.g. `consumer.workers`. */
+  /** Dotted path in the YAML file, e.g. `consumer.concurrency`. */
   readonly path: string
   /** The environment variable that sets it (and wins over the file). */
   readonly env: string

@@ -4,6 +4,7 @@ import type { ConsoleOptions } from '../../src/console/index.ts'
 import { resolveConsoleOptions } from '../../src/console/options.ts'
 import { serveConsole, type ServedConsole } from '../../src/console/server.ts'
 
-export function startConsole(options: ConsoleOptions): Promise<ServedConsole> {
-  return serveConsole(resolveConsoleOptions(options))
+export async function startConsole(options: ConsoleOptions): Promise<ServedConsole> {
+  // Options are checked first: a mistake rejects, as the public startConsole does.
+  return await serveConsole(resolveConsoleOptions(options))
 }
