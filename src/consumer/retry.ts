@@ -15,6 +15,9 @@ export interface ResolvedRetry {
 
 export type Backoff = Pick<ResolvedRetry, 'initialBackoffMs' | 'maxBackoffMs' | 'multiplier'>
 
+/** Retry-policy fields whose names carried their unit, and their names now. */
+export const RETRY_RENAMES = { initialBackoffMs: 'initialBackoff', maxBackoffMs: 'maxBackoff' } as const
+
 /** The consumer's retry policy unless given (durations in ms). */
 export const DEFAULT_RETRY = { maxAttempts: 3, initialBackoff: 200, maxBackoff: 30_000, multiplier: 2 } as const
 
@@ -32,7 +35,7 @@ export function resolveRetry(
   base: ResolvedRetry = BASE_RETRY,
 ): ResolvedRetry {
   if (given === undefined) return base
-  const o = renamed(given, { initialBackoffMs: 'initialBackoff', maxBackoffMs: 'maxBackoff' }, 'retry')
+  const o = renamed(given, RETRY_RENAMES, 'retry')
   const retry: ResolvedRetry = {
     maxAttempts: o.maxAttempts ?? base.maxAttempts,
     initialBackoffMs: durationMs(o.initialBackoff, base.initialBackoffMs, `${path}.initialBackoff`, issues),

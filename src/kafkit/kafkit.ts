@@ -14,6 +14,7 @@ import { worstStatus, type HealthOptions, type KafkitHealth } from '../observabi
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
 import { PRODUCER_RENAMES } from '../producer/options.ts'
+import { RETRY_RENAMES } from '../consumer/retry.ts'
 import { SchemaRegistry, type SchemaRegistryOptions } from '../registry/client.ts'
 import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
 
@@ -175,7 +176,9 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
 /** Options over defaults; the retry policy is merged field by field. */
 function mergeConsumerOptions(base: KafkitConsumerOptions, over: KafkitConsumerOptions): KafkitConsumerOptions {
   const merged = { ...base, ...over }
-  if (base.retry && over.retry) merged.retry = { ...base.retry, ...over.retry }
+  // Former names renamed first, so that `initialBackoffMs` here wins over `initialBackoff` there.
+  const retry = (given: KafkitConsumerOptions['retry']) => given && renamed(given, RETRY_RENAMES, 'retry')
+  if (base.retry && over.retry) merged.retry = { ...retry(base.retry), ...retry(over.retry) }
   return merged
 }
 

@@ -74,12 +74,19 @@ test('producer: linger, deliveryTimeout, retryBackoff(Max), closeTimeout take du
   )
 })
 
-test("createKafkit: a former producer option in code wins over the config's new name", async () => {
+test("createKafkit: a former option name in code wins over the config's or the defaults' new name", async () => {
   const config = loadConfig({ argv: [], env: {} })
   assert.equal(config.producer.linger, '5ms')
-  const kafkit = createKafkit({ service: 's', catalog: [Placed], config, producer: { lingerMs: 0 } })
+  const kafkit = createKafkit({
+    service: 's',
+    catalog: [Placed],
+    config,
+    producer: { lingerMs: 0 },
+    consumer: { retry: { initialBackoff: '1s' } },
+  })
   try {
     assert.ok(kafkit.producer, 'the producer is made: lingerMs and the config linger are not both given')
+    assert.ok(kafkit.consumer({ retry: { initialBackoffMs: 10 } }), 'initialBackoffMs over the default initialBackoff')
   } finally {
     await kafkit.close()
   }
