@@ -95,20 +95,21 @@ export interface ResolvedProducerOptions {
   closeTimeoutMs: number
 }
 
+/** The defaults of `ProducerOptions` (durations in ms). */
 export const PRODUCER_DEFAULTS = {
   acks: 'all',
   idempotent: true,
   compression: 'snappy',
-  lingerMs: 5,
+  linger: 5,
   batchSizeBytes: 16 * 1024,
-  deliveryTimeoutMs: 30_000,
-  retryBackoffMs: 100,
-  retryBackoffMaxMs: 1_000,
+  deliveryTimeout: 30_000,
+  retryBackoff: 100,
+  retryBackoffMax: 1_000,
   maxBufferedRecords: 100_000,
   maxRecordBytes: 1024 * 1024,
   deadLetter: false,
-  closeTimeoutMs: 5_000,
-} as const satisfies Partial<ResolvedProducerOptions>
+  closeTimeout: 5_000,
+} as const satisfies Partial<ProducerOptions>
 
 const ACKS: readonly Acks[] = ['all', 'leader', 'none']
 const COMPRESSIONS: readonly Compression[] = ['snappy', 'gzip', 'lz4', 'zstd', 'none']
@@ -132,16 +133,16 @@ export function resolveProducerOptions(given: ProducerOptions): ResolvedProducer
     acks: options.acks ?? PRODUCER_DEFAULTS.acks,
     idempotent: options.idempotent ?? PRODUCER_DEFAULTS.idempotent,
     compression: options.compression ?? PRODUCER_DEFAULTS.compression,
-    lingerMs: ms(options.linger, PRODUCER_DEFAULTS.lingerMs, 'linger'),
+    lingerMs: ms(options.linger, PRODUCER_DEFAULTS.linger, 'linger'),
     batchSizeBytes: options.batchSizeBytes ?? PRODUCER_DEFAULTS.batchSizeBytes,
-    deliveryTimeoutMs: ms(options.deliveryTimeout, PRODUCER_DEFAULTS.deliveryTimeoutMs, 'deliveryTimeout'),
+    deliveryTimeoutMs: ms(options.deliveryTimeout, PRODUCER_DEFAULTS.deliveryTimeout, 'deliveryTimeout'),
     retries: options.retries,
-    retryBackoffMs: ms(options.retryBackoff, PRODUCER_DEFAULTS.retryBackoffMs, 'retryBackoff'),
-    retryBackoffMaxMs: ms(options.retryBackoffMax, PRODUCER_DEFAULTS.retryBackoffMaxMs, 'retryBackoffMax'),
+    retryBackoffMs: ms(options.retryBackoff, PRODUCER_DEFAULTS.retryBackoff, 'retryBackoff'),
+    retryBackoffMaxMs: ms(options.retryBackoffMax, PRODUCER_DEFAULTS.retryBackoffMax, 'retryBackoffMax'),
     maxBufferedRecords: options.maxBufferedRecords ?? PRODUCER_DEFAULTS.maxBufferedRecords,
     maxRecordBytes: options.maxRecordBytes ?? PRODUCER_DEFAULTS.maxRecordBytes,
     deadLetter: options.deadLetter ?? PRODUCER_DEFAULTS.deadLetter,
-    closeTimeoutMs: ms(options.closeTimeout, PRODUCER_DEFAULTS.closeTimeoutMs, 'closeTimeout'),
+    closeTimeoutMs: ms(options.closeTimeout, PRODUCER_DEFAULTS.closeTimeout, 'closeTimeout'),
   }
   issues.push(...producerOptionIssues(resolved))
   if (issues.length > 0) throw new ConfigError(`invalid producer options: ${formatIssues(issues)}`, issues)
