@@ -3,7 +3,7 @@
 // EDA seed's APP_KAFKA_* and APP_SERVER_*) are read for good, without a warning.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { ConfigError} from 'kafkit';
+import type { ConfigError } from 'kafkit'
 import { loadConfig, type KafkitConfig, type LoadConfigOptions } from 'kafkit'
 import { deprecationsDuring } from '../support/deprecations.ts'
 import { workdir } from './workdir.ts'
