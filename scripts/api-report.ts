@@ -2,8 +2,7 @@
 // Extractor reports in api/. With --check (run by test/api/report.test.ts) it writes nothing and
 // fails when a report differs from the source, so a change to the surface is a reviewed change.
 // A new subpath in "exports" gets its report from this same command; stale reports are removed.
-// Either way a type the surface names but no entry point exports is an error.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -127,19 +126,17 @@ function main(): number {
         exported.add(m[1]!)
     }
     // Types the surface names but no entry point exports (internals reached through a public member):
-    // a user could hold such a value but not name its type, so each is an error until it is exported
-    // from an entry point or kept off the surface.
-    for (const [symbol, users] of [...forgotten].sort(([a], [b]) => a.localeCompare(b))) {
-      if (exported.has(symbol)) continue
-      problems.push(
-        `${[...users].sort().join(', ')} names ${symbol}, which no entry point exports: export it or keep it off the surface`,
-      )
-    }
-    // Its own report, from when leaks were listed rather than refused.
+    // listed in their own report, so that a new leak is as visible in review as a new export.
+    const leaks = [...forgotten]
+      .filter(([symbol]) => !exported.has(symbol))
+      .map(([symbol, users]) => `- \`${symbol}\`, named by ${[...users].sort().join(', ')}`)
+      .sort()
+    const leakReport = `# Types named by the public surface but exported by no entry point\n\n${leaks.join('\n')}\n`
     const leakFile = join(reportFolder, UNEXPORTED)
-    if (existsSync(leakFile)) {
-      if (check) problems.push(`api/${UNEXPORTED} is no longer written: delete it`)
-      else unlinkSync(leakFile)
+    const current = existsSync(leakFile) ? readFileSync(leakFile, 'utf8') : ''
+    if (current !== leakReport) {
+      if (check) problems.push(`api/${UNEXPORTED} is not up to date`)
+      else writeFileSync(leakFile, leakReport)
     }
     for (const file of readdirSync(reportFolder).filter((f) => f.endsWith('.api.md') && !wanted.has(f))) {
       if (check) problems.push(`api/${file} reports an entry point that package.json no longer exports`)
