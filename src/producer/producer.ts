@@ -170,7 +170,7 @@ export class Producer {
     try {
       deliveryTimeoutOf(options, this.#o.deliveryTimeoutMs)
     } catch (error) {
-      return Promise.reject(error as Error)
+      return Promise.reject(error)
     }
     const resolvers = Promise.withResolvers<PublishResult>()
     const epoch = this.#flush.accept()
