@@ -167,11 +167,8 @@ export class Producer {
   /** Publishes one event; resolves when the broker acknowledges it (or it was dead-lettered). */
   publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishOptions): Promise<PublishResult> {
     if (this.#closed) return Promise.reject(this.#failedEarly(closedError(), event))
-    try {
-      deliveryTimeoutOf(options, this.#o.deliveryTimeoutMs)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    const timeout = deliveryTimeoutIn(options, this.#o.deliveryTimeoutMs)
+    if (timeout instanceof ConfigError) return Promise.reject(timeout)
     const resolvers = Promise.withResolvers<PublishResult>()
     const epoch = this.#flush.accept()
     const trace = this.#telemetry?.startSend(event.topic.name, 1, event)
@@ -570,13 +567,21 @@ function withIndex(error: KafkitError, index: number): KafkitError {
 
 /** One publish's delivery timeout in ms: its own `deliveryTimeout`, else the producer's. */
 function deliveryTimeoutOf(options: PublishOptions | SendRecordsOptions | undefined, fallback: number): number {
+  const timeout = deliveryTimeoutIn(options, fallback)
+  if (timeout instanceof ConfigError) throw timeout
+  return timeout
+}
+
+/** As deliveryTimeoutOf, with a bad value returned as the error rather than thrown. */
+function deliveryTimeoutIn(
+  options: PublishOptions | SendRecordsOptions | undefined,
+  fallback: number,
+): number | ConfigError {
   if (options === undefined) return fallback
   const { deliveryTimeout } = renamed(options, { deadlineMs: 'deliveryTimeout' }, 'publish')
   if (deliveryTimeout === undefined) return fallback
   const ms = parseDuration(deliveryTimeout)
-  if (ms === undefined || ms < 1) {
-    const message = `"${String(deliveryTimeout)}" is not a positive duration (e.g. 500, "500ms", "30s")`
-    throw new ConfigError(`invalid publish options: deliveryTimeout ${message}`, [{ path: 'deliveryTimeout', message }])
-  }
-  return ms
+  if (ms !== undefined && ms >= 1) return ms
+  const message = `"${String(deliveryTimeout)}" is not a positive duration (e.g. 500, "500ms", "30s")`
+  return new ConfigError(`invalid publish options: deliveryTimeout ${message}`, [{ path: 'deliveryTimeout', message }])
 }
