@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util'
 import { Admin } from '@platformatic/kafka'
 import { Producer, silentLogger } from 'kafkit'
 import { buildDeadLetterRecord } from 'kafkit/dlq'
-import { startConsole } from '../src/console/index.ts'
+import { resolveConsoleOptions } from '../src/console/options.ts'
+import { serveConsole } from '../src/console/server.ts'
 import { isolatedEnv } from '../test/support/isolated-broker.ts'
 import { runScript } from '../test/support/process.ts'
 
@@ -102,7 +103,7 @@ try {
   await producer.close()
 
   const before = process.memoryUsage()
-  const running = await startConsole({ client, port: 0, refreshMs: 5_000 })
+  const running = await serveConsole(resolveConsoleOptions({ client, port: 0, refreshInterval: 5_000 }))
   const { url, model } = running
   await timed('first sample (topics, groups)', () => model.sampler.next())
   await timed('DLQ index complete', async () => {

@@ -244,4 +244,5 @@ export type {
 } from './registry/index.ts'
 
 export { parseDuration, type Duration } from './util/duration.ts'
+export type { TimeoutOption } from './util/timeout.ts'
 export { systemClock, type Clock, type Timer, type TimerOptions } from './util/clock.ts'

@@ -12,7 +12,7 @@ export function benchKafkit(topic: string, partitions: number) {
     catalog: [event],
     client: { brokers: brokers() },
     logger: silentLogger(),
-    producer: { compression: COMMON.compression, lingerMs: COMMON.lingerMs, batchSizeBytes: COMMON.batchBytes },
+    producer: { compression: COMMON.compression, linger: COMMON.lingerMs, batchSizeBytes: COMMON.batchBytes },
   })
   return { kafkit, event }
 }

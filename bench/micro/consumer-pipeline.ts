@@ -11,7 +11,7 @@ import type { FetchedRecord } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
 import { Pipeline } from '../../src/consumer/pipeline.ts'
 import { WorkerPool } from '../../src/consumer/pool.ts'
-import { DEFAULT_RETRY } from '../../src/consumer/retry.ts'
+import { BASE_RETRY } from '../../src/consumer/retry.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import { CodecRegistry, createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
@@ -55,7 +55,7 @@ const pipeline = new Pipeline({
   onUnknownType: 'skip',
   onUnhandled: 'skip',
   handlerTimeoutMs: 30_000,
-  retry: DEFAULT_RETRY,
+  retry: BASE_RETRY,
   escalate: () => Promise.reject(new Error('no failures expected')),
   clock: systemClock,
   telemetry: undefined,

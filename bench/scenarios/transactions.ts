@@ -125,7 +125,7 @@ async function serve(params: ServeParams, ctx: TaskContext): Promise<{ seconds: 
     catalog: [input, output],
     client: { brokers: brokers() },
     logger: silentLogger(),
-    producer: { compression: COMMON.compression, lingerMs: COMMON.lingerMs, batchSizeBytes: COMMON.batchBytes },
+    producer: { compression: COMMON.compression, linger: COMMON.lingerMs, batchSizeBytes: COMMON.batchBytes },
   })
   const transactional = params.mode !== 'at-least-once'
   const consumer = new Consumer({

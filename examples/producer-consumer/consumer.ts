@@ -1,7 +1,7 @@
 // npm run cmd:consumer
 // Consumes KAFKA_CONSUMER_TOPIC in group KAFKA_CONSUMER_GROUP_ID with KAFKA_CONSUMER_WORKERS
 // workers (order kept per key). A message whose processing fails is retried in-process
-// (KAFKA_CONSUMER_RETRY_MAX deliveries), then on retry topics (KAFKA_CONSUMER_RETRY_DELAYS, default
+// (KAFKA_CONSUMER_RETRY_MAX deliveries), then on retry topics (KAFKA_CONSUMER_RETRY_TOPICS, default
 // one 5 s tier), then written to the DLQ (KAFKA_DLQ_TOPIC). SIGTERM / SIGINT: drain, commit, exit.
 import { ConfigError, createKafkit, loadConfig, stopOnSignals, type ConsumedEvent } from 'kafkit'
 import { DEFAULT_TOPIC, messageCatalog } from './message.ts'
@@ -13,7 +13,7 @@ function processMessage(message: ConsumedEvent<{ content: string }>): void {
 
 async function run(): Promise<void> {
   const config = loadConfig({
-    defaults: { client: { clientId: 'cmd-consumer' }, consumer: { groupId: 'event-processor-group' } },
+    defaults: { client: { clientId: 'cmd-consumer' }, consumer: { group: 'event-processor-group' } },
   })
   const topicName = config.tools.consumerTopic ?? DEFAULT_TOPIC
   const { MessageCreated, catalog } = messageCatalog(topicName, config)

@@ -5,8 +5,10 @@
 import { Admin, findErrorBy, type ClusterMetadata } from '@platformatic/kafka'
 import { connectionError, diagnose, isConfigurationFailure } from '../cluster/diagnose.ts'
 import { before } from '../cluster/deadline.ts'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { clientTimeouts, wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
+import type { Duration } from '../util/duration.ts'
+import { timeoutOf } from '../util/timeout.ts'
 import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { wireErrorMessage } from '../producer/failures.ts'
 import type { TopicSpec } from './specs.ts'
@@ -15,6 +17,8 @@ export interface EnsureTopicsOptions {
   /** A topic whose partition count differs from its spec: log a warning (default) or throw. */
   onMismatch?: 'warn' | 'error'
   /** The whole call's bound: listing, creating, and waiting for every partition's leader. Default 30 s. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
   logger?: Logger
 }
@@ -44,14 +48,15 @@ export async function ensureTopics(
   const unique = [...new Map(specs.map((s) => [s.name, s])).values()]
   const report: EnsureTopicsReport = { created: [], existing: [], mismatched: [] }
   if (unique.length === 0) return report
-  const timeoutMs = options.timeoutMs ?? 30_000
+  const timeoutMs = timeoutOf(options, 30_000, 'ensureTopics')
   const until = Date.now() + timeoutMs
+  const timeouts = clientTimeouts(client)
   const admin = new Admin({
     ...wireConnectionOptions(client, 'kafkit-admin'),
     // kafkit retries (below), so that the last failure is known when the bound is hit.
     retries: 0,
-    connectTimeout: Math.min(client.connectTimeoutMs ?? 5000, timeoutMs),
-    requestTimeout: Math.min(client.requestTimeoutMs ?? timeoutMs, timeoutMs),
+    connectTimeout: Math.min(timeouts.connectMs ?? 5000, timeoutMs),
+    requestTimeout: Math.min(timeouts.requestMs ?? timeoutMs, timeoutMs),
   })
   const step = <T>(what: string, work: () => Promise<T>) => retryUntil(until, timeoutMs, client, what, work)
   try {

@@ -62,7 +62,7 @@ export function consoleCommand(ctx: CliContext): Command {
         ...(catalog && { catalog }),
         ...(registry && { registry }),
         healthUrls: flags.health ?? [],
-        ...(flags.refresh !== undefined && { refreshMs: flags.refresh }),
+        ...(flags.refresh !== undefined && { refreshInterval: flags.refresh }),
         connection: describeConnection(config.client),
       })
       io.out(`kafkit console at ${running.url}${token ? ' (open it once with ?token=<your token>)' : ''}`)

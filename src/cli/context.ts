@@ -3,7 +3,7 @@
 // and one admin client. A wrong address or password fails here, in seconds, naming the brokers,
 // the cause and the settings to fix; never printing a secret.
 import { Admin } from '@platformatic/kafka'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { clientTimeouts, withTimeouts, wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { loadConfig, type KafkitConfig } from '../config/load.ts'
 import { checkConnection } from '../kafkit/connect.ts'
 import { durationArg } from './args.ts'
@@ -57,14 +57,16 @@ export class CliContext {
   async #connect(): Promise<ClientOptions> {
     const config = this.config()
     const timeoutMs = this.timeoutMs
-    const client: ClientOptions = {
-      ...config.client,
-      clientId: config.client.clientId ?? 'kafkit-cli',
+    const configured = clientTimeouts(config.client)
+    const client: ClientOptions = withTimeouts(
+      { ...config.client, clientId: config.client.clientId ?? 'kafkit-cli' },
       // A broker that accepts connections and never answers must not hold the tool for minutes.
-      connectTimeoutMs: config.client.connectTimeoutMs ?? timeoutMs,
-      requestTimeoutMs: config.client.requestTimeoutMs ?? Math.max(timeoutMs, 5_000),
-    }
-    await checkConnection(client, { config, timeoutMs })
+      {
+        connectMs: configured.connectMs ?? timeoutMs,
+        requestMs: configured.requestMs ?? Math.max(timeoutMs, 5_000),
+      },
+    )
+    await checkConnection(client, { config, timeout: timeoutMs })
     return client
   }
 

@@ -101,7 +101,7 @@ async function produceEvent(
     service: 'kafkit-cli',
     logger: silentLogger(),
     topics: catalog.topics(),
-    deliveryTimeoutMs: ctx.timeoutMs,
+    deliveryTimeout: ctx.timeoutMs,
   })
   ctx.onClose(() => producer.close())
   const options: PublishOptions = {
@@ -138,7 +138,7 @@ async function produceRaw(
     client,
     service: 'kafkit-cli',
     logger: silentLogger(),
-    deliveryTimeoutMs: ctx.timeoutMs,
+    deliveryTimeout: ctx.timeoutMs,
   })
   ctx.onClose(() => producer.close())
   const [sent] = await producer.sendRecords([{ topic, key: flags.key, value, headers }])

@@ -10,7 +10,7 @@ import {
   type ClusterMetadata,
   type ClusterTopicMetadata,
 } from '@platformatic/kafka'
-import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
+import { clientTimeouts, wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { errorMessage, type KafkitError } from '../errors.ts'
 import { connectionError, diagnose, type Diagnosis } from './diagnose.ts'
 
@@ -290,7 +290,7 @@ export class ClusterView {
   async #ask(state: BrokerState, topics: string[]): Promise<ClusterMetadata> {
     if (this.#closed) throw new Error('the cluster view is closed')
     const connectTimeout = Math.min(
-      this.#o.client.connectTimeoutMs ?? this.#o.requestTimeoutMs,
+      clientTimeouts(this.#o.client).connectMs ?? this.#o.requestTimeoutMs,
       this.#o.requestTimeoutMs,
     )
     state.admin ??= new Admin({

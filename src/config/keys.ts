@@ -7,7 +7,7 @@ import { parseDuration } from '../util/duration.ts'
 export type KeyKind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration'
 
 export interface ConfigKey {
-  /** Dotted path in the YAML file, e.g. `consumer.workers`. */
+  /** Dotted path in the YAML file, e.g. `consumer.concurrency`. */
   readonly path: string
   /** The environment variable that sets it (and wins over the file). */
   readonly env: string
@@ -23,6 +23,13 @@ export interface ConfigKey {
   readonly secret?: boolean
   /** Other spellings accepted for an enum value, e.g. Java's `-1` for acks `all`. */
   readonly aliases?: Readonly<Record<string, string>>
+  /**
+   * Other variables that set this key, read when `env` is not set: the seeds' names
+   * (`KAFKA_CONSUMER_WORKERS`, the EDA seed's `APP_KAFKA_BROKERS`). Kept for good, without warning.
+   */
+  readonly envAliases?: readonly string[]
+  /** Former names, still read with a deprecation warning until 1.0 (CHANGELOG.md). */
+  readonly deprecated?: { readonly paths?: readonly string[]; readonly env?: readonly string[] }
   readonly doc: string
 }
 
@@ -49,6 +56,11 @@ const duration: KindSpec = {
   kind: 'duration',
   schema: z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== undefined),
   expect: 'a duration: milliseconds, or a number with ms, s, m, h or d',
+}
+const positiveDuration: KindSpec = {
+  ...duration,
+  schema: z.union([z.number(), z.string()]).refine((v) => (parseDuration(v) ?? 0) > 0),
+  expect: 'a positive duration: milliseconds, or a number with ms, s, m, h or d',
 }
 const durations: KindSpec = {
   kind: 'list',
@@ -93,6 +105,7 @@ const CLIENT_KEYS: ConfigKey[] = [
       .min(1),
     expect: 'a list of host:port (comma-separated in a variable)',
     example: 'localhost:9092,localhost:9093',
+    envAliases: ['APP_KAFKA_BROKERS'],
     default: ['127.0.0.1:9092'],
     doc: 'Bootstrap brokers.',
   },
@@ -108,6 +121,7 @@ const CLIENT_KEYS: ConfigKey[] = [
     env: 'KAFKA_SECURITY_PROTOCOL',
     ...oneOf(SECURITY_PROTOCOLS),
     example: 'SASL_SSL',
+    envAliases: ['APP_KAFKA_SECURITY_PROTOCOL'],
     default: 'PLAINTEXT',
     doc: 'SSL and SASL_SSL turn TLS on; SASL_PLAINTEXT and SASL_SSL require the SASL settings.',
   },
@@ -116,6 +130,7 @@ const CLIENT_KEYS: ConfigKey[] = [
     env: 'KAFKA_SASL_MECHANISM',
     ...oneOf(SASL_MECHANISMS),
     example: 'PLAIN',
+    envAliases: ['APP_KAFKA_SASL_MECHANISM'],
     doc: 'Required with SASL_PLAINTEXT / SASL_SSL.',
   },
   {
@@ -123,6 +138,7 @@ const CLIENT_KEYS: ConfigKey[] = [
     env: 'KAFKA_SASL_USERNAME',
     ...text,
     example: 'my-api-key',
+    envAliases: ['APP_KAFKA_SASL_USERNAME'],
     doc: 'SASL user (Confluent Cloud: the API key). Required unless the mechanism is OAUTHBEARER.',
   },
   {
@@ -130,6 +146,7 @@ const CLIENT_KEYS: ConfigKey[] = [
     env: 'KAFKA_SASL_PASSWORD',
     ...text,
     example: 'my-api-secret',
+    envAliases: ['APP_KAFKA_SASL_PASSWORD'],
     secret: true,
     doc: 'SASL password (Confluent Cloud: the API secret). Required unless the mechanism is OAUTHBEARER.',
   },
@@ -187,17 +204,19 @@ const CLIENT_KEYS: ConfigKey[] = [
     doc: "Verify the brokers' certificates. Turn off only against a test cluster.",
   },
   {
-    path: 'client.connectTimeoutMs',
-    env: 'KAFKA_CONNECT_TIMEOUT_MS',
-    ...int(1),
-    example: '10000',
+    path: 'client.connectTimeout',
+    env: 'KAFKA_CONNECT_TIMEOUT',
+    ...positiveDuration,
+    example: '10s',
+    deprecated: { paths: ['client.connectTimeoutMs'], env: ['KAFKA_CONNECT_TIMEOUT_MS'] },
     doc: "Connection timeout. Default: the wire client's (5 s).",
   },
   {
-    path: 'client.requestTimeoutMs',
-    env: 'KAFKA_REQUEST_TIMEOUT_MS',
-    ...int(1),
-    example: '30000',
+    path: 'client.requestTimeout',
+    env: 'KAFKA_REQUEST_TIMEOUT',
+    ...positiveDuration,
+    example: '30s',
+    deprecated: { paths: ['client.requestTimeoutMs'], env: ['KAFKA_REQUEST_TIMEOUT_MS'] },
     doc: "Bound of one request to one broker. Default: the publish deadline for produce requests, 5 s for metadata requests, the call's own bound for `connect()` and provisioning.",
   },
 ]
@@ -237,19 +256,21 @@ const PRODUCER_KEYS: ConfigKey[] = [
     doc: 'Batch compression.',
   },
   {
-    path: 'producer.lingerMs',
-    env: 'KAFKA_PRODUCER_LINGER_MS',
-    ...int(0),
-    example: '5',
-    default: 5,
+    path: 'producer.linger',
+    env: 'KAFKA_PRODUCER_LINGER',
+    ...duration,
+    example: '5ms',
+    default: '5ms',
+    deprecated: { paths: ['producer.lingerMs'], env: ['KAFKA_PRODUCER_LINGER_MS'] },
     doc: 'How long async publishes wait to fill a batch.',
   },
   {
-    path: 'producer.deliveryTimeoutMs',
-    env: 'KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS',
-    ...int(1),
-    example: '30000',
-    default: 30_000,
+    path: 'producer.deliveryTimeout',
+    env: 'KAFKA_PRODUCER_DELIVERY_TIMEOUT',
+    ...positiveDuration,
+    example: '30s',
+    default: '30s',
+    deprecated: { paths: ['producer.deliveryTimeoutMs'], env: ['KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS'] },
     doc: 'A publish settles (acknowledged, failed or timed out) within this time.',
   },
   {
@@ -263,34 +284,41 @@ const PRODUCER_KEYS: ConfigKey[] = [
 
 const CONSUMER_KEYS: ConfigKey[] = [
   {
-    path: 'consumer.groupId',
-    env: 'KAFKA_CONSUMER_GROUP_ID',
+    path: 'consumer.group',
+    env: 'KAFKA_CONSUMER_GROUP',
     ...text,
     example: 'inventory-group',
+    envAliases: ['KAFKA_CONSUMER_GROUP_ID', 'APP_KAFKA_GROUP_ID'],
+    deprecated: { paths: ['consumer.groupId'] },
     doc: 'Consumer group. Default: `{service}-group`. Each service needs its own.',
   },
   {
-    path: 'consumer.workers',
-    env: 'KAFKA_CONSUMER_WORKERS',
+    path: 'consumer.concurrency',
+    env: 'KAFKA_CONSUMER_CONCURRENCY',
     ...int(1),
     example: '8',
     default: 10,
-    doc: 'Handlers running at once (the worker pool; order per key is kept). Consumer option `concurrency`.',
+    envAliases: ['KAFKA_CONSUMER_WORKERS'],
+    deprecated: { paths: ['consumer.workers'] },
+    doc: 'Handlers running at once (the worker pool; order per key is kept).',
   },
   {
-    path: 'consumer.retryMax',
-    env: 'KAFKA_CONSUMER_RETRY_MAX',
+    path: 'consumer.retry.maxAttempts',
+    env: 'KAFKA_CONSUMER_RETRY_MAX_ATTEMPTS',
     ...int(1),
     example: '3',
     default: 3,
-    doc: 'Deliveries of a failing record in-process, the first included, before it moves to a retry topic or the DLQ. Consumer option `retry.maxAttempts`.',
+    envAliases: ['KAFKA_CONSUMER_RETRY_MAX'],
+    deprecated: { paths: ['consumer.retryMax'] },
+    doc: 'Deliveries of a failing record in-process, the first included, before it moves to a retry topic or the DLQ.',
   },
   {
-    path: 'consumer.retryDelays',
-    env: 'KAFKA_CONSUMER_RETRY_DELAYS',
+    path: 'consumer.retryTopics',
+    env: 'KAFKA_CONSUMER_RETRY_TOPICS',
     ...durations,
     example: '5s,1m',
-    doc: 'Delay tiers on retry topics, tried after the in-process retries. Default none (straight to the DLQ). Consumer option `retryTopics`.',
+    deprecated: { paths: ['consumer.retryDelays'], env: ['KAFKA_CONSUMER_RETRY_DELAYS'] },
+    doc: 'Delays of the retry-topic tiers, tried after the in-process retries. Default none (straight to the DLQ).',
   },
   {
     path: 'consumer.fetchMinBytes',
@@ -311,10 +339,10 @@ const CONSUMER_KEYS: ConfigKey[] = [
   {
     path: 'consumer.autoOffsetReset',
     env: 'KAFKA_CONSUMER_AUTO_OFFSET_RESET',
-    ...oneOf(['earliest', 'latest']),
+    ...oneOf(['earliest', 'latest', 'now']),
     example: 'earliest',
     default: 'earliest',
-    doc: 'Where a group without committed offsets starts.',
+    doc: 'Where a group without committed offsets starts: `now` is the end of each partition when the consumer starts (nothing produced after it is missed).',
   },
   {
     path: 'consumer.ordering',
@@ -347,6 +375,37 @@ const CONSUMER_KEYS: ConfigKey[] = [
     example: '30s',
     default: '30s',
     doc: 'How long a stop lets in-flight handlers finish.',
+  },
+  {
+    path: 'consumer.startTimeout',
+    env: 'KAFKA_CONSUMER_START_TIMEOUT',
+    ...positiveDuration,
+    example: '90s',
+    doc: 'How long `start()` may take to join the group and begin fetching. Default: the rebalance timeout + 10 s (70 s).',
+  },
+  {
+    path: 'consumer.rebalanceProtocol',
+    env: 'KAFKA_CONSUMER_REBALANCE_PROTOCOL',
+    ...oneOf(['eager', 'cooperative', 'consumer']),
+    example: 'cooperative',
+    default: 'eager',
+    doc: 'How partitions move between members: `eager` revokes all at each rebalance, `cooperative` only those that move, `consumer` is KIP-848 (Kafka 4+).',
+  },
+  {
+    path: 'consumer.transactional',
+    env: 'KAFKA_CONSUMER_TRANSACTIONAL',
+    ...bool,
+    example: 'true',
+    default: false,
+    doc: "Consume-transform-produce in one Kafka transaction (exactly-once between topics). The transactional id's prefix and timeout are options in code.",
+  },
+  {
+    path: 'consumer.isolation',
+    env: 'KAFKA_CONSUMER_ISOLATION',
+    ...oneOf(['read_committed', 'read_uncommitted']),
+    example: 'read_committed',
+    default: 'read_committed',
+    doc: '`read_committed` skips records of open and aborted transactions; `read_uncommitted` reads every record at once.',
   },
   {
     path: 'consumer.topic',
@@ -391,11 +450,12 @@ const REGISTRY_KEYS: ConfigKey[] = [
     doc: 'Producers register catalog schemas the registry lacks; false: they only look them up (`kafkit schema push` registers).',
   },
   {
-    path: 'registry.requestTimeoutMs',
-    env: 'SCHEMA_REGISTRY_TIMEOUT_MS',
-    ...int(1),
-    example: '10000',
-    default: 5000,
+    path: 'registry.requestTimeout',
+    env: 'SCHEMA_REGISTRY_REQUEST_TIMEOUT',
+    ...positiveDuration,
+    example: '10s',
+    default: '5s',
+    deprecated: { paths: ['registry.requestTimeoutMs'], env: ['SCHEMA_REGISTRY_TIMEOUT_MS'] },
     doc: 'Bound of one registry request; a registry that does not answer is retried 3 times, then the call fails.',
   },
 ]
@@ -420,6 +480,7 @@ const OTHER_KEYS: ConfigKey[] = [
     env: 'LOG_LEVEL',
     ...oneOf(LOG_LEVELS),
     example: 'debug',
+    envAliases: ['APP_LOGGER_LEVEL'],
     default: 'info',
     doc: 'Lowest level logged.',
   },
@@ -427,9 +488,12 @@ const OTHER_KEYS: ConfigKey[] = [
     path: 'log.format',
     env: 'LOG_FORMAT',
     ...oneOf(LOG_FORMATS),
+    expect: 'one of auto, json, pretty (or console, as pretty)',
+    aliases: { console: 'pretty' },
     example: 'json',
     default: 'auto',
-    doc: '`auto`: human-readable when stdout is a terminal, JSON lines otherwise.',
+    envAliases: ['APP_LOGGER_ENCODING'],
+    doc: "`auto`: human-readable when stdout is a terminal, JSON lines otherwise. `console` (the EDA seed's word) is `pretty`.",
   },
   {
     path: 'app.host',
@@ -460,3 +524,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
 ]
 
 export const KEYS_BY_PATH: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((k) => [k.path, k]))
+
+/** Deprecated file keys, to the key they now are. */
+export const FORMER_PATHS: ReadonlyMap<string, ConfigKey> = new Map(
+  CONFIG_KEYS.flatMap((k) => (k.deprecated?.paths ?? []).map((path) => [path, k] as const)),
+)

@@ -55,7 +55,9 @@ export function loadConfig(options: LoadConfigOptions = {}): KafkitConfig {
     issues.push(...fromFile.issues)
     merge(fromFile.values)
   }
-  merge(environmentValues(env))
+  const fromEnv = environmentValues(env)
+  issues.push(...fromEnv.issues)
+  merge(fromEnv.values)
 
   const validated = validateValues(raw)
   const { settings } = validated
@@ -79,15 +81,15 @@ function build(settings: Settings, tls: TlsOptions | undefined, file: string | u
       acks: get('producer.acks')!,
       idempotent: get('producer.idempotent')!,
       compression: get('producer.compression')!,
-      lingerMs: get('producer.lingerMs')!,
-      deliveryTimeoutMs: get('producer.deliveryTimeoutMs')!,
+      linger: get('producer.linger')!,
+      deliveryTimeout: get('producer.deliveryTimeout')!,
       ...defined('retries', get<number>('producer.retries')),
     },
     consumer: {
-      ...defined('group', get<string>('consumer.groupId')),
-      concurrency: get('consumer.workers')!,
-      retry: { maxAttempts: get('consumer.retryMax')! },
-      ...defined('retryTopics', get<Duration[]>('consumer.retryDelays')),
+      ...defined('group', get<string>('consumer.group')),
+      concurrency: get('consumer.concurrency')!,
+      retry: { maxAttempts: get('consumer.retry.maxAttempts')! },
+      ...defined('retryTopics', get<Duration[]>('consumer.retryTopics')),
       fetchMinBytes: get('consumer.fetchMinBytes')!,
       fetchMaxBytes: get('consumer.fetchMaxBytes')!,
       autoOffsetReset: get('consumer.autoOffsetReset')!,
@@ -95,6 +97,10 @@ function build(settings: Settings, tls: TlsOptions | undefined, file: string | u
       decode: get('consumer.decode')!,
       handlerTimeout: get('consumer.handlerTimeout')!,
       shutdownTimeout: get('consumer.shutdownTimeout')!,
+      ...defined('startTimeout', get<Duration>('consumer.startTimeout')),
+      rebalanceProtocol: get('consumer.rebalanceProtocol')!,
+      transactional: get('consumer.transactional')!,
+      isolation: get('consumer.isolation')!,
     },
     topics: {
       ...defined('dlq', get<string>('topics.dlq')),
@@ -151,10 +157,10 @@ function clientOptions(settings: Settings, tls: TlsOptions | undefined): ClientO
     const serverName = get<string>('client.tls.serverName')!
     client.tlsServerName = serverName === 'auto' ? true : serverName === 'off' ? false : serverName
   }
-  const connect = get<number>('client.connectTimeoutMs')
-  if (connect !== undefined) client.connectTimeoutMs = connect
-  const request = get<number>('client.requestTimeoutMs')
-  if (request !== undefined) client.requestTimeoutMs = request
+  const connect = get<Duration>('client.connectTimeout')
+  if (connect !== undefined) client.connectTimeout = connect
+  const request = get<Duration>('client.requestTimeout')
+  if (request !== undefined) client.requestTimeout = request
   return client
 }
 
@@ -165,7 +171,7 @@ function registryOptions(settings: Settings): SchemaRegistryOptions | undefined 
   const options: SchemaRegistryOptions = {
     url,
     autoRegister: get<boolean>('registry.autoRegister')!,
-    requestTimeoutMs: get<number>('registry.requestTimeoutMs')!,
+    requestTimeout: get<Duration>('registry.requestTimeout')!,
     ...defined('username', get<string>('registry.username')),
     ...defined('password', get<string>('registry.password')),
   }

@@ -34,7 +34,7 @@ export function redactConfig(config: Pick<KafkitConfig, 'settings'>): Record<str
   return out
 }
 
-/** One line per key that has a value: `consumer.workers = 8  (KAFKA_CONSUMER_WORKERS (environment variable))`. */
+/** One line per key that has a value: `consumer.concurrency = 8  (KAFKA_CONSUMER_CONCURRENCY (environment variable))`. */
 export function formatConfig(config: Pick<KafkitConfig, 'settings'>): string {
   return config.settings
     .filter((s) => s.value !== undefined)

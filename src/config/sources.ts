@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { parse } from 'yaml'
-import { CONFIG_KEYS, KEYS_BY_PATH } from './keys.ts'
+import { deprecated } from '../util/deprecated.ts'
+import { CONFIG_KEYS, FORMER_PATHS, KEYS_BY_PATH, type ConfigKey } from './keys.ts'
 
 export type Origin = { kind: 'default' } | { kind: 'file'; file: string } | { kind: 'env'; name: string }
 
@@ -56,6 +57,8 @@ function describePath(path: string, cwd: string) {
 export interface Collected {
   values: RawValues
   issues: string[]
+  /** The name each key was given by (its own or a deprecated one). */
+  names: Map<string, string>
 }
 
 /** Parses the file; syntax errors and a top level that is not a mapping are issues. */
@@ -78,7 +81,7 @@ export function readConfigFile(choice: FileChoice): { document: unknown; issue?:
 
 /** Flattens a nested document (file or program defaults) into dotted keys; unknown keys are issues. */
 export function flattenDocument(document: unknown, origin: Origin, where: string): Collected {
-  const collected: Collected = { values: new Map(), issues: [] }
+  const collected: Collected = { values: new Map(), issues: [], names: new Map() }
   if (document === null || document === undefined) return collected
   if (!isMapping(document)) {
     collected.issues.push(`${where} must hold a mapping of sections (client, producer, consumer, ...), e.g. client:`)
@@ -91,8 +94,9 @@ export function flattenDocument(document: unknown, origin: Origin, where: string
 function walk(node: Record<string, unknown>, prefix: string, origin: Origin, where: string, out: Collected): void {
   for (const [name, value] of Object.entries(node)) {
     const path = prefix ? `${prefix}.${name}` : name
-    if (KEYS_BY_PATH.has(path)) {
-      if (value !== null && value !== undefined) out.values.set(path, { value, origin })
+    const key = KEYS_BY_PATH.get(path) ?? FORMER_PATHS.get(path)
+    if (key) {
+      if (value !== null && value !== undefined) setValue(out, key, path, { value, origin }, where)
       continue
     }
     const children = CONFIG_KEYS.filter((k) => k.path.startsWith(`${path}.`))
@@ -112,6 +116,18 @@ function walk(node: Record<string, unknown>, prefix: string, origin: Origin, whe
   }
 }
 
+/** A key's value from the file, under its name or a deprecated one (not both). */
+function setValue(out: Collected, key: ConfigKey, name: string, raw: RawValue, where: string): void {
+  const given = out.names.get(key.path)
+  if (given !== undefined) {
+    out.issues.push(`${where} sets ${key.path} twice, as ${given} and as ${name}: keep ${key.path} only`)
+    return
+  }
+  if (name !== key.path) deprecated(`config key ${name}`, key.path)
+  out.names.set(key.path, name)
+  out.values.set(key.path, raw)
+}
+
 function unknownKey(path: string, where: string): string {
   const suggestion = closestKey(path)
   const hint = suggestion ? `; did you mean ${suggestion}?` : ''
@@ -121,14 +137,19 @@ function unknownKey(path: string, where: string): string {
 /** The known key a mistyped one most likely meant: same letters ignoring case and `_`, an env name, or a close spelling. */
 export function closestKey(path: string): string | undefined {
   const squash = (s: string) => s.toLowerCase().replace(/[_-]/g, '')
-  const byEnv = CONFIG_KEYS.find((k) => k.env === path)
-  if (byEnv) return `${byEnv.path} (the file's name for ${byEnv.env})`
-  const same = CONFIG_KEYS.find((k) => squash(k.path) === squash(path))
-  if (same) return same.path
+  const byEnv = CONFIG_KEYS.find((k) => variablesOf(k).includes(path))
+  if (byEnv) return `${byEnv.path} (the file's name for ${path})`
+  // A key's former names count as spellings of it (`consumer.worker` was meant as `consumer.workers`).
+  const names = [
+    ...CONFIG_KEYS.map((k) => [k.path, k.path] as const),
+    ...[...FORMER_PATHS].map(([former, k]) => [former, k.path] as const),
+  ]
+  const same = names.find(([name]) => squash(name) === squash(path))
+  if (same) return same[1]
   let best: { path: string; distance: number } | undefined
-  for (const key of CONFIG_KEYS) {
-    const distance = editDistance(path, key.path)
-    if (!best || distance < best.distance) best = { path: key.path, distance }
+  for (const [name, current] of names) {
+    const distance = editDistance(path, name)
+    if (!best || distance < best.distance) best = { path: current, distance }
   }
   return best && best.distance <= Math.max(2, Math.floor(path.length / 5)) ? best.path : undefined
 }
@@ -146,17 +167,40 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!
 }
 
-/** The variables that are set (an empty variable counts as unset, as shells make it easy to set one by accident). */
-export function environmentValues(env: NodeJS.ProcessEnv): RawValues {
-  const values: RawValues = new Map()
+/** Every variable that sets `key`, in order of precedence: its own, the seeds' aliases, deprecated names. */
+export function variablesOf(key: ConfigKey): string[] {
+  return [key.env, ...(key.envAliases ?? []), ...(key.deprecated?.env ?? [])]
+}
+
+/**
+ * The variables that are set (an empty variable counts as unset, as shells make it easy to set one
+ * by accident). Two names of one key set to different values is an issue: which was meant is unknown.
+ */
+export function environmentValues(env: NodeJS.ProcessEnv): Collected {
+  const collected: Collected = { values: new Map(), issues: [], names: new Map() }
   for (const key of CONFIG_KEYS) {
-    const value = env[key.env]
-    if (value !== undefined && value.trim() !== '') {
-      // Secrets are taken byte for byte: a password may end in a space.
-      values.set(key.path, { value: key.secret ? value : value.trim(), origin: { kind: 'env', name: key.env } })
+    // Secrets are taken byte for byte: a password may end in a space.
+    const set = variablesOf(key)
+      .map((name) => ({ name, value: env[name] }))
+      .filter((v): v is { name: string; value: string } => v.value !== undefined && v.value.trim() !== '')
+      .map(({ name, value }) => ({ name, value: key.secret ? value : value.trim() }))
+    const chosen = set[0]
+    if (!chosen) continue
+    const differing = set.filter((v) => v.value !== chosen.value).map((v) => v.name)
+    if (differing.length > 0) {
+      const shown = key.secret
+        ? 'different values (not shown: secret)'
+        : `${JSON.stringify(chosen.value)} and ${differing.map((n) => JSON.stringify(env[n]?.trim())).join(', ')}`
+      collected.issues.push(
+        `${[chosen.name, ...differing].join(' and ')} (environment variables) both set ${key.path}, to ${shown}: set ${key.env} only`,
+      )
+      continue
     }
+    if (key.deprecated?.env?.includes(chosen.name)) deprecated(`variable ${chosen.name}`, key.env)
+    collected.names.set(key.path, chosen.name)
+    collected.values.set(key.path, { value: chosen.value, origin: { kind: 'env', name: chosen.name } })
   }
-  return values
+  return collected
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

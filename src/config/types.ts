@@ -19,8 +19,8 @@ export interface ProducerSettings {
   acks: 'all' | 'leader' | 'none'
   idempotent: boolean
   compression: 'snappy' | 'gzip' | 'lz4' | 'zstd' | 'none'
-  lingerMs: number
-  deliveryTimeoutMs: number
+  linger: Duration
+  deliveryTimeout: Duration
   retries?: number
 }
 
@@ -31,11 +31,15 @@ export interface ConsumerSettings {
   retryTopics?: Duration[]
   fetchMinBytes: number
   fetchMaxBytes: number
-  autoOffsetReset: 'earliest' | 'latest'
+  autoOffsetReset: 'earliest' | 'latest' | 'now'
   ordering: 'key' | 'partition' | 'none'
   decode: 'tolerant' | 'strict'
   handlerTimeout: Duration
   shutdownTimeout: Duration
+  startTimeout?: Duration
+  rebalanceProtocol: 'eager' | 'cooperative' | 'consumer'
+  transactional: boolean
+  isolation: 'read_committed' | 'read_uncommitted'
 }
 
 /** Name templates for topics defined from config (`defineTopic({ name, ...config.topics })`). */

@@ -13,7 +13,7 @@ export interface Setting {
 
 export type Settings = Map<string, Setting>
 
-/** "KAFKA_CONSUMER_WORKERS (environment variable)", "consumer.workers in ./kafkit.yaml", "consumer.workers (default)". */
+/** "KAFKA_CONSUMER_CONCURRENCY (environment variable)", "consumer.concurrency in ./kafkit.yaml", "consumer.concurrency (default)". */
 export function describeOrigin(path: string, origin: Origin): string {
   if (origin.kind === 'env') return `${origin.name} (environment variable)`
   if (origin.kind === 'file') return `${path} in ${origin.file}`

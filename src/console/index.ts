@@ -9,5 +9,6 @@ export type { SchemaSource, ShownSchema } from './schemas.ts'
 
 /** Starts the console; resolves once it listens. Options are checked first (ConfigError). */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
-  return serveConsole(resolveConsoleOptions(options))
+  const served = await serveConsole(resolveConsoleOptions(options))
+  return { url: served.url, close: () => served.close() }
 }

@@ -2,6 +2,9 @@
 import type { Catalog } from '../catalog/catalog.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { ConfigError } from '../errors.ts'
+import type { ValidationIssue } from '../errors.ts'
+import { renamed } from '../util/deprecated.ts'
+import { durationMs, type Duration } from '../util/duration.ts'
 import type { Logger } from '../logging/logger.ts'
 import { isLoopback } from './auth.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
@@ -28,8 +31,12 @@ export interface ConsoleOptions {
   /** Health endpoints of services (GET returns kafkit's health report, e.g. /ready of the examples). */
   healthUrls?: readonly string[]
   /** How often the cluster is read. Default 5 s. */
-  refreshMs?: number
+  refreshInterval?: Duration
   /** How much history the charts keep. Default 15 min. */
+  history?: Duration
+  /** @deprecated Use `refreshInterval` (removed in 1.0). */
+  refreshMs?: number
+  /** @deprecated Use `history` (removed in 1.0). */
   historyMs?: number
   /** Shown in the header: brokers and security, never a secret. Default: the brokers. */
   connection?: string
@@ -48,7 +55,8 @@ export interface ResolvedConsoleOptions extends ConsoleOptions {
 
 export const DEFAULT_CONSOLE_PORT = 8090
 
-export function resolveConsoleOptions(options: ConsoleOptions): ResolvedConsoleOptions {
+export function resolveConsoleOptions(given: ConsoleOptions): ResolvedConsoleOptions {
+  const options = renamed(given, { refreshMs: 'refreshInterval', historyMs: 'history' }, 'console')
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? DEFAULT_CONSOLE_PORT
   const issues: string[] = []
@@ -60,14 +68,18 @@ export function resolveConsoleOptions(options: ConsoleOptions): ResolvedConsoleO
       `the console listens on ${host}, beyond this machine: give a token (--token or KAFKIT_CONSOLE_TOKEN), or listen on 127.0.0.1`,
     )
   for (const url of options.healthUrls ?? []) if (!URL.canParse(url)) issues.push(`health url ${url} is not a URL`)
+  const timing: ValidationIssue[] = []
+  const refreshMs = durationMs(options.refreshInterval, 5_000, 'refreshInterval', timing)
+  const historyMs = durationMs(options.history, 15 * 60_000, 'history', timing)
+  issues.push(...timing.map((i) => `${i.path}: ${i.message}`))
   if (issues.length > 0) throw new ConfigError(`invalid console options: ${issues.join('; ')}`)
   return {
     ...options,
     host,
     port,
     allowWrites: options.allowWrites ?? false,
-    refreshMs: options.refreshMs ?? 5_000,
-    historyMs: options.historyMs ?? 15 * 60_000,
+    refreshMs,
+    historyMs,
     healthUrls: options.healthUrls ?? [],
     connection: options.connection ?? options.client.brokers.join(','),
   }

@@ -32,8 +32,12 @@ import { catalogSchemas, registrySchemas } from './schemas.ts'
 export interface RunningConsole {
   /** The address to open, e.g. http://127.0.0.1:8090 */
   url: string
-  model: ConsoleModel
   close(): Promise<void>
+}
+
+/** A running console with its model in view (kafkit's own tests wait on its samples). */
+export interface ServedConsole extends RunningConsole {
+  model: ConsoleModel
 }
 
 async function loadFastify(): Promise<typeof FastifyFactory> {
@@ -48,7 +52,7 @@ async function loadFastify(): Promise<typeof FastifyFactory> {
   }
 }
 
-export async function serveConsole(options: ResolvedConsoleOptions): Promise<RunningConsole> {
+export async function serveConsole(options: ResolvedConsoleOptions): Promise<ServedConsole> {
   const Fastify = await loadFastify()
   const log = (options.logger ?? silentLogger()).child({ component: 'kafkit-console' })
   const admin = new Admin({ ...wireConnectionOptions(options.client, 'kafkit-console'), retries: 1 })

@@ -13,7 +13,7 @@ import { parseDuration, type Duration } from '../util/duration.ts'
 import type { CodecName } from '../envelope/registry.ts'
 import type { Isolation, MemberFactory, RebalanceProtocol } from './member.ts'
 import type { TransactionalProducerFactory } from './transaction-producer.ts'
-import { DEFAULT_RETRY } from './retry.ts'
+import { resolveRetry, type ResolvedRetry } from './retry.ts'
 import type { RunnerHooks } from './hooks.ts'
 import type {
   BatchOptions,
@@ -154,7 +154,7 @@ export interface ResolvedConsumerOptions {
   concurrency: number
   ordering: Ordering
   maxInFlight: number
-  retry: RetryPolicy
+  retry: ResolvedRetry
   handlerTimeoutMs: number
   retryTopicsMs: number[]
   onUnknownType: UnroutedPolicy
@@ -217,7 +217,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     return value ?? fallback
   }
 
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry }
+  const retry = resolveRetry(options.retry, issues)
   const resolved: ResolvedConsumerOptions = {
     client: options.client,
     catalog: options.catalog,
@@ -293,10 +293,6 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   need(o.startTimeoutMs > 0, 'startTimeout', 'must be more than 0')
   need(typeof o.service === 'string' && o.service.length > 0, 'service', 'must be a non-empty string')
   need(typeof o.group === 'string' && o.group.length > 0, 'group', 'must be a non-empty string')
-  count(retry.maxAttempts, 1, 'retry.maxAttempts')
-  count(retry.initialBackoffMs, 0, 'retry.initialBackoffMs', 0)
-  need(retry.maxBackoffMs >= retry.initialBackoffMs, 'retry.maxBackoffMs', 'must be >= retry.initialBackoffMs')
-  need(typeof retry.multiplier === 'number' && retry.multiplier >= 1, 'retry.multiplier', 'must be a number >= 1')
   need(o.handlerTimeoutMs > 0, 'handlerTimeout', 'must be more than 0')
   need(o.commitIntervalMs > 0, 'commitInterval', 'must be more than 0')
   need(o.fetchMaxBytes >= o.fetchMinBytes, 'fetchMaxBytes', 'must be >= fetchMinBytes')

@@ -14,7 +14,8 @@ import type { Escalate } from './escalate.ts'
 import { compose } from './middleware.ts'
 import type { Route, Router } from './router.ts'
 import type { Staging } from './staging.ts'
-import type { EventPublisher, Handler, Middleware, RetryPolicy, UnroutedPolicy } from './types.ts'
+import type { EventPublisher, Handler, Middleware, UnroutedPolicy } from './types.ts'
+import { resolveRetry, type ResolvedRetry } from './retry.ts'
 
 export interface PipelineOptions {
   registry: CodecRegistry
@@ -33,7 +34,7 @@ export interface PipelineOptions {
   onUnhandled: UnroutedPolicy
   /** Per attempt, unless the route says otherwise; undefined: no timeout. */
   handlerTimeoutMs: number | undefined
-  retry: RetryPolicy
+  retry: ResolvedRetry
   escalate: Escalate
   clock: Clock
   /** Spans and metrics (undefined with `telemetry: false`). */
@@ -56,9 +57,9 @@ export class Pipeline {
   readonly telemetry: ConsumerTelemetry | undefined
   readonly #middleware: readonly Middleware[]
   readonly #handlerTimeoutMs: number | undefined
-  readonly #retry: RetryPolicy
+  readonly #retry: ResolvedRetry
   readonly #handlers = new Map<number, Handler>()
-  readonly #policies = new Map<number, RetryPolicy>()
+  readonly #policies = new Map<number, ResolvedRetry>()
 
   constructor(options: PipelineOptions) {
     this.registry = options.registry
@@ -89,17 +90,18 @@ export class Pipeline {
     return handler
   }
 
-  retryPolicyOf(route: Route): RetryPolicy {
+  retryPolicyOf(route: Route): ResolvedRetry {
     let policy = this.#policies.get(route.id)
     if (!policy) {
-      policy = route.options.retry ? { ...this.#retry, ...route.options.retry } : this.#retry
+      // Checked when the handler was registered.
+      policy = route.retry ? resolveRetry(route.retry, [], 'retry', this.#retry) : this.#retry
       this.#policies.set(route.id, policy)
     }
     return policy
   }
 
   timeoutOf(route: Route): number | undefined {
-    return route.options.timeoutMs ?? this.#handlerTimeoutMs
+    return route.timeoutMs ?? this.#handlerTimeoutMs
   }
 
   /** Nothing more is timed (the consumer stopped). */

@@ -4,8 +4,11 @@ import { resolveVersion } from '../catalog/catalog.ts'
 import type { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent } from '../catalog/event.ts'
 import { assertPattern, isPattern, matchesPattern } from '../catalog/pattern.ts'
-import { CatalogError } from '../errors.ts'
-import type { BatchHandler, BatchSpec, Handler, HandlerOptions } from './types.ts'
+import { CatalogError, ConfigError, formatIssues, type ValidationIssue } from '../errors.ts'
+import { renamed } from '../util/deprecated.ts'
+import { durationMs } from '../util/duration.ts'
+import { resolveRetry } from './retry.ts'
+import type { BatchHandler, BatchSpec, Handler, HandlerOptions, RetryPolicy } from './types.ts'
 
 export interface Route {
   readonly id: number
@@ -16,6 +19,10 @@ export interface Route {
   readonly pattern: string | undefined
   readonly handler: Handler
   readonly options: HandlerOptions
+  /** The handler's own timeout (`options.timeout`), in ms. */
+  readonly timeoutMs: number | undefined
+  /** The handler's own retry policy (`options.retry`), over the consumer's. */
+  readonly retry: Partial<RetryPolicy> | undefined
   /** Set for batch registrations (onBatch): how batches form, and the handler taking them. */
   readonly batch: { spec: BatchSpec; handler: BatchHandler } | undefined
 }
@@ -67,6 +74,13 @@ export class Router {
       event = this.#catalog.latest(target)
       if (!event) throw new CatalogError(`no event type "${target}" in the catalog`)
     }
+    const named = renamed(options, { timeoutMs: 'timeout' }, 'handler')
+    const issues: ValidationIssue[] = []
+    const timeoutMs = named.timeout === undefined ? undefined : durationMs(named.timeout, 0, 'timeout', issues)
+    if (timeoutMs !== undefined) need(timeoutMs > 0, issues, 'timeout', 'must be more than 0')
+    // Checked now (the consumer's policy is applied over it later), so that a bad one fails here.
+    if (named.retry) resolveRetry(named.retry, issues)
+    if (issues.length > 0) throw new ConfigError(`invalid handler options: ${formatIssues(issues)}`, issues)
     const route: Route = {
       id: this.#routes.length,
       name: options.name ?? (event ? `${event.type}@${event.version}` : pattern!),
@@ -74,6 +88,8 @@ export class Router {
       pattern,
       handler,
       options,
+      timeoutMs,
+      retry: named.retry,
       batch,
     }
     this.#routes.push(route)
@@ -156,4 +172,8 @@ export class Router {
     if (matches.length > 0) return { kind: 'routes', matches: matches.sort((a, b) => a.route.id - b.route.id) }
     return asProduced || this.#catalog.versions(type).length > 0 ? { kind: 'unhandled' } : { kind: 'unknown' }
   }
+}
+
+function need(ok: boolean, issues: ValidationIssue[], path: string, message: string): void {
+  if (!ok) issues.push({ path, message })
 }

@@ -113,7 +113,9 @@ export interface BatchOptions {
   onFailure?: 'split' | 'whole'
   /** Overrides the consumer's retry policy for this handler (tries of a whole batch). */
   retry?: Partial<RetryPolicy>
-  /** Overrides the consumer's handler timeout (ms), per call. */
+  /** Overrides the consumer's handler timeout, per call. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
   /** Keep only these fields of each event, e.g. ["payload.user_id"] (subset projection). */
   fields?: readonly string[]
@@ -146,16 +148,24 @@ export type Middleware = (next: Handler) => Handler
 export interface RetryPolicy {
   /** Deliveries in this process before a record moves on (retry topic or DLQ). Default 3. */
   maxAttempts: number
-  /** First backoff; doubles each attempt (equal jitter: between half and all of it). Default 200 ms. */
-  initialBackoffMs: number
-  maxBackoffMs: number
+  /** First backoff; grows by `multiplier` each attempt (equal jitter: between half and all of it). Default 200 ms. */
+  initialBackoff: Duration
+  /** Longest backoff. Default 30 s. */
+  maxBackoff: Duration
+  /** Default 2. */
   multiplier: number
+  /** @deprecated Use `initialBackoff` (removed in 1.0). */
+  initialBackoffMs?: number
+  /** @deprecated Use `maxBackoff` (removed in 1.0). */
+  maxBackoffMs?: number
 }
 
 export interface HandlerOptions {
   /** Overrides the consumer's retry policy for this handler. */
   retry?: Partial<RetryPolicy>
-  /** Overrides the consumer's handler timeout (ms). */
+  /** Overrides the consumer's handler timeout. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
   /** Hand the handler only these fields, e.g. ["payload.user_id", "payload.content"] (subset projection). */
   fields?: readonly string[]

@@ -166,7 +166,7 @@ class WireGroupMember implements GroupMember {
       }, o.joinTimeoutMs)
     })
     const pending = () => new Promise<never>(() => undefined)
-    const checked = checkConnection(this.#client, { timeoutMs: o.joinTimeoutMs }).then(pending, (error: unknown) => {
+    const checked = checkConnection(this.#client, { timeout: o.joinTimeoutMs }).then(pending, (error: unknown) => {
       const failure = KafkitError.is(error) ? error : undefined
       if (failure?.details['failure'] === 'no-answer') return pending()
       throw new KafkitError(

@@ -4,6 +4,7 @@ import { Admin, Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { matchesPattern } from '../catalog/pattern.ts'
 import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { errorMessage } from '../errors.ts'
+import { timeoutOf, type TimeoutOption } from '../util/timeout.ts'
 import { readDeadLetterRecord, type DeadLetterRecord, type OriginalRecord } from './format.ts'
 
 export interface DeadLetterEntry {
@@ -88,8 +89,9 @@ export async function readDeadLetters(
   client: ClientOptions,
   topic: string,
   filter: DeadLetterFilter = {},
-  { timeoutMs = 60_000 } = {},
+  input: TimeoutOption = {},
 ): Promise<DeadLetterEntry[]> {
+  const timeoutMs = timeoutOf(input, 60_000, 'readDeadLetters')
   const ends = await endOffsets(client, topic)
   if (ends.size === 0) return []
   // A throw-away group that never commits: reading leaves no trace on the DLQ's consumers.

@@ -2,11 +2,13 @@
 // learns at start — in seconds, not after a 30 s publish deadline — that the brokers are
 // unreachable, silent, or reject its credentials or TLS settings, with a message that says which
 // setting to look at. Never echoes a secret.
-import type { ClientOptions } from '../config/client.ts'
+import { clientTimeouts, withTimeouts, type ClientOptions } from '../config/client.ts'
 import type { KafkitConfig } from '../config/load.ts'
 import { connectionError, type Diagnosis } from '../cluster/diagnose.ts'
 import { ClusterView } from '../cluster/view.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
+import type { Duration } from '../util/duration.ts'
+import { timeoutOf } from '../util/timeout.ts'
 
 export interface ConnectionInfo {
   brokers: number
@@ -17,20 +19,22 @@ export interface CheckConnectionOptions {
   /** Where the settings came from, so the message can name the variables to fix. */
   config?: Pick<KafkitConfig, 'settings'>
   /** The whole check's bound. Default 10 s. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
 }
 
 /**
- * Resolves with the cluster's broker count, or rejects within `timeoutMs` with KAFKIT_AUTH_FAILED,
+ * Resolves with the cluster's broker count, or rejects within `timeout` with KAFKIT_AUTH_FAILED,
  * KAFKIT_TLS_FAILED or KAFKIT_BROKER_UNAVAILABLE naming the brokers and the setting to check.
  */
 export async function checkConnection(
   client: ClientOptions,
   options: CheckConnectionOptions = {},
 ): Promise<ConnectionInfo> {
-  const timeoutMs = options.timeoutMs ?? 10_000
+  const timeoutMs = timeoutOf(options, 10_000, 'checkConnection')
   const view = new ClusterView({
-    client: { ...client, connectTimeoutMs: Math.min(client.connectTimeoutMs ?? timeoutMs, timeoutMs) },
+    client: withTimeouts(client, { connectMs: Math.min(clientTimeouts(client).connectMs ?? timeoutMs, timeoutMs) }),
     clientId: client.clientId ?? 'kafkit-connection-check',
     requestTimeoutMs: timeoutMs,
   })

@@ -5,13 +5,16 @@ import { Catalog } from '../catalog/catalog.ts'
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { ClientOptions } from '../config/client.ts'
 import { loadConfig, type KafkitConfig } from '../config/load.ts'
-import { checkConnection, type ConnectionInfo } from './connect.ts'
+import { checkConnection, type CheckConnectionOptions, type ConnectionInfo } from './connect.ts'
 import { Consumer, type ConsumerOptions } from '../consumer/consumer.ts'
 import { ErrorCodes, KafkitError } from '../errors.ts'
 import { createLogger, withFields, type Logger } from '../logging/logger.ts'
+import { deprecated, renamed } from '../util/deprecated.ts'
 import { worstStatus, type HealthOptions, type KafkitHealth } from '../observability/health.ts'
 import { Producer, type ProducerOptions, type PublishItem } from '../producer/index.ts'
 import type { CheckedItems } from '../producer/producer.ts'
+import { PRODUCER_RENAMES } from '../producer/options.ts'
+import { RETRY_RENAMES } from '../consumer/retry.ts'
 import { SchemaRegistry, type SchemaRegistryOptions } from '../registry/client.ts'
 import type { DeliveryCallback, PublishOptions, PublishResult } from '../producer/types.ts'
 
@@ -20,11 +23,13 @@ export interface KafkitOptions<E extends AnyEvent> {
   service: string
   catalog: Catalog<E> | readonly E[]
   /**
-   * Settings from `loadConfig()`: client, producer and consumer defaults, log level. Without
-   * `config` and `client`, the configuration is loaded from the file and environment variables.
+   * Settings from `loadConfig()`: client, producer and consumer defaults, log level. A service
+   * configured by its environment passes `config: loadConfig()`; kafkit reads no file, variable or
+   * argument by itself. (Given neither `config` nor `client`, it still loads the configuration, with
+   * a deprecation warning; in 1.0 that is a ConfigError.)
    */
   config?: KafkitConfig
-  /** Connection settings; given without `config`, nothing is read from files or variables. */
+  /** Connection settings; with `client` and no `config`, only what is passed in code applies. */
   client?: ClientOptions
   /** Default: a pino logger at the configured level (`createLogger`). */
   logger?: Logger
@@ -64,7 +69,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   constructor(options: KafkitOptions<E>) {
     this.service = options.service
     this.catalog = options.catalog instanceof Catalog ? options.catalog : new Catalog(options.catalog)
-    this.config = options.config ?? (options.client ? undefined : loadConfig())
+    this.config = options.config ?? (options.client ? undefined : implicitConfig())
     // One of the two is defined: config is loaded above whenever client is not given.
     this.client = options.client ?? this.config!.client
     const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry }
@@ -75,7 +80,8 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
       ...this.config?.producer,
       ...telemetry,
       ...(this.registry ? { registry: this.registry } : {}),
-      ...options.producer,
+      // Former names are renamed first, so that `lingerMs` in code wins over the config's `linger`.
+      ...renamed(options.producer ?? {}, PRODUCER_RENAMES, 'producer'),
     }
     this.#consumerDefaults = mergeConsumerOptions({ ...this.config?.consumer, ...telemetry }, options.consumer ?? {})
     const logger = options.logger ?? createLogger({ name: options.service, ...this.config?.log })
@@ -134,7 +140,7 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
    * Checks once, without retries, that the brokers answer and accept the credentials: call it at
    * start so that a wrong password or broker list fails in seconds with a message naming the setting.
    */
-  connect(options: { timeoutMs?: number } = {}): Promise<ConnectionInfo> {
+  connect(options: Pick<CheckConnectionOptions, 'timeout' | 'timeoutMs'> = {}): Promise<ConnectionInfo> {
     return checkConnection(this.client, { ...options, ...(this.config && { config: this.config }) })
   }
 
@@ -170,10 +176,20 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
 /** Options over defaults; the retry policy is merged field by field. */
 function mergeConsumerOptions(base: KafkitConsumerOptions, over: KafkitConsumerOptions): KafkitConsumerOptions {
   const merged = { ...base, ...over }
-  if (base.retry && over.retry) merged.retry = { ...base.retry, ...over.retry }
+  // Former names renamed first, so that `initialBackoffMs` here wins over `initialBackoff` there.
+  const retry = (given: KafkitConsumerOptions['retry']) => given && renamed(given, RETRY_RENAMES, 'retry')
+  if (base.retry && over.retry) merged.retry = { ...retry(base.retry), ...retry(over.retry) }
   return merged
 }
 
 export function createKafkit<const E extends AnyEvent>(options: KafkitOptions<E>): Kafkit<E> {
   return new Kafkit(options)
+}
+
+/** The configuration of a caller that gave neither `config` nor `client` (deprecated). */
+function implicitConfig(): KafkitConfig {
+  // A library reading the host program's arguments and variables unasked surprises it (a `--config`
+  // meant for the program, a variable meant for another client): the caller says so explicitly.
+  deprecated('createKafkit() without config or client', 'createKafkit({ config: loadConfig() })')
+  return loadConfig()
 }

@@ -38,7 +38,7 @@ export interface OutboxOptions<Tx> {
 }
 
 /** Options of an outbox publish: those of a producer publish but the deadline (nothing is sent yet). */
-export type OutboxPublishOptions = Omit<PublishOptions, 'deadlineMs'>
+export type OutboxPublishOptions = Omit<PublishOptions, 'deliveryTimeout' | 'deadlineMs'>
 
 export interface OutboxItem<E extends AnyEvent = AnyEvent> {
   event: E

@@ -361,7 +361,7 @@ export class Relay {
     try {
       return await this.#producer!.sendRecords(
         rows.map((row) => recordOf(row, this.#outboxId)),
-        { deadlineMs: this.#o.sendTimeoutMs },
+        { deliveryTimeout: this.#o.sendTimeoutMs },
       )
     } catch (error) {
       // Wait until nothing of this send is in flight any more (the wire client may still be
@@ -441,7 +441,7 @@ export class Relay {
       client: this.#client,
       service: this.#outbox.service,
       logger: this.#log,
-      deliveryTimeoutMs: this.#o.sendTimeoutMs,
+      deliveryTimeout: this.#o.sendTimeoutMs,
       ...(this.#o.compression && { compression: this.#o.compression }),
       telemetry: false,
     })

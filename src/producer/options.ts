@@ -9,6 +9,8 @@ import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
 import type { TransportFactory } from './transport.ts'
+import { renamed } from '../util/deprecated.ts'
+import { durationMs, type Duration } from '../util/duration.ts'
 
 export type Acks = 'all' | 'leader' | 'none'
 export type Compression = 'snappy' | 'gzip' | 'lz4' | 'zstd' | 'none'
@@ -25,16 +27,24 @@ export interface ProducerOptions {
   /** Default `snappy`. */
   compression?: Compression
   /** How long the async path waits to fill a batch. Default 5 ms. */
+  linger?: Duration
+  /** @deprecated Use `linger` (removed in 1.0). */
   lingerMs?: number
   /** The async path sends a batch once it holds this many bytes. Default 16 KiB. */
   batchSizeBytes?: number
   /** A publish settles within this time: acknowledged, failed, or timed out. Default 30 s. */
+  deliveryTimeout?: Duration
+  /** @deprecated Use `deliveryTimeout` (removed in 1.0). */
   deliveryTimeoutMs?: number
   /** Caps retries of retriable errors; by default they go on until the deadline. */
   retries?: number
   /** First retry delay; doubles per attempt, with jitter. Default 100 ms. */
-  retryBackoffMs?: number
+  retryBackoff?: Duration
   /** Longest retry delay. Default 1 s. */
+  retryBackoffMax?: Duration
+  /** @deprecated Use `retryBackoff` (removed in 1.0). */
+  retryBackoffMs?: number
+  /** @deprecated Use `retryBackoffMax` (removed in 1.0). */
   retryBackoffMaxMs?: number
   /** Bound of records accepted by `publishAsync` and not yet settled. Default 100,000. */
   maxBufferedRecords?: number
@@ -46,6 +56,8 @@ export interface ProducerOptions {
    * After `close()` has settled every record (each by its deadline at the latest), how long closing
    * the connections may take before they are ended forcibly. Default 5 s.
    */
+  closeTimeout?: Duration
+  /** @deprecated Use `closeTimeout` (removed in 1.0). */
   closeTimeoutMs?: number
   /** Wire format of topics that do not choose one. Default `json` (the canonical envelope). */
   codec?: CodecName | EnvelopeCodec
@@ -83,43 +95,56 @@ export interface ResolvedProducerOptions {
   closeTimeoutMs: number
 }
 
+/** The defaults of `ProducerOptions` (durations in ms). */
 export const PRODUCER_DEFAULTS = {
   acks: 'all',
   idempotent: true,
   compression: 'snappy',
-  lingerMs: 5,
+  linger: 5,
   batchSizeBytes: 16 * 1024,
-  deliveryTimeoutMs: 30_000,
-  retryBackoffMs: 100,
-  retryBackoffMaxMs: 1_000,
+  deliveryTimeout: 30_000,
+  retryBackoff: 100,
+  retryBackoffMax: 1_000,
   maxBufferedRecords: 100_000,
   maxRecordBytes: 1024 * 1024,
   deadLetter: false,
-  closeTimeoutMs: 5_000,
-} as const satisfies Partial<ResolvedProducerOptions>
+  closeTimeout: 5_000,
+} as const satisfies Partial<ProducerOptions>
 
 const ACKS: readonly Acks[] = ['all', 'leader', 'none']
 const COMPRESSIONS: readonly Compression[] = ['snappy', 'gzip', 'lz4', 'zstd', 'none']
 
-export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+/** Producer options whose names carried their unit, and their names now (durations take a `Duration`). */
+export const PRODUCER_RENAMES = {
+  lingerMs: 'linger',
+  deliveryTimeoutMs: 'deliveryTimeout',
+  retryBackoffMs: 'retryBackoff',
+  retryBackoffMaxMs: 'retryBackoffMax',
+  closeTimeoutMs: 'closeTimeout',
+} as const
+
+export function resolveProducerOptions(given: ProducerOptions): ResolvedProducerOptions {
+  const options = renamed(given, PRODUCER_RENAMES, 'producer')
+  const issues: ValidationIssue[] = []
+  const ms = (value: Duration | undefined, fallback: number, path: string) => durationMs(value, fallback, path, issues)
   const resolved: ResolvedProducerOptions = {
     client: options.client,
     service: options.service,
     acks: options.acks ?? PRODUCER_DEFAULTS.acks,
     idempotent: options.idempotent ?? PRODUCER_DEFAULTS.idempotent,
     compression: options.compression ?? PRODUCER_DEFAULTS.compression,
-    lingerMs: options.lingerMs ?? PRODUCER_DEFAULTS.lingerMs,
+    lingerMs: ms(options.linger, PRODUCER_DEFAULTS.linger, 'linger'),
     batchSizeBytes: options.batchSizeBytes ?? PRODUCER_DEFAULTS.batchSizeBytes,
-    deliveryTimeoutMs: options.deliveryTimeoutMs ?? PRODUCER_DEFAULTS.deliveryTimeoutMs,
+    deliveryTimeoutMs: ms(options.deliveryTimeout, PRODUCER_DEFAULTS.deliveryTimeout, 'deliveryTimeout'),
     retries: options.retries,
-    retryBackoffMs: options.retryBackoffMs ?? PRODUCER_DEFAULTS.retryBackoffMs,
-    retryBackoffMaxMs: options.retryBackoffMaxMs ?? PRODUCER_DEFAULTS.retryBackoffMaxMs,
+    retryBackoffMs: ms(options.retryBackoff, PRODUCER_DEFAULTS.retryBackoff, 'retryBackoff'),
+    retryBackoffMaxMs: ms(options.retryBackoffMax, PRODUCER_DEFAULTS.retryBackoffMax, 'retryBackoffMax'),
     maxBufferedRecords: options.maxBufferedRecords ?? PRODUCER_DEFAULTS.maxBufferedRecords,
     maxRecordBytes: options.maxRecordBytes ?? PRODUCER_DEFAULTS.maxRecordBytes,
     deadLetter: options.deadLetter ?? PRODUCER_DEFAULTS.deadLetter,
-    closeTimeoutMs: options.closeTimeoutMs ?? PRODUCER_DEFAULTS.closeTimeoutMs,
+    closeTimeoutMs: ms(options.closeTimeout, PRODUCER_DEFAULTS.closeTimeout, 'closeTimeout'),
   }
-  const issues = producerOptionIssues(resolved)
+  issues.push(...producerOptionIssues(resolved))
   if (issues.length > 0) throw new ConfigError(`invalid producer options: ${formatIssues(issues)}`, issues)
   return resolved
 }
@@ -145,16 +170,16 @@ function producerOptionIssues(o: ResolvedProducerOptions): ValidationIssue[] {
     'zstd needs Node.js >= 22.15 (zlib.zstdCompressSync)',
   )
   need(!o.idempotent || o.acks === 'all', 'acks', "must be 'all' when idempotent (set idempotent: false to change it)")
-  count(o.lingerMs, 'lingerMs', 0)
+  const positive = (value: number, path: string) => need(value >= 1, path, 'must be at least 1 ms')
   count(o.batchSizeBytes, 'batchSizeBytes', 1)
-  count(o.deliveryTimeoutMs, 'deliveryTimeoutMs', 1)
+  positive(o.deliveryTimeoutMs, 'deliveryTimeout')
   count(o.retries, 'retries', 0)
-  count(o.retryBackoffMs, 'retryBackoffMs', 1)
-  count(o.retryBackoffMaxMs, 'retryBackoffMaxMs', 1)
+  positive(o.retryBackoffMs, 'retryBackoff')
+  positive(o.retryBackoffMaxMs, 'retryBackoffMax')
   count(o.maxBufferedRecords, 'maxBufferedRecords', 1)
   count(o.maxRecordBytes, 'maxRecordBytes', 1024)
-  count(o.closeTimeoutMs, 'closeTimeoutMs', 1)
-  need(o.retryBackoffMaxMs >= o.retryBackoffMs, 'retryBackoffMaxMs', 'must be >= retryBackoffMs')
+  positive(o.closeTimeoutMs, 'closeTimeout')
+  need(o.retryBackoffMaxMs >= o.retryBackoffMs, 'retryBackoffMax', 'must be >= retryBackoff')
   return issues
 }
 

@@ -5,9 +5,9 @@ import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import type { TopicPartitioner } from '../catalog/partitioners.ts'
 import { settlesWithin } from '../cluster/deadline.ts'
 import { ClusterView } from '../cluster/view.ts'
-import { wireConnectionOptions } from '../config/client.ts'
+import { clientTimeouts, wireConnectionOptions } from '../config/client.ts'
 import { resolveCodec } from '../envelope/registry.ts'
-import { type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
+import { ConfigError, type KafkitError, PublishError, ErrorCodes, errorMessage } from '../errors.ts'
 import { defaultLogger, withFields, type Logger } from '../logging/logger.ts'
 import { ProducerTelemetry, type SendTrace } from '../observability/producer.ts'
 import { producerHealth, type ProducerHealth } from '../observability/health.ts'
@@ -32,7 +32,8 @@ import { Sender } from './sender.ts'
 import type { ProducerTransport, TransportView, TransportWire } from './transport.ts'
 import { Wire } from './wire.ts'
 import { DeliveryListeners } from './listeners.ts'
-import { deprecated } from '../util/deprecated.ts'
+import { deprecated, renamed } from '../util/deprecated.ts'
+import { parseDuration } from '../util/duration.ts'
 import { batchSink, newBatch, promiseSink } from './sinks.ts'
 import type {
   DeliveryCallback,
@@ -166,6 +167,8 @@ export class Producer {
   /** Publishes one event; resolves when the broker acknowledges it (or it was dead-lettered). */
   publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishOptions): Promise<PublishResult> {
     if (this.#closed) return Promise.reject(this.#failedEarly(closedError(), event))
+    const timeout = deliveryTimeoutIn(options, this.#o.deliveryTimeoutMs)
+    if (timeout instanceof ConfigError) return Promise.reject(timeout)
     const resolvers = Promise.withResolvers<PublishResult>()
     const epoch = this.#flush.accept()
     const trace = this.#telemetry?.startSend(event.topic.name, 1, event)
@@ -187,6 +190,7 @@ export class Producer {
     if (this.#closed) throw this.#failedEarly(closedError())
     const list: readonly PublishItem[] = items
     if (list.length === 0) return []
+    for (const item of list) deliveryTimeoutOf(item.options, this.#o.deliveryTimeoutMs)
     const trace = this.#telemetry?.startSend(
       commonTopic(list, (i) => i.event.topic.name),
       list.length,
@@ -230,6 +234,7 @@ export class Producer {
     onDelivery?: DeliveryCallback,
   ): void {
     if (this.#closed) throw this.#failedEarly(closedError(), event)
+    deliveryTimeoutOf(options, this.#o.deliveryTimeoutMs)
     if (this.#asyncOutstanding >= this.#o.maxBufferedRecords) {
       // Not logged: a full buffer tells the caller to back off, and may happen many times a second.
       const error = bufferFullError(this.#o.maxBufferedRecords)
@@ -265,7 +270,7 @@ export class Producer {
   async sendRecords(records: readonly RawRecord[], options: SendRecordsOptions = {}): Promise<RecordMetadata[]> {
     if (this.#closed) throw this.#failedEarly(closedError())
     if (records.length === 0) return []
-    const deadlineMs = options.deadlineMs ?? this.#o.deliveryTimeoutMs
+    const deadlineMs = deliveryTimeoutOf(options, this.#o.deliveryTimeoutMs)
     const outgoing = records.map((r) => rawRecord(r, deadlineMs))
     const tooLarge = outgoing.findIndex((r) => r.bytes + BATCH_OVERHEAD > this.#o.maxRecordBytes)
     if (tooLarge >= 0) {
@@ -339,7 +344,8 @@ export class Producer {
     trace: SendTrace | undefined,
     slot = 0,
   ): void {
-    const deadlineMs = options?.deadlineMs ?? this.#o.deliveryTimeoutMs
+    // Checked when the publish was accepted.
+    const deadlineMs = deliveryTimeoutOf(options, this.#o.deliveryTimeoutMs)
     const record = new OutgoingRecord(
       prepared.topic,
       prepared.ok ? prepared.key : undefined,
@@ -482,7 +488,7 @@ function wireTransport(o: ResolvedProducerOptions, fallbackDeadline: () => numbe
   const view = new ClusterView({
     client: o.client,
     clientId: o.client.clientId ?? `kafkit-producer-${o.service}`,
-    requestTimeoutMs: o.client.requestTimeoutMs ?? METADATA_TIMEOUT_MS,
+    requestTimeoutMs: clientTimeouts(o.client).requestMs ?? METADATA_TIMEOUT_MS,
   })
   const wire = createWire(o, view, fallbackDeadline)
   return { view, wire, destroy: () => destroyConnections(wire) }
@@ -495,7 +501,7 @@ function createWire(o: ResolvedProducerOptions, view: ClusterView, fallbackDeadl
     {
       ...wireConnectionOptions(o.client, `kafkit-producer-${o.service}`),
       // A request cannot usefully outlive the deadline (the wire default is 30 s).
-      requestTimeout: o.client.requestTimeoutMs ?? o.deliveryTimeoutMs,
+      requestTimeout: clientTimeouts(o.client).requestMs ?? o.deliveryTimeoutMs,
       idempotent: o.idempotent,
       acks: wireAcks(o.acks),
       compression: wireCompression(o.compression),
@@ -557,4 +563,25 @@ function commonTopic<T>(items: readonly T[], topicOf: (item: T) => string): stri
 function withIndex(error: KafkitError, index: number): KafkitError {
   Object.assign(error.details, { index })
   return error
+}
+
+/** One publish's delivery timeout in ms: its own `deliveryTimeout`, else the producer's. */
+function deliveryTimeoutOf(options: PublishOptions | SendRecordsOptions | undefined, fallback: number): number {
+  const timeout = deliveryTimeoutIn(options, fallback)
+  if (timeout instanceof ConfigError) throw timeout
+  return timeout
+}
+
+/** As deliveryTimeoutOf, with a bad value returned as the error rather than thrown. */
+function deliveryTimeoutIn(
+  options: PublishOptions | SendRecordsOptions | undefined,
+  fallback: number,
+): number | ConfigError {
+  if (options === undefined) return fallback
+  const { deliveryTimeout } = renamed(options, { deadlineMs: 'deliveryTimeout' }, 'publish')
+  if (deliveryTimeout === undefined) return fallback
+  const ms = parseDuration(deliveryTimeout)
+  if (ms !== undefined && ms >= 1) return ms
+  const message = `"${String(deliveryTimeout)}" is not a positive duration (e.g. 500, "500ms", "30s")`
+  return new ConfigError(`invalid publish options: deliveryTimeout ${message}`, [{ path: 'deliveryTimeout', message }])
 }

@@ -1,6 +1,7 @@
 // Public result and option types of the producer.
 import type { Actor } from '../envelope/types.ts'
 import type { KafkitError } from '../errors.ts'
+import type { Duration } from '../util/duration.ts'
 
 export interface PublishOptions {
   /** Overrides the key the topic's extractor gives. */
@@ -20,7 +21,9 @@ export interface PublishOptions {
   id?: string
   /** The event time; defaults to now. */
   timestamp?: Date | string
-  /** This publish's deadline in ms, instead of the producer's `deliveryTimeoutMs`. */
+  /** This publish's delivery timeout, instead of the producer's `deliveryTimeout`. */
+  deliveryTimeout?: Duration
+  /** @deprecated Use `deliveryTimeout` (removed in 1.0). */
   deadlineMs?: number
 }
 
@@ -69,6 +72,9 @@ export interface RecordMetadata {
 }
 
 export interface SendRecordsOptions {
+  /** These records' delivery timeout, instead of the producer's `deliveryTimeout`. */
+  deliveryTimeout?: Duration
+  /** @deprecated Use `deliveryTimeout` (removed in 1.0). */
   deadlineMs?: number
 }
 

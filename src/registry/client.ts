@@ -2,7 +2,9 @@
 // call bounded (a per-request timeout, a few retries with backoff, then a KafkitError that names the
 // registry and the cause), and answers cached so that the record path rarely leaves the process.
 import type { SchemaRegistryClient as ConfluentClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client.js'
-import { ConfigError, ErrorCodes, KafkitError } from '../errors.ts'
+import { ConfigError, ErrorCodes, formatIssues, KafkitError, type ValidationIssue } from '../errors.ts'
+import { renamed } from '../util/deprecated.ts'
+import { durationMs, type Duration } from '../util/duration.ts'
 import { incompatible, rejected, SchemaRegistryError, unavailable, unknownSchema } from './errors.ts'
 import { loadLibrary, type Library } from './library.ts'
 
@@ -20,12 +22,19 @@ export interface SchemaRegistryOptions {
   /** Basic auth (Confluent Cloud: the schema registry API key and secret). */
   username?: string | undefined
   password?: string | undefined
-  /** One HTTP request's bound. Default 5000 ms. */
-  requestTimeoutMs?: number
+  /** One HTTP request's bound. Default 5 s. */
+  requestTimeout?: Duration
   /** Attempts after the first when the registry does not answer (connection, timeout, 5xx, 429). Default 3. */
   retries?: number
-  /** First backoff between attempts, doubled each time up to `retryBackoffMaxMs`. Default 200 ms. */
+  /** First backoff between attempts, doubled each time up to `retryBackoffMax`. Default 200 ms. */
+  retryBackoff?: Duration
+  /** Longest backoff between attempts. Default 2 s. */
+  retryBackoffMax?: Duration
+  /** @deprecated Use `requestTimeout` (removed in 1.0). */
+  requestTimeoutMs?: number
+  /** @deprecated Use `retryBackoff` (removed in 1.0). */
   retryBackoffMs?: number
+  /** @deprecated Use `retryBackoffMax` (removed in 1.0). */
   retryBackoffMaxMs?: number
   /**
    * Whether producers register a catalog schema the registry does not have yet (default true, handy in
@@ -51,11 +60,12 @@ export type SubjectStrategy = (event: SubjectInput) => string
  */
 export const defaultSubject: SubjectStrategy = ({ topic, type, major }) => `${topic}-${type}.v${major}`
 
+/** The defaults of `SchemaRegistryOptions` (durations in ms). */
 export const REGISTRY_DEFAULTS = {
-  requestTimeoutMs: 5000,
+  requestTimeout: 5000,
   retries: 3,
-  retryBackoffMs: 200,
-  retryBackoffMaxMs: 2000,
+  retryBackoff: 200,
+  retryBackoffMax: 2000,
   autoRegister: true,
 } as const
 
@@ -71,12 +81,28 @@ interface Settings {
   subject: SubjectStrategy
 }
 
+/** Confluent's REST client and serdes, as the encoder and decoder use them. */
+export interface Confluent {
+  client: ConfluentClient
+  library: Library
+}
+
+let confluentOf: (registry: SchemaRegistry) => Promise<Confluent>
+
+/**
+ * The Confluent client and serdes of `registry` (loaded on first use). Kept off the class, whose
+ * surface is the registry's operations, not the optional library it happens to use.
+ */
+export function confluent(registry: SchemaRegistry): Promise<Confluent> {
+  return confluentOf(registry)
+}
+
 export class SchemaRegistry {
   readonly url: string
   readonly autoRegister: boolean
   readonly subjectOf: SubjectStrategy
   readonly #o: Settings
-  #client: Promise<{ client: ConfluentClient; library: Library }> | undefined
+  #client: Promise<Confluent> | undefined
   /** `subject\0schema` → id, and id → schema: both immutable in a registry, so never expired. */
   readonly #ids = new Map<string, number>()
   readonly #schemas = new Map<number, RegistrySchema>()
@@ -88,15 +114,19 @@ export class SchemaRegistry {
     this.subjectOf = this.#o.subject
   }
 
+  static {
+    confluentOf = (registry) => registry.#library()
+  }
+
   /** The Confluent client and serdes (loaded on first use). */
-  library(): Promise<{ client: ConfluentClient; library: Library }> {
+  #library(): Promise<Confluent> {
     return (this.#client ??= this.#connect().catch((err: unknown) => {
       this.#client = undefined
       throw err
     }))
   }
 
-  async #connect(): Promise<{ client: ConfluentClient; library: Library }> {
+  async #connect(): Promise<Confluent> {
     const library = await loadLibrary()
     const { username, password } = this.#o
     const client = new library.SchemaRegistryClient({
@@ -201,7 +231,7 @@ export class SchemaRegistry {
     fn: (client: ConfluentClient) => Promise<T>,
     details: Record<string, unknown> = {},
   ): Promise<T> {
-    const { client, library } = await this.library()
+    const { client, library } = await this.#library()
     const attempts = this.#o.retries + 1
     for (let attempt = 1; ; attempt++) {
       try {
@@ -220,7 +250,20 @@ export class SchemaRegistry {
   }
 }
 
-function resolve(options: SchemaRegistryOptions): Settings {
+function resolve(given: SchemaRegistryOptions): Settings {
+  const options = renamed(
+    given,
+    { requestTimeoutMs: 'requestTimeout', retryBackoffMs: 'retryBackoff', retryBackoffMaxMs: 'retryBackoffMax' },
+    'schema registry',
+  )
+  const issues: ValidationIssue[] = []
+  const ms = (value: Duration | undefined, fallback: number, path: string) => durationMs(value, fallback, path, issues)
+  const timing = {
+    requestTimeoutMs: ms(options.requestTimeout, REGISTRY_DEFAULTS.requestTimeout, 'requestTimeout'),
+    retryBackoffMs: ms(options.retryBackoff, REGISTRY_DEFAULTS.retryBackoff, 'retryBackoff'),
+    retryBackoffMaxMs: ms(options.retryBackoffMax, REGISTRY_DEFAULTS.retryBackoffMax, 'retryBackoffMax'),
+  }
+  if (issues.length > 0) throw new ConfigError(`invalid schema registry options: ${formatIssues(issues)}`, issues)
   let url: URL
   try {
     url = new URL(options.url)
@@ -241,10 +284,8 @@ function resolve(options: SchemaRegistryOptions): Settings {
     url: options.url.replace(/\/+$/, ''),
     username: options.username,
     password: options.password,
-    requestTimeoutMs: options.requestTimeoutMs ?? REGISTRY_DEFAULTS.requestTimeoutMs,
+    ...timing,
     retries: options.retries ?? REGISTRY_DEFAULTS.retries,
-    retryBackoffMs: options.retryBackoffMs ?? REGISTRY_DEFAULTS.retryBackoffMs,
-    retryBackoffMaxMs: options.retryBackoffMaxMs ?? REGISTRY_DEFAULTS.retryBackoffMaxMs,
     autoRegister: options.autoRegister ?? REGISTRY_DEFAULTS.autoRegister,
     subject: options.subject ?? defaultSubject,
   }

@@ -6,7 +6,7 @@
 import { Headers } from '../envelope/headers.ts'
 import { DecodeError, KafkitError, errorMessage } from '../errors.ts'
 import { avroToPlain, type AvroSchema } from '../schema/avro.ts'
-import type { RegistrySchema, SchemaRegistry } from './client.ts'
+import { confluent, type RegistrySchema, type SchemaRegistry } from './client.ts'
 import { envelopeFromHeaders, isFramed, schemaIdOf, type FramedRecord } from './codec.ts'
 import { messageAt, protobufMessages, TO_OBJECT } from './protobuf.ts'
 
@@ -73,7 +73,7 @@ export class RegistryDecoder {
   async #createReader(schemaId: number): Promise<Reader> {
     const registry = this.#registry
     const writer = await registry.schemaById(schemaId)
-    const { client, library } = await registry.library()
+    const { client, library } = await confluent(registry)
     const compile = `compiling schema ${schemaId}`
     if (writer.schemaType === 'JSON') {
       const serde = new library.JsonDeserializer(client, library.SerdeType.VALUE, {

@@ -7,7 +7,7 @@ import type { AnyEvent } from '../catalog/event.ts'
 import type { EncodedValue } from '../envelope/codec.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
-import type { SchemaRegistry } from './client.ts'
+import { confluent, type SchemaRegistry } from './client.ts'
 import { frame, protobufOf, registryEnvelopeHeaders, registrySchemaOf } from './codec.ts'
 import { protobufMessage } from './protobuf.ts'
 import type { RegistryCodecName } from './names.ts'
@@ -102,7 +102,7 @@ export class RegistryEncoder {
       // the catalog's schema, which this JSON Schema was derived from).
       return { id, encode: (payload) => frame(id, Buffer.from(JSON.stringify(payload))) }
     }
-    const { client, library } = await registry.library()
+    const { client, library } = await confluent(registry)
     if (schema.schemaType === 'PROTOBUF') {
       const { message } = protobufOf(event)
       const { type, indexes } = await protobufMessage(schema.schema, message)

@@ -6,6 +6,8 @@ import { Admin, Consumer, MessagesStreamModes, type Message } from '@platformati
 import type { AnyEvent } from '../catalog/event.ts'
 import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { Headers } from '../envelope/headers.ts'
+import type { Duration } from '../util/duration.ts'
+import { timeoutOf } from '../util/timeout.ts'
 
 export interface PublishedEvidence {
   /** Records of the version found at or after `since`. */
@@ -22,6 +24,9 @@ export interface ScanTarget {
 export interface ScanOptions {
   /** At most this many records per partition are read, the newest. Default 10,000. */
   maxRecordsPerPartition?: number
+  /** The whole scan's bound. Default 60 s. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
 }
 
@@ -59,7 +64,10 @@ async function scanTopic(
     offsets: [...ranges].map(([partition, range]) => ({ topic, partition, offset: range.from })),
     maxWaitTime: 200,
   })
-  const timer = setTimeout(() => void stream.close().catch(() => undefined), options.timeoutMs ?? 60_000)
+  const timer = setTimeout(
+    () => void stream.close().catch(() => undefined),
+    timeoutOf(options, 60_000, 'scanPublished'),
+  )
   try {
     for await (const message of stream as AsyncIterable<Message>) {
       const range = ranges.get(message.partition)

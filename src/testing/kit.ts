@@ -18,6 +18,8 @@ import { createEnvelope } from '../envelope/create.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, KafkitError, errorMessage } from '../errors.ts'
+import type { Duration } from '../util/duration.ts'
+import { timeoutOf } from '../util/timeout.ts'
 import { Kafkit, type KafkitConsumerOptions, type KafkitOptions } from '../kafkit/kafkit.ts'
 import { createLogger, type Logger } from '../logging/logger.ts'
 import type { PublishOptions, PublishResult } from '../producer/types.ts'
@@ -50,7 +52,9 @@ export interface TestKafkitOptions<E extends AnyEvent> {
 }
 
 export interface WaitOptions {
-  /** Real milliseconds before giving up with an error. Default 5000. */
+  /** Real time before giving up with an error. Default 5 s. */
+  timeout?: Duration
+  /** @deprecated Use `timeout` (removed in 1.0). */
   timeoutMs?: number
   /**
    * Whether waiting may move a virtual clock to its next timer when nothing else happens. Default
@@ -249,10 +253,10 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
   /**
    * Waits until `condition` holds, checking after every turn of the event loop. With a virtual
    * clock, time moves to the next timer whenever nothing has happened for a few turns (so retry
-   * backoffs and retry-tier delays pass at once). Fails after `timeoutMs` of real time.
+   * backoffs and retry-tier delays pass at once). Fails after `timeout` of real time.
    */
   async waitFor(condition: () => boolean, options: WaitOptions & { describe?: () => string } = {}): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS
+    const timeoutMs = timeoutOf(options, DEFAULT_WAIT_MS, 'waitFor')
     const deadline = performance.now() + timeoutMs
     let quiet = 0
     let seen = this.#progress
@@ -427,7 +431,7 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
   async close(): Promise<void> {
     let done = false
     const closing = this.kafkit.close().finally(() => (done = true))
-    await this.waitFor(() => done, { timeoutMs: 30_000, describe: () => 'close() did not finish' })
+    await this.waitFor(() => done, { timeout: 30_000, describe: () => 'close() did not finish' })
     await closing
   }
 }

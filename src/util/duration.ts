@@ -22,3 +22,20 @@ export function formatDuration(ms: number): string {
   }
   return `${ms}ms`
 }
+
+/**
+ * An option's duration in milliseconds (`fallback` when not given). A value that is not a duration
+ * adds an issue naming `path` and gives `fallback`, so that every bad option is reported together.
+ */
+export function durationMs(
+  value: Duration | undefined,
+  fallback: number,
+  path: string,
+  issues: { path: string; message: string }[],
+): number {
+  if (value === undefined) return fallback
+  const ms = parseDuration(value)
+  if (ms === undefined)
+    issues.push({ path, message: `"${String(value)}" is not a duration (e.g. 500, "500ms", "30s", "5m")` })
+  return ms ?? fallback
+}

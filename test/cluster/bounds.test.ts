@@ -56,12 +56,12 @@ function assertNames(
 test('a silent broker first in the list does not hold up connecting or publishing through the others', async (t) => {
   const silent = await silentBroker(t)
   const client = { brokers: [silent, ...brokers()] }
-  const { error, ms } = await timed(() => checkConnection(client, { timeoutMs: 10_000 }))
+  const { error, ms } = await timed(() => checkConnection(client, { timeout: 10_000 }))
   assert.equal(error, undefined)
   // Asked first, the silent broker is given up on after half a second and the next one answers.
   assert.ok(ms < 3000, `${ms} ms`)
   const { Seq, name } = await sharedTopic(t)
-  const producer = new Producer({ client, service: 'bounds', logger: silentLogger(), deliveryTimeoutMs: 10_000 })
+  const producer = new Producer({ client, service: 'bounds', logger: silentLogger(), deliveryTimeout: 10_000 })
   t.after(() => producer.close())
   const publish = await timed(() => producer.publish(Seq, { id: '1' }))
   assert.equal(publish.error, undefined)
@@ -74,7 +74,7 @@ for (const kind of ['silent', 'refusing'] as const) {
 
   test(`a ${kind} broker: checkConnection fails within its bound`, async (t) => {
     const broker = kind === 'silent' ? await silentBroker(t) : await refusingBroker()
-    const { error, ms } = await timed(() => checkConnection({ brokers: [broker] }, { timeoutMs: DEADLINE_MS }))
+    const { error, ms } = await timed(() => checkConnection({ brokers: [broker] }, { timeout: DEADLINE_MS }))
     assert.ok(ms < DEADLINE_MS + SLACK_MS, `${ms} ms`)
     assertNames(error, broker, failure)
     assert.equal(error.code, ErrorCodes.BROKER_UNAVAILABLE)
@@ -87,8 +87,8 @@ for (const kind of ['silent', 'refusing'] as const) {
       client: { brokers: [broker] },
       service: 'bounds',
       logger: silentLogger(),
-      deliveryTimeoutMs: DEADLINE_MS,
-      closeTimeoutMs: CLOSE_MS,
+      deliveryTimeout: DEADLINE_MS,
+      closeTimeout: CLOSE_MS,
     })
     const publish = timed(() => producer.publish(Happened, { id: '1' }))
     producer.publishAsync(Happened, { id: '2' })
@@ -114,7 +114,7 @@ for (const kind of ['silent', 'refusing'] as const) {
       catalog: [Happened],
       client: { brokers: [broker] },
       logger: silentLogger(),
-      producer: { deliveryTimeoutMs: DEADLINE_MS, closeTimeoutMs: CLOSE_MS },
+      producer: { deliveryTimeout: DEADLINE_MS, closeTimeout: CLOSE_MS },
     })
     kafkit.publishAsync(Happened, { id: '1' })
     const close = await timed(() => kafkit.close())
@@ -127,7 +127,7 @@ for (const kind of ['silent', 'refusing'] as const) {
     const broker = kind === 'silent' ? await silentBroker(t) : await refusingBroker()
     const specs = [{ name: 'bounds.events.v1', partitions: 1, configs: {} }]
     const { error, ms } = await timed(() =>
-      ensureTopics({ brokers: [broker] }, specs, { timeoutMs: DEADLINE_MS, logger: silentLogger() }),
+      ensureTopics({ brokers: [broker] }, specs, { timeout: DEADLINE_MS, logger: silentLogger() }),
     )
     assert.ok(ms < DEADLINE_MS + SLACK_MS, `${ms} ms`)
     assertNames(error, broker, failure)

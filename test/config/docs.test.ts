@@ -29,6 +29,14 @@ test('every configuration key has a row with its variable, default and example',
   }
 })
 
+test("every key's other variables and former names are on its row", () => {
+  for (const key of CONFIG_KEYS) {
+    const line = section.split('\n').find((l) => l.includes(`| \`${key.path}\` `))!
+    const others = [...(key.envAliases ?? []), ...(key.deprecated?.paths ?? []), ...(key.deprecated?.env ?? [])]
+    for (const name of others) assert.ok(line.includes(`\`${name}\``), `${key.path}: ${name} on its row`)
+  }
+})
+
 test('the page lists no key that does not exist, and marks every secret', () => {
   const known = new Set(CONFIG_KEYS.map((k) => k.path))
   assert.deepEqual(

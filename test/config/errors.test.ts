@@ -18,22 +18,22 @@ function failure(options: LoadConfigOptions): ConfigError {
 }
 
 test('a wrong type in a variable names the variable and gives an example', (t) => {
-  const error = failure({ cwd: workdir(t), env: { KAFKA_CONSUMER_WORKERS: 'eight' } })
+  const error = failure({ cwd: workdir(t), env: { KAFKA_CONSUMER_CONCURRENCY: 'eight' } })
   assert.equal(error.issues.length, 1)
   assert.equal(
     error.issues[0]!.message,
-    'KAFKA_CONSUMER_WORKERS (environment variable) must be a positive integer, e.g. 8 (got "eight")',
+    'KAFKA_CONSUMER_CONCURRENCY (environment variable) must be a positive integer, e.g. 8 (got "eight")',
   )
-  assert.match(error.message, /^invalid kafkit configuration:\n {2}- KAFKA_CONSUMER_WORKERS/)
+  assert.match(error.message, /^invalid kafkit configuration:\n {2}- KAFKA_CONSUMER_CONCURRENCY/)
 })
 
 test('a wrong type in the file names the key and the file', (t) => {
-  const cwd = workdir(t, { 'configs/kafkit.yaml': 'consumer:\n  workers: 0\nproducer:\n  acks: most\n' })
+  const cwd = workdir(t, { 'configs/kafkit.yaml': 'consumer:\n  concurrency: 0\nproducer:\n  acks: most\n' })
   const error = failure({ cwd })
   assert.deepEqual(
     error.issues.map((i) => i.message),
     [
-      'consumer.workers in ./configs/kafkit.yaml must be a positive integer, e.g. 8 (got 0)',
+      'consumer.concurrency in ./configs/kafkit.yaml must be a positive integer, e.g. 8 (got 0)',
       'producer.acks in ./configs/kafkit.yaml must be one of all, leader, none (or -1, 1, 0), e.g. all (got "most")',
     ],
   )
@@ -62,8 +62,8 @@ test('an unknown key in the file is an error, with a suggestion when one is clos
   const messages = failure({ cwd }).issues.map((i) => i.message)
   const hint = ' (see docs/configuration.md for every key)'
   assert.deepEqual(messages, [
-    `unknown key consumer.worker in ./kafkit.yaml; did you mean consumer.workers?${hint}`,
-    `unknown key consumer.group_id in ./kafkit.yaml; did you mean consumer.groupId?${hint}`,
+    `unknown key consumer.worker in ./kafkit.yaml; did you mean consumer.concurrency?${hint}`,
+    `unknown key consumer.group_id in ./kafkit.yaml; did you mean consumer.group?${hint}`,
     `unknown key KAFKA_BROKERS in ./kafkit.yaml; did you mean client.brokers (the file's name for KAFKA_BROKERS)?${hint}`,
     `unknown key producr in ./kafkit.yaml${hint}`,
     `unknown key mystery in ./kafkit.yaml${hint}`,

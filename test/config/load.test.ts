@@ -17,8 +17,8 @@ test('with nothing set, the defaults give a working local client with safe produ
     acks: 'all',
     idempotent: true,
     compression: 'snappy',
-    lingerMs: 5,
-    deliveryTimeoutMs: 30_000,
+    linger: '5ms',
+    deliveryTimeout: '30s',
   })
   assert.equal(config.consumer.concurrency, 10)
   assert.deepEqual(config.consumer.retry, { maxAttempts: 3 })
@@ -31,13 +31,13 @@ test('with nothing set, the defaults give a working local client with safe produ
 test('defaults < file < environment, and each value knows where it came from', (t) => {
   const cwd = workdir(t, {
     'configs/kafkit.yaml':
-      'client:\n  brokers: [a:9092, b:9092]\n  clientId: from-file\nconsumer:\n  workers: 4\n  groupId: file-group\n',
+      'client:\n  brokers: [a:9092, b:9092]\n  clientId: from-file\nconsumer:\n  concurrency: 4\n  group: file-group\n',
   })
   const config = loadConfig({
     argv: [],
-    env: { KAFKA_CONSUMER_WORKERS: '8', KAFKA_CLIENT_ID: 'from-env' },
+    env: { KAFKA_CONSUMER_CONCURRENCY: '8', KAFKA_CLIENT_ID: 'from-env' },
     cwd,
-    defaults: { consumer: { retryMax: 5, workers: 2 } },
+    defaults: { consumer: { retry: { maxAttempts: 5 }, concurrency: 2 } },
   })
   assert.deepEqual(config.client.brokers, ['a:9092', 'b:9092'])
   assert.equal(config.client.clientId, 'from-env')
@@ -45,9 +45,9 @@ test('defaults < file < environment, and each value knows where it came from', (
   assert.equal(config.consumer.group, 'file-group')
   assert.deepEqual(config.consumer.retry, { maxAttempts: 5 }, 'program defaults override kafkit defaults')
   assert.equal(config.file, './configs/kafkit.yaml')
-  assert.equal(sourceOf(config, 'consumer.workers'), 'KAFKA_CONSUMER_WORKERS (environment variable)')
-  assert.equal(sourceOf(config, 'consumer.groupId'), 'consumer.groupId in ./configs/kafkit.yaml')
-  assert.equal(sourceOf(config, 'consumer.retryMax'), 'consumer.retryMax (default)')
+  assert.equal(sourceOf(config, 'consumer.concurrency'), 'KAFKA_CONSUMER_CONCURRENCY (environment variable)')
+  assert.equal(sourceOf(config, 'consumer.group'), 'consumer.group in ./configs/kafkit.yaml')
+  assert.equal(sourceOf(config, 'consumer.retry.maxAttempts'), 'consumer.retry.maxAttempts (default)')
 })
 
 test('the file is --config, else KAFKIT_CONFIG, else ./kafkit.yaml, else ./configs/kafkit.yaml', (t) => {
@@ -85,7 +85,7 @@ test("the seeds' variables map onto client, producer and consumer options", (t) 
       KAFKA_CONSUMER_RETRY_MAX: '3',
       KAFKA_CONSUMER_FETCH_MIN_BYTES: '1024',
       KAFKA_CONSUMER_FETCH_MAX_BYTES: '10485760',
-      KAFKA_CONSUMER_RETRY_DELAYS: '5s, 1m',
+      KAFKA_CONSUMER_RETRY_TOPICS: '5s, 1m',
       KAFKA_RETRY_TOPIC_PREFIX: 'events-retry',
       KAFKA_DLQ_TOPIC: 'events-dlq',
       LOG_LEVEL: 'debug',

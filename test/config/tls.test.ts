@@ -59,7 +59,7 @@ test(
         env: { KAFKA_BROKERS: `localhost:${server.port}`, KAFKA_SECURITY_PROTOCOL: 'SSL', ...env },
       })
       // Not a Kafka broker: the check fails after the handshake; what matters is what the server saw.
-      return checkConnection(config.client, { config, timeoutMs: 3000 }).then(
+      return checkConnection(config.client, { config, timeout: 3000 }).then(
         () => assert.fail('a TLS server that is not Kafka answered a metadata request'),
         (error: KafkitError) => error,
       )

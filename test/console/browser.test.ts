@@ -36,7 +36,7 @@ async function flowWithConsole(t: TestContext, allowWrites: boolean) {
     port: 0,
     allowWrites,
     catalog: flow.catalog,
-    refreshMs: 500,
+    refreshInterval: 500,
   })
   defer(t, () => running.close())
   return { flow, kafkit, url: running.url }

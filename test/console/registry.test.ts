@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { createCatalog, createKafkit, defineEvent, defineTopic, silentLogger } from 'kafkit'
-import { startConsole } from '../../src/console/index.ts'
+import { startConsole } from './start.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 import { testRegistry } from '../support/registry.ts'
 
@@ -32,7 +32,13 @@ test('the Catalog page shows the registered schemas; the Tail stream decodes reg
   await kafkit.provision()
   await kafkit.publish(RideCompleted, { ride_id: 'r-1', fare: 4.5 })
 
-  const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshMs: 500, catalog, registry })
+  const running = await startConsole({
+    client: { brokers: brokers() },
+    port: 0,
+    refreshInterval: 500,
+    catalog,
+    registry,
+  })
   defer(t, () => running.close())
   await waitFor(() => running.model.sample?.cluster.topics.some((x) => x.name === name) === true, 'the topic sampled')
 

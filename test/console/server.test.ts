@@ -8,14 +8,15 @@ import { z } from 'zod'
 import { createCatalog, createKafkit, defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { orderFlow } from '../../examples/order-system/flow.ts'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
-import { startConsole, type ConsoleOptions } from '../../src/console/index.ts'
+import type { ConsoleOptions } from '../../src/console/index.ts'
+import { startConsole } from './start.ts'
 import { assertReplayKeptPartitions, topicWithFailures } from '../cli/support.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
 import { brokers, createTopic, defer, deleteAfter, testAdmin, uniqueName, waitFor } from '../support/kafka.ts'
 import { saslBroker, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 async function consoleFor(t: TestContext, options: Partial<ConsoleOptions> = {}) {
-  const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshMs: 500, ...options })
+  const running = await startConsole({ client: { brokers: brokers() }, port: 0, refreshInterval: 500, ...options })
   defer(t, () => running.close())
   const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {}
   await waitFor(async () => {

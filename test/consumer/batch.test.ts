@@ -141,7 +141,7 @@ test('a failing batch is retried whole, then split: only the poison record reach
   await publish(t, name, 30)
   const calls: { size: number; attempt: number; seqs: number[] }[] = []
   const handled = new Set<number>()
-  const consumer = consumerOf(t, catalog, { producer, retry: { maxAttempts: 2, initialBackoffMs: 20 } })
+  const consumer = consumerOf(t, catalog, { producer, retry: { maxAttempts: 2, initialBackoff: 20 } })
   consumer.onBatch(
     Happened,
     (events, ctx) => {

@@ -53,7 +53,7 @@ test('a handler that always fails: the record reaches the DLQ after the configur
 
   const attempts: number[] = []
   const handledOthers: number[] = []
-  const consumer = consumerOf(t, { catalog, producer, retry: { maxAttempts: 4, initialBackoffMs: 100 } })
+  const consumer = consumerOf(t, { catalog, producer, retry: { maxAttempts: 4, initialBackoff: 100 } })
   consumer.on(Happened, (event, ctx) => {
     if (event.payload.entity !== 'poison') return void handledOthers.push(Date.now())
     attempts.push(ctx.attempt)
@@ -151,7 +151,7 @@ test('when the DLQ write fails, the offset is not committed; once the DLQ exists
       client: { brokers: brokers() },
       service: 'dlq-test',
       logger: silentLogger(),
-      deliveryTimeoutMs: 1000,
+      deliveryTimeout: 1000,
     }),
   )
   await producer.publish(Happened, { entity: 'poison', seq: 0 })

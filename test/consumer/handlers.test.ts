@@ -63,7 +63,7 @@ test('a handler past its timeout sees its signal fire, and the attempt is retrie
   ])
   const Ran = catalog.latest('job.ran')!
   const seen: { attempt: number; aborted: boolean; reason?: string }[] = []
-  const c = consumer({ handlerTimeout: 200, retry: { initialBackoffMs: 50 } })
+  const c = consumer({ handlerTimeout: 200, retry: { initialBackoff: 50 } })
   c.on(Ran, async (_event, ctx) => {
     if (ctx.attempt === 1) {
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
@@ -157,7 +157,7 @@ test('middleware wraps every handler, first added outermost, and sees failures',
         trail.push(`<${name}`)
       }
     }
-  const c = consumer({ retry: { maxAttempts: 2, initialBackoffMs: 20 } })
+  const c = consumer({ retry: { maxAttempts: 2, initialBackoff: 20 } })
   c.use(layer('outer')).use(layer('inner'))
   c.on(Ran, (_event, ctx) => {
     trail.push(`handler#${ctx.attempt}`)

@@ -42,7 +42,7 @@ test('one key retrying with 5 s backoffs: 100 other keys on another partition ke
     producer,
     logger: silentLogger(),
     maxInFlight: MAX_IN_FLIGHT,
-    retry: { maxAttempts: 3, initialBackoffMs: 5000, maxBackoffMs: 5000, multiplier: 1 },
+    retry: { maxAttempts: 3, initialBackoff: 5000, maxBackoff: 5000, multiplier: 1 },
   })
   consumer.on(Happened, (event, ctx) => {
     if (event.payload.entity === 'hot') {
@@ -100,7 +100,7 @@ test('a record whose DLQ write keeps failing holds up only its own key: 100 othe
       client: { brokers: brokers() },
       service: 'dlq-stall-test',
       logger: silentLogger(),
-      deliveryTimeoutMs: 1000,
+      deliveryTimeout: 1000,
     }),
   )
   // The poison record, then 300 more records of its key behind it on partition 0.

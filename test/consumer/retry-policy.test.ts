@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { backoffBounds, backoffDelay, DEFAULT_RETRY } from '../../src/consumer/retry.ts'
+import { backoffBounds, backoffDelay, BASE_RETRY } from '../../src/consumer/retry.ts'
 import { NonRetryableError, PayloadError } from '../../src/errors.ts'
 import { shouldRetry } from '../../src/consumer/retry.ts'
 
 test('backoff doubles per attempt with equal jitter, capped', () => {
-  const policy = { ...DEFAULT_RETRY, initialBackoffMs: 100, maxBackoffMs: 500 }
+  const policy = { ...BASE_RETRY, initialBackoffMs: 100, maxBackoffMs: 500 }
   assert.equal(
     backoffDelay(policy, 1, () => 0),
     50,
@@ -31,8 +31,8 @@ test('backoff doubles per attempt with equal jitter, capped', () => {
 })
 
 test('only retryable errors are retried, and only while attempts remain', () => {
-  assert.equal(shouldRetry(DEFAULT_RETRY, 1, new Error('transient')), true)
-  assert.equal(shouldRetry(DEFAULT_RETRY, 3, new Error('transient')), false)
-  assert.equal(shouldRetry(DEFAULT_RETRY, 1, new NonRetryableError('bad input')), false)
-  assert.equal(shouldRetry(DEFAULT_RETRY, 1, new PayloadError('a.b', '1.0', [])), false)
+  assert.equal(shouldRetry(BASE_RETRY, 1, new Error('transient')), true)
+  assert.equal(shouldRetry(BASE_RETRY, 3, new Error('transient')), false)
+  assert.equal(shouldRetry(BASE_RETRY, 1, new NonRetryableError('bad input')), false)
+  assert.equal(shouldRetry(BASE_RETRY, 1, new PayloadError('a.b', '1.0', [])), false)
 })

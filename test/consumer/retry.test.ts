@@ -3,7 +3,8 @@
 // bounds are checked exactly, with no allowance for timer jitter, and the run is the same every time.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { backoffBounds, DEFAULT_RETRY } from '../../src/consumer/index.ts'
+import { backoffBounds } from '../../src/consumer/index.ts'
+import { BASE_RETRY } from '../../src/consumer/retry.ts'
 import { createTestKafkit } from '../../src/testing/index.ts'
 import { uniqueName } from '../support/kafka.ts'
 import { envelopeRecord } from '../support/raw.ts'
@@ -37,7 +38,7 @@ test('a handler that fails twice then succeeds runs three times, within the back
     attempts.map((a) => a.attempt),
     [1, 2, 3],
   )
-  for (const [index, bounds] of [backoffBounds(DEFAULT_RETRY, 1), backoffBounds(DEFAULT_RETRY, 2)].entries()) {
+  for (const [index, bounds] of [backoffBounds(BASE_RETRY, 1), backoffBounds(BASE_RETRY, 2)].entries()) {
     const gap = attempts[index + 1]!.at - attempts[index]!.at
     assert.ok(gap >= bounds.min, `retry ${index + 1} came after ${gap} ms, before the ${bounds.min} ms minimum`)
     assert.ok(gap <= bounds.max, `retry ${index + 1} came after ${gap} ms, past ${bounds.max} ms`)

@@ -127,7 +127,7 @@ for (const how of ['revoked and given back', 'lost with its member, which is rep
 }
 
 test('stop(): a record waiting to retry is given back at once; one still running near the deadline is interrupted; neither is dead-lettered nor committed; no timer is left', async (t) => {
-  const s = setup(t, { shutdownTimeout: '10s', retry: { maxAttempts: 3, initialBackoffMs: 5000, multiplier: 1 } })
+  const s = setup(t, { shutdownTimeout: '10s', retry: { maxAttempts: 3, initialBackoff: 5000, multiplier: 1 } })
   const attempts: string[] = []
   let slowReason: unknown = undefined
   s.consumer.on(s.Happened, (event, ctx) => {
@@ -292,7 +292,7 @@ test('a synchronous throw in onAssign is caught and logged; the records are then
 })
 
 test('a key waiting to retry pauses its own partition once records stall behind it; the others flow; it resumes where it stopped', async (t) => {
-  const s = setup(t, { maxInFlight: 9, retry: { maxAttempts: 2, initialBackoffMs: 5000, multiplier: 1 } })
+  const s = setup(t, { maxInFlight: 9, retry: { maxAttempts: 2, initialBackoff: 5000, multiplier: 1 } })
   const handled: string[] = []
   s.consumer.on(s.Happened, (event, ctx) => {
     if (event.payload.entity === 'hot' && ctx.offset === 0n) throw new Error('not yet')
@@ -355,7 +355,7 @@ test('a key whose DLQ write keeps failing pauses its own partition once records 
 })
 
 test('a handler timeout fires at its deadline, on the clock, and the attempt is retried', async (t) => {
-  const s = setup(t, { handlerTimeout: '5s', retry: { maxAttempts: 2, initialBackoffMs: 1000, multiplier: 1 } })
+  const s = setup(t, { handlerTimeout: '5s', retry: { maxAttempts: 2, initialBackoff: 1000, multiplier: 1 } })
   const reasons: unknown[] = []
   s.consumer.on(s.Happened, (_event, ctx) => {
     if (ctx.attempt === 2) return undefined

@@ -97,7 +97,7 @@ test('a record waiting for its in-process retry when stop() is called: no furthe
   const { Happened, producer, consumer, dlqEnd, committed } = await setup(t)
   await producer.publish(Happened, { entity: 'flaky', seq: 0 })
   let attempts = 0
-  const first = consumer({ retry: { maxAttempts: 3, initialBackoffMs: 3000, multiplier: 1 }, shutdownTimeout: 10_000 })
+  const first = consumer({ retry: { maxAttempts: 3, initialBackoff: 3000, multiplier: 1 }, shutdownTimeout: 10_000 })
   first.on(Happened, () => {
     attempts++
     throw new Error('transient')

@@ -21,7 +21,7 @@ test('the consumer survives a broker restart and goes on consuming, without a cr
 
   const producer = track(
     t,
-    new Producer({ client, service: 'supervision-test', logger: silentLogger(), deliveryTimeoutMs: 60_000 }),
+    new Producer({ client, service: 'supervision-test', logger: silentLogger(), deliveryTimeout: 60_000 }),
   )
   const logs = captureLogs('warn')
   const handled = new Set<string>()

@@ -118,7 +118,7 @@ test('a failed attempt publishes nothing; the successful retry publishes once', 
   const { input, output, Happened, Echoed, catalog } = await setup(t, 1)
   await produce(t, input, 20, 5)
   const attempts = new Map<number, number>()
-  const consumer = consumerOf(t, { catalog, retry: { maxAttempts: 3, initialBackoffMs: 10 } })
+  const consumer = consumerOf(t, { catalog, retry: { maxAttempts: 3, initialBackoff: 10 } })
   consumer.on(Happened, async (event, ctx) => {
     await ctx.publish(Echoed, event.payload)
     const n = (attempts.get(event.payload.seq) ?? 0) + 1
@@ -143,7 +143,7 @@ test('a record dead-lettered: its DLQ record commits with its offset, its failed
   await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog, { dlq: true }), { logger: silentLogger() })
   deleteAfter(t, () => [`${input}.dlq`, `${output}.dlq`])
   await produce(t, input, 10, 10)
-  const consumer = consumerOf(t, { catalog, retry: { maxAttempts: 2, initialBackoffMs: 10 } })
+  const consumer = consumerOf(t, { catalog, retry: { maxAttempts: 2, initialBackoff: 10 } })
   consumer.on(Happened, async (event, ctx) => {
     await ctx.publish(Echoed, event.payload)
     if (event.payload.seq === 3) throw new NonRetryableError('poison')
@@ -160,7 +160,7 @@ test('a record dead-lettered: its DLQ record commits with its offset, its failed
   // A transaction's commit marker is the partition's last offset: the DLQ reader must end at the
   // marker, not wait for a record at end - 1 until its timeout.
   let read: Awaited<ReturnType<typeof readDeadLetters>> | undefined
-  const reading = readDeadLetters({ brokers: brokers() }, `${input}.dlq`, {}, { timeoutMs: 600_000 }).then(
+  const reading = readDeadLetters({ brokers: brokers() }, `${input}.dlq`, {}, { timeout: 600_000 }).then(
     (entries) => (read = entries),
   )
   await waitFor(() => read !== undefined, 'the DLQ read to its end', { timeoutMs: 30_000 })

@@ -72,7 +72,7 @@ export const inMemory: Backend = {
           void result.then((v) => (holds = v))
           return holds
         }
-        return kit.waitFor(check, { timeoutMs, describe: () => what })
+        return kit.waitFor(check, { timeout: timeoutMs, describe: () => what })
       },
       read: async (topic, count) => {
         await kit.waitFor(() => kit.broker.records(topic).length >= count, {

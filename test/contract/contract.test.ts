@@ -185,7 +185,7 @@ for (const backend of backends) {
       const attempts: number[] = []
       const ok: number[] = []
       const consumer = world
-        .consumer({ ...FAST, retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 } })
+        .consumer({ ...FAST, retry: { maxAttempts: 3, initialBackoff: 10, maxBackoff: 20 } })
         .on(Placed, (event, ctx) => {
           if (event.payload.order_id !== 'bad') return void ok.push(event.payload.seq)
           attempts.push(ctx.attempt)
@@ -213,7 +213,7 @@ for (const backend of backends) {
       const world = await backend.world(t, [Placed])
       const seen: { attempt: number; topic: string; offset: bigint }[] = []
       const consumer = world
-        .consumer({ ...FAST, retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 }, retryTopics: ['1s'] })
+        .consumer({ ...FAST, retry: { maxAttempts: 2, initialBackoff: 10, maxBackoff: 20 }, retryTopics: ['1s'] })
         .on(Placed, (event, ctx) => {
           seen.push({ attempt: ctx.attempt, topic: ctx.topic, offset: ctx.offset })
           if (ctx.attempt < 3) throw new Error('not yet')

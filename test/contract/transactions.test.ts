@@ -58,7 +58,7 @@ for (const backend of backends) {
       const e = events()
       const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
       const consumer = world
-        .consumer({ ...TX, retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 } })
+        .consumer({ ...TX, retry: { maxAttempts: 2, initialBackoff: 10, maxBackoff: 20 } })
         .on(e.Placed, async (event, ctx) => {
           await ctx.publish(e.Shipped, event.payload)
           if (event.payload.seq % 3 === 0 && ctx.attempt === 1) throw new Error('fails after publishing')

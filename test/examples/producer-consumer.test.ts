@@ -19,7 +19,7 @@ test('cmd producer and consumer: N sent, all handled, poison messages end in the
     KAFKA_CONSUMER_GROUP_ID: group,
     KAFKA_CONSUMER_WORKERS: '4',
     KAFKA_CONSUMER_RETRY_MAX: '2',
-    KAFKA_CONSUMER_RETRY_DELAYS: '1s',
+    KAFKA_CONSUMER_RETRY_TOPICS: '1s',
     KAFKA_RETRY_TOPIC_PREFIX: `${topic}-retry`,
     KAFKA_DLQ_TOPIC: `${topic}-dlq`,
     LOG_LEVEL: 'info',

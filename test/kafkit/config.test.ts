@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { createKafkit, defineEvent, defineTopic, ErrorCodes, KafkitError, loadConfig } from 'kafkit'
 import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
+import { deprecationsDuring } from '../support/deprecations.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
 import { workdir } from '../config/workdir.ts'
 import { saslBroker, saslEnv as localSaslEnv, skipWithoutLocalSasl } from '../support/sasl.ts'
@@ -111,7 +112,7 @@ test('an unreachable broker list fails fast as KAFKIT_BROKER_UNAVAILABLE naming 
   const config = loadConfig({ argv: [], cwd: workdir(t), env: { KAFKA_BROKERS: '127.0.0.1:1' } })
   const kafkit = createKafkit({ service: 'probe', catalog: [], config })
   defer(t, () => kafkit.close())
-  await assert.rejects(kafkit.connect({ timeoutMs: 3000 }), (e: KafkitError) => {
+  await assert.rejects(kafkit.connect({ timeout: 3000 }), (e: KafkitError) => {
     assert.equal(e.code, ErrorCodes.BROKER_UNAVAILABLE)
     assert.match(
       e.message,
@@ -132,19 +133,36 @@ function withEnv(t: TestContext, values: Record<string, string>) {
   })
 }
 
-test('without client or config, createKafkit loads the configuration from the environment', async (t) => {
-  withEnv(t, { KAFKA_CONSUMER_GROUP_ID: 'from-env-group', KAFKA_CONSUMER_WORKERS: '3', LOG_LEVEL: 'warn' })
-  const kafkit = createKafkit({ service: 'env-service', catalog: [] })
-  defer(t, () => kafkit.close())
-  assert.deepEqual(kafkit.client.brokers, brokers())
-  assert.equal(kafkit.config?.consumer.concurrency, 3)
-  assert.equal(kafkit.logger.level, 'warn')
-  assert.equal(kafkit.consumer().group, 'from-env-group')
-  assert.equal(kafkit.consumer({ group: 'explicit' }).group, 'explicit', 'explicit options win over the config')
-  assert.equal((await kafkit.connect()).brokers >= 1, true)
+test('createKafkit reads no variable by itself: the caller passes config: loadConfig()', async (t) => {
+  withEnv(t, { KAFKA_CONSUMER_GROUP_ID: 'from-env-group', KAFKA_CONSUMER_CONCURRENCY: '3', LOG_LEVEL: 'warn' })
+  const warnings = await deprecationsDuring(async () => {
+    const kafkit = createKafkit({ service: 'env-service', catalog: [], config: loadConfig({ argv: [] }) })
+    defer(t, () => kafkit.close())
+    assert.deepEqual(kafkit.client.brokers, brokers())
+    assert.equal(kafkit.config?.consumer.concurrency, 3)
+    assert.equal(kafkit.logger.level, 'warn')
+    assert.equal(kafkit.consumer().group, 'from-env-group')
+    assert.equal(kafkit.consumer({ group: 'explicit' }).group, 'explicit', 'explicit options win over the config')
+    assert.equal((await kafkit.connect()).brokers >= 1, true)
 
-  const explicit = createKafkit({ service: 'explicit', catalog: [], client: { brokers: ['h:1'] } })
-  defer(t, () => explicit.close())
-  assert.equal(explicit.config, undefined, 'an explicit client reads nothing from files or variables')
-  assert.equal(explicit.consumer().group, 'explicit-group')
+    const explicit = createKafkit({ service: 'explicit', catalog: [], client: { brokers: ['h:1'] } })
+    defer(t, () => explicit.close())
+    assert.equal(explicit.config, undefined, 'an explicit client reads nothing from files or variables')
+    assert.equal(explicit.consumer().group, 'explicit-group')
+  })
+  assert.deepEqual(warnings, [])
+})
+
+test('without client or config, createKafkit still loads the environment, with a deprecation warning', async (t) => {
+  withEnv(t, { KAFKA_CONSUMER_GROUP_ID: 'implicit-group' })
+  const warnings = await deprecationsDuring(() => {
+    for (const service of ['implicit-1', 'implicit-2']) {
+      const kafkit = createKafkit({ service, catalog: [] })
+      defer(t, () => kafkit.close())
+      assert.equal(kafkit.consumer().group, 'implicit-group')
+    }
+  })
+  assert.deepEqual(warnings, [
+    'createKafkit() without config or client is deprecated: use createKafkit({ config: loadConfig() })',
+  ])
 })

@@ -42,7 +42,7 @@ test('no field twice in a line; record lines carry the trace ids of the record s
   defer(t, () => kafkit.close())
   await kafkit.provision()
   const group = uniqueName('log-dup')
-  const consumer = kafkit.consumer({ group, retry: { maxAttempts: 2, initialBackoffMs: 10 } })
+  const consumer = kafkit.consumer({ group, retry: { maxAttempts: 2, initialBackoff: 10 } })
   consumer.on(Ping, (_event, ctx) => {
     ctx.logger.info({}, 'handling')
     throw new Error('always fails')

@@ -21,7 +21,7 @@ test('handler, failure, retry and dead-letter log lines name the record and its 
   defer(t, () => kafkit.close())
   await kafkit.provision()
 
-  const consumer = kafkit.consumer({ group: uniqueName('log-fields'), retry: { maxAttempts: 2, initialBackoffMs: 10 } })
+  const consumer = kafkit.consumer({ group: uniqueName('log-fields'), retry: { maxAttempts: 2, initialBackoff: 10 } })
   consumer.on(Ping, (event, ctx) => {
     ctx.logger.info({}, 'handling')
     throw new Error('always fails')

@@ -54,7 +54,7 @@ test('counters, histograms and gauges match what happened; lag falls to 0', asyn
     commitInterval: 100,
     fetchMaxWait: 100,
     lagInterval: 100,
-    retry: { initialBackoffMs: 10, maxBackoffMs: 20 },
+    retry: { initialBackoff: 10, maxBackoff: 20 },
   })
   consumer.on(Ping, async (event, ctx) => {
     await gate

@@ -10,7 +10,7 @@ import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
 import { Pipeline } from '../../src/consumer/pipeline.ts'
-import { DEFAULT_RETRY } from '../../src/consumer/retry.ts'
+import { BASE_RETRY } from '../../src/consumer/retry.ts'
 import { Router } from '../../src/consumer/router.ts'
 import type { Handler } from '../../src/consumer/types.ts'
 import { CodecRegistry, createEnvelope, jsonCodec } from '../../src/envelope/index.ts'
@@ -39,7 +39,7 @@ function setup(
     onUnknownType: 'skip',
     onUnhandled: 'skip',
     handlerTimeoutMs: undefined,
-    retry: { ...DEFAULT_RETRY, initialBackoffMs: 1 },
+    retry: { ...BASE_RETRY, initialBackoffMs: 1 },
     escalate,
     clock: systemClock,
     telemetry: new ConsumerTelemetry('spans-group'),

@@ -55,7 +55,7 @@ function flow(t: TestContext) {
     catalog: [OrderPlaced, StockReserved, CustomerMailed, CustomerMailedV2],
     client: { brokers: brokers() },
     logger: silentLogger(),
-    consumer: { commitInterval: 100, fetchMaxWait: 100, retry: { initialBackoffMs: 10, maxBackoffMs: 20 } },
+    consumer: { commitInterval: 100, fetchMaxWait: 100, retry: { initialBackoff: 10, maxBackoff: 20 } },
   })
   defer(t, () => kafkit.close())
   return { kafkit, OrderPlaced, StockReserved, CustomerMailed, CustomerMailedV2, orders, stock, mail }

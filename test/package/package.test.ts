@@ -113,6 +113,7 @@ test("README's first producer and consumer run from a project that installs the 
   const produced = run(process.execPath, ['producer.ts'], { cwd: project, env })
   assert.equal(produced.code, 0, produced.output)
   assert.match(produced.output, new RegExp(`published to ${topic.replaceAll('.', '\\.')}`))
+  assert.doesNotMatch(produced.output, /DeprecationWarning/, 'the README uses no deprecated name')
 
   const consumer = spawn(process.execPath, ['consumer.ts'], { cwd: project, env })
   let output = ''

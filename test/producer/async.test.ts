@@ -71,7 +71,7 @@ test('10,000 async publishes followed by close() are all on the topic exactly on
 test('the async buffer is bounded: past maxBufferedRecords publishAsync throws, retryable', async (t) => {
   const topic = await createTopic(t, 'async-bound')
   const { UserRegistered } = userEvents(topic, 1)
-  const producer = testProducer(t, { maxBufferedRecords: 5, lingerMs: 1000 })
+  const producer = testProducer(t, { maxBufferedRecords: 5, linger: 1000 })
   const payload = { user_id: 'u', email: 'a@b.co' }
   for (let i = 0; i < 5; i++) producer.publishAsync(UserRegistered, payload)
   assert.throws(
@@ -86,10 +86,10 @@ test('the async buffer is bounded: past maxBufferedRecords publishAsync throws, 
   assert.equal(await recordCount(t, topic), 6)
 })
 
-test('async records linger until the batch is full or lingerMs passes', async (t) => {
+test('async records linger until the batch is full or linger passes', async (t) => {
   const topic = await createTopic(t, 'async-linger')
   const { UserRegistered } = userEvents(topic, 1)
-  const producer = testProducer(t, { lingerMs: 60_000, batchSizeBytes: 4 * 1024 })
+  const producer = testProducer(t, { linger: 60_000, batchSizeBytes: 4 * 1024 })
   const results: PublishResult[] = []
   const onDelivery = (_: unknown, result: PublishResult | undefined) => void results.push(result!)
   // Each record is ~400 bytes: the first few stay in the accumulator (linger is a minute).
@@ -114,7 +114,7 @@ test('async records linger until the batch is full or lingerMs passes', async (t
 test('a sync publish goes after lingering async records of the same key', async (t) => {
   const topic = await createTopic(t, 'async-order')
   const { UserRegistered } = userEvents(topic, 1)
-  const producer = testProducer(t, { lingerMs: 60_000 })
+  const producer = testProducer(t, { linger: 60_000 })
   const asyncResults: PublishResult[] = []
   producer.publishAsync(UserRegistered, { user_id: 'u', email: 'first@b.co' }, {}, (_, r) => void asyncResults.push(r!))
   const sync = await producer.publish(UserRegistered, { user_id: 'u', email: 'second@b.co' })

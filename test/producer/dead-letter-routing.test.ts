@@ -130,7 +130,7 @@ test('if the DLQ write fails, the publish fails with the original error', async 
   const topic = await createTopic(t, 'dlq-missing')
   const { UserRegistered } = userEvents(topic, 1)
   const logger = recordingLogger()
-  const producer = testProducer(t, { deadLetter: true, deliveryTimeoutMs: 1500, logger })
+  const producer = testProducer(t, { deadLetter: true, deliveryTimeout: 1500, logger })
   await assert.rejects(producer.publish(UserRegistered, { user_id: 'u', email: 'bad' }), PayloadError)
   assert.ok(logger.lines.some((l) => l.msg === 'writing to the DLQ failed' && l.obj['dlqTopic'] === `${topic}.dlq`))
   assert.ok(logger.lines.some((l) => l.msg === 'publish failed' && l.obj['code'] === ErrorCodes.PAYLOAD_INVALID))

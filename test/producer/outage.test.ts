@@ -22,7 +22,7 @@ test('a broker outage: acknowledged events exactly once, late publishes time out
   const brokers = [broker.bootstrap]
   const { users, UserRegistered } = userEvents(uniqueName('outage'), 3)
   await ensureTopics({ brokers }, topicSpecsFor([users], { dlq: false }), { logger: silentLogger() })
-  const producer = testProducer(t, { brokers, deliveryTimeoutMs: DEADLINE_MS })
+  const producer = testProducer(t, { brokers, deliveryTimeout: DEADLINE_MS })
 
   const acked = new Map<string, PublishResult>()
   const failed = new Map<string, KafkitError>()

@@ -154,7 +154,7 @@ test('invalid producer options are a ConfigError naming each setting', () => {
         client: { brokers: [] },
         service: '',
         acks: 'leader',
-        lingerMs: -1,
+        linger: -1,
         compression: 'brotli' as 'gzip',
       }),
     (err: KafkitError & { issues: { path: string }[] }) => {
@@ -163,7 +163,7 @@ test('invalid producer options are a ConfigError naming each setting', () => {
         'acks',
         'client.brokers',
         'compression',
-        'lingerMs',
+        'linger',
         'service',
       ])
       return true

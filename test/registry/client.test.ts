@@ -145,7 +145,7 @@ async function silentServer(t: TestContext): Promise<{ url: string; connections:
 
 test('a registry that does not answer fails with REGISTRY_UNAVAILABLE after the configured attempts', async (t) => {
   const silent = await silentServer(t)
-  const registry = new SchemaRegistry({ url: silent.url, requestTimeoutMs: 300, retries: 2, retryBackoffMs: 50 })
+  const registry = new SchemaRegistry({ url: silent.url, requestTimeout: 300, retries: 2, retryBackoff: 50 })
   t.after(() => registry.close())
   const started = Date.now()
   const error = await rejection(registry.schemaById(1))
@@ -160,7 +160,7 @@ test('a registry that does not answer fails with REGISTRY_UNAVAILABLE after the 
 })
 
 test('a refused connection is retried too, then REGISTRY_UNAVAILABLE', async (t) => {
-  const registry = new SchemaRegistry({ url: `http://127.0.0.1:${await closedPort()}`, retries: 1, retryBackoffMs: 10 })
+  const registry = new SchemaRegistry({ url: `http://127.0.0.1:${await closedPort()}`, retries: 1, retryBackoff: 10 })
   t.after(() => registry.close())
   const error = await rejection(registry.register('x-y.v1', v1))
   assert.equal(error.code, ErrorCodes.REGISTRY_UNAVAILABLE)

@@ -230,7 +230,7 @@ test('a registry that stops answering holds the record (retried, uncommitted, ne
 
   const flaky = await flakyRegistry(t)
   const logs = captureLogs('warn')
-  const reader = new SchemaRegistry({ url: flaky.url, ...registryAuth(), retries: 1, retryBackoffMs: 20 })
+  const reader = new SchemaRegistry({ url: flaky.url, ...registryAuth(), retries: 1, retryBackoff: 20 })
   const kafkit = createKafkit({
     service: 'outage-reader',
     catalog: [RideCompleted],

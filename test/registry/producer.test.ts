@@ -128,7 +128,7 @@ test('records of a key keep their publish order while the first waits for the re
 test('a registry that is down fails the publish with REGISTRY_UNAVAILABLE after bounded retries; nothing is sent', async (t) => {
   const topic = await createTopic(t, 'registry-down')
   const { RideCompleted } = rideEvents(topic, 'registry-json')
-  const registry = new SchemaRegistry({ url: `http://127.0.0.1:${await closedPort()}`, retries: 2, retryBackoffMs: 20 })
+  const registry = new SchemaRegistry({ url: `http://127.0.0.1:${await closedPort()}`, retries: 2, retryBackoff: 20 })
   const producer = testProducer(t, { registry })
   const error = await producer.publish(RideCompleted, payload).then(
     () => assert.fail('published without a registry'),

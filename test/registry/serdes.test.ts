@@ -14,6 +14,7 @@ import {
   schemaIdOf,
   type RegistryCodecName,
 } from '../../src/registry/index.ts'
+import { confluent } from '../../src/registry/client.ts'
 import { avroToPlain, type AvroSchema } from '../../src/schema/avro.ts'
 import { uniqueName } from '../support/kafka.ts'
 import { testRegistry } from '../support/registry.ts'
@@ -60,7 +61,7 @@ function setup(t: TestContext, codec: RegistryCodecName) {
   const subjects: string[] = []
   // Confluent's serializer calls the registry through this client too; its first calls can reach a
   // registry that has just started (a cold JVM), so the bound is wider than the 5 s default.
-  const registry = testRegistry(t, { requestTimeoutMs: 30_000 }, () => subjects)
+  const registry = testRegistry(t, { requestTimeout: 30_000 }, () => subjects)
   const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
   subjects.push(subject)
   return {
@@ -79,7 +80,7 @@ function envelopeOf(event: AnyEvent, payload: object) {
 for (const codec of ['registry-json', 'registry-avro'] as const) {
   test(`${codec}: the bytes are Confluent's serializer's, and decoding agrees with its deserializer`, async (t) => {
     const { event, registry, subject, encoder, decoder } = setup(t, codec)
-    const { client, library } = await registry.library()
+    const { client, library } = await confluent(registry)
     for (const payload of payloads) {
       const envelope = envelopeOf(event, payload)
       const encoded = await encoder.encode(envelope, event)
@@ -220,12 +221,12 @@ test('registry-protobuf: the Confluent frame names the message by its indexes; p
   const subjects: string[] = []
   // Confluent's serializer calls the registry through this client too; its first calls can reach a
   // registry that has just started (a cold JVM), so the bound is wider than the 5 s default.
-  const registry = testRegistry(t, { requestTimeoutMs: 30_000 }, () => subjects)
+  const registry = testRegistry(t, { requestTimeout: 30_000 }, () => subjects)
   const subject = registry.subjectOf({ topic: topic.name, type: event.type, major: 1 })
   subjects.push(subject)
   const encoder = new RegistryEncoder(registry, 'registry-protobuf')
   const decoder = new RegistryDecoder(registry)
-  const { library } = await registry.library()
+  const { library } = await confluent(registry)
   const protobuf = (await import('protobufjs')).default
   const independent = protobuf.parse(RIDE_PROTO, { keepCase: true }).root.lookupType('txova.rides.RideCompleted')
 

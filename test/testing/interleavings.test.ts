@@ -93,7 +93,7 @@ async function stopDuringRetry(): Promise<string[]> {
   const clock = new VirtualClock()
   const kit = createTestKafkit({ catalog: [Placed], clock })
   const trace: string[] = []
-  const retry = { maxAttempts: 3, initialBackoffMs: 1000, maxBackoffMs: 1000, multiplier: 1 }
+  const retry = { maxAttempts: 3, initialBackoff: 1000, maxBackoff: 1000, multiplier: 1 }
   const first = kit.consumer({ group: 'orders', retry, lagInterval: false }).on(Placed, (event, ctx) => {
     trace.push(`first: ${event.payload.order_id} attempt ${ctx.attempt}`)
     if (event.payload.order_id === 'x') throw new Error('fails: waits to retry')

@@ -55,7 +55,7 @@ test('waitForHandled fails at its deadline, naming what was handled instead', as
   const consumer = kit.consumer().on(OrderPlaced, () => undefined)
   await consumer.start()
   await kit.publish(OrderPlaced, { order_id: 'o-1', total: 1 })
-  await assert.rejects(kit.waitForHandled(OrderPlaced, { order_id: 'o-2' }, { timeoutMs: 200 }), (error: unknown) => {
+  await assert.rejects(kit.waitForHandled(OrderPlaced, { order_id: 'o-2' }, { timeout: 200 }), (error: unknown) => {
     assert.ok(error instanceof AssertionError)
     assert.match(error.message, /waited 200 ms: no handler finished a order.placed matching \{"order_id":"o-2"\}/)
     assert.match(error.message, /handled: order.placed/)

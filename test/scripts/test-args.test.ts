@@ -1,0 +1,26 @@
+// What `npm test` enforces: the full run measures src/ line coverage and fails below the floor
+// (node's own threshold); a run of chosen files does not, unless asked.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { COVERAGE_FLOOR, nodeTestArgs, parseTestArgs } from '../../scripts/test-args.ts'
+
+const floor = `--test-coverage-lines=${COVERAGE_FLOOR.lines}`
+
+test('the full run measures src/ coverage with the floor; --no-coverage skips it', () => {
+  const full = nodeTestArgs(parseTestArgs([]), 2)
+  assert.ok(full.includes('--experimental-test-coverage'))
+  assert.ok(full.includes('--test-coverage-include=src/**'))
+  assert.ok(full.includes(floor))
+  assert.equal(full.at(-1), 'test/**/*.test.ts')
+  assert.ok(!nodeTestArgs(parseTestArgs(['--no-coverage']), 2).includes(floor))
+  assert.ok(!nodeTestArgs(parseTestArgs(['--no-static', '--no-coverage']), 2).includes('--no-static'))
+})
+
+test('chosen files run without coverage unless --coverage; node flags pass through', () => {
+  const chosen = nodeTestArgs(parseTestArgs(['test/config/load.test.ts', '--test-only']), 1)
+  assert.ok(!chosen.includes(floor))
+  assert.ok(chosen.includes('--test-only'))
+  assert.equal(chosen.at(-1), 'test/config/load.test.ts')
+  assert.ok(nodeTestArgs(parseTestArgs(['--coverage', 'test/config/load.test.ts']), 1).includes(floor))
+  assert.ok(COVERAGE_FLOOR.lines >= 95, 'the floor is never lowered to pass')
+})
