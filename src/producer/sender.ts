@@ -1,9 +1,11 @@
 // Dispatch. The wire client's send() does not batch, so kafkit does, and it keeps brokers apart:
 // - records wait in one queue per partition, in publish order; the partitions ready to go are
-//   grouped by leader, and each broker gets one request at a time holding every ready partition it
-//   leads. A slow or hung broker delays only the partitions it leads;
+//   grouped by leader, and a broker gets one request holding every ready partition it leads. A slow
+//   or hung broker delays only the partitions it leads;
 // - a partition has at most one request in flight, so that a retried request never overtakes the
-//   records behind it (per-key order, and the idempotent producer's sequence numbers);
+//   records behind it (per-key order, and the idempotent producer's sequence numbers). A broker may
+//   have up to MAX_IN_FLIGHT requests in flight, each for other partitions: a record of a partition
+//   that is not busy goes at once, instead of waiting for another partition's request to return;
 // - a request unanswered for `stallMs` makes kafkit look at fresh metadata: when its partitions have
 //   moved to other leaders, kafkit closes the connection to the silent broker and the wire client
 //   retries the same batch there (same producer id and sequence numbers: no duplicate);
@@ -55,10 +57,10 @@ export interface SenderOptions {
   stallMs?: number
 }
 
-/** One broker: at most one request in flight. */
+/** One broker: its requests in flight (at most MAX_IN_FLIGHT, each for partitions of its own). */
 interface Lane {
   node: number
-  flight: Flight | undefined
+  flights: Set<Flight>
 }
 
 interface Flight {
@@ -75,6 +77,8 @@ interface Flight {
 
 /** Lookups of a topic just created elsewhere may reach a broker that has not heard of it yet. */
 const UNKNOWN_TOPIC_ATTEMPTS = 3
+/** The wire client's connection pipelines up to five requests (its maxInflights); more would queue there. */
+const MAX_IN_FLIGHT = 5
 const STALL_MS = 1000
 const METADATA_MAX_AGE_MS = 5 * 60_000
 
@@ -135,13 +139,14 @@ export class Sender {
   /** The deadline the wire client's retries keep when kafkit cannot tell which records they carry. */
   fallbackDeadline(): number {
     let latest = Date.now()
-    for (const lane of this.#lanes.values()) if (lane.flight && lane.flight.latest > latest) latest = lane.flight.latest
+    for (const lane of this.#lanes.values())
+      for (const flight of lane.flights) if (flight.latest > latest) latest = flight.latest
     return latest
   }
 
   #isIdle(): boolean {
     if (this.#lingering.length > 0 || !this.#queues.empty) return false
-    for (const lane of this.#lanes.values()) if (lane.flight) return false
+    for (const lane of this.#lanes.values()) if (lane.flights.size > 0) return false
     return true
   }
 
@@ -228,7 +233,7 @@ export class Sender {
         continue
       }
       const lane = this.#lane(leader)
-      if (lane.flight) continue
+      if (lane.flights.size >= MAX_IN_FLIGHT) continue
       const queues = byLeader.get(leader)
       if (queues) queues.push(queue)
       else byLeader.set(leader, [queue])
@@ -261,7 +266,7 @@ export class Sender {
 
   #lane(node: number): Lane {
     let lane = this.#lanes.get(node)
-    if (!lane) this.#lanes.set(node, (lane = { node, flight: undefined }))
+    if (!lane) this.#lanes.set(node, (lane = { node, flights: new Set() }))
     return lane
   }
 
@@ -276,7 +281,7 @@ export class Sender {
       timer: undefined,
       stall: undefined,
     }
-    lane.flight = flight
+    lane.flights.add(flight)
     this.#armFlightTimer(flight)
     flight.stall = setTimeout(() => void this.#checkStall(flight), this.#o.stallMs ?? STALL_MS)
     let result: ProduceResult | undefined
@@ -305,7 +310,7 @@ export class Sender {
       else this.#notSent(flight.records, error)
     } finally {
       // Whatever happened above, the next request must be able to go.
-      lane.flight = undefined
+      lane.flights.delete(flight)
       for (const queue of flight.queues) queue.busy = false
       this.#problems.delete(`node:${lane.node}`)
       this.#schedule()
@@ -323,7 +328,7 @@ export class Sender {
     view.suspect(node)
     this.#problems.set(`node:${node}`, silentBrokerError(view.nameOf(node), this.#o.stallMs ?? STALL_MS))
     await view.refresh(new Set(flight.queues.map((q) => q.topic))).catch(() => undefined)
-    if (flight.lane.flight !== flight) return
+    if (!flight.lane.flights.has(flight)) return
     const moved = flight.queues.some((q) => {
       const leader = view.leader(q.topic, q.partition)
       return leader !== undefined && leader !== node
@@ -399,7 +404,7 @@ export class Sender {
 
   /** Every record of the request timed out: end the wire client's attempt now (it will not retry). */
   #abandon(flight: Flight): void {
-    if (flight.lane.flight !== flight) return
+    if (!flight.lane.flights.has(flight)) return
     const broker = this.#o.view.broker(flight.lane.node)
     if (broker) this.#o.wire.dropConnection(broker.host, broker.port)
   }
