@@ -285,7 +285,7 @@ const checkedEvents = new WeakSet<AnyEvent>()
 
 /** The issues of an envelope whose ids and time kafkit made: any problem gets the full report. */
 function generatedEnvelopeIssues(envelope: Envelope, event: AnyEvent): ReturnType<typeof envelopeIssues> {
-  const payload = envelope.payload as unknown
+  const payload = envelope.payload
   const suspect =
     typeof payload !== 'object' ||
     payload === null ||
