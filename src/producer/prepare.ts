@@ -168,7 +168,7 @@ function afterEncoding(
     keyText,
     value: encoded.value,
     headers,
-    timestamp: BigInt(options?.timestamp === undefined ? now : Date.parse(envelope.timestamp)),
+    timestamp: options?.timestamp === undefined ? bigTime(now) : BigInt(Date.parse(envelope.timestamp)),
   }
 }
 
@@ -209,7 +209,7 @@ function rejected(
   }
 }
 
-/** Ids flow from the options, else the current context (the event being handled), else are new. */
+/** Ids flow from the options, else the current context (the event being handled), else the event's own. */
 function buildEnvelope(
   service: string,
   event: AnyEvent,
@@ -218,13 +218,16 @@ function buildEnvelope(
   context: EventContext | undefined,
   now: number,
 ): Envelope {
+  const id = options?.id ?? newEventId()
   return createEnvelope({
-    id: options?.id ?? newEventId(),
+    id,
     type: event.type,
     version: event.version,
     source: service,
     payload,
-    correlationId: options?.correlationId ?? context?.correlationId,
+    // Outside any flow the event starts its own: its id is the correlation id (as when decoding a
+    // Series message without one), which also spares a second id per record.
+    correlationId: options?.correlationId ?? context?.correlationId ?? id,
     causationId: options?.causationId ?? context?.causationId,
     actor: options?.actor ?? context?.actor,
     metadata: options?.metadata,
@@ -236,6 +239,18 @@ function buildEnvelope(
 // much as the rest of the envelope).
 let isoAt = NaN
 let isoText = ''
+
+let bigAt = NaN
+let bigValue = 0n
+
+/** The record timestamp of `now`, shared like its ISO text. */
+function bigTime(now: number): bigint {
+  if (now !== bigAt) {
+    bigValue = BigInt(now)
+    bigAt = now
+  }
+  return bigValue
+}
 
 function isoTime(now: number): string {
   if (now !== isoAt) {
