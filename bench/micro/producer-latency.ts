@@ -101,6 +101,7 @@ const interval = 1000 / RATE
 let sent = 0
 let settled = 0
 const start = performance.now() + 20
+const cpu = process.cpuUsage()
 await new Promise<void>((done) => {
   const send = (seq: number, at: number) => {
     const id = randomUUID()
@@ -124,11 +125,14 @@ await new Promise<void>((done) => {
   }
   tick()
 })
+const used = process.cpuUsage(cpu)
 await kafkit.close()
 const w = summarize(waits)
 const a = summarize(acks)
 const f = (s: typeof w) =>
   `p50 ${s.p50.toFixed(2)} p90 ${s.p90.toFixed(2)} p99 ${s.p99.toFixed(2)} max ${s.max.toFixed(2)} ms`
-console.log(`rate ${RATE}/s, rtt ${RTT_MS} ms, ${total} records, ${wire.requests} requests`)
+console.log(
+  `rate ${RATE}/s, rtt ${RTT_MS} ms, ${total} records, ${wire.requests} requests, ${((used.user + used.system) / total).toFixed(2)} µs cpu/record`,
+)
 console.log(`publish → wire   ${f(w)}`)
 console.log(`publish → ack    ${f(a)}`)

@@ -1,11 +1,12 @@
 // Dispatch. The wire client's send() does not batch, so kafkit does, and it keeps brokers apart:
 // - records wait in one queue per partition, in publish order; the partitions ready to go are
-//   grouped by leader, and a broker gets one request holding every ready partition it leads. A slow
-//   or hung broker delays only the partitions it leads;
+//   grouped by leader, and each broker gets one request at a time holding every ready partition it
+//   leads. A slow or hung broker delays only the partitions it leads;
 // - a partition has at most one request in flight, so that a retried request never overtakes the
-//   records behind it (per-key order, and the idempotent producer's sequence numbers). A broker may
-//   have up to MAX_IN_FLIGHT requests in flight, each for other partitions: a record of a partition
-//   that is not busy goes at once, instead of waiting for another partition's request to return;
+//   records behind it (per-key order, and the idempotent producer's sequence numbers);
+// - a second request to a broker, for other partitions, would gain nothing: with idempotence the
+//   wire client keeps one request in flight per connection (maxInflights = 1), so it would only wait
+//   there instead of here, and split what would have been one request into several;
 // - a request unanswered for `stallMs` makes kafkit look at fresh metadata: when its partitions have
 //   moved to other leaders, kafkit closes the connection to the silent broker and the wire client
 //   retries the same batch there (same producer id and sequence numbers: no duplicate);
@@ -57,10 +58,10 @@ export interface SenderOptions {
   stallMs?: number
 }
 
-/** One broker: its requests in flight (at most MAX_IN_FLIGHT, each for partitions of its own). */
+/** One broker: at most one request in flight. */
 interface Lane {
   node: number
-  flights: Set<Flight>
+  flight: Flight | undefined
 }
 
 interface Flight {
@@ -77,8 +78,6 @@ interface Flight {
 
 /** Lookups of a topic just created elsewhere may reach a broker that has not heard of it yet. */
 const UNKNOWN_TOPIC_ATTEMPTS = 3
-/** The wire client's connection pipelines up to five requests (its maxInflights); more would queue there. */
-const MAX_IN_FLIGHT = 5
 const STALL_MS = 1000
 const METADATA_MAX_AGE_MS = 5 * 60_000
 
@@ -139,14 +138,13 @@ export class Sender {
   /** The deadline the wire client's retries keep when kafkit cannot tell which records they carry. */
   fallbackDeadline(): number {
     let latest = Date.now()
-    for (const lane of this.#lanes.values())
-      for (const flight of lane.flights) if (flight.latest > latest) latest = flight.latest
+    for (const lane of this.#lanes.values()) if (lane.flight && lane.flight.latest > latest) latest = lane.flight.latest
     return latest
   }
 
   #isIdle(): boolean {
     if (this.#lingering.length > 0 || !this.#queues.empty) return false
-    for (const lane of this.#lanes.values()) if (lane.flights.size > 0) return false
+    for (const lane of this.#lanes.values()) if (lane.flight) return false
     return true
   }
 
@@ -233,7 +231,7 @@ export class Sender {
         continue
       }
       const lane = this.#lane(leader)
-      if (lane.flights.size >= MAX_IN_FLIGHT) continue
+      if (lane.flight) continue
       const queues = byLeader.get(leader)
       if (queues) queues.push(queue)
       else byLeader.set(leader, [queue])
@@ -266,7 +264,7 @@ export class Sender {
 
   #lane(node: number): Lane {
     let lane = this.#lanes.get(node)
-    if (!lane) this.#lanes.set(node, (lane = { node, flights: new Set() }))
+    if (!lane) this.#lanes.set(node, (lane = { node, flight: undefined }))
     return lane
   }
 
@@ -281,7 +279,7 @@ export class Sender {
       timer: undefined,
       stall: undefined,
     }
-    lane.flights.add(flight)
+    lane.flight = flight
     this.#armFlightTimer(flight)
     flight.stall = setTimeout(() => void this.#checkStall(flight), this.#o.stallMs ?? STALL_MS)
     let result: ProduceResult | undefined
@@ -310,7 +308,7 @@ export class Sender {
       else this.#notSent(flight.records, error)
     } finally {
       // Whatever happened above, the next request must be able to go.
-      lane.flights.delete(flight)
+      lane.flight = undefined
       for (const queue of flight.queues) queue.busy = false
       this.#problems.delete(`node:${lane.node}`)
       this.#schedule()
@@ -328,7 +326,7 @@ export class Sender {
     view.suspect(node)
     this.#problems.set(`node:${node}`, silentBrokerError(view.nameOf(node), this.#o.stallMs ?? STALL_MS))
     await view.refresh(new Set(flight.queues.map((q) => q.topic))).catch(() => undefined)
-    if (!flight.lane.flights.has(flight)) return
+    if (flight.lane.flight !== flight) return
     const moved = flight.queues.some((q) => {
       const leader = view.leader(q.topic, q.partition)
       return leader !== undefined && leader !== node
@@ -404,7 +402,7 @@ export class Sender {
 
   /** Every record of the request timed out: end the wire client's attempt now (it will not retry). */
   #abandon(flight: Flight): void {
-    if (!flight.lane.flights.has(flight)) return
+    if (flight.lane.flight !== flight) return
     const broker = this.#o.view.broker(flight.lane.node)
     if (broker) this.#o.wire.dropConnection(broker.host, broker.port)
   }
