@@ -1,8 +1,8 @@
 // The wait kafkit's sender adds to publish→ack, without a broker: publish() at a fixed rate (open
 // loop, keys over three partitions) to a transport that answers each request after --rtt ms (a
-// broker's round trip, held constant). Reports how long records waited between publish() and being
-// handed to the wire client (behind requests in flight), and publish→ack, as percentiles. Timer lag
-// of a loaded machine adds to both alike; the queueing is kafkit's.
+// broker's round trip, held constant), one request at a time. Reports how long records waited
+// between publish() and going out (behind the request in flight), and publish→ack, as percentiles.
+// Timer lag of a loaded machine adds to both alike; the queueing is kafkit's.
 // node --conditions=kafkit-source bench/micro/producer-latency.ts [--rate=1000] [--seconds=5] [--rtt=1]
 import { randomUUID } from 'node:crypto'
 import type { Broker, ClusterTopicMetadata, ProduceResult } from '@platformatic/kafka'
@@ -47,9 +47,14 @@ const view: TransportView = {
   close: () => Promise.resolve(),
 }
 
-/** Records when each message reaches it, and answers after RTT_MS. */
+/**
+ * One request at a time, as the wire client's connection with idempotence (maxInflights = 1): a
+ * request starts when the one before it is answered, notes when each of its records went out, and
+ * is answered RTT_MS later.
+ */
 function delayedWire(handed: (id: string) => void): TransportWire & { requests: number } {
   const next = new Map<number, bigint>()
+  let previous: Promise<unknown> = Promise.resolve()
   const wire = {
     requests: 0,
     producerId: 1n,
@@ -57,17 +62,22 @@ function delayedWire(handed: (id: string) => void): TransportWire & { requests: 
     initIdempotentProducer: () => Promise.resolve({}),
     send(options: { messages: never[] }): Promise<ProduceResult> {
       wire.requests++
-      const counts = new Map<number, number>()
-      for (const m of options.messages as { partition: number; eventId: string }[]) {
-        handed(m.eventId)
-        counts.set(m.partition, (counts.get(m.partition) ?? 0) + 1)
-      }
-      const offsets = [...counts].map(([partition, count]) => {
-        const offset = next.get(partition) ?? 0n
-        next.set(partition, offset + BigInt(count))
-        return { topic: TOPIC, partition, offset }
+      const messages = options.messages as { partition: number; eventId: string }[]
+      const answered = previous.then(() => {
+        const counts = new Map<number, number>()
+        for (const m of messages) {
+          handed(m.eventId)
+          counts.set(m.partition, (counts.get(m.partition) ?? 0) + 1)
+        }
+        const offsets = [...counts].map(([partition, count]) => {
+          const offset = next.get(partition) ?? 0n
+          next.set(partition, offset + BigInt(count))
+          return { topic: TOPIC, partition, offset }
+        })
+        return new Promise<ProduceResult>((resolve) => setTimeout(() => resolve({ offsets }), RTT_MS))
       })
-      return new Promise((resolve) => setTimeout(() => resolve({ offsets }), RTT_MS))
+      previous = answered
+      return answered
     },
     dropConnection: () => false,
     close: () => Promise.resolve(),
