@@ -46,6 +46,8 @@ export interface PreparedEvent {
   value: Buffer
   headers: Record<string, string | Buffer>
   timestamp: bigint
+  /** The record's estimated size in a batch (see estimateBytes). */
+  bytes: number
 }
 
 /** A publish that cannot succeed, with what is known of its record (for the DLQ and logs). */
@@ -169,6 +171,7 @@ function afterEncoding(
     value: encoded.value,
     headers,
     timestamp: options?.timestamp === undefined ? bigTime(now) : BigInt(Date.parse(envelope.timestamp)),
+    bytes,
   }
 }
 

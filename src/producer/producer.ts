@@ -356,6 +356,7 @@ export class Producer {
       prepared.ok ? prepared.timestamp : undefined,
       deadlineMs,
       sink,
+      prepared.ok ? prepared.bytes : undefined,
     )
     record.handle = handle
     record.slot = slot

@@ -77,6 +77,8 @@ export class OutgoingRecord {
     timestamp: bigint | undefined,
     deadlineMs: number,
     sink: Sink,
+    /** The size when the caller has estimated it already. */
+    bytes = estimateBytes(key, value, headers),
   ) {
     this.topic = topic
     this.key = key
@@ -87,7 +89,7 @@ export class OutgoingRecord {
     this.deadlineMs = deadlineMs
     this.deadline = Date.now() + deadlineMs
     this.sink = sink
-    this.bytes = estimateBytes(key, value, headers)
+    this.bytes = bytes
   }
 
   get eventType(): string | undefined {
