@@ -239,14 +239,12 @@ function buildEnvelope(
 }
 
 // Records published within the same millisecond share its ISO text (toISOString costs about as
-// much as the rest of the envelope).
+// much as the rest of the envelope) and its BigInt record timestamp.
 let isoAt = NaN
 let isoText = ''
-
 let bigAt = NaN
 let bigValue = 0n
 
-/** The record timestamp of `now`, shared like its ISO text. */
 function bigTime(now: number): bigint {
   if (now !== bigAt) {
     bigValue = BigInt(now)
