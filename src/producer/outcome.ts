@@ -83,11 +83,12 @@ export function settleSent(
   acknowledged: boolean,
   on: SettleHandlers,
 ): void {
-  const sizes = new Map<string, number>()
+  const sizes = new Map<string, number[]>()
   const indices = records.map((r) => {
-    const id = `${r.topic}\0${r.partition}`
-    const index = sizes.get(id) ?? 0
-    sizes.set(id, index + 1)
+    let counts = sizes.get(r.topic)
+    if (!counts) sizes.set(r.topic, (counts = []))
+    const index = counts[r.partition!] ?? 0
+    counts[r.partition!] = index + 1
     return index
   })
   const alone: OutgoingRecord[] = []
@@ -105,11 +106,7 @@ export function settleSent(
     // The wire client stopped retrying at the deadline: a timeout, whatever the last attempt said.
     if (record.deadline <= Date.now()) return on.expired(record)
     const failure = publishErrorFromWire(outcome.rejected.get(record.topic)?.get(partition) ?? error, facts)
-    if (
-      failure.code === ErrorCodes.RECORD_TOO_LARGE &&
-      !record.solo &&
-      sizes.get(`${record.topic}\0${partition}`)! > 1
-    ) {
+    if (failure.code === ErrorCodes.RECORD_TOO_LARGE && !record.solo && sizes.get(record.topic)![partition]! > 1) {
       // The partition's batch was too large, not necessarily this record: send each on its own.
       record.solo = true
       alone.push(record)

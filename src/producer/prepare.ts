@@ -7,7 +7,7 @@ import { validateSchema, type Validated } from '../catalog/schema.ts'
 import { currentContext, type EventContext } from '../context/context.ts'
 import { jsonCodec, type EncodedValue, type EnvelopeCodec } from '../envelope/codec.ts'
 import { createEnvelope, newEventId } from '../envelope/create.ts'
-import { envelopeHeaders } from '../envelope/headers.ts'
+import { envelopeHeaders, Headers as EnvelopeHeaders } from '../envelope/headers.ts'
 import { resolveCodec } from '../envelope/registry.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { envelopeIssues } from '../envelope/validate.ts'
@@ -28,6 +28,12 @@ export interface PrepareSettings {
   registryEncoder?: ((name: RegistryCodecName) => RegistryEncoder) | undefined
   /** Told of every publish of a deprecated event version (for the warning and the metric). */
   onDeprecated?: ((event: AnyEvent) => void) | undefined
+  /**
+   * The bytes of header values that repeat from record to record (event type, version, source,
+   * content type), made once: the wire client would otherwise encode each string for every record.
+   * Set by the producer, whose records go straight to the wire client.
+   */
+  headerBytes?: HeaderBytes | undefined
 }
 
 export interface PreparedEvent {
@@ -40,6 +46,8 @@ export interface PreparedEvent {
   value: Buffer
   headers: Record<string, string | Buffer>
   timestamp: bigint
+  /** The record's estimated size in a batch (see estimateBytes). */
+  bytes: number
 }
 
 /** A publish that cannot succeed, with what is known of its record (for the DLQ and logs). */
@@ -88,11 +96,12 @@ function afterValidation(
   const codec = isRegistryCodecName(topicCodec) ? jsonCodec : resolveCodec(topicCodec ?? settings.codec)
   const contentType = registry instanceof KafkitError || !registry ? codec.contentType : registry.contentType
   const headers = recordHeaders(envelope, contentType, options, context, traceContext)
+  if (settings.headerBytes) settings.headerBytes.constants(headers)
   if (!validated.ok) {
     const error = new PayloadError(event.type, event.version, validated.issues, { retryable: false })
     return rejected(error, event, envelope, codec, headers, safeKey(event, raw))
   }
-  const issues = envelopeIssues(envelope)
+  const issues = ownFields(options, context) ? generatedEnvelopeIssues(envelope, event) : envelopeIssues(envelope)
   if (issues.length > 0)
     return rejected(new EnvelopeError(issues, { retryable: false }), event, envelope, codec, headers)
   let keyText: string | undefined
@@ -161,7 +170,8 @@ function afterEncoding(
     keyText,
     value: encoded.value,
     headers,
-    timestamp: BigInt(options?.timestamp === undefined ? now : Date.parse(envelope.timestamp)),
+    timestamp: options?.timestamp === undefined ? bigTime(now) : BigInt(Date.parse(envelope.timestamp)),
+    bytes,
   }
 }
 
@@ -202,7 +212,7 @@ function rejected(
   }
 }
 
-/** Ids flow from the options, else the current context (the event being handled), else are new. */
+/** Ids flow from the options, else the current context (the event being handled), else the event's own. */
 function buildEnvelope(
   service: string,
   event: AnyEvent,
@@ -211,18 +221,44 @@ function buildEnvelope(
   context: EventContext | undefined,
   now: number,
 ): Envelope {
+  const id = options?.id ?? newEventId()
   return createEnvelope({
-    id: options?.id ?? newEventId(),
+    id,
     type: event.type,
     version: event.version,
     source: service,
     payload,
-    correlationId: options?.correlationId ?? context?.correlationId,
+    // Outside any flow the event starts its own: its id is the correlation id (as when decoding a
+    // Series message without one), which also spares a second id per record.
+    correlationId: options?.correlationId ?? context?.correlationId ?? id,
     causationId: options?.causationId ?? context?.causationId,
     actor: options?.actor ?? context?.actor,
     metadata: options?.metadata,
-    timestamp: options?.timestamp ?? new Date(now),
+    timestamp: options?.timestamp ?? isoTime(now),
   })
+}
+
+// Records published within the same millisecond share its ISO text (toISOString costs about as
+// much as the rest of the envelope) and its BigInt record timestamp.
+let isoAt = NaN
+let isoText = ''
+let bigAt = NaN
+let bigValue = 0n
+
+function bigTime(now: number): bigint {
+  if (now !== bigAt) {
+    bigValue = BigInt(now)
+    bigAt = now
+  }
+  return bigValue
+}
+
+function isoTime(now: number): string {
+  if (now !== isoAt) {
+    isoText = new Date(now).toISOString()
+    isoAt = now
+  }
+  return isoText
 }
 
 /** kafkit's headers win over the caller's: routing and tooling rely on them matching the envelope. */
@@ -240,6 +276,78 @@ function recordHeaders(
   if (extra) for (const name in extra) if (!(name in headers)) headers[name] = extra[name]!
   return headers
 }
+
+/**
+ * Whether every envelope field is kafkit's own making: an id and correlation id from newEventId, the
+ * time from the clock, nothing from the options or the context. Those fields are valid by
+ * construction, so only what comes from elsewhere is checked (the full check costs a few regular
+ * expressions per record).
+ */
+function ownFields(options: PublishOptions | undefined, context: EventContext | undefined): boolean {
+  if (context !== undefined) return false
+  if (options === undefined) return true
+  return (
+    options.id === undefined &&
+    options.correlationId === undefined &&
+    options.causationId === undefined &&
+    options.actor === undefined &&
+    options.metadata === undefined &&
+    options.timestamp === undefined
+  )
+}
+
+/** Events whose type and version were found valid (defineEvent checks them; a hand-made event may not). */
+const checkedEvents = new WeakSet<AnyEvent>()
+
+/** The issues of an envelope whose ids and time kafkit made: any problem gets the full report. */
+function generatedEnvelopeIssues(envelope: Envelope, event: AnyEvent): ReturnType<typeof envelopeIssues> {
+  const payload = envelope.payload
+  const suspect =
+    typeof payload !== 'object' ||
+    payload === null ||
+    Array.isArray(payload) ||
+    typeof envelope.source !== 'string' ||
+    envelope.source.length === 0 ||
+    !checkedEvents.has(event)
+  if (!suspect) return []
+  const issues = envelopeIssues(envelope)
+  if (issues.length === 0) checkedEvents.add(event)
+  return issues
+}
+
+/** Buffers of repeating header values, made once per distinct value (a bounded number of them). */
+export class HeaderBytes {
+  readonly #values = new Map<string, Buffer>()
+  readonly #max: number
+
+  constructor(max = 1024) {
+    this.#max = max
+  }
+
+  /** Replaces the values of the headers that repeat (type, version, source, content type) with their bytes. */
+  constants(headers: Record<string, string | Buffer>): void {
+    for (const name of CONSTANT_HEADERS) {
+      const value = headers[name]
+      if (typeof value === 'string') headers[name] = this.bytes(value)
+    }
+  }
+
+  bytes(value: string): Buffer {
+    let bytes = this.#values.get(value)
+    if (bytes === undefined) {
+      bytes = Buffer.from(value)
+      if (this.#values.size < this.#max) this.#values.set(value, bytes)
+    }
+    return bytes
+  }
+}
+
+const CONSTANT_HEADERS = [
+  EnvelopeHeaders.eventType,
+  EnvelopeHeaders.eventVersion,
+  EnvelopeHeaders.eventSource,
+  EnvelopeHeaders.contentType,
+] as const
 
 function safeKey(event: AnyEvent, payload: unknown): string | undefined {
   try {

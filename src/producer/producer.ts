@@ -26,7 +26,7 @@ import {
   type ProducerOptions,
   type ResolvedProducerOptions,
 } from './options.ts'
-import { prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
+import { HeaderBytes, prepareEvent, type Prepared, type PrepareSettings, type RejectedEvent } from './prepare.ts'
 import { BATCH_OVERHEAD, OutgoingRecord, type RecordHeaders, type Sink } from './record.ts'
 import { Sender } from './sender.ts'
 import type { ProducerTransport, TransportView, TransportWire } from './transport.ts'
@@ -93,6 +93,7 @@ export class Producer {
       maxRecordBytes: this.#o.maxRecordBytes,
       registryEncoder: options.registry ? registryEncoders(options.registry) : undefined,
       onDeprecated: (event) => deprecations.published(event),
+      headerBytes: new HeaderBytes(),
     }
     this.#partitioners = new Map((options.topics ?? []).map((t) => [t.name, t.partitioner]))
     this.#transport =
@@ -355,6 +356,7 @@ export class Producer {
       prepared.ok ? prepared.timestamp : undefined,
       deadlineMs,
       sink,
+      prepared.ok ? prepared.bytes : undefined,
     )
     record.handle = handle
     record.slot = slot
@@ -497,6 +499,8 @@ function wireTransport(o: ResolvedProducerOptions, fallbackDeadline: () => numbe
 function createWire(o: ResolvedProducerOptions, view: ClusterView, fallbackDeadline: () => number): Wire {
   // kafkit bounds the retries by each request's deadline; `retries` only caps their number.
   const retries = o.retries ?? Number.MAX_SAFE_INTEGER
+  // Header names repeat on every record: their bytes are made once.
+  const names = new HeaderBytes(256)
   return new Wire(
     {
       ...wireConnectionOptions(o.client, `kafkit-producer-${o.service}`),
@@ -509,7 +513,8 @@ function createWire(o: ResolvedProducerOptions, view: ClusterView, fallbackDeadl
       retries: retries === 0 ? false : o.idempotent && retries === 1 ? 2 : retries,
       autocreateTopics: false,
       serializers: {
-        headerKey: (name) => (name === undefined ? undefined : Buffer.from(name)),
+        headerKey: (name: string | Buffer | undefined) =>
+          name === undefined ? undefined : Buffer.isBuffer(name) ? name : names.bytes(name),
         headerValue: (value) => (value === undefined || Buffer.isBuffer(value) ? value : Buffer.from(value)),
       },
     },

@@ -14,7 +14,9 @@ export interface PartitionQueue {
 export type ExpiredHandler = (record: OutgoingRecord) => void
 
 export class Queues {
-  readonly #partitions = new Map<string, PartitionQueue>()
+  /** By topic, then partition (no key string to build per record). */
+  readonly #topics = new Map<string, PartitionQueue[]>()
+  readonly #partitions: PartitionQueue[] = []
   readonly #unrouted = new Map<string, OutgoingRecord[]>()
 
   /** Appends a record whose partition is set. */
@@ -57,13 +59,13 @@ export class Queues {
   /** Partitions with records to send and no request in flight. */
   ready(): PartitionQueue[] {
     const ready: PartitionQueue[] = []
-    for (const queue of this.#partitions.values()) if (!queue.busy && queue.records.length > 0) ready.push(queue)
+    for (const queue of this.#partitions) if (!queue.busy && queue.records.length > 0) ready.push(queue)
     return ready
   }
 
   get empty(): boolean {
     if (this.#unrouted.size > 0) return false
-    for (const queue of this.#partitions.values()) if (queue.records.length > 0) return false
+    for (const queue of this.#partitions) if (queue.records.length > 0) return false
     return true
   }
 
@@ -116,7 +118,7 @@ export class Queues {
         if (earliest === undefined || record.deadline < earliest) earliest = record.deadline
         return true
       })
-    for (const queue of this.#partitions.values()) queue.records = keep(queue.records)
+    for (const queue of this.#partitions) queue.records = keep(queue.records)
     for (const [topic, held] of this.#unrouted) {
       const left = keep(held)
       if (left.length > 0) this.#unrouted.set(topic, left)
@@ -126,9 +128,13 @@ export class Queues {
   }
 
   #queue(topic: string, partition: number): PartitionQueue {
-    const id = `${topic}\0${partition}`
-    let queue = this.#partitions.get(id)
-    if (!queue) this.#partitions.set(id, (queue = { topic, partition, records: [], busy: false }))
+    let queues = this.#topics.get(topic)
+    if (!queues) this.#topics.set(topic, (queues = []))
+    let queue = queues[partition]
+    if (!queue) {
+      queue = queues[partition] = { topic, partition, records: [], busy: false }
+      this.#partitions.push(queue)
+    }
     return queue
   }
 }

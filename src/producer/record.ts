@@ -77,6 +77,8 @@ export class OutgoingRecord {
     timestamp: bigint | undefined,
     deadlineMs: number,
     sink: Sink,
+    /** The size when the caller has estimated it already. */
+    bytes = estimateBytes(key, value, headers),
   ) {
     this.topic = topic
     this.key = key
@@ -87,7 +89,7 @@ export class OutgoingRecord {
     this.deadlineMs = deadlineMs
     this.deadline = Date.now() + deadlineMs
     this.sink = sink
-    this.bytes = estimateBytes(key, value, headers)
+    this.bytes = bytes
   }
 
   get eventType(): string | undefined {
@@ -115,18 +117,22 @@ export function estimateBytes(key: Buffer | undefined, value: Buffer | null, hea
  * refuse the batch. Keeping every pair of records in a request closer than that keeps each delta
  * small (see docs/internals.md for the upstream fix that would lift this).
  */
-export const MAX_TIMESTAMP_SPREAD_MS = 2n ** 31n - 1n
+export const MAX_TIMESTAMP_SPREAD_MS = 2 ** 31 - 1
 
-/** The timestamps of a request being built: a record joins only if the spread stays below the limit. */
+/**
+ * The timestamps of a request being built: a record joins only if the spread stays below the limit.
+ * Compared as numbers (exact: epoch milliseconds are far below 2^53), since BigInt arithmetic
+ * allocates for every record taken.
+ */
 export class TimestampSpan {
-  #min: bigint | undefined
-  #max: bigint | undefined
+  #min = Infinity
+  #max = -Infinity
 
   /** Adds the record's timestamp (now, when unset, as the wire client does) if it fits; false if not. */
   admit(timestamp: bigint | undefined): boolean {
-    const ts = timestamp ?? BigInt(Date.now())
-    const min = this.#min === undefined || ts < this.#min ? ts : this.#min
-    const max = this.#max === undefined || ts > this.#max ? ts : this.#max
+    const ts = timestamp === undefined ? Date.now() : Number(timestamp)
+    const min = ts < this.#min ? ts : this.#min
+    const max = ts > this.#max ? ts : this.#max
     if (max - min > MAX_TIMESTAMP_SPREAD_MS) return false
     this.#min = min
     this.#max = max

@@ -4,6 +4,9 @@
 //   leads. A slow or hung broker delays only the partitions it leads;
 // - a partition has at most one request in flight, so that a retried request never overtakes the
 //   records behind it (per-key order, and the idempotent producer's sequence numbers);
+// - a second request to a broker, for other partitions, would gain nothing: with idempotence the
+//   wire client keeps one request in flight per connection (maxInflights = 1), so it would only wait
+//   there instead of here, and split what would have been one request into several;
 // - a request unanswered for `stallMs` makes kafkit look at fresh metadata: when its partitions have
 //   moved to other leaders, kafkit closes the connection to the silent broker and the wire client
 //   retries the same batch there (same producer id and sequence numbers: no duplicate);

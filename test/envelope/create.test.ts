@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { randomFillSync } from 'node:crypto'
+import { v7 as uuidv7 } from 'uuid'
+import { uuidV7Text } from '../../src/envelope/create.ts'
 import { createEnvelope, newEventId, validateEnvelope } from '../../src/envelope/index.ts'
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -47,4 +50,16 @@ test('every envelope gets its own id and correlation id; ids are time-ordered', 
   assert.equal(new Set(envelopes.map((e) => e.correlation_id)).size, 50)
   const ids = Array.from({ length: 200 }, () => newEventId())
   assert.deepEqual([...ids].sort(), ids, 'UUIDv7 ids sort in creation order')
+})
+
+test('event ids are the UUIDv7s the uuid package makes from the same time, counter and random bytes', () => {
+  const random = new Uint8Array(16 * 500)
+  randomFillSync(random)
+  const times = [0, 1, 0xff, 0x1_0000_0000, Date.UTC(2026, 0, 31), 2 ** 48 - 1]
+  for (let i = 0; i < 500; i++) {
+    const bytes = random.subarray(i * 16, i * 16 + 16)
+    const msecs = times[i % times.length]! + i
+    const counter = i % 7 === 0 ? 0 : i % 11 === 0 ? 0x7fffffff : (bytes[0]! << 23) | (bytes[1]! << 11) | i
+    assert.equal(uuidV7Text(random, i * 16, msecs, counter), uuidv7({ random: bytes, msecs, seq: counter }))
+  }
 })

@@ -115,6 +115,8 @@ test('correlation and causation ids flow from the context', async (t) => {
   const third = byId.get(outside.eventId)!
   const thirdEnvelope = JSON.parse(third.value.toString()) as Record<string, unknown>
   assert.match(String(thirdEnvelope['correlation_id']), UUID_V7, 'without a context a correlation id is generated')
+  assert.equal(thirdEnvelope['correlation_id'], outside.eventId, 'outside any flow the event starts its own')
+  assert.equal(third.headers.get('correlation-id'), outside.eventId)
   assert.equal(thirdEnvelope['causation_id'], undefined)
   assert.equal(third.headers.has('causation-id'), false)
   assert.equal(third.headers.has('traceparent'), false)
