@@ -38,7 +38,7 @@ test('the consumer survives a broker restart and goes on consuming, without a cr
     commitInterval: 100,
   })
   consumer.on(Ticked, (event) => void handled.add(event.payload.id))
-  defer(t, () => consumer.stop())
+  defer(t, () => consumer.close())
   await consumer.start()
 
   for (let i = 0; i < 10; i++) await producer.publish(Ticked, { id: `before-${i}` })

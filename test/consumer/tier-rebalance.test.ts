@@ -265,7 +265,7 @@ test('records moving through a retry tier while members come and go, again and a
       tierAttempts++
       handled.add(event.id)
     })
-    defer(t, () => consumer.stop())
+    defer(t, () => consumer.close())
     return consumer
   }
 
@@ -279,7 +279,7 @@ test('records moving through a retry tier while members come and go, again and a
     await waitFor(() => handled.size > (COUNT * (round + 1)) / 5 || handled.size === COUNT, 'progress', {
       timeoutMs: 60_000,
     })
-    await visitor.stop()
+    await visitor.close()
   }
   await waitFor(() => handled.size === COUNT, 'every record handled', { timeoutMs: 90_000 })
   assert.deepEqual(handled, ids)
@@ -289,7 +289,7 @@ test('records moving through a retry tier while members come and go, again and a
   )
 
   // Everything handled was committed, by the source group and by the tier's group.
-  await steady.stop()
+  await steady.close()
   const admin = track(t, new Admin({ clientId: uniqueName('admin'), bootstrapBrokers: brokers() }))
   const ends = async (topicName: string) => {
     const [offsets] = await admin.listOffsets({
