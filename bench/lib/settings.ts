@@ -78,23 +78,28 @@ export const FULL: Profile = {
   codec: { records: 100_000 },
 }
 
+/**
+ * About three minutes on a quiet machine, peers included: every scenario in a small form (two
+ * rounds, one partition count in the pool, shorter timed runs), so that a change can be checked in
+ * one go. Its figures are rough: compare with the full profile, or repeat a scenario with --only.
+ */
 export const QUICK: Profile = {
   name: 'quick',
-  repeats: 3,
+  repeats: 2,
   producer: { records: 20_000, warmup: 5_000 },
   consumer: { records: 30_000, warmup: 5_000 },
-  latency: { rates: [1000, 10_000], seconds: 6, warmupSeconds: 2, repeats: 1 },
+  latency: { rates: [1000, 10_000], seconds: 4, warmupSeconds: 1, repeats: 1 },
   pool: {
-    seconds: 1.5,
+    seconds: 1,
     handlerMs: 10,
     keys: [1000],
     concurrency: [100, 1000],
-    partitions: [1, 6],
+    partitions: [6],
     maxRecords: 20_000,
     peerSeconds: 2,
     kill: { records: 4000, partitions: 6, concurrency: 100 },
   },
-  memory: { backlog: 100_000, seconds: 10, handlerMs: 10, concurrency: [10, 100] },
-  outbox: { rows: 20_000, rate: 500, seconds: 6, warmupSeconds: 2 },
-  codec: { records: 20_000 },
+  memory: { backlog: 100_000, seconds: 6, handlerMs: 10, concurrency: [10, 100] },
+  outbox: { rows: 10_000, rate: 500, seconds: 4, warmupSeconds: 1 },
+  codec: { records: 10_000 },
 }

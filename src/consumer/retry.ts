@@ -1,7 +1,9 @@
-// Waiting after a failure, with one formula for all of it: in-process handler retries, retrying a
-// failed write to a retry topic or the DLQ, and recreating a failed group member.
+// Waiting after a failure, with kafkit's one backoff formula (util/backoff.ts) and the consumer's
+// equal jitter: in-process handler retries, retrying a failed write to a retry topic or the DLQ,
+// and recreating a failed group member.
 import { isRetryable, type ValidationIssue } from '../errors.ts'
 import { renamed } from '../util/deprecated.ts'
+import type { Backoff } from '../util/backoff.ts'
 import { durationMs } from '../util/duration.ts'
 import type { RetryPolicy } from './types.ts'
 
@@ -13,7 +15,7 @@ export interface ResolvedRetry {
   multiplier: number
 }
 
-export type Backoff = Pick<ResolvedRetry, 'initialBackoffMs' | 'maxBackoffMs' | 'multiplier'>
+export { backoffBounds, backoffDelay, type Backoff } from '../util/backoff.ts'
 
 /** Retry-policy fields whose names carried their unit, and their names now. */
 export const RETRY_RENAMES = { initialBackoffMs: 'initialBackoff', maxBackoffMs: 'maxBackoff' } as const
@@ -57,20 +59,6 @@ export const UNAVAILABLE_BACKOFF: Backoff = { initialBackoffMs: 500, maxBackoffM
 
 /** Before a failed group member is recreated (or its fetching restarted). */
 export const RESTART_BACKOFF: Backoff = { initialBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2 }
-
-/**
- * The wait after failure number `failure` (1, 2, …): initial × multiplier^(failure-1), capped, with
- * equal jitter (between half and all of it), so that many consumers do not retry in lockstep.
- */
-export function backoffDelay(policy: Backoff, failure: number, random: () => number = Math.random): number {
-  const exact = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** Math.max(0, failure - 1))
-  return Math.round(exact / 2 + random() * (exact / 2))
-}
-
-/** The shortest and longest waits backoffDelay gives, for tests and docs. */
-export function backoffBounds(policy: Backoff, failure: number): { min: number; max: number } {
-  return { min: backoffDelay(policy, failure, () => 0), max: backoffDelay(policy, failure, () => 1) }
-}
 
 /** Whether a failed attempt is tried again in this process. */
 export function shouldRetry(policy: ResolvedRetry, attempt: number, error: unknown): boolean {

@@ -18,6 +18,7 @@ import { defaultLogger, type Logger } from '../logging/logger.ts'
 import { RelayTelemetry } from '../observability/outbox.ts'
 import { Producer } from '../producer/producer.ts'
 import type { RecordMetadata } from '../producer/types.ts'
+import { NO_JITTER, backoffDelay, type Backoff } from '../util/backoff.ts'
 import { bounded, boundedSession } from './bounded.ts'
 import { relayFaults } from './faults.ts'
 import { Lanes, mergeOffsets, serializeOffsets, type Intent } from './lanes.ts'
@@ -60,6 +61,8 @@ export class Relay {
   readonly #client: ClientOptions
   readonly #log: Logger
   readonly #o: ResolvedRelayOptions
+  /** The wait after failed rounds in a row: 200 ms, doubling, up to maxBackoff. */
+  readonly #backoff: Backoff
   readonly #telemetry: RelayTelemetry | undefined
   #state: RelayState = 'idle'
   #session: Session | undefined
@@ -89,6 +92,7 @@ export class Relay {
     this.#client = client
     this.id = options.id ?? `${outbox.service}-${randomUUID().slice(0, 8)}`
     this.#o = resolveRelayOptions(options)
+    this.#backoff = { initialBackoffMs: 200, maxBackoffMs: this.#o.maxBackoffMs, multiplier: 2 }
     const names = outbox.names
     this.#log = (options.logger ?? defaultLogger()).child({
       component: 'kafkit-outbox-relay',
@@ -201,7 +205,7 @@ export class Relay {
       } catch (error) {
         failures++
         await this.#failed(error)
-        await this.#idle(Math.min(this.#o.maxBackoffMs, 100 * 2 ** Math.min(failures, 10)))
+        await this.#idle(backoffDelay(this.#backoff, failures, NO_JITTER))
       }
     }
   }

@@ -8,6 +8,7 @@ import type { CodecName } from '../envelope/registry.ts'
 import type { EnvelopeCodec } from '../envelope/codec.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { SchemaRegistry } from '../registry/client.ts'
+import { SPREAD_JITTER, backoffDelay } from '../util/backoff.ts'
 import type { TransportFactory } from './transport.ts'
 import { renamed } from '../util/deprecated.ts'
 import { durationMs, type Duration } from '../util/duration.ts'
@@ -183,14 +184,12 @@ function producerOptionIssues(o: ResolvedProducerOptions): ValidationIssue[] {
   return issues
 }
 
-/** The nominal delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30))
-}
-
-/** Exponential backoff with ±20 % jitter, so that many producers do not retry in lockstep. */
-export function jitteredBackoff(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.round(backoffDelay(attempt, baseMs, maxMs) * (0.8 + Math.random() * 0.4))
+/**
+ * The delay before retry number `attempt` (1-based): base × 2^(attempt-1), ±20 % so that many
+ * producers do not retry in lockstep, never above `maxMs`.
+ */
+export function jitteredBackoff(attempt: number, baseMs: number, maxMs: number, random?: () => number): number {
+  return backoffDelay({ initialBackoffMs: baseMs, maxBackoffMs: maxMs, multiplier: 2 }, attempt, SPREAD_JITTER, random)
 }
 
 export function wireAcks(acks: Acks): number {

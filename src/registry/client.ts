@@ -3,6 +3,7 @@
 // registry and the cause), and answers cached so that the record path rarely leaves the process.
 import type { SchemaRegistryClient as ConfluentClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client.js'
 import { ConfigError, ErrorCodes, formatIssues, KafkitError, type ValidationIssue } from '../errors.ts'
+import { NO_JITTER, backoffDelay } from '../util/backoff.ts'
 import { renamed } from '../util/deprecated.ts'
 import { durationMs, type Duration } from '../util/duration.ts'
 import { incompatible, rejected, SchemaRegistryError, unavailable, unknownSchema } from './errors.ts'
@@ -240,7 +241,12 @@ export class SchemaRegistry {
       } catch (err) {
         const error = classify(err, what, this.#o.url, attempt, library, details)
         if (!(error instanceof SchemaRegistryError) || !error.retryable || attempt >= attempts) throw error
-        await sleep(Math.min(this.#o.retryBackoffMaxMs, this.#o.retryBackoffMs * 2 ** (attempt - 1)))
+        const backoff = {
+          initialBackoffMs: this.#o.retryBackoffMs,
+          maxBackoffMs: this.#o.retryBackoffMaxMs,
+          multiplier: 2,
+        }
+        await sleep(backoffDelay(backoff, attempt, NO_JITTER))
       }
     }
   }

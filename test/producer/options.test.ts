@@ -1,7 +1,7 @@
 // Producer defaults and the retry budget handed to the wire client (no broker needed).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { backoffDelay, jitteredBackoff, resolveProducerOptions } from '../../src/producer/options.ts'
+import { jitteredBackoff, resolveProducerOptions } from '../../src/producer/options.ts'
 
 const client = { brokers: ['127.0.0.1:9092'] }
 
@@ -20,15 +20,18 @@ test("the defaults are txova's, plus a 30 s deadline", () => {
   assert.equal(o.deadLetter, false)
 })
 
-test('backoff doubles from the base up to the cap', () => {
+test('retry delays double from retryBackoffMs, ±20 %, never above retryBackoffMaxMs', () => {
+  const at = (attempt: number, r: number) => jitteredBackoff(attempt, 100, 1000, () => r)
   assert.deepEqual(
-    [1, 2, 3, 4, 5, 6, 40].map((n) => backoffDelay(n, 100, 1000)),
-    [100, 200, 400, 800, 1000, 1000, 1000],
+    [1, 2, 3, 4, 5, 40].map((n) => at(n, 0.5)),
+    [100, 200, 400, 800, 1000, 1000],
   )
+  assert.deepEqual([at(1, 0), at(1, 1)], [80, 120])
+  assert.deepEqual([at(4, 0), at(4, 1)], [640, 960])
+  assert.deepEqual([at(5, 0), at(5, 1)], [800, 1000], 'the jitter does not go past the longest delay')
   for (let attempt = 1; attempt < 8; attempt++) {
-    const nominal = backoffDelay(attempt, 100, 1000)
     const delay = jitteredBackoff(attempt, 100, 1000)
-    assert.ok(delay >= nominal * 0.8 - 1 && delay <= nominal * 1.2 + 1, `jitter within ±20 % (${delay} vs ${nominal})`)
+    assert.ok(delay >= at(attempt, 0) && delay <= at(attempt, 1), `${delay} within the bounds of attempt ${attempt}`)
   }
 })
 
