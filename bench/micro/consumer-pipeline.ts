@@ -16,9 +16,8 @@ import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import { CodecRegistry, createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
+import { arg } from './common.ts'
 
-const arg = (name: string, fallback: number) =>
-  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const RECORDS = arg('records', 200_000)
 const sync = process.argv.includes('--sync')
 /** A batch handler (onBatch) of up to 500 events instead of one handler per record. */

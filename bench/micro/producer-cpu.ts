@@ -10,9 +10,8 @@ import { createTopic, deleteTopics, rawProducer } from '../lib/kafka.ts'
 import { benchKafkit } from '../lib/kafkit.ts'
 import { COMMON } from '../lib/settings.ts'
 import { median } from '../lib/stats.ts'
+import { arg } from './common.ts'
 
-const arg = (name: string, fallback: number) =>
-  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const ROUNDS = arg('rounds', 7)
 const RECORDS = arg('records', 20_000)
 const WARMUP = arg('warmup', 5_000)

@@ -5,47 +5,21 @@
 // Timer lag of a loaded machine adds to both alike; the queueing is kafkit's.
 // node --conditions=kafkit-source bench/micro/producer-latency.ts [--rate=1000] [--seconds=5] [--rtt=1]
 import { randomUUID } from 'node:crypto'
-import type { Broker, ClusterTopicMetadata, ProduceResult } from '@platformatic/kafka'
+import type { ProduceResult } from '@platformatic/kafka'
 import { createKafkit, silentLogger } from 'kafkit'
-import type { ProducerTransport, TransportView, TransportWire } from '../../src/producer/transport.ts'
+import type { ProducerTransport, TransportWire } from '../../src/producer/transport.ts'
 import { benchEvent, padding, payload } from '../lib/events.ts'
 import { COMMON } from '../lib/settings.ts'
 import { latencyHistogram, summarize } from '../lib/stats.ts'
+import { arg, offlineView } from './common.ts'
 
-const arg = (name: string, fallback: number) =>
-  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const RATE = arg('rate', 1000)
 const SECONDS = arg('seconds', 5)
 const RTT_MS = arg('rtt', 1)
 const TOPIC = 'overhead.v1'
 const note = padding(COMMON.recordBytes)
 
-const partitions = Array.from({ length: COMMON.partitions }, () => ({
-  leader: 0,
-  leaderEpoch: 0,
-  replicas: [0],
-  isr: [0],
-  offlineReplicas: [],
-}))
-const metadata: ClusterTopicMetadata = {
-  id: TOPIC,
-  partitions,
-  partitionsCount: COMMON.partitions,
-  lastUpdate: Date.now(),
-}
-const broker: Broker = { host: 'nowhere', port: 9092 }
-
-const view: TransportView = {
-  topic: (name) => (name === TOPIC ? metadata : undefined),
-  leader: () => 0,
-  broker: () => broker,
-  nameOf: () => 'nowhere:9092',
-  addresses: ['nowhere:9092'],
-  freshen: () => undefined,
-  suspect: () => undefined,
-  refresh: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-}
+const view = offlineView(TOPIC, COMMON.partitions)
 
 /**
  * One request at a time, as the wire client's connection with idempotence (maxInflights = 1): a

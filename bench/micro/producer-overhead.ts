@@ -4,46 +4,20 @@
 // builds per record (handMadeRecord). Both sides leave out the wire client's encoding and I/O, which
 // they share; the difference is what kafkit adds.
 // node --conditions=kafkit-source bench/micro/producer-overhead.ts [--records=100000] [--rounds=5]
-import type { Broker, ClusterTopicMetadata, ProduceResult } from '@platformatic/kafka'
+import type { ProduceResult } from '@platformatic/kafka'
 import { createKafkit, silentLogger } from 'kafkit'
-import type { ProducerTransport, TransportView, TransportWire } from '../../src/producer/transport.ts'
+import type { ProducerTransport, TransportWire } from '../../src/producer/transport.ts'
 import { benchEvent, handMadeRecord, padding, payload } from '../lib/events.ts'
 import { COMMON } from '../lib/settings.ts'
 import { median } from '../lib/stats.ts'
+import { arg, offlineView } from './common.ts'
 
-const arg = (name: string, fallback: number) =>
-  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const RECORDS = arg('records', 100_000)
 const ROUNDS = arg('rounds', 5)
 const TOPIC = 'overhead.v1'
 const note = padding(COMMON.recordBytes)
 
-const partitions = Array.from({ length: COMMON.partitions }, () => ({
-  leader: 0,
-  leaderEpoch: 0,
-  replicas: [0],
-  isr: [0],
-  offlineReplicas: [],
-}))
-const metadata: ClusterTopicMetadata = {
-  id: TOPIC,
-  partitions,
-  partitionsCount: COMMON.partitions,
-  lastUpdate: Date.now(),
-}
-const broker: Broker = { host: 'nowhere', port: 9092 }
-
-const view: TransportView = {
-  topic: (name) => (name === TOPIC ? metadata : undefined),
-  leader: () => 0,
-  broker: () => broker,
-  nameOf: () => 'nowhere:9092',
-  addresses: ['nowhere:9092'],
-  freshen: () => undefined,
-  suspect: () => undefined,
-  refresh: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-}
+const view = offlineView(TOPIC, COMMON.partitions)
 
 /** Acknowledges a request a turn later, each partition's batch at the next offset. */
 function acknowledgingWire(): TransportWire {

@@ -1,0 +1,36 @@
+// What the micro-benchmarks share: their numeric flags, and a producer transport's view of one topic
+// whose partitions all live on a broker that is never dialled (requests go to the script's own wire).
+import type { Broker, ClusterTopicMetadata } from '@platformatic/kafka'
+import type { TransportView } from '../../src/producer/transport.ts'
+
+/** `--name=value` from the command line, as a number. */
+export const arg = (name: string, fallback: number): number =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+
+/** A view of `topic` with `partitions` partitions, every one led by broker 0. */
+export function offlineView(topic: string, partitions: number): TransportView {
+  const metadata: ClusterTopicMetadata = {
+    id: topic,
+    partitions: Array.from({ length: partitions }, () => ({
+      leader: 0,
+      leaderEpoch: 0,
+      replicas: [0],
+      isr: [0],
+      offlineReplicas: [],
+    })),
+    partitionsCount: partitions,
+    lastUpdate: Date.now(),
+  }
+  const broker: Broker = { host: 'nowhere', port: 9092 }
+  return {
+    topic: (name) => (name === topic ? metadata : undefined),
+    leader: () => 0,
+    broker: () => broker,
+    nameOf: () => 'nowhere:9092',
+    addresses: ['nowhere:9092'],
+    freshen: () => undefined,
+    suspect: () => undefined,
+    refresh: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  }
+}
