@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import { z } from 'zod'
 import { defineEvent, defineTopic, Producer, silentLogger, type DeliveryReport, type KafkitError } from 'kafkit'
 import { InMemoryKafka } from 'kafkit/testing'
+import { deprecationsDuring } from '../support/deprecations.ts'
 
 const topic = defineTopic({ name: 'producer.aliases', key: 'id', partitions: 1 })
 const Ping = defineEvent({ type: 'ping.sent', version: '1.0', topic, schema: z.object({ id: z.string() }) })
@@ -21,28 +22,12 @@ function producerOn(broker: InMemoryKafka) {
   })
 }
 
-async function collectWarnings(run: () => Promise<void>): Promise<string[]> {
-  const warnings: Error[] = []
-  const listen = (warning: Error) => void warnings.push(warning)
-  process.on('warning', listen)
-  try {
-    await run()
-    // Warnings are emitted on the next tick.
-    await new Promise((resolve) => setImmediate(resolve))
-  } finally {
-    process.off('warning', listen)
-  }
-  return warnings
-    .filter((w) => (w as Error & { code?: string }).code === 'KAFKIT_DEPRECATED')
-    .map((w) => `${w.name}: ${w.message}`)
-}
-
 test('onDelivery hears every async delivery, acknowledged or failed, until the function it returns is called', async () => {
   const broker = new InMemoryKafka()
   const producer = producerOn(broker)
   const reports: DeliveryReport[] = []
   const stop = producer.onDelivery((report) => reports.push(report))
-  const warnings = await collectWarnings(async () => {
+  const warnings = await deprecationsDuring(async () => {
     producer.publishAsync(Ping, { id: 'a' })
     await producer.flush()
     broker.failNextProduce(1, 'INVALID_RECORD')
@@ -71,7 +56,7 @@ test('the deprecated on/once/off work as before and warn once per method and eve
   const heard: string[] = []
   const errors: KafkitError[] = []
   const onDelivery = (report: DeliveryReport) => void heard.push(`on:${report.ok}`)
-  const warnings = await collectWarnings(async () => {
+  const warnings = await deprecationsDuring(async () => {
     producer.on('delivery', onDelivery)
     producer.on('delivery', (report) => void heard.push(`on2:${report.ok}`))
     producer.once('delivery', (report) => void heard.push(`once:${report.ok}`))
@@ -90,10 +75,10 @@ test('the deprecated on/once/off work as before and warn once per method and eve
   assert.equal(errors.length, 1)
   assert.equal(errors[0]!.name, 'PublishError')
   assert.deepEqual(warnings, [
-    "DeprecationWarning: Producer.on('delivery') is deprecated: use Producer.onDelivery()",
-    "DeprecationWarning: Producer.once('delivery') is deprecated: use Producer.onDelivery()",
-    "DeprecationWarning: Producer.on('error') is deprecated: use Producer.onDelivery()",
-    "DeprecationWarning: Producer.off('delivery') is deprecated: use the function Producer.onDelivery() returns",
+    "Producer.on('delivery') is deprecated: use Producer.onDelivery()",
+    "Producer.once('delivery') is deprecated: use Producer.onDelivery()",
+    "Producer.on('error') is deprecated: use Producer.onDelivery()",
+    "Producer.off('delivery') is deprecated: use the function Producer.onDelivery() returns",
   ])
   await producer.close()
 })
