@@ -20,6 +20,8 @@ import { backoffDelay, shouldRetry } from './retry.ts'
 import type { Route } from './router.ts'
 import type { BatchContext, BatchRecord, PublishInHandlerOptions } from './types.ts'
 
+const NO_ERROR = () => new Error('the batch handler failed without an error')
+
 interface Member {
   readonly job: RecordJob
   readonly event: Envelope
@@ -165,9 +167,14 @@ export class BatchJob implements Job {
     this.#members.push({ job, event, failure: undefined, done: false })
   }
 
-  step(): Promise<StepOutcome> {
-    if (this.owner.revoked) return Promise.resolve(this.#giveUp())
-    return this.#run()
+  step(): StepOutcome | Promise<StepOutcome> {
+    if (this.owner.revoked) return this.#giveUp()
+    if (this.#phase.name !== 'whole') return this.#runRest()
+    // The first tries are made directly: a handler that returns without a promise finishes the batch
+    // within this step, so its records are released before the runner reads on (no promise, no
+    // microtask). Records held across the reads that follow would survive young-generation collections.
+    const tried = this.#try(this.#members, ++this.#attempt)
+    return tried instanceof Promise ? tried.then((error) => this.#afterWhole(error)) : this.#afterWhole(tried.error)
   }
 
   abandon(): void {
@@ -181,33 +188,39 @@ export class BatchJob implements Job {
     call.settle(reason)
   }
 
-  async #run(): Promise<StepOutcome> {
+  /** After a try of the whole batch: done, tried again after a delay, or on to the split or escalation. */
+  #afterWhole(error: unknown): StepOutcome | Promise<StepOutcome> {
+    const members = this.#members
+    if (error === undefined) {
+      for (const m of members) {
+        m.done = true
+        m.job.completedInBatch(this.#attempt)
+      }
+      return this.#end()
+    }
+    if (this.#leaving()) return this.#giveUp()
+    this.#logFailure(members, error, this.#attempt)
+    const policy = this.#pipeline.retryPolicyOf(this.#route)
+    if (shouldRetry(policy, this.#attempt, error)) return backoffDelay(policy, this.#attempt)
+    this.#phase =
+      this.#route.batch!.spec.onFailure === 'split' && members.length > 1
+        ? { name: 'split', index: 0, attempt: 0 }
+        : { name: 'escalate', index: 0, error }
+    return this.#runRest()
+  }
+
+  /** Each record alone (split), or each written away (escalate), from where the last step stopped. */
+  async #runRest(): Promise<StepOutcome> {
     const members = this.#members
     const policy = this.#pipeline.retryPolicyOf(this.#route)
     const name = this.#route.name
-    if (this.#phase.name === 'whole') {
-      const error = await this.#try(members, ++this.#attempt)
-      if (error === undefined) {
-        for (const m of members) {
-          m.done = true
-          m.job.completedInBatch(this.#attempt)
-        }
-        return this.#end()
-      }
-      if (this.#leaving()) return this.#giveUp()
-      this.#logFailure(members, error, this.#attempt)
-      if (shouldRetry(policy, this.#attempt, error)) return backoffDelay(policy, this.#attempt)
-      this.#phase =
-        this.#route.batch!.spec.onFailure === 'split' && members.length > 1
-          ? { name: 'split', index: 0, attempt: 0 }
-          : { name: 'escalate', index: 0, error }
-    }
     const phase = this.#phase
     if (phase.name === 'split') {
       while (phase.index < members.length) {
         const member = members[phase.index]!
         if (member.failure === undefined) {
-          const error = await this.#try([member], ++phase.attempt)
+          const tried = this.#try([member], ++phase.attempt)
+          const error = tried instanceof Promise ? await tried : tried.error
           if (error === undefined) {
             member.done = true
             member.job.completedInBatch(this.#attempt + phase.attempt)
@@ -246,9 +259,24 @@ export class BatchJob implements Job {
     return this.owner.revoked || this.#runner.stopping
   }
 
-  /** One call of the handler with `members`' events; resolves with its error, or undefined. */
-  #try(members: readonly Member[], attempt: number): Promise<unknown> {
+  /**
+   * One call of the handler with `members`' events: its error (undefined if none), directly when the
+   * handler returned without a promise, else through a promise bounded by the handler timeout.
+   */
+  #try(members: readonly Member[], attempt: number): { error: unknown } | Promise<unknown> {
     const ctx = new CallContext(this.#route, this.#pipeline, members, attempt)
+    const started = this.#clock.now()
+    let result: unknown
+    try {
+      result = this.#route.batch!.handler(
+        members.map((m) => m.event),
+        ctx,
+      )
+    } catch (error) {
+      return { error: error ?? NO_ERROR() }
+    }
+    if (!(result instanceof Promise)) return { error: undefined }
+    const pending = result
     const timeoutMs = this.#pipeline.timeoutOf(this.#route)
     return new Promise<unknown>((resolve) => {
       let timer: Timer | undefined
@@ -260,23 +288,19 @@ export class BatchJob implements Job {
       }
       this.#call = { ctx, settle }
       if (timeoutMs !== undefined) {
-        timer = this.#clock.setTimeout(() => {
-          const error = new HandlerTimeoutError(timeoutMs)
-          ctx.abort(error)
-          settle(error)
-        }, timeoutMs)
-      }
-      const failed = (error: unknown) => settle(error ?? new Error('the batch handler failed without an error'))
-      try {
-        const result = this.#route.batch!.handler(
-          members.map((m) => m.event),
-          ctx,
+        timer = this.#clock.setTimeout(
+          () => {
+            const error = new HandlerTimeoutError(timeoutMs)
+            ctx.abort(error)
+            settle(error)
+          },
+          Math.max(0, timeoutMs - (this.#clock.now() - started)),
         )
-        if (result instanceof Promise) result.then(() => settle(undefined), failed)
-        else settle(undefined)
-      } catch (error) {
-        failed(error)
       }
+      pending.then(
+        () => settle(undefined),
+        (error: unknown) => settle(error ?? NO_ERROR()),
+      )
     })
   }
 
