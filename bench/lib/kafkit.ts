@@ -1,18 +1,25 @@
 // The kafkit instance every scenario measures: createKafkit with the bench event and the shared
 // producer settings, nothing read from files or the environment, logs off.
 import { createKafkit, silentLogger } from 'kafkit'
+import type { ProducerTransport } from '../../src/producer/transport.ts'
 import { benchEvent } from './events.ts'
 import { brokers } from './kafka.ts'
 import { COMMON } from './settings.ts'
 
-export function benchKafkit(topic: string, partitions: number) {
+/** `transport` replaces the network (the micro-benchmarks' offline producers). */
+export function benchKafkit(topic: string, partitions: number, transport?: () => ProducerTransport) {
   const event = benchEvent(topic, partitions)
   const kafkit = createKafkit({
     service: 'kafkit-bench',
     catalog: [event],
-    client: { brokers: brokers() },
+    client: { brokers: transport ? ['nowhere:9092'] : brokers() },
     logger: silentLogger(),
-    producer: { compression: COMMON.compression, linger: COMMON.lingerMs, batchSizeBytes: COMMON.batchBytes },
+    producer: {
+      compression: COMMON.compression,
+      linger: COMMON.lingerMs,
+      batchSizeBytes: COMMON.batchBytes,
+      ...(transport && { transport }),
+    },
   })
   return { kafkit, event }
 }

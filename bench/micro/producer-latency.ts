@@ -6,9 +6,9 @@
 // node --conditions=kafkit-source bench/micro/producer-latency.ts [--rate=1000] [--seconds=5] [--rtt=1]
 import { randomUUID } from 'node:crypto'
 import type { ProduceResult } from '@platformatic/kafka'
-import { createKafkit, silentLogger } from 'kafkit'
-import type { ProducerTransport, TransportWire } from '../../src/producer/transport.ts'
-import { benchEvent, padding, payload } from '../lib/events.ts'
+import type { TransportWire } from '../../src/producer/transport.ts'
+import { padding, payload } from '../lib/events.ts'
+import { benchKafkit } from '../lib/kafkit.ts'
 import { COMMON } from '../lib/settings.ts'
 import { latencyHistogram, summarize } from '../lib/stats.ts'
 import { arg, offlineView } from './common.ts'
@@ -67,19 +67,7 @@ const wire = delayedWire((id) => {
   const at = due.get(id)
   if (at !== undefined) waits.recordValue(micros(performance.now() - at))
 })
-const event = benchEvent(TOPIC, COMMON.partitions)
-const kafkit = createKafkit({
-  service: 'kafkit-bench',
-  catalog: [event],
-  client: { brokers: ['nowhere:9092'] },
-  logger: silentLogger(),
-  producer: {
-    compression: COMMON.compression,
-    lingerMs: COMMON.lingerMs,
-    batchSizeBytes: COMMON.batchBytes,
-    transport: (): ProducerTransport => ({ view, wire, destroy: () => undefined }),
-  },
-})
+const { kafkit, event } = benchKafkit(TOPIC, COMMON.partitions, () => ({ view, wire, destroy: () => undefined }))
 const total = RATE * SECONDS
 const interval = 1000 / RATE
 let sent = 0

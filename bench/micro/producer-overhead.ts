@@ -5,9 +5,9 @@
 // they share; the difference is what kafkit adds.
 // node --conditions=kafkit-source bench/micro/producer-overhead.ts [--records=100000] [--rounds=5]
 import type { ProduceResult } from '@platformatic/kafka'
-import { createKafkit, silentLogger } from 'kafkit'
 import type { ProducerTransport, TransportWire } from '../../src/producer/transport.ts'
-import { benchEvent, handMadeRecord, padding, payload } from '../lib/events.ts'
+import { handMadeRecord, padding, payload } from '../lib/events.ts'
+import { benchKafkit } from '../lib/kafkit.ts'
 import { COMMON } from '../lib/settings.ts'
 import { median } from '../lib/stats.ts'
 import { arg, offlineView } from './common.ts'
@@ -45,20 +45,7 @@ function acknowledgingWire(): TransportWire {
 const transport = (): ProducerTransport => ({ view, wire: acknowledgingWire(), destroy: () => undefined })
 
 function kafkitFor() {
-  const event = benchEvent(TOPIC, COMMON.partitions)
-  const kafkit = createKafkit({
-    service: 'kafkit-bench',
-    catalog: [event],
-    client: { brokers: ['nowhere:9092'] },
-    logger: silentLogger(),
-    producer: {
-      compression: COMMON.compression,
-      lingerMs: COMMON.lingerMs,
-      batchSizeBytes: COMMON.batchBytes,
-      transport,
-    },
-  })
-  return { kafkit, event }
+  return benchKafkit(TOPIC, COMMON.partitions, transport)
 }
 
 type Run = (records: number) => Promise<void>
