@@ -77,7 +77,14 @@ async function main(): Promise<number> {
       partial.codec = await codecScenario(c, registry.url)
     },
   }
-  for (const scenario of selected) {
+  const write = (unfinished: Scenario[]) => {
+    env.loadAfter = currentLoad()
+    env.cpuPressureAfter = cpuPressure()
+    const base = { ...partial, durationSeconds: (Date.now() - started) / 1000, unfinished }
+    const results: Results = { ...base, targets: targets(base) }
+    return { results, files: writeResults(results, new URL('./results/', import.meta.url)) }
+  }
+  for (const [i, scenario] of selected.entries()) {
     try {
       await steps[scenario](ctx)
     } catch (error) {
@@ -86,12 +93,10 @@ async function main(): Promise<number> {
     }
     // Topics of a scenario go as soon as it ends: the broker's disk and page cache stay small.
     await deleteTopics(ctx.topics.splice(0)).catch(() => undefined)
+    // A long run that is cut short still leaves the figures of the scenarios it finished.
+    if (i < selected.length - 1) write(selected.slice(i + 1))
   }
-  env.loadAfter = currentLoad()
-  env.cpuPressureAfter = cpuPressure()
-  const base = { ...partial, durationSeconds: (Date.now() - started) / 1000 }
-  const results: Results = { ...base, targets: targets(base) }
-  const files = writeResults(results, new URL('./results/', import.meta.url))
+  const { results, files } = write([])
   console.log(`\n${markdown(results)}`)
   log(`written ${files.md} and ${files.json}`)
   return failed ? 1 : 0

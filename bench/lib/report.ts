@@ -20,6 +20,8 @@ export interface Results {
   profile: Profile
   settings: typeof COMMON
   durationSeconds: number
+  /** Scenarios still to run when this was written (a run in progress, or one that was cut short). */
+  unfinished?: string[]
   producer?: ProducerResults
   consumer?: ConsumerResults
   latency?: LatencyResults
@@ -345,6 +347,11 @@ export function markdown(r: Results): string {
     `# kafkit benchmarks (${r.profile.name} run)`,
     '',
     `- Command: \`${e.command}\`, ${e.date}, ${Math.round(r.durationSeconds)} s`,
+    ...(r.unfinished?.length
+      ? [
+          `- **Incomplete**: written ${Math.round(r.durationSeconds)} s into the run, before ${r.unfinished.join(', ')} ran`,
+        ]
+      : []),
     `- Machine: ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB, ${e.os}; load average (1/5/15 min) before ${e.loadBefore.join(' / ')}, after ${e.loadAfter.join(' / ')}; CPU pressure (PSI some, avg60) before ${e.cpuPressureBefore ?? '?'} %, after ${e.cpuPressureAfter ?? '?'} %`,
     `- Node ${e.node}; Kafka ${e.kafka} (${e.broker}); ${e.java}`,
     `- Libraries: ${Object.entries(e.libraries)

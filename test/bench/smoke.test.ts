@@ -210,6 +210,9 @@ test('report: targets and the markdown table from results', () => {
   const md = markdown({ ...base, targets: list })
   assert.match(md, /\| kafkit\/raw publish \(publishAsync\) \| ≥ 0\.95 \| 0\.80 \| \*\*no\*\* \|/)
   assert.match(md, /## 1\. Producer throughput/)
+  assert.doesNotMatch(md, /Incomplete/)
+  const cut = markdown({ ...base, unfinished: ['memory', 'codec'], targets: list })
+  assert.match(cut, /\*\*Incomplete\*\*: written 1 s into the run, before memory, codec ran/)
 })
 
 test('Java tool output parsers', () => {
