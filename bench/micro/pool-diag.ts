@@ -53,19 +53,21 @@ if (mode === 'prefill') {
       cpuAtEnd = process.cpuUsage()
     }
   })
-  // Samples: running handlers, records held, and whether the pool was full.
+  // Samples: running handlers, records held, RSS.
   let samples = 0
   let runningSum = 0
   let heldSum = 0
-  let fullSamples = 0
+  let maxHeld = 0
+  let rssPeak = 0
   const status = () => consumer.status().runners[0]?.inFlight ?? 0
   const sampler = setInterval(() => {
     if (started === 0 || finished >= records) return
+    if (samples % 10 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage.rss())
     samples++
     runningSum += running
     const held = status()
     heldSum += held
-    if (held >= Math.max(concurrency, m && m !== '-' ? Number(m) : 1000)) fullSamples++
+    if (held > maxHeld) maxHeld = held
   }, 1)
   await consumer.start()
   await reached(() => finished, records, 300_000)
@@ -85,11 +87,14 @@ if (mode === 'prefill') {
       meanHandlerMs: +(handlerTime / finished).toFixed(2),
       meanRunning: +(runningSum / samples).toFixed(1),
       meanHeld: +(heldSum / samples).toFixed(1),
-      fullShare: +(fullSamples / samples).toFixed(2),
+      maxHeld,
       cpuUsPerRecord: +(cpu / records).toFixed(1),
       cpuShare: +(cpu / 1e6 / seconds).toFixed(2),
+      rssPeakMB: Math.round(rssPeak / 1e6),
     }),
   )
 } else {
-  throw new Error('usage: pool-diag.ts prefill <records> [partitions] | run <topic> <partitions> <records> <concurrency> [maxInFlight]')
+  throw new Error(
+    'usage: pool-diag.ts prefill <records> [partitions] | run <topic> <partitions> <records> <concurrency> [maxInFlight]',
+  )
 }
