@@ -45,6 +45,11 @@ export interface PoolCase {
   /** Event-loop delay while running (ms): how late timers such as the handlers' sleeps fire (Node only). */
   loopDelayP99Ms?: number
   loopDelayMaxMs?: number
+  /**
+   * The process's CPU time (user + system) per record from the first handler's start to the end
+   * of the last record counted, in µs (Node only): the cost that the machine's load does not change.
+   */
+  cpuUsPerRecord?: number
 }
 
 /**
@@ -116,7 +121,7 @@ export async function poolScenario(ctx: RunContext): Promise<PoolResults> {
           const entry: PoolCase = { client, keys: k, ...run, ideal: ideal(c), efficiency: run.msgsPerSec / ideal(c) }
           cases.push(entry)
           ctx.log(
-            `pool ${k} keys ${p}p c=${c} ${client}: ${Math.round(run.msgsPerSec)}/s of ${ideal(c)} ideal (${(entry.efficiency * 100).toFixed(1)}%)${run.complete ? '' : `, ${run.records} records by the deadline`}`,
+            `pool ${k} keys ${p}p c=${c} ${client}: ${Math.round(run.msgsPerSec)}/s of ${ideal(c)} ideal (${(entry.efficiency * 100).toFixed(1)}%)${run.complete ? '' : `, ${run.records} records by the deadline`}${run.cpuUsPerRecord === undefined ? '' : `, ${run.cpuUsPerRecord.toFixed(1)} µs CPU per record`}, mean handler ${run.meanHandlerMs.toFixed(1)} ms`,
           )
         }
       }
@@ -239,6 +244,8 @@ class Meter {
   /** The end of the last handler counted (at most `records`), and how many were counted by then. */
   lastEnd = 0
   counted = 0
+  #cpuAtFirst: NodeJS.CpuUsage | undefined
+  #cpuAtLast: NodeJS.CpuUsage | undefined
   readonly #records: number
 
   constructor(records: number) {
@@ -247,7 +254,10 @@ class Meter {
 
   begin(key: string, seq: number): number {
     const now = performance.now()
-    if (this.started++ === 0) this.first = now
+    if (this.started++ === 0) {
+      this.first = now
+      this.#cpuAtFirst = process.cpuUsage()
+    }
     this.peak = Math.max(this.peak, ++this.running)
     if ((this.#lastSeq.get(key) ?? -1) >= seq) this.violations++
     this.#lastSeq.set(key, seq)
@@ -261,10 +271,14 @@ class Meter {
     if (++this.finished <= this.#records) {
       this.lastEnd = now
       this.counted = this.finished
+      if (this.counted === this.#records) this.#cpuAtLast = process.cpuUsage()
     }
   }
 
   result(params: PoolParams, loopDelay: ReturnType<typeof monitorEventLoopDelay>, peak = this.peak): PoolRun {
+    const cpu = process.cpuUsage(this.#cpuAtFirst)
+    const used = this.#cpuAtLast ? this.#cpuAtLast.user + this.#cpuAtLast.system : cpu.user + cpu.system
+    const since = this.#cpuAtLast && this.#cpuAtFirst ? this.#cpuAtFirst.user + this.#cpuAtFirst.system : 0
     return {
       partitions: params.partitions,
       concurrency: params.concurrency,
@@ -276,6 +290,7 @@ class Meter {
       meanHandlerMs: this.handlerTime / this.finished,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
+      cpuUsPerRecord: this.counted > 0 ? (used - since) / this.counted : 0,
     }
   }
 }

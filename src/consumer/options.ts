@@ -38,7 +38,10 @@ export interface ConsumerOptions extends RunnerHooks {
   concurrency?: number
   /** What must stay in order: records of one key (default), of one partition, or nothing. */
   ordering?: Ordering
-  /** Records held at once (queued, running, waiting to retry); reading pauses beyond it. Default 1000. */
+  /**
+   * Records held at once (queued, running, waiting to retry); reading pauses beyond it. Default
+   * 1000, or 4 × `concurrency` when that is more (see `defaultMaxInFlight`).
+   */
   maxInFlight?: number
   retry?: Partial<RetryPolicy>
   /** Per-attempt handler timeout; the signal fires and the attempt fails. Default 30 s. */
@@ -196,6 +199,16 @@ const DECODE_MODES: readonly DecodeMode[] = ['tolerant', 'strict']
 const REBALANCE_PROTOCOLS: readonly RebalanceProtocol[] = ['eager', 'cooperative', 'consumer']
 const ISOLATIONS: readonly Isolation[] = ['read_committed', 'read_uncommitted']
 
+/**
+ * The default bound on records held. A worker can only take a record of a key no other worker
+ * holds, so the pool stays busy only while the records it holds span at least `concurrency` keys:
+ * with as many keys as workers, records in random key order, `n` records span about
+ * `keys × (1 − e^(−n / keys))` of them — 63 % at `n` = `concurrency`, 98 % at 4 ×.
+ */
+export function defaultMaxInFlight(concurrency: number): number {
+  return Math.max(1000, 4 * concurrency)
+}
+
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   const issues: ValidationIssue[] = []
 
@@ -218,15 +231,16 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   }
 
   const retry = resolveRetry(options.retry, issues)
+  const concurrency = count(options.concurrency, 10, 'concurrency')
   const resolved: ResolvedConsumerOptions = {
     client: options.client,
     catalog: options.catalog,
     service: options.service,
     group: options.group ?? `${options.service}-group`,
     producer: options.producer,
-    concurrency: count(options.concurrency, 10, 'concurrency'),
+    concurrency,
     ordering: oneOf(options.ordering, 'key', ORDERINGS, 'ordering'),
-    maxInFlight: count(options.maxInFlight, 1000, 'maxInFlight'),
+    maxInFlight: count(options.maxInFlight, defaultMaxInFlight(concurrency), 'maxInFlight'),
     retry,
     handlerTimeoutMs: duration(options.handlerTimeout, 30_000, 'handlerTimeout'),
     retryTopicsMs: (options.retryTopics ?? []).map((delay, i) => duration(delay, 0, `retryTopics[${i}]`)),
