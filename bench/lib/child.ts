@@ -19,6 +19,11 @@ export interface ChildOptions {
    * its TypeScript sources: type stripping costs memory that users do not pay.
    */
   compiled?: boolean
+  /**
+   * The child's entry instead of `worker.ts`: a JavaScript copy of the bench (`jsWorker()` in
+   * scenarios/memory.ts), so that the child does not pay Node's TypeScript loader (~17 MB of RSS).
+   */
+  worker?: string
 }
 
 export interface RunningChild<R> {
@@ -50,7 +55,7 @@ export function startChild<R>(task: string, params: unknown, options: ChildOptio
       `--cpu-prof-name=${task}-${Date.now()}.cpuprofile`,
     )
   }
-  const child: ChildProcess = fork(WORKER, [task], {
+  const child: ChildProcess = fork(options.worker ?? WORKER, [task], {
     execArgv,
     serialization: 'advanced',
     // kafkajs warns once about its v2 partitioner change; its default is already Java-compatible.

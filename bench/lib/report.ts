@@ -312,11 +312,11 @@ function memorySection(list: MemoryResult[]): string[] {
   return [
     '## 5. Memory on a backlog (MB = 10^6 bytes)',
     '',
-    '| backlog | handler | concurrency | kafkit from | V8 flags | seconds | processed | RSS before | RSS peak | RSS end | RSS growth | heap peak | heap end | buffers peak |',
-    '| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| backlog | handler | concurrency | kafkit from | V8 flags | seconds | processed | RSS before | RSS peak | RSS end | RSS growth | heap peak | heap end | buffers peak | at the RSS peak: V8 heap committed / young generation / outside the heap |',
+    '| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...list.map(
       (m) =>
-        `| ${int(m.backlog)} | ${m.handlerMs} ms | ${m.concurrency} | ${m.build ?? 'source'} | ${m.v8 || '(defaults)'} | ${m.seconds} | ${int(m.processed)} | ${dec(m.rssBefore, 0)} | ${dec(m.rssPeak, 0)} | ${dec(m.rssEnd, 0)} | ${dec(m.rssGrowth, 1)} | ${dec(m.heapPeak, 0)} | ${dec(m.heapEnd, 0)} | ${dec(m.buffersPeak, 0)} |`,
+        `| ${int(m.backlog)} | ${m.handlerMs} ms | ${m.concurrency} | ${m.build ?? 'source'} | ${m.v8 || '(defaults)'} | ${m.seconds} | ${int(m.processed)} | ${dec(m.rssBefore, 0)} | ${dec(m.rssPeak, 0)} | ${dec(m.rssEnd, 0)} | ${dec(m.rssGrowth, 1)} | ${dec(m.heapPeak, 0)} | ${dec(m.heapEnd, 0)} | ${dec(m.buffersPeak, 0)} | ${m.atPeak ? `${dec(m.atPeak.heapTotal, 0)} / ${dec(m.atPeak.newSpace, 0)} / ${dec(m.atPeak.external, 0)}` : '—'} |`,
     ),
   ]
 }

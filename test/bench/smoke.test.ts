@@ -153,6 +153,11 @@ test('memory: the backlog is worked through and sampled', { timeout: 60_000 }, a
   assert.ok(result.processed > 0)
   assert.ok(result.samples.length >= 4)
   assert.ok(result.rssPeak >= result.rssEnd && result.rssPeak > 0)
+  // As an application runs kafkit: its build, from JavaScript (no TypeScript loader in the process).
+  assert.equal(result.build, 'dist')
+  assert.equal(result.child, 'javascript')
+  assert.ok(result.atPeak.newSpace > 0 && result.atPeak.heapTotal >= result.atPeak.heapUsed)
+  assert.ok(result.cpuPerRecordUs > 0)
 })
 
 test('outbox: the relay drains the backlog and every scheduled write is consumed', { timeout: 90_000 }, async (t) => {
