@@ -101,8 +101,8 @@ export class RecordHeaders implements ReadonlyMap<string, string> {
   #value(index: number): string {
     let value = this.#decoded?.[index]
     if (value === undefined) {
-      // A header without a value reads as the empty string.
-      value = this.#entries[index]![1]?.toString('utf8') ?? ''
+      // A header without a value reads as the empty string. (toString(): UTF-8, without the encoding lookup.)
+      value = this.#entries[index]![1]?.toString() ?? ''
       ;(this.#decoded ??= [])[index] = value
     }
     return value
