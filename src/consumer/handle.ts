@@ -66,7 +66,8 @@ export function runHandler<O extends AttemptOf, T>(
       }
       return pending ?? after(of, match, undefined)
     },
-    (error: unknown) => after(of, match, error),
+    // A rejection without an error is still a failure (undefined tells `after` the attempt succeeded).
+    (error: unknown) => after(of, match, error ?? new Error('the payload could not be read')),
   )
 }
 
