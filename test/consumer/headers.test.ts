@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { RecordHeaders } from '../../src/consumer/headers.ts'
 
-const entry = (name: string, value: string | null) => [Buffer.from(name), value === null ? null : Buffer.from(value)] as const
+const entry = (name: string, value: string | null) =>
+  [Buffer.from(name), value === null ? null : Buffer.from(value)] as const
 
 test('the names kafkit reads per record are found wherever they are, the last one winning', () => {
   const headers = new RecordHeaders([
