@@ -21,7 +21,8 @@ type Entry = readonly [Buffer, Buffer | null | undefined]
 
 /**
  * Names kafkit reads for every record: the content type and the CloudEvents marker (codec choice),
- * the DLQ replay group, the retry bookkeeping. At most 30, one bit each.
+ * the DLQ replay group, the retry bookkeeping. At most 30, one bit each. Only a speed-up: a name
+ * missing here is looked up the general way.
  */
 const KNOWN = [
   'content-type',
