@@ -1,9 +1,10 @@
 // The handler stage: one handler, one attempt. The payload is upcast to the version the handler
 // asks for and validated against its schema (catalog/upcast.ts), projected to the handler's fields,
 // and the handler runs behind the middleware, inside the event's context and the record's span,
-// within its timeout. A synchronous handler costs no promise; an asynchronous one, one promise.
+// within its timeout. A synchronous handler costs no promise; an asynchronous one, one promise (and
+// the one its handler returned).
 import { payloadFor, type Decoded } from '../catalog/upcast.ts'
-import { runInEventContext } from '../context/context.ts'
+import { callInEventContext } from '../context/context.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { HandlerTimeoutError } from '../errors.ts'
 import type { RecordTrace } from '../observability/consumer.ts'
@@ -27,29 +28,58 @@ export interface AttemptOf {
 }
 
 /**
- * Runs one handler for one record. Returns undefined when it succeeded synchronously, a promise when
- * it is asynchronous; throws or rejects with the handler's error (or the timeout's, or the shutdown's).
+ * Where an asynchronous attempt goes once the handler settled (`error` undefined: it succeeded):
+ * the attempt's promise resolves with what this returns. The record's job passes its own next step,
+ * so an attempt costs one promise, not one for the attempt and another for what follows it.
  */
-export function runHandler(
+export type AfterAttempt<O extends AttemptOf, T> = (of: O, match: RouteMatch, error: unknown) => T | PromiseLike<T>
+
+/** The attempt's promise rejects with the handler's error, resolves when it succeeded. */
+export function rejectOnFailure(_of: AttemptOf, _match: RouteMatch, error: unknown): void {
+  // Whatever the handler threw goes on as is: retry classification reads it.
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
+  if (error !== undefined) throw error
+}
+
+/**
+ * Runs one handler for one record. Returns undefined when it succeeded synchronously, a promise when
+ * it is asynchronous (resolved with what `after` returns once it settled); throws the handler's error
+ * when it failed synchronously.
+ */
+export function runHandler<O extends AttemptOf, T>(
   pipeline: Pipeline,
-  of: AttemptOf,
+  of: O,
   match: RouteMatch,
   envelope: Envelope,
   attempt: number,
-): Promise<void> | undefined {
+  after: AfterAttempt<O, T>,
+): Promise<T> | undefined {
   const decoded = payloadFor(envelope, match.target)
-  if (decoded instanceof Promise) return decoded.then((d) => call(pipeline, of, match, envelope, d, attempt))
-  return call(pipeline, of, match, envelope, decoded, attempt)
+  if (!(decoded instanceof Promise)) return call(pipeline, of, match, envelope, decoded, attempt, after)
+  return decoded.then(
+    (d) => {
+      let pending: Promise<T> | undefined
+      try {
+        pending = call(pipeline, of, match, envelope, d, attempt, after)
+      } catch (error) {
+        return after(of, match, error)
+      }
+      return pending ?? after(of, match, undefined)
+    },
+    // A rejection without an error is still a failure (undefined tells `after` the attempt succeeded).
+    (error: unknown) => after(of, match, error ?? new Error('the payload could not be read')),
+  )
 }
 
-function call(
+function call<O extends AttemptOf, T>(
   pipeline: Pipeline,
-  of: AttemptOf,
+  of: O,
   match: RouteMatch,
   envelope: Envelope,
   decoded: Decoded<unknown>,
   attempt: number,
-): Promise<void> | undefined {
+  after: AfterAttempt<O, T>,
+): Promise<T> | undefined {
   const trace = of.trace
   if (decoded.upcastedFrom.length > 0) trace?.upcast(decoded.upcastedFrom, match.target.version)
   let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
@@ -67,12 +97,13 @@ function call(
     publisher,
   )
   const handler = pipeline.handlerOf(match.route)
-  const run = () => runInEventContext(envelope, of.facts.headers, () => handler(event, ctx))
   const started = trace ? performance.now() : 0
   let result: unknown
   try {
     // Inside the process span's context: what the handler publishes continues the trace.
-    result = trace ? trace.run(run) : run()
+    result = trace
+      ? trace.run(() => callInEventContext(envelope, of.facts.headers, handler, event, ctx))
+      : callInEventContext(envelope, of.facts.headers, handler, event, ctx)
   } catch (error) {
     const failure = error ?? new Error('the handler failed without an error')
     stage?.settled(failure)
@@ -86,7 +117,7 @@ function call(
     trace?.handlerDone(started, match.route.name, undefined)
     return undefined
   }
-  return new HandlerRun(pipeline, of, match, ctx, started, stage).until(result)
+  return new HandlerRun(pipeline, of, match, ctx, started, stage).until(result, after)
 }
 
 /** An asynchronous attempt: it ends when the handler settles, times out, or is interrupted. */
@@ -99,7 +130,10 @@ export class HandlerRun implements Expiring {
   readonly #started: number
   readonly #timeoutMs: number | undefined
   readonly #stage: AttemptStage | undefined
-  #settle: ((error: unknown) => void) | undefined
+  /** Set while the attempt runs: what it resolves with, once settled. */
+  #after: AfterAttempt<AttemptOf, unknown> | undefined
+  #resolve: ((value: unknown) => void) | undefined
+  #reject: ((error: unknown) => void) | undefined
 
   constructor(
     pipeline: Pipeline,
@@ -119,26 +153,35 @@ export class HandlerRun implements Expiring {
     this.deadline = this.#timeoutMs === undefined ? Infinity : pipeline.clock.now() + this.#timeoutMs
   }
 
-  until(result: PromiseLike<unknown>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#settle = (error) => {
-        this.#settle = undefined
-        // Settled once: a handler interrupted (timed out) and still running publishes nothing more.
-        this.#stage?.settled(error)
-        if (this.#of.running === this) this.#of.running = undefined
-        this.#of.trace?.handlerDone(this.#started, this.#match.route.name, error)
-        if (error === undefined) resolve()
-        // Whatever the handler threw goes on as is: retry classification reads it.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        else reject(error)
-      }
-      this.#of.running = this
-      if (this.deadline !== Infinity) this.#pipeline.deadlines.started(this.deadline)
-      result.then(
-        () => this.#settle?.(undefined),
-        (error: unknown) => this.#settle?.(error ?? new Error('the handler failed without an error')),
-      )
+  until<O extends AttemptOf, T>(result: PromiseLike<unknown>, after: AfterAttempt<O, T>): Promise<T> {
+    const settled = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve as (value: unknown) => void
+      this.#reject = reject
     })
+    // `of` is the O that `after` was given for (call() passes both).
+    this.#after = after as unknown as AfterAttempt<AttemptOf, unknown>
+    this.#of.running = this
+    if (this.deadline !== Infinity) this.#pipeline.deadlines.started(this.deadline)
+    result.then(
+      () => this.#settle(undefined),
+      (error: unknown) => this.#settle(error ?? new Error('the handler failed without an error')),
+    )
+    return settled
+  }
+
+  /** Settled once: a handler interrupted (timed out) and still running publishes nothing more. */
+  #settle(error: unknown): void {
+    const after = this.#after
+    if (!after) return
+    this.#after = undefined
+    this.#stage?.settled(error)
+    if (this.#of.running === this) this.#of.running = undefined
+    this.#of.trace?.handlerDone(this.#started, this.#match.route.name, error)
+    try {
+      this.#resolve!(after(this.#of, this.#match, error))
+    } catch (failure) {
+      this.#reject!(failure)
+    }
   }
 
   /** The handler's time is up: its signal fires and the attempt fails with a timeout. */
@@ -148,7 +191,7 @@ export class HandlerRun implements Expiring {
 
   /** Fires the handler's signal and ends the attempt with `reason` (the handler may go on, unheard). */
   interrupt(reason: Error): void {
-    if (!this.#settle) return
+    if (!this.#after) return
     this.#ctx.abort(reason)
     this.#settle(reason)
   }

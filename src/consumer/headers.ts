@@ -1,6 +1,8 @@
 // A record's headers as a read-only Map of strings over the wire client's Buffers. Nothing is
 // decoded up front: a lookup compares bytes (most names differ in length and are skipped at once)
 // and a value is decoded when read. kafkit reads a handful of headers per record; users may read more.
+// The names kafkit looks up for every record (usually absent) are located in one pass over the
+// headers, on the first lookup of any of them: a lookup of an absent one then costs a bit test.
 
 /** Header names as bytes, made once per name. */
 const nameBytes = new Map<string, Buffer>()
@@ -17,9 +19,63 @@ function bytesOf(name: string): Buffer {
 
 type Entry = readonly [Buffer, Buffer | null | undefined]
 
+/**
+ * Names kafkit reads for every record: the content type and the CloudEvents marker (codec choice),
+ * the DLQ replay group, the retry bookkeeping. At most 30, one bit each. Only a speed-up: a name
+ * missing here is looked up the general way.
+ */
+const KNOWN = [
+  'content-type',
+  'ce_specversion',
+  'kafkit-replay-group',
+  'kafkit-retry-tier',
+  'kafkit-retry-due',
+  'kafkit-retry-attempts',
+] as const
+const knownBytes = KNOWN.map((name) => Buffer.from(name, 'latin1'))
+/** Index in KNOWN of each name, by the name's length: a header whose length is in none is skipped at once. */
+const knownByLength: (number[] | undefined)[] = []
+knownBytes.forEach((bytes, i) => (knownByLength[bytes.length] ??= []).push(i))
+
+/** The index in KNOWN of a name kafkit reads for every record; -1 for any other name. */
+function knownIndex(name: string): number {
+  // Constant strings compare by identity, others by length first: a few cheap comparisons.
+  for (let k = 0; k < KNOWN.length; k++) if (KNOWN[k] === name) return k
+  return -1
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  // Of the same length. Names are short: a loop costs less than Buffer#equals' call into the runtime.
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Bits of the KNOWN names among `entries`. */
+function scanKnown(entries: readonly Entry[]): number {
+  let found = 0
+  for (let i = 0; i < entries.length; i++) {
+    const key = entries[i]![0]
+    const candidates = knownByLength[key.length]
+    if (candidates === undefined) continue
+    for (const k of candidates) if (sameBytes(key, knownBytes[k]!)) found |= 1 << k
+  }
+  return found
+}
+
+/**
+ * The last short header value decoded, per KNOWN name: most records of a topic carry the same
+ * content type, and comparing its bytes costs less than decoding it again. A copy, so that the
+ * fetched buffer it came from is not kept alive.
+ */
+const lastValueBytes: (Buffer | undefined)[] = []
+const lastValueText: string[] = []
+const CACHED_VALUE_MAX = 64
+
 export class RecordHeaders implements ReadonlyMap<string, string> {
   readonly #entries: readonly Entry[]
   #decoded: (string | undefined)[] | undefined
+  /** Bits of the KNOWN names present; -1 until the first lookup of one of them. */
+  #known = -1
 
   /** `entries`: the record's headers in order, duplicates included (the last one wins). */
   constructor(entries: readonly Entry[] | undefined) {
@@ -30,19 +86,38 @@ export class RecordHeaders implements ReadonlyMap<string, string> {
     const target = bytesOf(name)
     for (let i = this.#entries.length - 1; i >= 0; i--) {
       const key = this.#entries[i]![0]
-      if (key.length === target.length && key.equals(target)) return i
+      if (key.length === target.length && sameBytes(key, target)) return i
     }
     return -1
   }
 
+  /** Whether `name` may be present: false when it is a KNOWN name the record does not carry. */
+  #mayHave(name: string): boolean {
+    const k = knownIndex(name)
+    if (k < 0) return true
+    if (this.#known < 0) this.#known = scanKnown(this.#entries)
+    return (this.#known & (1 << k)) !== 0
+  }
+
   #value(index: number): string {
-    this.#decoded ??= []
-    let value = this.#decoded[index]
+    let value = this.#decoded?.[index]
     if (value === undefined) {
-      // A header without a value reads as the empty string.
-      value = this.#entries[index]![1]?.toString('utf8') ?? ''
-      this.#decoded[index] = value
+      // A header without a value reads as the empty string. (toString(): UTF-8, without the encoding lookup.)
+      value = this.#entries[index]![1]?.toString() ?? ''
+      ;(this.#decoded ??= [])[index] = value
     }
+    return value
+  }
+
+  /** The value of the KNOWN name `k` at `index`: the last one decoded for that name if the bytes are the same. */
+  #knownValue(k: number, index: number): string {
+    const bytes = this.#entries[index]![1]
+    if (!bytes || bytes.length > CACHED_VALUE_MAX) return this.#value(index)
+    const last = lastValueBytes[k]
+    if (last !== undefined && last.length === bytes.length && sameBytes(bytes, last)) return lastValueText[k]!
+    const value = this.#value(index)
+    lastValueBytes[k] = Buffer.from(bytes)
+    lastValueText[k] = value
     return value
   }
 
@@ -51,12 +126,15 @@ export class RecordHeaders implements ReadonlyMap<string, string> {
   }
 
   get(name: string): string | undefined {
+    if (!this.#mayHave(name)) return undefined
     const index = this.#index(name)
-    return index < 0 ? undefined : this.#value(index)
+    if (index < 0) return undefined
+    const k = knownIndex(name)
+    return k < 0 ? this.#value(index) : this.#knownValue(k, index)
   }
 
   has(name: string): boolean {
-    return this.#index(name) >= 0
+    return this.#mayHave(name) && this.#index(name) >= 0
   }
 
   *entries(): MapIterator<[string, string]> {

@@ -10,7 +10,7 @@ import type { RecordTrace } from '../observability/consumer.ts'
 import type { RecordOutcome } from '../observability/names.ts'
 import { recordLogFields, type RecordFacts } from './context.ts'
 import { decodeRecord, registryOutage } from './decode.ts'
-import { runHandler, type AttemptOf, type HandlerRun } from './handle.ts'
+import { rejectOnFailure, runHandler, type AttemptOf, type HandlerRun } from './handle.ts'
 import type { FetchedRecord } from './member.ts'
 import type { AssignedPartition } from './partitions.ts'
 import type { Pipeline } from './pipeline.ts'
@@ -213,19 +213,24 @@ export class RecordJob implements Job, AttemptOf {
     return this.#giveUpHandling(new UnknownEventTypeError(envelope.type, { retryable: false }), undefined)
   }
 
-  /** The common case, one handler: no await, and a promise only if the handler returned one. */
+  /**
+   * The common case, one handler: no await, and a promise only if the handler returned one; that
+   * promise resolves with the step's outcome (RecordJob.#afterOne), with no promise chained to it.
+   */
   #runOne(match: RouteMatch, envelope: Envelope): StepOutcome | Promise<StepOutcome> {
-    let pending: Promise<void> | undefined
+    let pending: Promise<StepOutcome> | undefined
     try {
-      pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt)
+      pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt, RecordJob.#afterOne)
     } catch (error) {
       return this.#attempted(match, envelope, error)
     }
-    if (!pending) return this.#finish('handled')
-    return pending.then(
-      () => this.#finish('handled'),
-      (error: unknown) => this.#attempted(match, envelope, error),
-    )
+    return pending ?? this.#finish('handled')
+  }
+
+  /** After an asynchronous attempt of the only matching handler: the step's outcome. */
+  static #afterOne(job: RecordJob, match: RouteMatch, error: unknown): StepOutcome | Promise<StepOutcome> {
+    // The envelope was decoded before routing (step, #decoded).
+    return error === undefined ? job.#finish('handled') : job.#attempted(match, job.#envelope!, error)
   }
 
   /** Several handlers match (an exact one and a wildcard): each runs once, a retry runs only the failed ones. */
@@ -234,7 +239,7 @@ export class RecordJob implements Job, AttemptOf {
     for (const match of matches) {
       if (this.#succeeded?.has(match.route.id)) continue
       try {
-        const pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt)
+        const pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt, rejectOnFailure)
         if (pending) await pending
         ;(this.#succeeded ??= new Set()).add(match.route.id)
       } catch (error) {

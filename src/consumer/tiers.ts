@@ -87,7 +87,7 @@ class SourceFacts implements RecordFacts {
   }
 
   get key(): string | undefined {
-    if (this.#key === null) this.#key = this.#record.key?.toString('utf8')
+    if (this.#key === null) this.#key = this.#record.key?.toString()
     return this.#key
   }
 

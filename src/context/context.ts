@@ -84,6 +84,17 @@ export function runInEventContext<T>(envelope: Envelope, headers: ReadonlyMap<st
   return storage.run(new HandledEventContext(envelope, headers), fn)
 }
 
+/** runInEventContext calling `fn(a, b)`: the consumer's hot path, without a closure per record. */
+export function callInEventContext<A, B, T>(
+  envelope: Envelope,
+  headers: ReadonlyMap<string, string>,
+  fn: (a: A, b: B) => T,
+  a: A,
+  b: B,
+): T {
+  return storage.run(new HandledEventContext(envelope, headers), fn, a, b)
+}
+
 export const CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id', 'correlation-id'] as const
 
 /**

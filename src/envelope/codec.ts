@@ -23,7 +23,8 @@ export interface EnvelopeCodec {
 
 export function parseJson(value: Buffer, what: string): unknown {
   try {
-    return JSON.parse(value.toString('utf8'))
+    // toString() without arguments is UTF-8 and skips the encoding lookup (this runs for every record).
+    return JSON.parse(value.toString())
   } catch (err) {
     throw new DecodeError(`${what} is not valid JSON: ${errorMessage(err)}`, { cause: err, retryable: false })
   }

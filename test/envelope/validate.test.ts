@@ -152,3 +152,32 @@ test('validateEnvelope throws an EnvelopeError naming every bad field', () => {
     },
   )
 })
+
+test('validateEnvelope refuses exactly what envelopeIssues finds a problem with (its quick check included)', () => {
+  const fields = [
+    'id',
+    'type',
+    'version',
+    'source',
+    'timestamp',
+    'correlation_id',
+    'causation_id',
+    'actor',
+    'metadata',
+    'payload',
+  ]
+  const values: unknown[] = [undefined, null, '', 'x', 0, [], {}, { id: 'a', type: 'user' }, { k: 1 }, { k: 'v' }]
+  const candidates: unknown[] = [null, 'x', [], 1, fullEnvelope(), minimalEnvelope()]
+  for (const field of fields) for (const value of values) candidates.push(withField(field, value))
+  for (const candidate of candidates) {
+    const invalid = envelopeIssues(candidate).length > 0
+    let refused = false
+    try {
+      validateEnvelope(candidate)
+    } catch (error) {
+      assert.ok(error instanceof EnvelopeError)
+      refused = true
+    }
+    assert.equal(refused, invalid, `${JSON.stringify(candidate)}: refused ${refused}, issues ${String(invalid)}`)
+  }
+})
