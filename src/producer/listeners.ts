@@ -17,6 +17,11 @@ export class DeliveryListeners {
     return this.#events
   }
 
+  /** Whether a report of this outcome would reach anyone (else the caller need not build one). */
+  hears(error: KafkitError | null): boolean {
+    return this.#events.listenerCount('delivery') > 0 || (error !== null && this.#events.listenerCount('error') > 0)
+  }
+
   /**
    * Tells every listener; a report nobody listens to costs no object. What a listener throws goes to
    * `threw` (the producer logs it; it never reaches the send loop).

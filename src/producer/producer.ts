@@ -406,6 +406,8 @@ export class Producer {
     } catch (err) {
       this.#userCodeThrew(record, err)
     }
+    // Most producers have no listener: then no report and no closures per delivery.
+    if (!this.#listeners.hears(error)) return
     this.#listeners.report(
       () =>
         error

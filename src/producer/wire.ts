@@ -2,6 +2,8 @@
 // exports for subclasses) bent to kafkit's rules:
 // - metadata comes from kafkit's ClusterView, whose requests are bounded and hedged across brokers,
 //   never from whichever bootstrap broker answers the socket first (a hung one would stall every send);
+// - Produce requests are written by kafkit's record batch encoder (encode.ts), the same bytes in far
+//   fewer buffers and copies;
 // - requests any broker can answer (ApiVersions, InitProducerId) go to a healthy broker first;
 // - no operation is retried past the deadline of the records it carries, and errors that waiting
 //   cannot fix (credentials, TLS) are not retried at all. The retries are what keep idempotence
@@ -9,10 +11,12 @@
 //   they stay with the wire client; kafkit only bounds them.
 import {
   findErrorBy,
+  kGetApi,
   kGetBootstrapConnection,
   kMetadata,
   kPerformWithRetry,
   Producer,
+  type API,
   type Callback,
   type CallbackWithPromise,
   type ClusterMetadata,
@@ -22,6 +26,7 @@ import {
 } from '@platformatic/kafka'
 import { diagnose, isConfigurationFailure } from '../cluster/diagnose.ts'
 import type { ClusterView } from '../cluster/view.ts'
+import { fastProduceApi } from './encode.ts'
 
 type Options = ProducerOptions<Buffer, Buffer, string, string | Buffer>
 
@@ -89,6 +94,17 @@ export class Wire extends Producer<Buffer, Buffer, string, string | Buffer> {
       () => callback(null, view.wireMetadata(topics)),
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), undefined as never),
     )
+  }
+
+  override [kGetApi]<RequestArguments extends Array<unknown>, ResponseType>(
+    name: string,
+    callback: Callback<API<RequestArguments, ResponseType>>,
+  ): void {
+    if (name !== 'Produce') return super[kGetApi](name, callback)
+    super[kGetApi]<RequestArguments, ResponseType>(name, (error, api) => {
+      if (error || !api) return callback(error, api)
+      callback(null, (fastProduceApi(api) as API<RequestArguments, ResponseType> | undefined) ?? api)
+    })
   }
 
   override [kGetBootstrapConnection](callback: Callback<Connection>, attempt = 0): void {
