@@ -56,6 +56,8 @@ export class Batcher implements BatchIntake {
    * partition most records find their batch here, without making its key.
    */
   #recent: BatchJob | undefined
+  /** A batch closed and did not finish at once (its handler returned a promise, or its lane was busy). */
+  #closedUnfinished = false
 
   constructor(pool: WorkerPool, pipeline: Pipeline, runner: RunnerState, clock: Clock, maxInFlight: number) {
     this.#pool = pool
@@ -67,6 +69,17 @@ export class Batcher implements BatchIntake {
 
   get openCount(): number {
     return this.#open.size
+  }
+
+  /**
+   * Whether a batch closed without finishing at once since the last call. The runner then ends its
+   * read stretch: read on synchronously, it would fill the pool with closed batches whose records
+   * outlive young-generation collections.
+   */
+  takeClosedUnfinished(): boolean {
+    const closed = this.#closedUnfinished
+    this.#closedUnfinished = false
+    return closed
   }
 
   add(job: RecordJob, route: Route, event: Envelope): void {
@@ -117,6 +130,7 @@ export class Batcher implements BatchIntake {
     this.#clock.clearTimeout(batch.timer)
     batch.timer = undefined
     this.#pool.submit(batch)
+    if (!batch.finished) this.#closedUnfinished = true
   }
 }
 
@@ -161,6 +175,11 @@ export class BatchJob implements Job {
 
   get size(): number {
     return this.#members.length
+  }
+
+  /** Its records were given back to the pool (done or given up). */
+  get finished(): boolean {
+    return this.#released
   }
 
   add(job: RecordJob, event: Envelope): void {
