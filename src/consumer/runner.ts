@@ -128,7 +128,11 @@ export class GroupRunner {
     })
     this.batches =
       options.batchTopics && options.batchTopics.size > 0
-        ? new Batcher(this.pool, options.pipeline, this, options.clock, options.maxInFlight)
+        ? new Batcher(this.pool, options.pipeline, this, options.clock, options.maxInFlight, {
+            facts: options.facts,
+            // A retry tier's records wait until due and carry their origin: they keep their jobs.
+            direct: options.dueAt === undefined,
+          })
         : undefined
     this.#assignment = new Assignment(
       {
@@ -267,18 +271,18 @@ export class GroupRunner {
     const partition = this.#assignment.admit(record, member.generationOf(record), dueAt ? dueAt(headers) : undefined)
     if (!partition) return
     partition.offsets.dispatched(record.offset, record.leaderEpoch ?? -1)
-    const facts = this.#o.facts(record, headers)
-    this.pool.submit(
-      new RecordJob(
-        this.#o.pipeline,
-        this,
-        record,
-        headers,
-        facts,
-        partition.laneOf(this.#o.batchTopics?.has(record.topic) ? 'partition' : this.#o.ordering, record),
-        partition,
-      ),
+    const batches = this.#o.batchTopics?.has(record.topic) === true ? this.batches : undefined
+    if (batches?.take(record, headers, partition)) return
+    const job = new RecordJob(
+      this.#o.pipeline,
+      this,
+      record,
+      headers,
+      this.#o.facts(record, headers),
+      partition.laneOf(batches ? 'partition' : this.#o.ordering, record),
+      partition,
     )
+    this.pool.submit(batches ? batches.queue(job) : job)
   }
 
   // ---- assignment ------------------------------------------------------------------------------

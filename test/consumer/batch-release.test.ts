@@ -82,13 +82,18 @@ function harness(handler: (events: readonly unknown[]) => void | Promise<void>, 
   assignment.add([{ topic: topic.name, partition: 0 }], 1)
   const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
   const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
-  runner.batches = new Batcher(pool, pipeline, runner, systemClock, 1000)
+  const batches = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+    facts: (record, headers) => sourceFacts(record, headers, 'test'),
+    direct: true,
+  })
+  runner.batches = batches
   const dispatch = (record: FetchedRecord) => {
     const headers = new RecordHeaders(record.headerEntries)
     const partition = assignment.admit(record, 1, undefined)!
     partition.offsets.dispatched(record.offset, 0)
+    if (batches.take(record, headers, partition)) return
     const facts = sourceFacts(record, headers, 'test')
-    pool.submit(new RecordJob(pipeline, runner, record, headers, facts, `${partition.epoch}`, partition))
+    pool.submit(batches.queue(new RecordJob(pipeline, runner, record, headers, facts, `${partition.epoch}`, partition)))
   }
   return { pool, dispatch, partition: () => assignment.get(topic.name, 0)! }
 }
