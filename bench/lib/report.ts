@@ -172,7 +172,7 @@ function consumerSection(r: ConsumerResults): string[] {
     '',
     ...throughputRows(c, {
       kafkit: 'kafkit, no-op handler (decode + validate + route)',
-      kafkitBatch: 'kafkit `onBatch`, no-op batch handler (up to 500 per call)',
+      kafkitBatch: 'kafkit `onBatch`, no-op batch handler (default options: up to 100 per call, maxWait 100 ms)',
       raw: 'raw @platformatic/kafka + `JSON.parse`',
       kafkajs: 'kafkajs `eachMessage` + `JSON.parse`',
       java: 'Java ConsumerPerformance (fetch.nMsg.sec)',
@@ -203,7 +203,7 @@ function cpuRows(cpu: ConsumerResults['cpu']): string[] {
   ]
   for (const [key, label] of [
     ['kafkit', 'kafkit, per-record handler'],
-    ['kafkitBatch', 'kafkit `onBatch`'],
+    ['kafkitBatch', 'kafkit `onBatch` (default maxSize 100)'],
     ['raw', 'raw @platformatic/kafka'],
     ['kafkajs', 'kafkajs'],
   ] as const) {
