@@ -70,7 +70,7 @@ export function targets(r: Omit<Results, 'targets'>): Target[] {
     if (c.kafkitBatch) {
       const batch = ratio(c.kafkitBatch.median, c.raw?.median)
       out.push({
-        name: 'kafkit/raw consume, batch handler',
+        name: 'kafkit/raw consume, batch handler (`onBatch` defaults, maxSize 100)',
         threshold: '≥ 0.95',
         measured: dec(batch),
         met: batch >= 0.95,
