@@ -46,7 +46,7 @@ function fetched(offset: number, version: '1.0' | '2.0'): FetchedRecord {
     headerEntries,
     timestamp: BigInt(Date.now()),
     leaderEpoch: 0,
-  } as unknown as FetchedRecord
+  }
 }
 
 test('a record that needs its own job joins its batch before the records read after it', async () => {

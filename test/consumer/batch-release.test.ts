@@ -160,8 +160,8 @@ function memoryMember(records: FetchedRecord[]): GroupMember {
 test('a batch whose handler returns a promise ends the read stretch: only the open batches are held meanwhile', async () => {
   const maxSize = 10
   const total = 200
-  let runner: GroupRunner | undefined
   const held: number[] = []
+  const inFlight = { now: () => 0 }
   let handled = 0
   const router = new Router(createCatalog([Event]))
   router.add(
@@ -171,9 +171,10 @@ test('a batch whose handler returns a promise ends the read stretch: only the op
     {
       spec: { maxSize, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
       // A bulk sink's handler: async, settling without waiting for I/O.
-      handler: async (events) => {
-        held.push(runner!.pool.inFlight)
+      handler: (events) => {
+        held.push(inFlight.now())
         handled += events.length
+        return Promise.resolve()
       },
     },
   )
@@ -194,7 +195,7 @@ test('a batch whose handler returns a promise ends the read stretch: only the op
     telemetry: undefined,
   })
   const records = Array.from({ length: total }, (_, i) => fetched(i))
-  runner = new GroupRunner({
+  const runner = new GroupRunner({
     group: 'test',
     member: {} as MemberOptions,
     createMember: () => memoryMember(records),
@@ -211,6 +212,7 @@ test('a batch whose handler returns a promise ends the read stretch: only the op
     batchTopics: new Set([topic.name]),
     lagIntervalMs: 0,
   })
+  inFlight.now = () => runner.pool.inFlight
   await runner.start()
   const deadline = Date.now() + 10_000
   while (handled < total && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve))
