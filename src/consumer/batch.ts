@@ -91,8 +91,8 @@ export class Batcher implements BatchIntake {
    * partition most records find their batch here, without making its key.
    */
   #recent: BatchJob | undefined
-  /** A batch closed and did not finish at once (its handler returned a promise, or its lane was busy). */
-  #closedUnfinished = false
+  /** The batch the last record added closed, if it did (see takeClosedUnfinished). */
+  #justClosed: BatchJob | undefined
   readonly #factsOf: FactsOf
   /** Whether records may be taken without a job (not a retry tier's, whose records wait and carry origins). */
   readonly #direct: boolean
@@ -121,14 +121,15 @@ export class Batcher implements BatchIntake {
   }
 
   /**
-   * Whether a batch closed without finishing at once since the last call. The runner then ends its
-   * read stretch: read on synchronously, it would fill the pool with closed batches whose records
-   * outlive young-generation collections.
+   * Whether the last record added filled its batch and that batch has not finished (its handler
+   * returned a promise, or its lane is busy). The runner then ends its read stretch: read on
+   * synchronously, it would fill the pool with closed batches whose records outlive young-generation
+   * collections.
    */
   takeClosedUnfinished(): boolean {
-    const closed = this.#closedUnfinished
-    this.#closedUnfinished = false
-    return closed
+    const closed = this.#justClosed
+    this.#justClosed = undefined
+    return closed !== undefined && !closed.finished
   }
 
   /** A record that came through its own job (RecordJob), decoded, upcast and validated. */
@@ -201,7 +202,11 @@ export class Batcher implements BatchIntake {
     }
     this.#pool.hold(1)
     batch.add(member)
-    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) this.#close(batch)
+    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) {
+      this.#close(batch)
+      // Checked once the pool ran what it could (a batch closed within a job's step runs later in that pump).
+      this.#justClosed = batch
+    }
   }
 
   #openBatch(key: string, owner: AssignedPartition, route: Route): BatchJob {
@@ -234,7 +239,6 @@ export class Batcher implements BatchIntake {
     this.#clock.clearTimeout(batch.timer)
     batch.timer = undefined
     this.#pool.submit(batch)
-    if (!batch.finished) this.#closedUnfinished = true
   }
 }
 
