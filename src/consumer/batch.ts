@@ -3,9 +3,9 @@
 // holding only the record and its event. Whatever is not that simple case (a record that fails to
 // decode or validate, a skipped or unrouted one, a schema registry's, an upcast one, a retry
 // tier's, one traced by an OpenTelemetry SDK) goes through a job of its own like any other record,
-// and the records of its partition read after it wait behind that job, so batches keep offset order. A batch
-// closes when it is full or its first record has waited `maxWait`, and runs as one job in its own
-// lane of the worker pool, so the batches of a partition run one after another, in offset order.
+// and the records of its partition read after it wait behind that job, so batches keep offset
+// order. A batch closes when it is full or its first record has waited `maxWait`, and runs as one
+// job in its own lane of the worker pool, so the batches of a partition run one after another.
 // Its records are done (their offsets committable) only when the batch is: a failed batch is
 // retried whole by the route's retry policy, then split (each record tried alone, so that only the
 // poison ones are written to a retry tier or the DLQ) or, with onFailure "whole", all written away.
