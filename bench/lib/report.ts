@@ -70,7 +70,7 @@ export function targets(r: Omit<Results, 'targets'>): Target[] {
     if (c.kafkitBatch) {
       const batch = ratio(c.kafkitBatch.median, c.raw?.median)
       out.push({
-        name: 'kafkit/raw consume, batch handler',
+        name: 'kafkit/raw consume, batch handler (`onBatch` defaults, maxSize 100)',
         threshold: '≥ 0.95',
         measured: dec(batch),
         met: batch >= 0.95,
@@ -172,7 +172,7 @@ function consumerSection(r: ConsumerResults): string[] {
     '',
     ...throughputRows(c, {
       kafkit: 'kafkit, no-op handler (decode + validate + route)',
-      kafkitBatch: 'kafkit `onBatch`, no-op batch handler (up to 500 per call)',
+      kafkitBatch: 'kafkit `onBatch`, no-op batch handler (default options: up to 100 per call, maxWait 100 ms)',
       raw: 'raw @platformatic/kafka + `JSON.parse`',
       kafkajs: 'kafkajs `eachMessage` + `JSON.parse`',
       java: 'Java ConsumerPerformance (fetch.nMsg.sec)',
@@ -203,7 +203,7 @@ function cpuRows(cpu: ConsumerResults['cpu']): string[] {
   ]
   for (const [key, label] of [
     ['kafkit', 'kafkit, per-record handler'],
-    ['kafkitBatch', 'kafkit `onBatch`'],
+    ['kafkitBatch', 'kafkit `onBatch` (default maxSize 100)'],
     ['raw', 'raw @platformatic/kafka'],
     ['kafkajs', 'kafkajs'],
   ] as const) {

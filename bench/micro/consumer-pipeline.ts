@@ -1,7 +1,7 @@
 // kafkit's per-record consumer cost without the network: the real admit stage, RecordJob, Pipeline,
 // WorkerPool and offset tracking over records held in memory (as a group member delivers them),
 // with a no-op handler.
-// node --conditions=kafkit-source bench/micro/consumer-pipeline.ts [--records=200000] [--sync | --batch]
+// node --conditions=kafkit-source bench/micro/consumer-pipeline.ts [--records=200000] [--sync | --batch [--batch-size=100] [--via-jobs]]
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic, silentLogger } from 'kafkit'
 import { RecordHeaders } from '../../src/consumer/headers.ts'
@@ -20,8 +20,11 @@ import { arg } from './common.ts'
 
 const RECORDS = arg('records', 200_000)
 const sync = process.argv.includes('--sync')
-/** A batch handler (onBatch) of up to 500 events instead of one handler per record. */
+/** A batch handler (onBatch) instead of one handler per record, with the default maxSize (100). */
 const batched = process.argv.includes('--batch')
+const BATCH_SIZE = arg('batch-size', 100)
+/** With --batch: every record through a job of its own (the batch path before records were taken directly). */
+const viaJobs = process.argv.includes('--via-jobs')
 
 const topic = defineTopic({ name: 'micro.v1', key: 'id' })
 const Event = defineEvent({
@@ -38,7 +41,7 @@ if (batched) {
     () => undefined,
     {},
     {
-      spec: { maxSize: 500, maxWaitMs: 20, by: 'partition', onFailure: 'split' },
+      spec: { maxSize: BATCH_SIZE, maxWaitMs: 100, by: 'partition', onFailure: 'split' },
       handler: () => Promise.resolve(),
     },
   )
@@ -59,7 +62,7 @@ const pipeline = new Pipeline({
   clock: systemClock,
   telemetry: undefined,
 })
-const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
+const runner: { stopping: boolean; batches?: Batcher | undefined } = { stopping: false }
 
 function messages(count: number): FetchedRecord[] {
   return Array.from({ length: count }, (_, i) => {
@@ -99,19 +102,33 @@ async function run(batch: FetchedRecord[]): Promise<{ wall: number; cpu: number 
   )
   let resume: (() => void) | undefined
   const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000, onCapacity: () => resume?.() })
-  if (batched) runner.batches = new Batcher(pool, pipeline, runner, systemClock, 1000)
+  const batches = batched
+    ? new Batcher(pool, pipeline, runner, systemClock, 1000, {
+        facts: (record, headers) => sourceFacts(record, headers, 'micro'),
+        direct: !viaJobs,
+      })
+    : undefined
+  runner.batches = batches
   const started = performance.now()
   const cpu = process.cpuUsage()
   for (const record of batch) {
     const headers = new RecordHeaders(record.headerEntries)
     const partition = assignment.admit(record, 1, undefined)!
     partition.offsets.dispatched(record.offset, 0)
-    const facts = sourceFacts(record, headers, 'micro')
-    // Batch topics go through one lane per partition (runner.ts), so that batches keep offset order.
-    const lane = batched ? `${partition.epoch}` : `${partition.epoch}|${record.key!.toString('latin1')}`
-    if (!pool.submit(new RecordJob(pipeline, runner, record, headers, facts, lane, partition))) {
-      runner.batches?.closeAll()
+    // As the runner admits a record: a batch topic's straight into its batch when it can.
+    if (!batches?.take(record, headers, partition)) {
+      const facts = sourceFacts(record, headers, 'micro')
+      // Batch topics go through one lane per partition (runner.ts), so that batches keep offset order.
+      const lane = batched ? `${partition.epoch}` : `${partition.epoch}|${record.key!.toString('latin1')}`
+      const job = new RecordJob(pipeline, runner, record, headers, facts, lane, partition)
+      pool.submit(batches ? batches.queue(job) : job)
+    }
+    if (pool.full) {
+      batches?.closeAll()
       await new Promise<void>((resolve) => (resume = resolve))
+    } else if (batches?.takeClosedUnfinished()) {
+      // The runner ends its read stretch here and reads on at the next turn (runner.ts).
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
   runner.batches?.closeAll()
@@ -131,5 +148,5 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[2]!
 const wall = results.map((r) => r.wall)
 const cpu = results.map((r) => r.cpu)
 console.log(
-  `${batched ? 'batch' : sync ? 'sync' : 'async'} handler: ${median(wall).toFixed(2)} µs per record, ${median(cpu).toFixed(2)} µs CPU (median of 5 runs of ${RECORDS}; min ${Math.min(...wall).toFixed(2)} / ${Math.min(...cpu).toFixed(2)})`,
+  `${batched ? `batch (maxSize ${BATCH_SIZE}${viaJobs ? ', via jobs' : ''})` : sync ? 'sync' : 'async'} handler: ${median(wall).toFixed(2)} µs per record, ${median(cpu).toFixed(2)} µs CPU (median of 5 runs of ${RECORDS}; min ${Math.min(...wall).toFixed(2)} / ${Math.min(...cpu).toFixed(2)})`,
 )

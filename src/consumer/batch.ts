@@ -1,34 +1,69 @@
-// Batch handlers (consumer.onBatch). A record routed to a batch handler is decoded, upcast and
-// validated by its own job like any other (a record that fails there goes to the DLQ alone); its
-// event then joins the open batch of its partition (or of its key, within the partition). A batch
-// closes when it is full or its first record has waited `maxWait`, and runs as one job in its own
-// lane of the worker pool, so the batches of a partition run one after another, in offset order.
+// Batch handlers (consumer.onBatch). A record of a batch topic is decoded, routed, upcast and
+// validated straight into the open batch of its partition (or of its key, within the partition),
+// holding only the record and its event. Whatever is not that simple case (a record that fails to
+// decode or validate, a skipped or unrouted one, a schema registry's, an upcast one, a retry
+// tier's, one traced by an OpenTelemetry SDK) goes through a job of its own like any other record,
+// and the records of its partition read after it wait behind that job, so batches keep offset
+// order. A batch closes when it is full or its first record has waited `maxWait`, and runs as one
+// job in its own lane of the worker pool, so the batches of a partition run one after another.
 // Its records are done (their offsets committable) only when the batch is: a failed batch is
 // retried whole by the route's retry policy, then split (each record tried alone, so that only the
 // poison ones are written to a retry tier or the DLQ) or, with onFailure "whole", all written away.
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
+import { payloadFor, type Decoded } from '../catalog/upcast.ts'
+import { ReplayHeaders } from '../dlq/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
-import { ErrorCodes, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
+import { ErrorCodes, HandlerError, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
+import { instruments, tracing } from '../observability/api.ts'
 import type { PublishResult } from '../producer/types.ts'
+import { isFramed } from '../registry/codec.ts'
 import type { Clock, Timer } from '../util/clock.ts'
+import { recordLogFields, type RecordFacts } from './context.ts'
+import { decodeEnvelope, project } from './decode.ts'
+import { RecordHeaders } from './headers.ts'
 import type { BatchIntake, RecordJob, RunnerState } from './job.ts'
+import type { FetchedRecord } from './member.ts'
 import type { AssignedPartition } from './partitions.ts'
 import type { Pipeline } from './pipeline.ts'
 import type { Job, StepOutcome, WorkerPool } from './pool.ts'
-import { backoffDelay, shouldRetry } from './retry.ts'
+import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
 import type { Route } from './router.ts'
 import type { BatchContext, BatchRecord, PublishInHandlerOptions } from './types.ts'
 
 const NO_ERROR = () => new Error('the batch handler failed without an error')
 
-interface Member {
-  readonly job: RecordJob
+/** The facts of a record (where it first came from), from its headers: the runner's. */
+export type FactsOf = (record: FetchedRecord, headers: ReadonlyMap<string, string>) => RecordFacts
+
+/**
+ * A record in a batch. Taken directly (no job), it holds the record and its event only; its facts
+ * are made when something reads them (ctx.records, a log line, a DLQ write).
+ */
+class Member {
+  readonly record: FetchedRecord
   readonly event: Envelope
+  /** The record's own job, when it came through one (see Batcher.take). */
+  readonly job: RecordJob | undefined
+  #facts: RecordFacts | undefined
   /** Set once tries of this record alone (a split) gave up: the error to write it away with. */
-  failure: unknown
+  failure: unknown = undefined
   /** Handled, or written away. */
-  done: boolean
+  done = false
+  /** A record without a job, being written away: what its failure record says. */
+  writing: { error: unknown; handler: string; attempts: number; firstFailure: Date } | undefined
+
+  constructor(record: FetchedRecord, event: Envelope, job: RecordJob | undefined) {
+    this.record = record
+    this.event = event
+    this.job = job
+  }
+
+  facts(of: FactsOf): RecordFacts {
+    if (this.job) return this.job.facts
+    this.#facts ??= of(this.record, new RecordHeaders(this.record.headerEntries))
+    return this.#facts
+  }
 }
 
 /** Where a batch is: tried whole, then each record alone, or all its records written away. */
@@ -56,39 +91,126 @@ export class Batcher implements BatchIntake {
    * partition most records find their batch here, without making its key.
    */
   #recent: BatchJob | undefined
+  /** The batch the last record added closed, if it did (see takeClosedUnfinished). */
+  #justClosed: BatchJob | undefined
+  readonly #factsOf: FactsOf
+  /** Whether records may be taken without a job (not a retry tier's, whose records wait and carry origins). */
+  readonly #direct: boolean
+  /** Records of a partition going through jobs of their own: until they are in, later ones queue behind. */
+  readonly #queued = new Map<object, number>()
 
-  constructor(pool: WorkerPool, pipeline: Pipeline, runner: RunnerState, clock: Clock, maxInFlight: number) {
+  constructor(
+    pool: WorkerPool,
+    pipeline: Pipeline,
+    runner: RunnerState,
+    clock: Clock,
+    maxInFlight: number,
+    options: { facts: FactsOf; direct: boolean },
+  ) {
     this.#pool = pool
     this.#pipeline = pipeline
     this.#runner = runner
     this.#clock = clock
     this.#maxInFlight = maxInFlight
+    this.#factsOf = options.facts
+    this.#direct = options.direct
   }
 
   get openCount(): number {
     return this.#open.size
   }
 
+  /**
+   * Whether the last record added filled its batch and that batch has not finished (its handler
+   * returned a promise, or its lane is busy). The runner then ends its read stretch: read on
+   * synchronously, it would fill the pool with closed batches whose records outlive young-generation
+   * collections.
+   */
+  takeClosedUnfinished(): boolean {
+    const closed = this.#justClosed
+    this.#justClosed = undefined
+    return closed !== undefined && !closed.finished
+  }
+
+  /** A record that came through its own job (RecordJob), decoded, upcast and validated. */
   add(job: RecordJob, route: Route, event: Envelope): void {
-    const spec = route.batch!.spec
+    this.#join(job.owner, route, new Member(job.record, event, job))
+  }
+
+  /**
+   * Takes a record of a batch topic straight into its batch: decoded, routed, upcast and validated
+   * here, with no job. False when the record needs its own job (submit it through `queue`): it failed
+   * one of those stages, is skipped or not a batch handler's, waits for a schema registry or an
+   * asynchronous upcaster, is traced, or records of its partition are still queued in jobs.
+   */
+  take(record: FetchedRecord, headers: ReadonlyMap<string, string>, owner: AssignedPartition): boolean {
+    if (!this.#direct || this.#queued.has(owner)) return false
+    const pipeline = this.#pipeline
+    // Spans and metrics are made per record by the job (a no-op without an OpenTelemetry SDK).
+    if (pipeline.telemetry && (tracing() || instruments())) return false
+    const value = record.value
+    if (isFramed(value) || headers.get(ReplayHeaders.group) !== undefined) return false
+    let envelope: Envelope
+    try {
+      envelope = decodeEnvelope(pipeline.registry, value, headers, pipeline.reading)
+    } catch {
+      return false // its job decodes it again, and dead-letters it
+    }
+    const routing = pipeline.router.route(envelope.type, envelope.version)
+    if (routing.kind !== 'routes') return false
+    const match = routing.matches[0]!
+    if (!match.route.batch) return false
+    let decoded: Decoded<unknown> | Promise<Decoded<unknown>>
+    try {
+      decoded = payloadFor(envelope, match.target)
+    } catch {
+      return false // its job tries again under the route's retry policy, then writes it away
+    }
+    if (decoded instanceof Promise) return false
+    let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
+    const fields = match.route.options.fields
+    if (fields) event = project(event, fields)
+    this.#join(owner, match.route, new Member(record, event, undefined))
+    return true
+  }
+
+  /**
+   * A record of a batch topic that goes through its own job: the records of its partition read
+   * after it are not taken directly until it has joined its batch (or is done), to keep offset order.
+   */
+  queue(job: RecordJob): Job {
     const owner = job.owner
+    this.#queued.set(owner, (this.#queued.get(owner) ?? 0) + 1)
+    return new QueuedRecord(job, () => {
+      const left = this.#queued.get(owner)! - 1
+      if (left > 0) this.#queued.set(owner, left)
+      else this.#queued.delete(owner)
+    })
+  }
+
+  #join(owner: AssignedPartition, route: Route, member: Member): void {
+    const spec = route.batch!.spec
     const recent = this.#recent
     let batch = spec.by === 'partition' && recent?.owner === owner && recent.route === route ? recent : undefined
     if (!batch) {
       const key =
         spec.by === 'key'
-          ? `${owner.epoch}|${route.id}|${job.record.key?.toString('latin1') ?? ''}`
+          ? `${owner.epoch}|${route.id}|${member.record.key?.toString('latin1') ?? ''}`
           : `${owner.epoch}|${route.id}`
       batch = this.#open.get(key) ?? this.#openBatch(key, owner, route)
       this.#recent = batch
     }
     this.#pool.hold(1)
-    batch.add(job, event)
-    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) this.#close(batch)
+    batch.add(member)
+    if (batch.size >= Math.min(spec.maxSize, this.#maxInFlight)) {
+      this.#close(batch)
+      // Checked once the pool ran what it could (a batch closed within a job's step runs later in that pump).
+      this.#justClosed = batch
+    }
   }
 
   #openBatch(key: string, owner: AssignedPartition, route: Route): BatchJob {
-    const batch = new BatchJob(key, owner, route, this.#pipeline, this.#runner, this.#pool, this.#clock)
+    const batch = new BatchJob(key, owner, route, this.#pipeline, this.#runner, this.#pool, this.#clock, this.#factsOf)
     this.#open.set(key, batch)
     batch.timer = this.#clock.setTimeout(() => this.#close(batch), route.batch!.spec.maxWaitMs)
     return batch
@@ -120,6 +242,60 @@ export class Batcher implements BatchIntake {
   }
 }
 
+/** A batch topic's record in a job of its own; tells the Batcher once it left its lane. */
+class QueuedRecord implements Job {
+  readonly job: RecordJob
+  readonly #left: () => void
+  #gone = false
+
+  constructor(job: RecordJob, left: () => void) {
+    this.job = job
+    this.#left = left
+  }
+
+  get lane(): string {
+    return this.job.lane
+  }
+
+  get owner(): AssignedPartition {
+    return this.job.owner
+  }
+
+  get escalating(): boolean {
+    return this.job.escalating
+  }
+
+  /** The handler attempt running now (the runner times it). */
+  get running(): RecordJob['running'] {
+    return this.job.running
+  }
+
+  step(): StepOutcome | Promise<StepOutcome> {
+    const outcome = this.job.step()
+    return outcome instanceof Promise ? outcome.then((o) => this.#after(o)) : this.#after(outcome)
+  }
+
+  #after(outcome: StepOutcome): StepOutcome {
+    if (typeof outcome !== 'number') this.#leave()
+    return outcome
+  }
+
+  abandon(): void {
+    this.#leave()
+    this.job.abandon()
+  }
+
+  interrupt(reason: Error): void {
+    this.job.interrupt(reason)
+  }
+
+  #leave(): void {
+    if (this.#gone) return
+    this.#gone = true
+    this.#left()
+  }
+}
+
 export class BatchJob implements Job {
   /** Its key among the open batches (assignment epoch, route and, by key, the record key). */
   readonly key: string
@@ -132,8 +308,11 @@ export class BatchJob implements Job {
   readonly #runner: RunnerState
   readonly #pool: WorkerPool
   readonly #clock: Clock
+  readonly #factsOf: FactsOf
   readonly #members: Member[] = []
   #phase: Phase = { name: 'whole' }
+  /** Failed writes of a record without a job (retry tier, DLQ), for the backoff. */
+  #unavailable = 0
   #attempt = 0
   #call: Call | undefined
   /** Whether the records it holds were given back to the pool's count. */
@@ -147,8 +326,10 @@ export class BatchJob implements Job {
     runner: RunnerState,
     pool: WorkerPool,
     clock: Clock,
+    factsOf: FactsOf,
   ) {
     this.key = key
+    this.#factsOf = factsOf
     this.lane = `batch|${key}`
     this.owner = owner
     this.route = route
@@ -163,8 +344,13 @@ export class BatchJob implements Job {
     return this.#members.length
   }
 
-  add(job: RecordJob, event: Envelope): void {
-    this.#members.push({ job, event, failure: undefined, done: false })
+  /** Its records were given back to the pool (done or given up). */
+  get finished(): boolean {
+    return this.#released
+  }
+
+  add(member: Member): void {
+    this.#members.push(member)
   }
 
   step(): StepOutcome | Promise<StepOutcome> {
@@ -192,10 +378,7 @@ export class BatchJob implements Job {
   #afterWhole(error: unknown): StepOutcome | Promise<StepOutcome> {
     const members = this.#members
     if (error === undefined) {
-      for (const m of members) {
-        m.done = true
-        m.job.completedInBatch(this.#attempt)
-      }
+      for (const m of members) this.#completed(m, this.#attempt)
       return this.#end()
     }
     if (this.#leaving()) return this.#giveUp()
@@ -222,8 +405,7 @@ export class BatchJob implements Job {
           const tried = this.#try([member], ++phase.attempt)
           const error = tried instanceof Promise ? await tried : tried.error
           if (error === undefined) {
-            member.done = true
-            member.job.completedInBatch(this.#attempt + phase.attempt)
+            this.#completed(member, this.#attempt + phase.attempt)
             phase.index++
             phase.attempt = 0
             continue
@@ -233,7 +415,7 @@ export class BatchJob implements Job {
           if (shouldRetry(policy, phase.attempt, error)) return backoffDelay(policy, phase.attempt)
           member.failure = error
         }
-        const outcome = await member.job.failedInBatch(member.failure, name, this.#attempt + phase.attempt)
+        const outcome = await this.#failed(member, member.failure, name, this.#attempt + phase.attempt)
         if (outcome === 'abandoned') return this.#giveUp()
         if (typeof outcome === 'number') return outcome // the write failed: tried again after the delay
         member.done = true
@@ -245,7 +427,7 @@ export class BatchJob implements Job {
     if (phase.name === 'escalate') {
       while (phase.index < members.length) {
         const member = members[phase.index]!
-        const outcome = await member.job.failedInBatch(phase.error, name, this.#attempt)
+        const outcome = await this.#failed(member, phase.error, name, this.#attempt)
         if (outcome === 'abandoned') return this.#giveUp()
         if (typeof outcome === 'number') return outcome
         member.done = true
@@ -259,12 +441,62 @@ export class BatchJob implements Job {
     return this.owner.revoked || this.#runner.stopping
   }
 
+  /** The record was handled (with the batch, or alone in a split): its offset is done. */
+  #completed(member: Member, attempts: number): void {
+    member.done = true
+    if (member.job) member.job.completedInBatch(attempts)
+    else this.owner.offsets.done(member.record.offset)
+  }
+
+  /**
+   * Writes a record the batch gave up on to a retry tier or the DLQ, as its job would (for a record
+   * without one, here): undefined once written, a delay to try the write again after, or 'abandoned'.
+   */
+  #failed(member: Member, error: unknown, handler: string, attempts: number): Promise<StepOutcome> {
+    if (member.job) return member.job.failedInBatch(error, handler, attempts)
+    member.writing ??= {
+      error: HandlerError.of(error),
+      handler,
+      attempts,
+      firstFailure: new Date(this.#clock.now()),
+    }
+    return this.#writeAway(member, member.writing)
+  }
+
+  async #writeAway(member: Member, failure: NonNullable<Member['writing']>): Promise<StepOutcome> {
+    if (this.#leaving()) return 'abandoned'
+    const facts = member.facts(this.#factsOf)
+    try {
+      await this.#pipeline.escalate({
+        record: member.record,
+        facts,
+        headers: facts.headers,
+        envelope: member.event,
+        error: failure.error,
+        handler: failure.handler,
+        attempts: failure.attempts,
+        firstFailure: failure.firstFailure,
+        lastFailure: new Date(this.#clock.now()),
+      })
+      this.owner.offsets.done(member.record.offset)
+      return undefined
+    } catch (error) {
+      // The write failed: the offset stays uncommitted, and the write is tried again.
+      if (this.#leaving()) return 'abandoned'
+      this.#pipeline.logger.error(
+        { err: error, ...recordLogFields(facts, member.event) },
+        'could not write the failed record away; will retry',
+      )
+      return backoffDelay(UNAVAILABLE_BACKOFF, ++this.#unavailable)
+    }
+  }
+
   /**
    * One call of the handler with `members`' events: its error (undefined if none), directly when the
    * handler returned without a promise, else through a promise bounded by the handler timeout.
    */
   #try(members: readonly Member[], attempt: number): { error: unknown } | Promise<unknown> {
-    const ctx = new CallContext(this.#route, this.#pipeline, members, attempt)
+    const ctx = new CallContext(this.#route, this.#pipeline, members, attempt, this.#factsOf)
     const started = this.#clock.now()
     let result: unknown
     try {
@@ -305,8 +537,8 @@ export class BatchJob implements Job {
   }
 
   #logFailure(members: readonly Member[], error: unknown, attempt: number): void {
-    const first = members[0]!.job.facts
-    const last = members[members.length - 1]!.job.facts
+    const first = members[0]!.facts(this.#factsOf)
+    const last = members[members.length - 1]!.facts(this.#factsOf)
     this.#pipeline.logger.warn(
       {
         err: error,
@@ -330,7 +562,7 @@ export class BatchJob implements Job {
 
   /** Left unfinished (revoked, stopping): the records not done are delivered again. */
   #giveUp(): 'abandoned' {
-    if (!this.#released) for (const m of this.#members) if (!m.done) m.job.abandon()
+    if (!this.#released) for (const m of this.#members) if (!m.done) m.job?.abandon()
     this.#release()
     return 'abandoned'
   }
@@ -355,12 +587,14 @@ class CallContext implements BatchContext {
   readonly #pipeline: Pipeline
   readonly #route: Route
   readonly #members: readonly Member[]
+  readonly #factsOf: FactsOf
   #records: readonly BatchRecord[] | undefined
   #logger: Logger | undefined
   #controller: AbortController | undefined
 
-  constructor(route: Route, pipeline: Pipeline, members: readonly Member[], attempt: number) {
-    const first = members[0]!.job.facts
+  constructor(route: Route, pipeline: Pipeline, members: readonly Member[], attempt: number, factsOf: FactsOf) {
+    this.#factsOf = factsOf
+    const first = members[0]!.facts(factsOf)
     this.topic = first.topic
     this.partition = first.partition
     this.key = route.batch!.spec.by === 'key' ? first.key : undefined
@@ -372,14 +606,17 @@ class CallContext implements BatchContext {
   }
 
   get records(): readonly BatchRecord[] {
-    this.#records ??= this.#members.map(({ job: { facts } }) => ({
-      topic: facts.topic,
-      partition: facts.partition,
-      offset: facts.offset,
-      key: facts.key,
-      timestamp: facts.timestamp,
-      headers: facts.headers,
-    }))
+    this.#records ??= this.#members.map((member) => {
+      const facts = member.facts(this.#factsOf)
+      return {
+        topic: facts.topic,
+        partition: facts.partition,
+        offset: facts.offset,
+        key: facts.key,
+        timestamp: facts.timestamp,
+        headers: facts.headers,
+      }
+    })
     return this.#records
   }
 
@@ -392,8 +629,8 @@ class CallContext implements BatchContext {
     this.#logger ??= this.#pipeline.logger.child({
       topic: this.topic,
       partition: this.partition,
-      firstOffset: this.#members[0]?.job.facts.offset.toString(),
-      lastOffset: this.#members[this.#members.length - 1]?.job.facts.offset.toString(),
+      firstOffset: this.#members[0]?.facts(this.#factsOf).offset.toString(),
+      lastOffset: this.#members[this.#members.length - 1]?.facts(this.#factsOf).offset.toString(),
       handler: this.#route.name,
       attempt: this.attempt,
     })

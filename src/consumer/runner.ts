@@ -113,6 +113,8 @@ export class GroupRunner {
   readonly #pausedPartitions = new Set<string>()
   #unobserve: (() => void) | undefined
   #unwatch: (() => void) | undefined
+  /** A read stretch ended early (a batch closed unfinished): reading goes on at the next turn. */
+  #readSoon: NodeJS.Immediate | undefined
 
   constructor(options: RunnerOptions) {
     this.#o = options
@@ -126,7 +128,11 @@ export class GroupRunner {
     })
     this.batches =
       options.batchTopics && options.batchTopics.size > 0
-        ? new Batcher(this.pool, options.pipeline, this, options.clock, options.maxInFlight)
+        ? new Batcher(this.pool, options.pipeline, this, options.clock, options.maxInFlight, {
+            facts: options.facts,
+            // A retry tier's records wait until due and carry their origin: they keep their jobs.
+            direct: options.dueAt === undefined,
+          })
         : undefined
     this.#assignment = new Assignment(
       {
@@ -237,13 +243,26 @@ export class GroupRunner {
     const state = this.#state
     if (state.name !== 'running' || this.#assignHooks > 0) return
     const member = state.member
+    const batches = this.batches
+    batches?.takeClosedUnfinished()
     while (!this.pool.full) {
       const record = member.read()
       if (record === null) return
       this.#admit(member, record)
+      // A batch closed and runs on (its handler returned a promise): stop here and read on at the
+      // next turn of the event loop, so that a handler settling meanwhile (without waiting for I/O)
+      // gives its records back first; the pool then holds little more than the open batches.
+      if (batches?.takeClosedUnfinished()) return this.#readNextTurn()
     }
     // Full, partly with records waiting in open batches: they run now rather than wait for more.
     this.batches?.closeAll()
+  }
+
+  #readNextTurn(): void {
+    this.#readSoon ??= setImmediate(() => {
+      this.#readSoon = undefined
+      this.#read()
+    })
   }
 
   #admit(member: GroupMember, record: FetchedRecord): void {
@@ -252,18 +271,18 @@ export class GroupRunner {
     const partition = this.#assignment.admit(record, member.generationOf(record), dueAt ? dueAt(headers) : undefined)
     if (!partition) return
     partition.offsets.dispatched(record.offset, record.leaderEpoch ?? -1)
-    const facts = this.#o.facts(record, headers)
-    this.pool.submit(
-      new RecordJob(
-        this.#o.pipeline,
-        this,
-        record,
-        headers,
-        facts,
-        partition.laneOf(this.#o.batchTopics?.has(record.topic) ? 'partition' : this.#o.ordering, record),
-        partition,
-      ),
+    const batches = this.#o.batchTopics?.has(record.topic) === true ? this.batches : undefined
+    if (batches?.take(record, headers, partition)) return
+    const job = new RecordJob(
+      this.#o.pipeline,
+      this,
+      record,
+      headers,
+      this.#o.facts(record, headers),
+      partition.laneOf(batches ? 'partition' : this.#o.ordering, record),
+      partition,
     )
+    this.pool.submit(batches ? batches.queue(job) : job)
   }
 
   // ---- assignment ------------------------------------------------------------------------------
@@ -536,6 +555,7 @@ export class GroupRunner {
   async #stop(previous: RunnerState, drainUntil: number, deadline: number): Promise<void> {
     const left = () => Math.max(0, deadline - this.#clock.now())
     this.#committer.stop()
+    if (this.#readSoon) clearImmediate(this.#readSoon)
     this.#unwatch?.()
     this.#lag?.stop()
     this.#unobserve?.()

@@ -9,11 +9,12 @@ import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index
 import { Batcher } from '../../src/consumer/batch.ts'
 import { RecordHeaders } from '../../src/consumer/headers.ts'
 import { RecordJob } from '../../src/consumer/job.ts'
-import type { FetchedRecord } from '../../src/consumer/member.ts'
+import type { FetchedRecord, GroupMember, MemberEvents, MemberOptions } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
 import { Pipeline } from '../../src/consumer/pipeline.ts'
 import { WorkerPool } from '../../src/consumer/pool.ts'
 import { BASE_RETRY } from '../../src/consumer/retry.ts'
+import { GroupRunner } from '../../src/consumer/runner.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import { CodecRegistry, createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
@@ -81,13 +82,18 @@ function harness(handler: (events: readonly unknown[]) => void | Promise<void>, 
   assignment.add([{ topic: topic.name, partition: 0 }], 1)
   const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
   const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
-  runner.batches = new Batcher(pool, pipeline, runner, systemClock, 1000)
+  const batches = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+    facts: (record, headers) => sourceFacts(record, headers, 'test'),
+    direct: true,
+  })
+  runner.batches = batches
   const dispatch = (record: FetchedRecord) => {
     const headers = new RecordHeaders(record.headerEntries)
     const partition = assignment.admit(record, 1, undefined)!
     partition.offsets.dispatched(record.offset, 0)
+    if (batches.take(record, headers, partition)) return
     const facts = sourceFacts(record, headers, 'test')
-    pool.submit(new RecordJob(pipeline, runner, record, headers, facts, `${partition.epoch}`, partition))
+    pool.submit(batches.queue(new RecordJob(pipeline, runner, record, headers, facts, `${partition.epoch}`, partition)))
   }
   return { pool, dispatch, partition: () => assignment.get(topic.name, 0)! }
 }
@@ -117,4 +123,102 @@ test('a batch whose handler returns a promise releases its records once the prom
   await pool.idle()
   assert.equal(pool.inFlight, 0)
   assert.equal(partition().offsets.pending, 0)
+})
+
+/**
+ * A group member over records held in memory, delivering them as the wire member does: read()
+ * returns the next one until none is left. Only what the runner's read loop uses is real.
+ */
+function memoryMember(records: FetchedRecord[]): GroupMember {
+  let events: MemberEvents | undefined
+  return {
+    join(e) {
+      events = e
+      e.assigned({ generation: 1, added: [{ topic: topic.name, partition: 0 }], revoked: [] })
+      return Promise.resolve()
+    },
+    read: () => records.shift() ?? null,
+    generationOf: () => 1,
+    pause: () => undefined,
+    resume: () => undefined,
+    seek: () => undefined,
+    commit: () => Promise.resolve('committed'),
+    restartFetch: () => Promise.resolve(),
+    close: () => {
+      events = undefined
+      return Promise.resolve()
+    },
+    get generation() {
+      return events ? 1 : -1
+    },
+    connected: true,
+    lastHeartbeat: null,
+    offsets: undefined,
+  }
+}
+
+test('a batch whose handler returns a promise ends the read stretch: only the open batches are held meanwhile', async () => {
+  const maxSize = 10
+  const total = 200
+  const held: number[] = []
+  const inFlight = { now: () => 0 }
+  let handled = 0
+  const router = new Router(createCatalog([Event]))
+  router.add(
+    Event,
+    () => undefined,
+    {},
+    {
+      spec: { maxSize, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+      // A bulk sink's handler: async, settling without waiting for I/O.
+      handler: (events) => {
+        held.push(inFlight.now())
+        handled += events.length
+        return Promise.resolve()
+      },
+    },
+  )
+  const pipeline = new Pipeline({
+    registry: new CodecRegistry(),
+    framed: undefined,
+    reading: {},
+    router,
+    middleware: [],
+    logger: silentLogger(),
+    publisher: undefined,
+    onUnknownType: 'skip',
+    onUnhandled: 'skip',
+    handlerTimeoutMs: 30_000,
+    retry: BASE_RETRY,
+    escalate: () => Promise.reject(new Error('no failures expected')),
+    clock: systemClock,
+    telemetry: undefined,
+  })
+  const records = Array.from({ length: total }, (_, i) => fetched(i))
+  const runner = new GroupRunner({
+    group: 'test',
+    member: {} as MemberOptions,
+    createMember: () => memoryMember(records),
+    pipeline,
+    logger: silentLogger(),
+    clock: systemClock,
+    concurrency: 10,
+    maxInFlight: 1000,
+    ordering: 'key',
+    commitIntervalMs: 60_000,
+    sessionTimeoutMs: 10_000,
+    hooks: {},
+    facts: (record, headers) => sourceFacts(record, headers, 'test'),
+    batchTopics: new Set([topic.name]),
+    lagIntervalMs: 0,
+  })
+  inFlight.now = () => runner.pool.inFlight
+  await runner.start()
+  const deadline = Date.now() + 10_000
+  while (handled < total && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve))
+  await runner.stop(Date.now() + 1000, Date.now() + 2000)
+  assert.equal(handled, total, 'every record was handled')
+  // Held when a handler runs: its own batch (its records and the batch job) and the next open one.
+  const most = Math.max(...held)
+  assert.ok(most <= 2 * maxSize + 1, `at most ${2 * maxSize + 1} records held while a batch ran, saw ${most}`)
 })

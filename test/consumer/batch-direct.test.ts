@@ -1,0 +1,112 @@
+// Records of a batch topic are taken straight into their batch (no job per record) when they can be;
+// a record that needs a job of its own (here: one upcast from an older version, asynchronously) must
+// not be overtaken by the records of its partition read after it. Offline: the runner's admit stage
+// as the micro-benchmark drives it, over records held in memory.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { z } from 'zod'
+import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
+import { Batcher } from '../../src/consumer/batch.ts'
+import { RecordHeaders } from '../../src/consumer/headers.ts'
+import { RecordJob } from '../../src/consumer/job.ts'
+import type { FetchedRecord } from '../../src/consumer/member.ts'
+import { Assignment } from '../../src/consumer/partitions.ts'
+import { Pipeline } from '../../src/consumer/pipeline.ts'
+import { WorkerPool } from '../../src/consumer/pool.ts'
+import { BASE_RETRY } from '../../src/consumer/retry.ts'
+import { Router } from '../../src/consumer/router.ts'
+import { sourceFacts } from '../../src/consumer/tiers.ts'
+import type { BatchRecord } from '../../src/consumer/types.ts'
+import { CodecRegistry, createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
+import { silentLogger } from '../../src/logging/index.ts'
+import { systemClock } from '../../src/util/clock.ts'
+
+const topic = defineTopic({ name: 'direct.v1', key: 'id' })
+const V1 = defineEvent({ type: 'direct.happened', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+const V2 = defineEvent({
+  type: 'direct.happened',
+  version: '2.0',
+  topic,
+  schema: z.object({ id: z.string(), n: z.number() }),
+  upcast: { from: V1, up: (p) => ({ ...p, n: -1 }) },
+})
+
+function fetched(offset: number, version: '1.0' | '2.0'): FetchedRecord {
+  const payload = version === '1.0' ? { id: `r${offset}` } : { id: `r${offset}`, n: offset }
+  const envelope = createEnvelope({ type: 'direct.happened', version, source: 'test', payload })
+  const headerEntries = Object.entries(envelopeHeaders(envelope, jsonCodec.contentType)).map(
+    ([k, v]) => [Buffer.from(k), Buffer.from(v)] as [Buffer, Buffer],
+  )
+  return {
+    topic: topic.name,
+    partition: 0,
+    offset: BigInt(offset),
+    key: Buffer.from('k'),
+    value: jsonCodec.encode(envelope).value,
+    headerEntries,
+    timestamp: BigInt(Date.now()),
+    leaderEpoch: 0,
+  }
+}
+
+test('a record that needs its own job joins its batch before the records read after it', async () => {
+  const batches: { ids: string[]; records: readonly BatchRecord[] }[] = []
+  const router = new Router(createCatalog([V1, V2]))
+  router.add(
+    V2,
+    () => undefined,
+    {},
+    {
+      spec: { maxSize: 4, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+      handler: (events, ctx) => {
+        batches.push({ ids: events.map((e) => (e.payload as { id: string }).id), records: ctx.records })
+      },
+    },
+  )
+  const pipeline = new Pipeline({
+    registry: new CodecRegistry(),
+    framed: undefined,
+    reading: {},
+    router,
+    middleware: [],
+    logger: silentLogger(),
+    publisher: undefined,
+    onUnknownType: 'skip',
+    onUnhandled: 'skip',
+    handlerTimeoutMs: 30_000,
+    retry: BASE_RETRY,
+    escalate: () => Promise.reject(new Error('no failures expected')),
+    clock: systemClock,
+    telemetry: undefined,
+  })
+  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
+  assignment.add([{ topic: topic.name, partition: 0 }], 1)
+  const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
+  const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
+  const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+    facts: (record, headers) => sourceFacts(record, headers, 'test'),
+    direct: true,
+  })
+  runner.batches = batcher
+  const records = [fetched(0, '2.0'), fetched(1, '1.0'), fetched(2, '2.0'), fetched(3, '2.0')]
+  for (const record of records) {
+    const headers = new RecordHeaders(record.headerEntries)
+    const partition = assignment.admit(record, 1, undefined)!
+    partition.offsets.dispatched(record.offset, 0)
+    if (batcher.take(record, headers, partition)) continue
+    const facts = sourceFacts(record, headers, 'test')
+    pool.submit(batcher.queue(new RecordJob(pipeline, runner, record, headers, facts, 'p0', partition)))
+  }
+  await pool.idle()
+  assert.deepEqual(
+    batches.map((b) => b.ids),
+    [['r0', 'r1', 'r2', 'r3']],
+    'one batch, in offset order',
+  )
+  assert.deepEqual(
+    batches[0]!.records.map((r) => [r.topic, r.partition, r.offset, r.key]),
+    [0n, 1n, 2n, 3n].map((offset) => [topic.name, 0, offset, 'k']),
+    'ctx.records describes each record, taken directly or through its job',
+  )
+  assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
+})
