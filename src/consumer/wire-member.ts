@@ -507,11 +507,32 @@ class WireGroupMember implements GroupMember {
       )
     const wire = this.#wire
     if (wire) {
+      if (this.#o.rebalanceProtocol !== 'consumer' && !wire.closed) await this.#leave(wire, left())
       const closed = wire
         .close(true)
         .catch((error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'))
       if (!(await within(this.#clock, closed, left()))) this.#log.warn({}, 'leaving the group did not finish in time')
     }
+  }
+
+  /**
+   * Leaves the group before closing. The wire client's close() leaves too, but keeps its member
+   * "active": a SyncGroup answer arriving while it closes then schedules heartbeats on the closed
+   * client, every interval, for as long as the process lives. leaveGroup() ends the membership
+   * first. A leave that fails or does not finish in time gives the membership up without the
+   * broker (a member with no id has nothing to leave); the coordinator then evicts the member
+   * after its session timeout. Upstream: close() marks the membership inactive, as leaveGroup() does.
+   */
+  async #leave(wire: WireConsumer, timeoutMs: number): Promise<void> {
+    let left = false
+    const leaving = leaveGroup(wire).then(
+      () => void (left = true),
+      (error: unknown) => this.#log.warn({ err: error }, 'leaving the group failed'),
+    )
+    await within(this.#clock, leaving, timeoutMs)
+    if (left) return
+    wire.memberId = null
+    await leaveGroup(wire).catch(() => undefined)
   }
 
   get generation(): number {
@@ -559,4 +580,9 @@ function innermost(error: unknown): string {
   }
   walk(error, 0)
   return [...leaves].join('; ')
+}
+
+/** The wire client's leaveGroup(force) as a promise (its typings pick the callback overload). */
+function leaveGroup(wire: WireConsumer): Promise<void> {
+  return new Promise((resolve, reject) => wire.leaveGroup(true, (error) => (error ? reject(error) : resolve())))
 }
