@@ -11,15 +11,13 @@ import { RecordHeaders } from '../../src/consumer/headers.ts'
 import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
-import { Pipeline } from '../../src/consumer/pipeline.ts'
 import { WorkerPool } from '../../src/consumer/pool.ts'
-import { BASE_RETRY } from '../../src/consumer/retry.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import type { BatchRecord } from '../../src/consumer/types.ts'
-import { CodecRegistry, createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
-import { silentLogger } from '../../src/logging/index.ts'
+import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
+import { testPipeline } from '../support/pipeline.ts'
 
 const topic = defineTopic({ name: 'direct.v1', key: 'id' })
 const V1 = defineEvent({ type: 'direct.happened', version: '1.0', topic, schema: z.object({ id: z.string() }) })
@@ -63,22 +61,7 @@ test('a record that needs its own job joins its batch before the records read af
       },
     },
   )
-  const pipeline = new Pipeline({
-    registry: new CodecRegistry(),
-    framed: undefined,
-    reading: {},
-    router,
-    middleware: [],
-    logger: silentLogger(),
-    publisher: undefined,
-    onUnknownType: 'skip',
-    onUnhandled: 'skip',
-    handlerTimeoutMs: 30_000,
-    retry: BASE_RETRY,
-    escalate: () => Promise.reject(new Error('no failures expected')),
-    clock: systemClock,
-    telemetry: undefined,
-  })
+  const pipeline = testPipeline(router)
   const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
   assignment.add([{ topic: topic.name, partition: 0 }], 1)
   const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })

@@ -11,15 +11,14 @@ import { RecordHeaders } from '../../src/consumer/headers.ts'
 import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord, GroupMember, MemberEvents, MemberOptions } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
-import { Pipeline } from '../../src/consumer/pipeline.ts'
 import { WorkerPool } from '../../src/consumer/pool.ts'
-import { BASE_RETRY } from '../../src/consumer/retry.ts'
 import { GroupRunner } from '../../src/consumer/runner.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
-import { CodecRegistry, createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
+import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
+import { testPipeline } from '../support/pipeline.ts'
 
 const topic = defineTopic({ name: 'release.v1', key: 'id' })
 const Event = defineEvent({
@@ -62,22 +61,7 @@ function harness(handler: (events: readonly unknown[]) => void | Promise<void>, 
     {},
     { spec: { maxSize, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' }, handler },
   )
-  const pipeline = new Pipeline({
-    registry: new CodecRegistry(),
-    framed: undefined,
-    reading: {},
-    router,
-    middleware: [],
-    logger: silentLogger(),
-    publisher: undefined,
-    onUnknownType: 'skip',
-    onUnhandled: 'skip',
-    handlerTimeoutMs: 30_000,
-    retry: BASE_RETRY,
-    escalate: () => Promise.reject(new Error('no failures expected')),
-    clock: systemClock,
-    telemetry: undefined,
-  })
+  const pipeline = testPipeline(router)
   const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
   assignment.add([{ topic: topic.name, partition: 0 }], 1)
   const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
@@ -178,22 +162,7 @@ test('a batch whose handler returns a promise ends the read stretch: only the op
       },
     },
   )
-  const pipeline = new Pipeline({
-    registry: new CodecRegistry(),
-    framed: undefined,
-    reading: {},
-    router,
-    middleware: [],
-    logger: silentLogger(),
-    publisher: undefined,
-    onUnknownType: 'skip',
-    onUnhandled: 'skip',
-    handlerTimeoutMs: 30_000,
-    retry: BASE_RETRY,
-    escalate: () => Promise.reject(new Error('no failures expected')),
-    clock: systemClock,
-    telemetry: undefined,
-  })
+  const pipeline = testPipeline(router)
   const records = Array.from({ length: total }, (_, i) => fetched(i))
   const runner = new GroupRunner({
     group: 'test',

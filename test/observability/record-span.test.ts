@@ -5,18 +5,18 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SpanStatusCode } from '@opentelemetry/api'
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic, ErrorCodes, KafkitError, silentLogger } from 'kafkit'
+import { createCatalog, defineEvent, defineTopic, ErrorCodes, KafkitError } from 'kafkit'
 import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
 import { Assignment } from '../../src/consumer/partitions.ts'
-import { Pipeline } from '../../src/consumer/pipeline.ts'
 import { BASE_RETRY } from '../../src/consumer/retry.ts'
 import { Router } from '../../src/consumer/router.ts'
 import type { Handler } from '../../src/consumer/types.ts'
-import { CodecRegistry, createEnvelope, jsonCodec } from '../../src/envelope/index.ts'
+import { createEnvelope, jsonCodec } from '../../src/envelope/index.ts'
 import { ConsumerTelemetry, type Escalated } from '../../src/observability/consumer.ts'
 import { systemClock } from '../../src/util/clock.ts'
 import { installOtel } from './otel.ts'
+import { testPipeline } from '../support/pipeline.ts'
 
 const otel = installOtel()
 const topic = defineTopic({ name: 'spans.v1', key: 'id' })
@@ -28,20 +28,10 @@ function setup(
 ) {
   const router = new Router(createCatalog([Ping]))
   router.add(Ping, handler, {})
-  const pipeline = new Pipeline({
-    registry: new CodecRegistry(),
-    framed: undefined,
-    reading: {},
-    router,
-    middleware: [],
-    logger: silentLogger(),
-    publisher: undefined,
-    onUnknownType: 'skip',
-    onUnhandled: 'skip',
+  const pipeline = testPipeline(router, {
     handlerTimeoutMs: undefined,
     retry: { ...BASE_RETRY, initialBackoffMs: 1 },
     escalate,
-    clock: systemClock,
     telemetry: new ConsumerTelemetry('spans-group'),
   })
   const envelope = createEnvelope({ type: 'ping.sent', version: '1.0', source: 't', payload: { id: 'p' } })
