@@ -5,7 +5,14 @@ import tseslint from 'typescript-eslint'
 export default tseslint.config(
   {
     // A user's project in plain JavaScript, installed from the tarball by a test: not kafkit's own code.
-    ignores: ['node_modules/', 'dist/', 'coverage/', 'bench/results/', 'test/testing/fixtures/user-project/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'bench/results/',
+      'bench/.build/',
+      'test/testing/fixtures/user-project/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
