@@ -412,6 +412,7 @@ function outboxSection(o: OutboxResults): string[] {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     latency('outbox (commit, NOTIFY, relay, Kafka)', o.outboxEndToEnd),
     latency('direct publish', o.directEndToEnd),
+    latency('outbox write alone (due → COMMIT returned)', o.writeCommit),
   ]
 }
 
