@@ -1,0 +1,69 @@
+// What a latency child saw besides its records, for finding where a slow record's time went: its
+// garbage collections and event-loop stalls, with epoch timestamps, and each measured record's due
+// time and latency. Off unless KAFKIT_BENCH_LATENCY_TRACE names a folder; the task then writes one
+// JSON file there (`<label>-<pid>.json`). Correlate the files with the broker's GC log
+// (`-Xlog:gc` with the `timemillis` decorator, also epoch milliseconds).
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
+
+const DIR = process.env['KAFKIT_BENCH_LATENCY_TRACE']
+const epoch = (relative: number) => performance.timeOrigin + relative
+/** A loop stall: the 5 ms probe timer ran this much later than due. */
+const STALL_MS = 2
+const PROBE_MS = 5
+
+export interface LatencyTrace {
+  /** One measured record: when it was due (epoch ms) and its latency (ms). */
+  record(dueEpochMs: number, latencyMs: number): void
+  /** Writes the file (if tracing) and stops observing. */
+  finish(): void
+}
+
+const OFF: LatencyTrace = { record: () => undefined, finish: () => undefined }
+
+export function latencyTrace(label: string): LatencyTrace {
+  if (!DIR) return OFF
+  const gc: [number, number, number][] = []
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind ?? 0
+      gc.push([epoch(entry.startTime), entry.duration, kind])
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  delay.enable()
+  const stalls: [number, number][] = []
+  let expected = performance.now() + PROBE_MS
+  const probe = setInterval(() => {
+    const now = performance.now()
+    if (now - expected > STALL_MS) stalls.push([epoch(expected), now - expected])
+    expected = now + PROBE_MS
+  }, PROBE_MS)
+  probe.unref()
+  const due: number[] = []
+  const latency: number[] = []
+  return {
+    record(dueEpochMs, latencyMs) {
+      due.push(dueEpochMs)
+      latency.push(latencyMs)
+    },
+    finish() {
+      clearInterval(probe)
+      delay.disable()
+      observer.disconnect()
+      const ms = (ns: number) => ns / 1e6
+      const loop = {
+        mean: ms(delay.mean),
+        p50: ms(delay.percentile(50)),
+        p99: ms(delay.percentile(99)),
+        max: ms(delay.max),
+      }
+      writeFileSync(
+        join(DIR, `${label}-${process.pid}.json`),
+        JSON.stringify({ label, pid: process.pid, loop, gc, stalls, due, latency }),
+      )
+    },
+  }
+}
