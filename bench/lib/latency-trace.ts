@@ -34,14 +34,26 @@ export function latencyTrace(label: string): LatencyTrace {
   observer.observe({ entryTypes: ['gc'] })
   const delay = monitorEventLoopDelay({ resolution: 1 })
   delay.enable()
-  const stalls: [number, number][] = []
-  let expected = performance.now() + PROBE_MS
+  // Each stall: [epoch ms, lateness, CPU ms of the process's threads over the probe's interval,
+  // that interval in ms]. CPU near the interval is the process's own work; far below it, the process
+  // waited for a core.
+  const stalls: [number, number, number, number][] = []
+  let last = performance.now()
+  let expected = last + PROBE_MS
+  let cpuBefore = process.cpuUsage()
   const probe = setInterval(() => {
     const now = performance.now()
-    if (now - expected > STALL_MS) stalls.push([epoch(expected), now - expected])
+    const cpu = process.cpuUsage()
+    if (now - expected > STALL_MS) {
+      const cpuMs = (cpu.user - cpuBefore.user + cpu.system - cpuBefore.system) / 1000
+      stalls.push([epoch(expected), now - expected, cpuMs, now - last])
+    }
+    cpuBefore = cpu
+    last = now
     expected = now + PROBE_MS
   }, PROBE_MS)
   probe.unref()
+  const cpuStart = process.cpuUsage()
   const due: number[] = []
   const latency: number[] = []
   return {
@@ -53,6 +65,7 @@ export function latencyTrace(label: string): LatencyTrace {
       clearInterval(probe)
       delay.disable()
       observer.disconnect()
+      const cpu = process.cpuUsage(cpuStart)
       const ms = (ns: number) => ns / 1e6
       const loop = {
         mean: ms(delay.mean),
@@ -62,7 +75,16 @@ export function latencyTrace(label: string): LatencyTrace {
       }
       writeFileSync(
         join(DIR, `${label}-${process.pid}.json`),
-        JSON.stringify({ label, pid: process.pid, loop, gc, stalls, due, latency }),
+        JSON.stringify({
+          label,
+          pid: process.pid,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          loop,
+          gc,
+          stalls,
+          due,
+          latency,
+        }),
       )
     },
   }
