@@ -3,8 +3,8 @@
 // stall shows up in the figures instead of silently slowing the schedule (coordinated omission).
 // Publish→ack is measured by the producer; end-to-end by a kafkit consumer in a second process on
 // the same host, from the due time stamped in the payload. Warm-up records are discarded. The raw
-// @platformatic/kafka client runs the same schedule in the same way (its producer stream batching
-// as kafkit's linger and batch size, its consumer with kafkit's fetch settings), and so does the
+// @platformatic/kafka client runs the same schedule in the same way (its producer stream sending at
+// once as kafkit's `publish`, its consumer with kafkit's fetch settings), and so does the
 // Java client (bench/java/OpenLoopLatency.java: kafka-clients producer and consumer in one JVM, the
 // same record size, acks, idempotence, batching and linger).
 import { Consumer, MessagesStreamModes, ProducerStreamReportModes } from '@platformatic/kafka'
@@ -284,9 +284,10 @@ async function produce(params: ProduceParams): Promise<ProduceRun> {
 }
 
 /**
- * The raw client's producer stream batches as kafkit's producer does: a batch is sent when it holds
- * `batchRecords` (64 KiB of these 1 KiB records, kafkit's batch size) or `lingerMs` after its first
- * record; each record's delivery report is its acknowledgement.
+ * The raw client's producer stream sends as kafkit's `publish` does: at once (batchTime 0: the next
+ * turn of the event loop), and what arrives while its request is in flight goes in the next one, up
+ * to `batchRecords` (64 of these 1 KiB records: kafkit's 64 KiB batch). kafkit's linger applies to
+ * `publishAsync` only. Each record's delivery report is its acknowledgement.
  */
 async function produceRaw(params: ProduceParams): Promise<ProduceRun> {
   const producer = rawProducer('bench-latency-raw')
@@ -296,7 +297,7 @@ async function produceRaw(params: ProduceParams): Promise<ProduceRun> {
   await producer.send({ messages: [{ topic, ...warm }] })
   const stream = producer.asStream({
     batchSize: COMMON.batchRecords,
-    batchTime: COMMON.lingerMs,
+    batchTime: 0,
     reportMode: ProducerStreamReportModes.MESSAGE,
   })
   const acks = new Map<object, () => void>()
