@@ -3,6 +3,7 @@
 // time and latency. Off unless KAFKIT_BENCH_LATENCY_TRACE names a folder; the task then writes one
 // JSON file there (`<label>-<pid>.json`). Correlate the files with the broker's GC log
 // (`-Xlog:gc` with the `timemillis` decorator, also epoch milliseconds).
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
@@ -53,6 +54,11 @@ export function latencyTrace(label: string): LatencyTrace {
     expected = now + PROBE_MS
   }, PROBE_MS)
   probe.unref()
+  // Fetch requests the wire client sent (its diagnostics channel; a consumer's round trips).
+  let fetches = 0
+  const FETCH_STARTS = 'tracing:plt:kafka:consumer:fetches:start'
+  const countFetch = () => void fetches++
+  subscribe(FETCH_STARTS, countFetch)
   const cpuStart = process.cpuUsage()
   const due: number[] = []
   const latency: number[] = []
@@ -65,6 +71,7 @@ export function latencyTrace(label: string): LatencyTrace {
       clearInterval(probe)
       delay.disable()
       observer.disconnect()
+      unsubscribe(FETCH_STARTS, countFetch)
       const cpu = process.cpuUsage(cpuStart)
       const ms = (ns: number) => ns / 1e6
       const loop = {
