@@ -86,6 +86,7 @@ export function latencyTrace(label: string): LatencyTrace {
           label,
           pid: process.pid,
           cpuMs: (cpu.user + cpu.system) / 1000,
+          fetches,
           loop,
           gc,
           stalls,

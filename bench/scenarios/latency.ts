@@ -300,20 +300,25 @@ async function produceRaw(params: ProduceParams): Promise<ProduceRun> {
     batchTime: 0,
     reportMode: ProducerStreamReportModes.MESSAGE,
   })
-  const acks = new Map<object, () => void>()
+  const acks = new Map<object, { resolve: () => void; reject: (error: unknown) => void }>()
   stream.on('delivery-report', (report: { message: object }) => {
     const ack = acks.get(report.message)
     acks.delete(report.message)
-    ack?.()
+    ack?.resolve()
+  })
+  // A failed send destroys the stream: every record not yet acknowledged counts as a failure.
+  stream.on('error', (error: unknown) => {
+    for (const ack of acks.values()) ack.reject(error)
+    acks.clear()
   })
   const run = await openLoop(
     params,
     (seq, due) =>
       new Promise<void>((resolve, reject) => {
         const message = { topic, ...handMadeRecord(payload(seq, COMMON.keys, note, due)) }
-        acks.set(message, resolve)
+        acks.set(message, { resolve, reject })
         stream.write(message, (error) => {
-          if (error) reject(error)
+          if (error && acks.delete(message)) reject(error)
         })
       }),
     `produce-raw-${params.rate}`,
