@@ -220,7 +220,7 @@ function latencySection(l: LatencyResults): string[] {
   const rows = [
     '## 3. Latency (open loop, ms)',
     '',
-    'kafkit, and the plain Java client (kafka-clients, producer and consumer in one JVM, the same schedule, record size and producer settings), from the time each send was due.',
+    "kafkit, the raw @platformatic/kafka client (its producer stream batching by kafkit's linger and batch size, its consumer with kafkit's fetch settings) and the plain Java client (kafka-clients, producer and consumer in one JVM, the same schedule, record size and producer settings), from the time each send was due.",
     '',
     '| rate | client | offered/s | publish→ack p50 | p99 | p99.9 | max | end-to-end p50 | p99 | p99.9 | max | harness lag | failures |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -232,6 +232,7 @@ function latencySection(l: LatencyResults): string[] {
   }
   for (const e of l.rates) {
     rows.push(row(e.rate, 'kafkit', e))
+    if (e.raw) rows.push(row(e.rate, 'raw @platformatic/kafka', e.raw))
     if (e.java) rows.push(row(e.rate, `Java kafka-clients ${KAFKA_VERSION}`, e.java))
   }
   for (const f of l.failed ?? []) rows.push('', `**${int(f.rate)}/s was not measured**: ${f.error}`)

@@ -2,14 +2,18 @@
 // previous send's completion, and every latency is measured from the time the send was *due*, so a
 // stall shows up in the figures instead of silently slowing the schedule (coordinated omission).
 // Publish→ack is measured by the producer; end-to-end by a kafkit consumer in a second process on
-// the same host, from the due time stamped in the payload. Warm-up records are discarded. The Java
-// client runs the same schedule (bench/java/OpenLoopLatency.java: kafka-clients producer and
-// consumer in one JVM, the same record size, acks, idempotence, batching and linger).
+// the same host, from the due time stamped in the payload. Warm-up records are discarded. The raw
+// @platformatic/kafka client runs the same schedule in the same way (its producer stream sending at
+// once as kafkit's `publish`, its consumer with kafkit's fetch settings), and so does the
+// Java client (bench/java/OpenLoopLatency.java: kafka-clients producer and consumer in one JVM, the
+// same record size, acks, idempotence, batching and linger).
+import { Consumer, MessagesStreamModes, ProducerStreamReportModes } from '@platformatic/kafka'
 import type { RunContext } from '../lib/context.ts'
 import { startChild } from '../lib/child.ts'
-import { padding, payload } from '../lib/events.ts'
+import { handMadeRecord, padding, payload, type BenchPayloadType } from '../lib/events.ts'
 import { producerPerformance, type ProducerPerfResult } from '../lib/java.ts'
-import { uniqueName } from '../lib/kafka.ts'
+import { brokers, rawProducer, uniqueName } from '../lib/kafka.ts'
+import { latencyTrace } from '../lib/latency-trace.ts'
 import { benchKafkit, reached } from '../lib/kafkit.ts'
 import { javaLatencyAvailable, runJavaLatency, type JavaLatencyRun } from '../lib/peers.ts'
 import { COMMON } from '../lib/settings.ts'
@@ -32,11 +36,16 @@ export interface LatencyRate {
   scheduleLag?: LatencySummary
   failures: number
   javaPublishAck?: ProducerPerfResult
+  /** The raw @platformatic/kafka client on the same schedule, run after kafkit in every repeat. */
+  raw?: ClientOpenLoop
   /** The plain Java client on the same open-loop schedule (medians of as many runs as kafkit's). */
   java?: JavaOpenLoop
 }
 
-export interface JavaOpenLoop {
+/** A peer client's figures on the same open-loop schedule. */
+export type JavaOpenLoop = ClientOpenLoop
+
+export interface ClientOpenLoop {
   offered: number
   publishAck: LatencySummary
   endToEnd: LatencySummary
@@ -91,57 +100,77 @@ export async function latencyScenario(ctx: RunContext): Promise<LatencyResults> 
 }
 
 async function measureRate(ctx: RunContext, rate: number): Promise<LatencyRate> {
-  const { seconds, warmupSeconds, repeats } = ctx.profile.latency
+  const { repeats } = ctx.profile.latency
   const producerRuns: ProduceRun[] = []
   const e2eRuns: LatencySummary[] = []
+  const rawProducerRuns: ProduceRun[] = []
+  const rawE2eRuns: LatencySummary[] = []
   for (let r = 0; r < repeats; r++) {
-    const topic = await ctx.topic(`latency-${rate}`, COMMON.partitions)
-    const expected = rate * seconds
-    const consumer = startChild<LatencySummary>(
-      'latency.consume',
-      { topic, expected, warmupCount: rate * warmupSeconds } satisfies ConsumeParams,
-      { profileDir: ctx.profileDir, timeoutMs: (seconds + 120) * 1000 },
-    )
-    const consumed = consumer.result
-    // Awaited below; until then a failure must not surface as an unhandled rejection.
-    consumed.catch(() => undefined)
-    const ready = new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
-    await Promise.race([
-      ready,
-      consumed.then(() => Promise.reject(new Error('the consumer ended before it was ready'))),
-    ])
-    const produced = await ctx.child<ProduceRun>('latency.produce', {
-      topic,
-      rate,
-      seconds,
-      warmupSeconds,
-    } satisfies ProduceParams)
-    const e2e = await consumed
-    producerRuns.push(produced)
-    e2eRuns.push(e2e)
-    ctx.log(
-      `latency ${rate}/s run ${r + 1}: ack p50 ${produced.publishAck.p50.toFixed(2)} p99 ${produced.publishAck.p99.toFixed(2)} ms; e2e p50 ${e2e.p50.toFixed(2)} p99 ${e2e.p99.toFixed(2)} ms; from the call: ack p50 ${produced.publishAckFromCall.p50.toFixed(2)} p99 ${produced.publishAckFromCall.p99.toFixed(2)} ms; harness lag p50 ${produced.scheduleLag.p50.toFixed(2)} p99 ${produced.scheduleLag.p99.toFixed(2)} ms`,
-    )
+    // kafkit, then the raw client, in every repeat: both see the same state of the broker.
+    for (const client of ['kafkit', 'raw'] as const) {
+      const { produced, e2e } = await clientRun(ctx, rate, client)
+      ;(client === 'kafkit' ? producerRuns : rawProducerRuns).push(produced)
+      ;(client === 'kafkit' ? e2eRuns : rawE2eRuns).push(e2e)
+      ctx.log(
+        `latency ${rate}/s ${client} run ${r + 1}: ack p50 ${produced.publishAck.p50.toFixed(2)} p99 ${produced.publishAck.p99.toFixed(2)} ms; e2e p50 ${e2e.p50.toFixed(2)} p99 ${e2e.p99.toFixed(2)} ms; from the call: ack p50 ${produced.publishAckFromCall.p50.toFixed(2)} p99 ${produced.publishAckFromCall.p99.toFixed(2)} ms; harness lag p50 ${produced.scheduleLag.p50.toFixed(2)} p99 ${produced.scheduleLag.p99.toFixed(2)} ms`,
+      )
+    }
   }
   const entry: LatencyRate = {
     rate,
-    offered: median(producerRuns.map((p) => p.offered)),
-    publishAck: medianSummary(producerRuns.map((p) => p.publishAck)),
-    endToEnd: medianSummary(e2eRuns),
-    scheduleLagMs: median(producerRuns.map((p) => p.scheduleLagMs)),
+    ...openLoopSummary(producerRuns, e2eRuns),
     publishAckFromCall: medianSummary(producerRuns.map((p) => p.publishAckFromCall)),
     scheduleLag: medianSummary(producerRuns.map((p) => p.scheduleLag)),
-    failures: producerRuns.reduce((sum, p) => sum + p.failures, 0),
+    raw: openLoopSummary(rawProducerRuns, rawE2eRuns),
   }
   if (ctx.java && javaLatencyAvailable()) entry.java = await javaOpenLoop(ctx, rate)
   if (ctx.java) {
     const topic = await ctx.topic(`latency-java-${rate}`, COMMON.partitions)
-    entry.javaPublishAck = await producerPerformance(ctx.bootstrap, topic, rate * seconds, rate)
+    entry.javaPublishAck = await producerPerformance(ctx.bootstrap, topic, rate * ctx.profile.latency.seconds, rate)
     ctx.log(
       `latency ${rate}/s: java ProducerPerformance p50 ${entry.javaPublishAck.p50} p99 ${entry.javaPublishAck.p99} ms`,
     )
   }
   return entry
+}
+
+function openLoopSummary(producerRuns: ProduceRun[], e2eRuns: LatencySummary[]): ClientOpenLoop {
+  return {
+    offered: median(producerRuns.map((p) => p.offered)),
+    publishAck: medianSummary(producerRuns.map((p) => p.publishAck)),
+    endToEnd: medianSummary(e2eRuns),
+    scheduleLagMs: median(producerRuns.map((p) => p.scheduleLagMs)),
+    failures: producerRuns.reduce((sum, p) => sum + p.failures, 0),
+  }
+}
+
+/** One run of a Node client: its consumer in one child, subscribed first, its producer in another. */
+async function clientRun(
+  ctx: RunContext,
+  rate: number,
+  client: 'kafkit' | 'raw',
+): Promise<{ produced: ProduceRun; e2e: LatencySummary }> {
+  const { seconds, warmupSeconds } = ctx.profile.latency
+  const topic = await ctx.topic(`latency-${client}-${rate}`, COMMON.partitions)
+  const expected = rate * seconds
+  const suffix = client === 'raw' ? 'Raw' : ''
+  const consumer = startChild<LatencySummary>(
+    `latency.consume${suffix}`,
+    { topic, expected, warmupCount: rate * warmupSeconds } satisfies ConsumeParams,
+    { profileDir: ctx.profileDir, timeoutMs: (seconds + 120) * 1000 },
+  )
+  const consumed = consumer.result
+  // Awaited below; until then a failure must not surface as an unhandled rejection.
+  consumed.catch(() => undefined)
+  const ready = new Promise<void>((resolve) => consumer.onEvent(() => resolve()))
+  await Promise.race([ready, consumed.then(() => Promise.reject(new Error('the consumer ended before it was ready')))])
+  const produced = await ctx.child<ProduceRun>(`latency.produce${suffix}`, {
+    topic,
+    rate,
+    seconds,
+    warmupSeconds,
+  } satisfies ProduceParams)
+  return { produced, e2e: await consumed }
 }
 
 async function javaOpenLoop(ctx: RunContext, rate: number): Promise<JavaOpenLoop> {
@@ -183,11 +212,12 @@ function median(values: number[]): number {
 const epochNow = () => performance.timeOrigin + performance.now()
 const micros = (ms: number) => Math.max(1, Math.round(ms * 1000))
 
-async function produce(params: ProduceParams): Promise<ProduceRun> {
-  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
-  const note = padding(COMMON.recordBytes)
-  // Connections and metadata first: the schedule starts warm.
-  await kafkit.publish(event, payload(-1, COMMON.keys, note, epochNow()))
+/** Sends one record due at `dueEpochMs` (stamped in it); resolves when it is acknowledged. */
+type Send = (seq: number, dueEpochMs: number) => Promise<unknown>
+
+/** Runs the open-loop schedule over `send`: the same clock, lag and histograms for every client. */
+async function openLoop(params: ProduceParams, send: Send, label: string): Promise<ProduceRun> {
+  const trace = latencyTrace(label)
   const histogram = latencyHistogram()
   const fromCall = latencyHistogram()
   const lags = latencyHistogram()
@@ -200,16 +230,17 @@ async function produce(params: ProduceParams): Promise<ProduceRun> {
   let lag = 0
   const start = performance.now() + 20
   await new Promise<void>((done) => {
-    const send = (seq: number, due: number) => {
+    const sendAt = (seq: number, due: number) => {
       const called = performance.now()
       lag += called - due
       if (seq >= warmupCount) lags.recordValue(micros(called - due))
-      kafkit.publish(event, payload(seq, COMMON.keys, note, performance.timeOrigin + due)).then(
+      send(seq, performance.timeOrigin + due).then(
         () => {
           const now = performance.now()
           if (seq >= warmupCount) {
             histogram.recordValue(micros(now - due))
             fromCall.recordValue(micros(now - called))
+            trace.record(performance.timeOrigin + due, now - due)
           }
           if (++settled === total) done()
         },
@@ -221,13 +252,13 @@ async function produce(params: ProduceParams): Promise<ProduceRun> {
     }
     const tick = () => {
       const now = performance.now()
-      while (sent < total && start + sent * interval <= now) send(sent, start + sent++ * interval)
+      while (sent < total && start + sent * interval <= now) sendAt(sent, start + sent++ * interval)
       if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()))
     }
     tick()
   })
   const elapsed = (performance.now() - start) / 1000
-  await kafkit.close()
+  trace.finish()
   return {
     offered: total / elapsed,
     publishAck: summarize(histogram),
@@ -238,21 +269,126 @@ async function produce(params: ProduceParams): Promise<ProduceRun> {
   }
 }
 
-async function consume(params: ConsumeParams, ctx: TaskContext): Promise<LatencySummary> {
+async function produce(params: ProduceParams): Promise<ProduceRun> {
   const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
-  const histogram = latencyHistogram()
-  let seen = 0
-  const consumer = kafkit.consumer({ group: uniqueName('bench-latency') })
-  consumer.on(event, (e) => {
-    const latency = epochNow() - e.payload.sent_at
-    if (e.payload.seq >= params.warmupCount) histogram.recordValue(micros(latency))
-    if (e.payload.seq >= 0) seen++
-  })
-  await consumer.start()
-  ctx.emit('ready')
-  await reached(() => seen, params.expected, 600_000)
+  const note = padding(COMMON.recordBytes)
+  // Connections and metadata first: the schedule starts warm.
+  await kafkit.publish(event, payload(-1, COMMON.keys, note, epochNow()))
+  const run = await openLoop(
+    params,
+    (seq, due) => kafkit.publish(event, payload(seq, COMMON.keys, note, due)),
+    `produce-kafkit-${params.rate}`,
+  )
   await kafkit.close()
-  return summarize(histogram)
+  return run
 }
 
-export const tasks = { produce, consume }
+/**
+ * The raw client's producer stream sends as kafkit's `publish` does: at once (batchTime 0: the next
+ * turn of the event loop), and what arrives while its request is in flight goes in the next one, up
+ * to `batchRecords` (64 of these 1 KiB records: kafkit's 64 KiB batch). kafkit's linger applies to
+ * `publishAsync` only. Each record's delivery report is its acknowledgement.
+ */
+async function produceRaw(params: ProduceParams): Promise<ProduceRun> {
+  const producer = rawProducer('bench-latency-raw')
+  const note = padding(COMMON.recordBytes)
+  const topic = params.topic
+  const warm = handMadeRecord(payload(-1, COMMON.keys, note, epochNow()))
+  await producer.send({ messages: [{ topic, ...warm }] })
+  const stream = producer.asStream({
+    batchSize: COMMON.batchRecords,
+    batchTime: 0,
+    reportMode: ProducerStreamReportModes.MESSAGE,
+  })
+  const acks = new Map<object, { resolve: () => void; reject: (error: unknown) => void }>()
+  stream.on('delivery-report', (report: { message: object }) => {
+    const ack = acks.get(report.message)
+    acks.delete(report.message)
+    ack?.resolve()
+  })
+  // A failed send destroys the stream: every record not yet acknowledged counts as a failure.
+  stream.on('error', (error: unknown) => {
+    for (const ack of acks.values()) ack.reject(error)
+    acks.clear()
+  })
+  const run = await openLoop(
+    params,
+    (seq, due) =>
+      new Promise<void>((resolve, reject) => {
+        const message = { topic, ...handMadeRecord(payload(seq, COMMON.keys, note, due)) }
+        acks.set(message, { resolve, reject })
+        stream.write(message, (error) => {
+          if (error && acks.delete(message)) reject(error)
+        })
+      }),
+    `produce-raw-${params.rate}`,
+  )
+  await stream.close()
+  await producer.close()
+  return run
+}
+
+async function consume(params: ConsumeParams, ctx: TaskContext): Promise<LatencySummary> {
+  const { kafkit, event } = benchKafkit(params.topic, COMMON.partitions)
+  const seen = received(params, 'kafkit')
+  const consumer = kafkit.consumer({ group: uniqueName('bench-latency') })
+  consumer.on(event, (e) => seen.hit(e.payload))
+  await consumer.start()
+  ctx.emit('ready')
+  await reached(() => seen.count, params.expected, 600_000)
+  await kafkit.close()
+  return seen.finish()
+}
+
+/** The raw client's consumer with kafkit's fetch settings, parsing each value as a user would. */
+async function consumeRaw(params: ConsumeParams, ctx: TaskContext): Promise<LatencySummary> {
+  const seen = received(params, 'raw')
+  const consumer = new Consumer({
+    clientId: uniqueName('bench-latency-raw'),
+    groupId: uniqueName('bench-latency-raw'),
+    bootstrapBrokers: brokers(),
+  })
+  const stream = await consumer.consume({
+    topics: [params.topic],
+    autocommit: false,
+    mode: MessagesStreamModes.EARLIEST,
+    maxWaitTime: COMMON.fetchMaxWaitMs,
+    maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
+    maxBytes: COMMON.fetchMaxBytes,
+    highWaterMark: COMMON.maxPollRecords,
+  })
+  stream.on('data', (message: { value: Buffer }) => {
+    seen.hit((JSON.parse(message.value.toString('utf8')) as { payload: BenchPayloadType }).payload)
+  })
+  ctx.emit('ready')
+  await reached(() => seen.count, params.expected, 600_000)
+  await stream.close()
+  await consumer.close(true)
+  return seen.finish()
+}
+
+/** Counts the scheduled records a consumer received and their end-to-end latency. */
+function received(params: ConsumeParams, client: string) {
+  const histogram = latencyHistogram()
+  const trace = latencyTrace(`consume-${client}`)
+  let count = 0
+  return {
+    get count() {
+      return count
+    },
+    hit(p: BenchPayloadType) {
+      const latency = epochNow() - p.sent_at
+      if (p.seq >= params.warmupCount) {
+        histogram.recordValue(micros(latency))
+        trace.record(p.sent_at, latency)
+      }
+      if (p.seq >= 0) count++
+    },
+    finish(): LatencySummary {
+      trace.finish()
+      return summarize(histogram)
+    },
+  }
+}
+
+export const tasks = { produce, consume, produceRaw, consumeRaw }

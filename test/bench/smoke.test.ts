@@ -75,6 +75,11 @@ test('latency: every scheduled record is acknowledged and consumed', { timeout: 
   assert.equal(entry.publishAck.count, 200)
   assert.equal(entry.endToEnd.count, 200)
   assert.ok(entry.publishAck.p50 > 0 && entry.endToEnd.p50 >= entry.publishAck.p50 * 0.1)
+  // The raw client ran the same schedule: every record acknowledged and consumed.
+  assert.equal(entry.raw?.failures, 0)
+  assert.equal(entry.raw?.publishAck.count, 200)
+  assert.equal(entry.raw?.endToEnd.count, 200)
+  assert.match(markdown(report({ latency: { rates } })), /\| 200\/s \| raw @platformatic\/kafka \|/)
 })
 
 test(
