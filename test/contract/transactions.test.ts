@@ -137,5 +137,65 @@ for (const backend of backends) {
         'the offset after the record handled committed',
       )
     })
+
+    test('a read_committed kafkit consumer commits past an aborted transaction that ends a partition', async (t) => {
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const producer = world.consumer(TX).on(e.Placed, async (event, ctx) => {
+        await ctx.publish(e.Shipped, event.payload)
+        if (event.payload.order_id === 'doomed')
+          await ctx.publish(e.Oversized, { order_id: 'doomed', blob: 'x'.repeat(4096) })
+      })
+      t.after(() => producer.close())
+      await producer.start()
+      for (let seq = 0; seq < 3; seq++) await world.kafkit.publish(e.Placed, { order_id: `ok${seq}`, seq })
+      await world.readAs(e.output.name, 'read_committed', (records) => records.length === 3)
+      await world.kafkit.publish(e.Placed, { order_id: 'doomed', seq: 3 })
+      await world.readAs(e.output.name, 'read_uncommitted', upTo('doomed'))
+      await producer.close()
+      // The partition now ends with the doomed transaction's records and ABORT marker (once its
+      // transactions have ended: the last stable offset is then the end offset).
+      const handled: string[] = []
+      const downstream = world
+        .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
+        .on(e.Shipped, (event) => void handled.push(event.payload.order_id))
+      t.after(() => downstream.close())
+      await downstream.start()
+      await world.waitFor(() => handled.length === 3, 'the committed records handled')
+      const end = await world.endOffset(e.output.name, 0)
+      const written = await world.readAs(e.output.name, 'read_uncommitted', upTo('doomed'))
+      assert.ok(written.at(-1)!.offset + 1n < end, 'the partition ends with a transaction marker')
+      await world.waitFor(
+        async () => (await world.committed(downstream.group, e.output.name, 0)) === end,
+        `the group's offset committed up to the end offset ${end}`,
+      )
+      assert.deepEqual(handled, ['ok0', 'ok1', 'ok2'])
+    })
+
+    test('a kafkit consumer commits past the COMMIT marker that ends a partition', async (t) => {
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const producer = world.consumer(TX).on(e.Placed, (event, ctx) => ctx.publish(e.Shipped, event.payload))
+      t.after(() => producer.close())
+      await producer.start()
+      for (let seq = 0; seq < 3; seq++) await world.kafkit.publish(e.Placed, { order_id: `ok${seq}`, seq })
+      await world.readAs(e.output.name, 'read_committed', (records) => records.length === 3)
+      await producer.close()
+      const handled: string[] = []
+      const downstream = world
+        .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
+        .on(e.Shipped, (event) => void handled.push(event.payload.order_id))
+      t.after(() => downstream.close())
+      await downstream.start()
+      await world.waitFor(() => handled.length === 3, 'the committed records handled')
+      const end = await world.endOffset(e.output.name, 0)
+      const written = await world.readAs(e.output.name, 'read_uncommitted', (records) => records.length === 3)
+      assert.equal(written.at(-1)!.offset + 2n, end, 'the partition ends with a COMMIT marker')
+      await world.waitFor(
+        async () => (await world.committed(downstream.group, e.output.name, 0)) === end,
+        `the group's offset committed up to the end offset ${end}`,
+      )
+      assert.deepEqual(handled, ['ok0', 'ok1', 'ok2'])
+    })
   })
 }
