@@ -175,22 +175,36 @@ for (const backend of backends) {
     test('a kafkit consumer commits past the COMMIT marker that ends a partition', async (t) => {
       const e = events()
       const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
-      const producer = world.consumer(TX).on(e.Placed, (event, ctx) => ctx.publish(e.Shipped, event.payload))
+      const producer = world.consumer(TX).on(e.Placed, async (event, ctx) => {
+        await ctx.publish(e.Shipped, event.payload)
+      })
       t.after(() => producer.close())
       await producer.start()
       for (let seq = 0; seq < 3; seq++) await world.kafkit.publish(e.Placed, { order_id: `ok${seq}`, seq })
       await world.readAs(e.output.name, 'read_committed', (records) => records.length === 3)
       await producer.close()
-      const handled: string[] = []
-      const downstream = world
-        .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
-        .on(e.Shipped, (event) => void handled.push(event.payload.order_id))
-      t.after(() => downstream.close())
-      await downstream.start()
-      await world.waitFor(() => handled.length === 3, 'the committed records handled')
       const end = await world.endOffset(e.output.name, 0)
       const written = await world.readAs(e.output.name, 'read_uncommitted', (records) => records.length === 3)
       assert.equal(written.at(-1)!.offset + 2n, end, 'the partition ends with a COMMIT marker')
+      // The last record's handler is held: the commit stops below it, marker or not.
+      let release = () => undefined as void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      const handled: string[] = []
+      const downstream = world
+        .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
+        .on(e.Shipped, async (event) => {
+          if (event.payload.order_id === 'ok2') await held
+          handled.push(event.payload.order_id)
+        })
+      t.after(() => downstream.close())
+      t.after(() => release())
+      await downstream.start()
+      await world.waitFor(
+        async () => (await world.committed(downstream.group, e.output.name, 0)) === written.at(-1)!.offset,
+        'the offsets before the held record committed',
+      )
+      assert.deepEqual(handled, ['ok0', 'ok1'])
+      release()
       await world.waitFor(
         async () => (await world.committed(downstream.group, e.output.name, 0)) === end,
         `the group's offset committed up to the end offset ${end}`,
