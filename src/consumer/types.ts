@@ -88,10 +88,15 @@ export interface BatchContext {
   /** A child logger bound to the topic, partition and offsets of the batch. */
   readonly logger: Logger
   /**
-   * Publishes with the producer and resolves when the broker acknowledged it (batch handlers do not
-   * run in transactions, so nothing is staged).
+   * Publishes with the producer and resolves when the broker acknowledged it; in a transactional
+   * consumer, stages the event instead (`{ status: 'staged' }`): it is written in the transaction
+   * that commits the offsets of the batch's records, and only if this call of the handler succeeded.
    */
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<PublishResult>
+  publish<E extends AnyEvent>(
+    event: E,
+    payload: InputOf<E>,
+    options?: PublishInHandlerOptions,
+  ): Promise<HandlerPublishResult>
 }
 
 export type BatchHandler<TPayload = unknown, TType extends string = string> = (

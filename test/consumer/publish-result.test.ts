@@ -8,7 +8,6 @@ import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index
 import { Consumer, type ConsumerOptions, type HandlerPublishResult } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
-import type { PublishResult } from '../../src/producer/types.ts'
 import { readCommitted } from '../support/committed.ts'
 import { brokers, createTopic, defer, track, uniqueName, waitFor } from '../support/kafka.ts'
 import { happenedEvent } from './fixtures/happened.ts'
@@ -68,7 +67,7 @@ test('a handler’s ctx.publish resolves with the delivery result: where the eve
 test('a batch handler’s ctx.publish resolves with the delivery result too', async (t) => {
   const { output, Happened, Echoed, producer, consumerOf } = await setup(t)
   const consumer = consumerOf()
-  const results: PublishResult[] = []
+  const results: HandlerPublishResult[] = []
   consumer.onBatch(
     Happened,
     async (events, ctx) => {

@@ -90,6 +90,43 @@ for (const backend of backends) {
       )
     })
 
+    test('a batch handler’s outputs commit with its records’ offsets, each once across a failed try and a split', async (t) => {
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const consumer = world.consumer({ ...TX, retry: { maxAttempts: 2, initialBackoff: 10, maxBackoff: 20 } }).onBatch(
+        e.Placed,
+        async (batch, ctx) => {
+          for (const event of batch) await ctx.publish(e.Shipped, event.payload)
+          // 4 fails its batch's first try only; 7 fails every try: its batch is split, 7 is dead-lettered.
+          if (batch.some((x) => x.payload.seq === 4) && ctx.attempt === 1) throw new Error('fails once')
+          if (batch.some((x) => x.payload.seq === 7)) throw new Error('poison')
+        },
+        { maxSize: 3, maxWait: 20 },
+      )
+      t.after(() => consumer.close())
+      await consumer.start()
+      for (let seq = 0; seq < 9; seq++) await world.kafkit.publish(e.Placed, { order_id: `o${seq}`, seq })
+      await world.waitFor(
+        async () => (await world.committed(consumer.group, e.input.name, 0)) === 9n,
+        'every input offset committed',
+      )
+      await consumer.close()
+      await world.kafkit.publish(e.Shipped, { order_id: 'end', seq: -1 })
+      const seqs = (records: RawRecord[]) => payloads(records).map((p) => p.seq)
+      const expected = [-1, 0, 1, 2, 3, 4, 5, 6, 8]
+      const committed = seqs(await world.readAs(e.output.name, 'read_committed', upTo('end')))
+      assert.deepEqual(
+        committed.sort((a, b) => a - b),
+        expected,
+      )
+      // The failed tries' publishes were dropped before any transaction: not even aborted records.
+      const all = seqs(await world.readAs(e.output.name, 'read_uncommitted', upTo('end')))
+      assert.deepEqual(
+        all.sort((a, b) => a - b),
+        expected,
+      )
+    })
+
     test('an aborted transaction: its outputs never reach read_committed readers, its offsets are not committed', async (t) => {
       const e = events()
       const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
