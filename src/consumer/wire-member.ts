@@ -348,7 +348,7 @@ class WireGroupMember implements GroupMember {
         this.#lastPartition = message.partition
         this.#order?.toBack(message.topic, message.partition)
       }
-      if ((message.metadata as Record<PropertyKey, unknown>)[SKIP] === true) (message as { skip?: true }).skip = true
+      if (isSkip(message)) (message as { skip?: true }).skip = true
       return message
     }
   }
@@ -358,7 +358,13 @@ class WireGroupMember implements GroupMember {
     const key = tpKey(message.topic, message.partition)
     const held = this.#held.get(key)
     if (held) {
-      if (held.seekTo === undefined && (held.rewindTo === undefined || message.offset < held.rewindTo))
+      // A skip is no place to rewind to (the rewind check waits for a record at that offset); the
+      // resume's position (one past the last record taken) fetches its markers again.
+      if (
+        held.seekTo === undefined &&
+        !isSkip(message) &&
+        (held.rewindTo === undefined || message.offset < held.rewindTo)
+      )
         held.rewindTo = message.offset
       return false
     }
@@ -562,6 +568,9 @@ class WireGroupMember implements GroupMember {
     this.#order?.forget(tp)
   }
 }
+
+/** The stand-in markSkippedEnds adds where a fetch ends with offsets that deliver nothing. */
+const isSkip = (message: WireMessage): boolean => (message.metadata as Record<PropertyKey, unknown>)[SKIP] === true
 
 /** The wire client's assignment lists as a set of partitions. */
 function listed(lists: readonly { topic: string; partitions: number[] }[] | null | undefined) {
