@@ -17,6 +17,7 @@ import { ErrorCodes, HandlerError, HandlerTimeoutError, KafkitError, errorMessag
 import type { Logger } from '../logging/logger.ts'
 import { instruments, tracing } from '../observability/api.ts'
 import { isFramed } from '../registry/codec.ts'
+import type { PublishOptions } from '../producer/types.ts'
 import type { Clock, Timer } from '../util/clock.ts'
 import { recordLogFields, type RecordFacts } from './context.ts'
 import { decodeEnvelope, project } from './decode.ts'
@@ -29,7 +30,13 @@ import type { Job, StepOutcome, WorkerPool } from './pool.ts'
 import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
 import type { Route } from './router.ts'
 import type { AttemptStage } from './staging.ts'
-import type { BatchContext, BatchRecord, HandlerPublishResult, PublishInHandlerOptions } from './types.ts'
+import type {
+  BatchContext,
+  BatchPublishOptions,
+  BatchRecord,
+  HandlerPublishResult,
+  PublishInHandlerOptions,
+} from './types.ts'
 
 const NO_ERROR = () => new Error('the batch handler failed without an error')
 
@@ -664,11 +671,21 @@ class CallContext implements BatchContext {
   publish<E extends AnyEvent>(
     event: E,
     payload: InputOf<E>,
-    options?: PublishInHandlerOptions,
+    options?: BatchPublishOptions,
   ): Promise<HandlerPublishResult> {
     const publisher = this.#stage ?? this.#pipeline.publisher
     if (!publisher)
       return Promise.reject(new KafkitError(ErrorCodes.CONSUMER_STATE, 'this consumer has no producer to publish with'))
-    return publisher.publish(event, payload, options)
+    return publisher.publish(event, payload, withCause(options))
   }
+}
+
+/** What the publishers take: the handler's options, with the cause the producer reads from the context otherwise. */
+type HandlerPublishOptions = PublishInHandlerOptions & Pick<PublishOptions, 'causationId' | 'correlationId'>
+
+/** The producer's options for a batch's publish: `causedBy` named as the event's cause and correlation. */
+function withCause(options: BatchPublishOptions | undefined): HandlerPublishOptions | undefined {
+  if (!options?.causedBy) return options
+  const { causedBy, ...rest } = options
+  return { ...rest, causationId: causedBy.id, correlationId: causedBy.correlation_id }
 }

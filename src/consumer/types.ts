@@ -95,8 +95,17 @@ export interface BatchContext {
   publish<E extends AnyEvent>(
     event: E,
     payload: InputOf<E>,
-    options?: PublishInHandlerOptions,
+    options?: BatchPublishOptions,
   ): Promise<HandlerPublishResult>
+}
+
+/** A batch handler's publish options: a batch has many inputs, so the event that caused this one is named. */
+export interface BatchPublishOptions extends PublishInHandlerOptions {
+  /**
+   * The batch's event this one comes from: its `id` becomes `causation_id` and its `correlation_id`
+   * is carried. Without it the event has no `causation_id` and a correlation id of its own.
+   */
+  causedBy?: ConsumedEvent
 }
 
 export type BatchHandler<TPayload = unknown, TType extends string = string> = (
