@@ -196,6 +196,7 @@ export {
   type Ordering,
   type OutgoingRecord,
   type PublishInHandlerOptions,
+  type BatchPublishOptions,
   type RecordHeaderEntry,
   type RebalanceProtocol,
   type GroupIdentity,

@@ -62,6 +62,38 @@ function dropInPartition(partition: Partition): number {
   return dropped
 }
 
+/** Set in the metadata of the record `markSkippedEnds` adds (the wire client copies a record's metadata to its message). */
+export const SKIP = Symbol('kafkit.skip')
+
+/**
+ * Where a partition's part of a fetch response ends with offsets that deliver nothing (transaction
+ * markers, emptied aborted batches), adds a batch of one stand-in record at the last such offset,
+ * its metadata carrying SKIP; the member delivers it as a skip (FetchedRecord.skip), so that the
+ * commit moves past them as a Java consumer's position does. The stream's next fetch position is
+ * unchanged (the stand-in's batch ends where the last batch did). Returns how many it added.
+ */
+export function markSkippedEnds(response: FetchResponse): number {
+  let added = 0
+  for (const topic of response.responses)
+    for (const partition of topic.partitions) {
+      const last = partition.records?.at(-1)
+      if (!last || ((last.attributes & IS_CONTROL) === 0 && last.records.length > 0)) continue
+      const record = {
+        length: 0,
+        attributes: 0,
+        timestampDelta: 0n,
+        offsetDelta: last.lastOffsetDelta,
+        key: null,
+        value: null,
+        headers: [],
+        metadata: { [SKIP]: true },
+      }
+      partition.records!.push({ ...last, attributes: 0, records: [record] })
+      added++
+    }
+  return added
+}
+
 function isAbortMarker(batch: Batch): boolean {
   const key = batch.records[0]?.key
   return key !== undefined && key !== null && key.length >= 4 && key.readInt16BE(2) === ABORT
@@ -71,18 +103,22 @@ const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * Makes a read_committed wire consumer drop aborted records from every fetch response, before its
- * MessagesStream (which fetches through `consumer.fetch`) reads them. `onResponse` is told of each
+ * MessagesStream (which fetches through `consumer.fetch`) reads them; with `markEnds`, it marks
+ * where a response ends with offsets that deliver nothing (markSkippedEnds; read_uncommitted too). `onResponse` is told of each
  * response filtered, so that a wire client that stopped fetching that way is noticed.
  */
 export function filterAbortedFetches(
   wire: WireConsumer,
   onResponse: (dropped: number) => void = () => undefined,
+  markEnds = false,
 ): void {
   const fetch = wire.fetch.bind(wire) as (options: FetchOptions, callback: FetchCallback) => void
   const filtered = (options: FetchOptions, callback?: FetchCallback): Promise<FetchResponse> | undefined => {
     const level = options.isolationLevel ?? FetchIsolationLevels.READ_COMMITTED
     const filter = (response: FetchResponse | undefined) => {
-      if (response && level === FetchIsolationLevels.READ_COMMITTED) onResponse(dropAbortedRecords(response))
+      if (!response) return
+      if (level === FetchIsolationLevels.READ_COMMITTED) onResponse(dropAbortedRecords(response))
+      if (markEnds) markSkippedEnds(response)
     }
     if (callback) {
       fetch(options, (error, response) => {

@@ -16,8 +16,8 @@ import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, HandlerError, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
 import { instruments, tracing } from '../observability/api.ts'
-import type { PublishResult } from '../producer/types.ts'
 import { isFramed } from '../registry/codec.ts'
+import type { PublishOptions } from '../producer/types.ts'
 import type { Clock, Timer } from '../util/clock.ts'
 import { recordLogFields, type RecordFacts } from './context.ts'
 import { decodeEnvelope, project } from './decode.ts'
@@ -29,7 +29,14 @@ import type { Pipeline } from './pipeline.ts'
 import type { Job, StepOutcome, WorkerPool } from './pool.ts'
 import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
 import type { Route } from './router.ts'
-import type { BatchContext, BatchRecord, PublishInHandlerOptions } from './types.ts'
+import type { AttemptStage } from './staging.ts'
+import type {
+  BatchContext,
+  BatchPublishOptions,
+  BatchRecord,
+  HandlerPublishResult,
+  PublishInHandlerOptions,
+} from './types.ts'
 
 const NO_ERROR = () => new Error('the batch handler failed without an error')
 
@@ -496,7 +503,10 @@ export class BatchJob implements Job {
    * handler returned without a promise, else through a promise bounded by the handler timeout.
    */
   #try(members: readonly Member[], attempt: number): { error: unknown } | Promise<unknown> {
-    const ctx = new CallContext(this.#route, this.#pipeline, members, attempt, this.#factsOf)
+    // A transactional consumer stages the attempt's publishes with its last (highest) record: they
+    // commit with the offset past it, which needs every record of the batch (and before it) done.
+    const stage = this.#pipeline.staging?.attempt(members.at(-1)!.record)
+    const ctx = new CallContext(this.#route, this.#pipeline, members, attempt, this.#factsOf, stage)
     const started = this.#clock.now()
     let result: unknown
     try {
@@ -505,9 +515,13 @@ export class BatchJob implements Job {
         ctx,
       )
     } catch (error) {
+      stage?.settled(error ?? NO_ERROR())
       return { error: error ?? NO_ERROR() }
     }
-    if (!(result instanceof Promise)) return { error: undefined }
+    if (!(result instanceof Promise)) {
+      stage?.settled(undefined)
+      return { error: undefined }
+    }
     const pending = result
     const timeoutMs = this.#pipeline.timeoutOf(this.#route)
     return new Promise<unknown>((resolve) => {
@@ -516,6 +530,8 @@ export class BatchJob implements Job {
         if (this.#call?.settle !== settle) return
         this.#call = undefined
         this.#clock.clearTimeout(timer)
+        // Its outputs are staged if it succeeded; dropped if it failed, timed out or was given up.
+        stage?.settled(error)
         resolve(error)
       }
       this.#call = { ctx, settle }
@@ -592,8 +608,18 @@ class CallContext implements BatchContext {
   #logger: Logger | undefined
   #controller: AbortController | undefined
 
-  constructor(route: Route, pipeline: Pipeline, members: readonly Member[], attempt: number, factsOf: FactsOf) {
+  readonly #stage: AttemptStage | undefined
+
+  constructor(
+    route: Route,
+    pipeline: Pipeline,
+    members: readonly Member[],
+    attempt: number,
+    factsOf: FactsOf,
+    stage: AttemptStage | undefined,
+  ) {
     this.#factsOf = factsOf
+    this.#stage = stage
     const first = members[0]!.facts(factsOf)
     this.topic = first.topic
     this.partition = first.partition
@@ -645,11 +671,21 @@ class CallContext implements BatchContext {
   publish<E extends AnyEvent>(
     event: E,
     payload: InputOf<E>,
-    options?: PublishInHandlerOptions,
-  ): Promise<PublishResult> {
-    const publisher = this.#pipeline.publisher
+    options?: BatchPublishOptions,
+  ): Promise<HandlerPublishResult> {
+    const publisher = this.#stage ?? this.#pipeline.publisher
     if (!publisher)
       return Promise.reject(new KafkitError(ErrorCodes.CONSUMER_STATE, 'this consumer has no producer to publish with'))
-    return publisher.publish(event, payload, options)
+    return publisher.publish(event, payload, withCause(options))
   }
+}
+
+/** What the publishers take: the handler's options, with the cause the producer reads from the context otherwise. */
+type HandlerPublishOptions = PublishInHandlerOptions & Pick<PublishOptions, 'causationId' | 'correlationId'>
+
+/** The producer's options for a batch's publish: `causedBy` named as the event's cause and correlation. */
+function withCause(options: BatchPublishOptions | undefined): HandlerPublishOptions | undefined {
+  if (!options?.causedBy) return options
+  const { causedBy, ...rest } = options
+  return { ...rest, causationId: causedBy.id, correlationId: causedBy.correlation_id }
 }

@@ -146,12 +146,6 @@ export class Consumer<out E extends AnyEvent = AnyEvent> {
   ): this
   onBatch(target: AnyEvent | string, handler: BatchHandlerFor<never>, options: BatchOptions = {}): this {
     if (this.#state.name !== 'new') throw new KafkitError(ErrorCodes.CONSUMER_STATE, 'register handlers before start()')
-    // A batch's publishes are not staged with its records' offsets: they would escape the transaction.
-    if (this.#staging)
-      throw new KafkitError(
-        ErrorCodes.CONSUMER_STATE,
-        'batch handlers do not run in transactions yet: use on() in a transactional consumer',
-      )
     const spec = resolveBatchSpec(options)
     const { maxSize: _s, maxWait: _w, by: _b, onFailure: _f, ...handlerOptions } = options
     const never: HandlerFor<ConsumedEvent> = () => {

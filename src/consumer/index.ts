@@ -24,6 +24,7 @@ export type {
   Ordering,
   OutgoingRecord,
   PublishInHandlerOptions,
+  BatchPublishOptions,
   RecordSender,
   RetryPolicy,
   StagedPublish,

@@ -23,6 +23,13 @@ export interface FetchedRecord {
   readonly value: Buffer | null | undefined
   /** In record order, duplicates kept. */
   readonly headerEntries: readonly RecordHeaderEntry[]
+  /**
+   * Not a record: this offset and those before it down to the last record delivered hold nothing to
+   * handle (transaction markers, read_committed: aborted transactions' records). A member delivers
+   * one where such offsets end what it fetched, so that the commit can move past them once every
+   * record before them is done, as a Java consumer's position does.
+   */
+  readonly skip?: true
 }
 
 /**

@@ -168,7 +168,9 @@ export class Assignment {
     // Already dispatched: after a rejoin the member reads again from the committed offset.
     if (!partition.offsets.isNew(record.offset)) return undefined
     if (partition.paused) {
-      partition.giveBack(record.offset)
+      // A skip is not given back: a rewind must land on a record (the member proves its new fetch
+      // by that record). Resuming fetches again from one past the last record taken, markers too.
+      if (!record.skip) partition.giveBack(record.offset)
       return undefined
     }
     if (dueAt !== undefined && dueAt > this.#clock.now()) {

@@ -271,6 +271,8 @@ export class GroupRunner {
     const partition = this.#assignment.admit(record, member.generationOf(record), dueAt ? dueAt(headers) : undefined)
     if (!partition) return
     partition.offsets.dispatched(record.offset, record.leaderEpoch ?? -1)
+    // Markers and aborted records stepped over: done at once, committable behind every record before.
+    if (record.skip) return partition.offsets.done(record.offset)
     const batches = this.#o.batchTopics?.has(record.topic) === true ? this.batches : undefined
     if (batches?.take(record, headers, partition)) return
     const job = new RecordJob(

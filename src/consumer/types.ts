@@ -88,10 +88,24 @@ export interface BatchContext {
   /** A child logger bound to the topic, partition and offsets of the batch. */
   readonly logger: Logger
   /**
-   * Publishes with the producer and resolves when the broker acknowledged it (batch handlers do not
-   * run in transactions, so nothing is staged).
+   * Publishes with the producer and resolves when the broker acknowledged it; in a transactional
+   * consumer, stages the event instead (`{ status: 'staged' }`): it is written in the transaction
+   * that commits the offsets of the batch's records, and only if this call of the handler succeeded.
    */
-  publish<E extends AnyEvent>(event: E, payload: InputOf<E>, options?: PublishInHandlerOptions): Promise<PublishResult>
+  publish<E extends AnyEvent>(
+    event: E,
+    payload: InputOf<E>,
+    options?: BatchPublishOptions,
+  ): Promise<HandlerPublishResult>
+}
+
+/** A batch handler's publish options: a batch has many inputs, so the event that caused this one is named. */
+export interface BatchPublishOptions extends PublishInHandlerOptions {
+  /**
+   * The batch's event this one comes from: its `id` becomes `causation_id` and its `correlation_id`
+   * is carried. Without it the event has no `causation_id` and a correlation id of its own.
+   */
+  causedBy?: ConsumedEvent
 }
 
 export type BatchHandler<TPayload = unknown, TType extends string = string> = (

@@ -4,7 +4,8 @@
 // - fetch order and per-partition pause: its MessagesStream fetches the partitions listed in
 //   `consumer.assignments`, in that order (fetch-order.ts edits those lists);
 // - seek: a stream's `offsetsToFetch` map says where each partition's next fetch starts;
-// - read_committed: records of aborted transactions are dropped from each fetch (aborted.ts).
+// - read_committed: records of aborted transactions are dropped from each fetch (aborted.ts);
+// - where a fetch ends with transaction markers (or dropped records), a skip says so (aborted.ts).
 // See docs/internals.md ("Wire-client workarounds") for the upstream changes that would replace them.
 import {
   COOPERATIVE_STICKY_ASSIGNOR,
@@ -24,7 +25,7 @@ import { checkConnection } from '../kafkit/connect.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { OffsetsClient } from '../observability/lag.ts'
 import { within, type Clock, type Timer } from '../util/clock.ts'
-import { filterAbortedFetches } from './aborted.ts'
+import { SKIP, filterAbortedFetches } from './aborted.ts'
 import { FetchOrder } from './fetch-order.ts'
 import {
   tpKey,
@@ -136,7 +137,7 @@ class WireGroupMember implements GroupMember {
           ? FetchIsolationLevels.READ_UNCOMMITTED
           : FetchIsolationLevels.READ_COMMITTED,
     })
-    if (o.isolation !== 'read_uncommitted') filterAbortedFetches(wire)
+    filterAbortedFetches(wire, undefined, true)
     this.#wire = wire
     this.#order = new FetchOrder(wire)
     if (o.rebalanceProtocol === 'consumer') this.#watchAssignments(wire)
@@ -347,6 +348,7 @@ class WireGroupMember implements GroupMember {
         this.#lastPartition = message.partition
         this.#order?.toBack(message.topic, message.partition)
       }
+      if (isSkip(message)) (message as { skip?: true }).skip = true
       return message
     }
   }
@@ -356,7 +358,13 @@ class WireGroupMember implements GroupMember {
     const key = tpKey(message.topic, message.partition)
     const held = this.#held.get(key)
     if (held) {
-      if (held.seekTo === undefined && (held.rewindTo === undefined || message.offset < held.rewindTo))
+      // A skip is no place to rewind to (the rewind check waits for a record at that offset); the
+      // resume's position (one past the last record taken) fetches its markers again.
+      if (
+        held.seekTo === undefined &&
+        !isSkip(message) &&
+        (held.rewindTo === undefined || message.offset < held.rewindTo)
+      )
         held.rewindTo = message.offset
       return false
     }
@@ -560,6 +568,9 @@ class WireGroupMember implements GroupMember {
     this.#order?.forget(tp)
   }
 }
+
+/** The stand-in markSkippedEnds adds where a fetch ends with offsets that deliver nothing. */
+const isSkip = (message: WireMessage): boolean => (message.metadata as Record<PropertyKey, unknown>)[SKIP] === true
 
 /** The wire client's assignment lists as a set of partitions. */
 function listed(lists: readonly { topic: string; partitions: number[] }[] | null | undefined) {

@@ -109,16 +109,20 @@ export class InMemoryMember implements GroupMember {
       let position = (owned.position ??= this.#startOf(owned.tp))
       let stored = this.#broker.fetchAt(owned.tp.topic, owned.tp.partition, position, this.#isolation)
       // Control records and (read_committed) aborted ones are stepped over, as a fetch does.
+      let skipped: bigint | undefined
       while (stored === 'skip') {
+        skipped = position
         owned.position = ++position
         stored = this.#broker.fetchAt(owned.tp.topic, owned.tp.partition, position, this.#isolation)
       }
-      if (!stored) continue
-      owned.position = position + 1n
+      // Stepped over up to the end of what can be read: delivered as a skip (FetchedRecord.skip), as
+      // the wire member does where a fetch response ends with them, so that the commit passes them.
+      if (!stored && skipped === undefined) continue
+      owned.position = position + (stored ? 1n : 0n)
       // Round-robin: the next read starts at the next partition.
       this.#cursor = (this.#cursor + i + 1) % count
       // A copy per delivery: the generation it was fetched in belongs to this delivery.
-      const record: FetchedRecord = { ...stored }
+      const record: FetchedRecord = stored ? { ...stored } : skipAt(owned.tp, skipped!)
       this.#fetchedIn.set(record, this.#generation)
       return record
     }
@@ -308,5 +312,21 @@ function offsetsClient(broker: MemberBroker, group: Group<InMemoryMember>): Offs
       }
       return Promise.resolve(result)
     },
+  }
+}
+
+/** What a member delivers for offsets stepped over up to `offset` (FetchedRecord.skip). */
+function skipAt(tp: TopicPartition, offset: bigint): FetchedRecord {
+  const { topic, partition } = tp
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp: 0n,
+    leaderEpoch: 0,
+    key: null,
+    value: null,
+    headerEntries: [],
+    skip: true,
   }
 }

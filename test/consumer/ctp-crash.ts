@@ -31,7 +31,12 @@ interface Child {
 
 export async function crashRun(
   t: TestContext,
-  { events, kills, transactional }: { events: number; kills: number; transactional: boolean },
+  {
+    events,
+    kills,
+    transactional,
+    batch,
+  }: { events: number; kills: number; transactional: boolean; /** A batch handler of this size. */ batch?: number },
 ): Promise<CrashOutcome> {
   const started = Date.now()
   const input = await createTopic(t, 'ctp-in', { partitions: 3 })
@@ -41,7 +46,6 @@ export async function crashRun(
     envelopeRecord(input, `k${i % 100}`, 'test.happened', '1.0', { entity: `k${i % 100}`, seq: i }),
   )
   await rawProducer(t).send(records)
-  const ids = records.map((r) => (JSON.parse(r.value.toString()) as { id: string }).id)
 
   let handled = 0
   const env = {
@@ -52,6 +56,7 @@ export async function crashRun(
     HANDLER_MS: '10',
     // A stable id: each restarted service aborts what the killed one left open.
     ...(transactional && { TX_ID: uniqueName('ctp-tx') }),
+    ...(batch !== undefined && { BATCH: String(batch) }),
   }
   const start = (): Child => {
     const proc = spawn(process.execPath, ['--conditions=kafkit-source', script], {
@@ -108,15 +113,17 @@ export async function crashRun(
   await last.exited
 
   const out = await readCommitted(t, output, { timeoutMs: 120_000 })
-  const seen = new Map<string, number>()
+  // An output echoes its input's payload: its seq names the input (a batch handler's outputs carry
+  // no one input's id as causation id).
+  const seen = new Map<number, number>()
   for (const r of out) {
-    const cause = (JSON.parse(r.value.toString()) as { causation_id: string }).causation_id
-    seen.set(cause, (seen.get(cause) ?? 0) + 1)
+    const { seq } = (JSON.parse(r.value.toString()) as { payload: { seq: number } }).payload
+    seen.set(seq, (seen.get(seq) ?? 0) + 1)
   }
   return {
     inputs: events,
     outputs: out.length,
-    lost: ids.filter((id) => !seen.has(id)).length,
+    lost: records.filter((_, seq) => !seen.has(seq)).length,
     duplicates: out.length - seen.size,
     handled,
     ms: Date.now() - started,

@@ -47,3 +47,17 @@ test('a long run of finished records is compacted and stays correct', () => {
   assert.equal(p.toCommit(), 10_000n)
   assert.equal(p.pending, 0)
 })
+
+test('a skip (markers, aborted records stepped over) is committable only behind every record before it', () => {
+  const offsets = new PartitionOffsets()
+  offsets.dispatched(5n, 0)
+  offsets.dispatched(6n, 0)
+  offsets.done(5n)
+  // The runner's handling of a skip at 9 (offsets 7 to 9 are a marker and an aborted transaction).
+  offsets.dispatched(9n, 0)
+  offsets.done(9n)
+  assert.equal(offsets.toCommit(), 6n)
+  offsets.done(6n)
+  assert.equal(offsets.toCommit(), 10n)
+  assert.equal(offsets.isNew(9n), false)
+})

@@ -8,7 +8,6 @@ import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index
 import { Consumer, type ConsumerOptions, type HandlerPublishResult } from '../../src/consumer/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { Producer } from '../../src/producer/index.ts'
-import type { PublishResult } from '../../src/producer/types.ts'
 import { readCommitted } from '../support/committed.ts'
 import { brokers, createTopic, defer, track, uniqueName, waitFor } from '../support/kafka.ts'
 import { happenedEvent } from './fixtures/happened.ts'
@@ -68,7 +67,7 @@ test('a handler’s ctx.publish resolves with the delivery result: where the eve
 test('a batch handler’s ctx.publish resolves with the delivery result too', async (t) => {
   const { output, Happened, Echoed, producer, consumerOf } = await setup(t)
   const consumer = consumerOf()
-  const results: PublishResult[] = []
+  const results: HandlerPublishResult[] = []
   consumer.onBatch(
     Happened,
     async (events, ctx) => {
@@ -83,7 +82,35 @@ test('a batch handler’s ctx.publish resolves with the delivery result too', as
   assert.ok(result.status === 'published', `status ${result.status}`)
   const [written] = await readCommitted(t, output, { isolation: 'read_uncommitted' })
   assert.equal(written!.offset, result.offset)
-  assert.equal((JSON.parse(written!.value.toString()) as { id: string }).id, result.eventId)
+  const envelope = JSON.parse(written!.value.toString()) as { id: string; causation_id?: string }
+  assert.equal(envelope.id, result.eventId)
+  // A batch has many inputs: its publishes name no cause unless the handler gives one.
+  assert.equal(envelope.causation_id, undefined)
+})
+
+test('a batch handler’s ctx.publish names the event it comes from: causation and correlation ids', async (t) => {
+  const { output, Happened, Echoed, producer, consumerOf } = await setup(t)
+  const consumer = consumerOf()
+  const inputs: { id: string; correlation_id: string }[] = []
+  consumer.onBatch(
+    Happened,
+    async (events, ctx) => {
+      for (const event of events) {
+        await ctx.publish(Echoed, event.payload, { causedBy: event })
+        inputs.push(event)
+      }
+    },
+    { maxSize: 10, maxWait: 50 },
+  )
+  await consumer.start()
+  const sent = await producer.publish(Happened, { entity: 'e4', seq: 1 })
+  await waitFor(() => inputs.length === 1, 'the batch handler published')
+  const [written] = await readCommitted(t, output, { isolation: 'read_uncommitted' })
+  const envelope = JSON.parse(written!.value.toString()) as { causation_id?: string; correlation_id?: string }
+  assert.equal(inputs[0]!.id, sent.eventId)
+  assert.equal(envelope.causation_id, sent.eventId)
+  assert.equal(envelope.correlation_id, inputs[0]!.correlation_id)
+  assert.notEqual(envelope.correlation_id, undefined)
 })
 
 test('in a transactional consumer, ctx.publish resolves with the staged event, written when its record commits', async (t) => {

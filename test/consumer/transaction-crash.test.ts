@@ -15,6 +15,14 @@ test('transactional: 1 SIGKILL during 2,000 events, 0 lost and 0 duplicates down
   assert.ok(outcome.handled > EVENTS, 'the killed service had handled events whose outputs it never committed')
 })
 
+test('transactional batch handlers (batches of 20): 1 SIGKILL during 2,000 events, 0 lost and 0 duplicates', async (t) => {
+  const outcome = await crashRun(t, { events: EVENTS, kills: 1, transactional: true, batch: 20 })
+  t.diagnostic(JSON.stringify(outcome))
+  assert.equal(outcome.lost, 0, 'no output lost')
+  assert.equal(outcome.duplicates, 0, 'no output twice')
+  assert.ok(outcome.handled > EVENTS, 'the killed service had handled events whose outputs it never committed')
+})
+
 test('control, at least once: the same crash duplicates outputs', async (t) => {
   const outcome = await crashRun(t, { events: EVENTS, kills: 1, transactional: false })
   t.diagnostic(JSON.stringify(outcome))

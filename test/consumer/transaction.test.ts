@@ -220,20 +220,101 @@ test('the options: a transactional consumer reads committed records only; bad se
   assert.throws(() => new Consumer({ ...base, isolation: 'dirty' as never }), /isolation: must be one of/)
 })
 
-test('a transactional consumer refuses batch handlers (their publishes would bypass the transaction)', () => {
-  const topic = defineTopic({ name: 'tx-batch', key: 'id', partitions: 1 })
-  const Happened = defineEvent({ type: 'tx.happened', version: '1.0', topic, schema: z.object({ id: z.string() }) })
-  const consumer = new Consumer({
-    client: { brokers: ['x:9092'] },
-    catalog: createCatalog([Happened]),
-    service: 's',
-    transactional: true,
-  })
-  assert.throws(
-    () => consumer.onBatch(Happened, () => undefined),
-    (error: unknown) =>
-      error instanceof KafkitError &&
-      error.code === 'KAFKIT_CONSUMER_STATE' &&
-      /batch handlers do not run in transactions/.test(error.message),
+const seqsOf = (records: { value: Buffer }[]) =>
+  records.map((r) => (JSON.parse(r.value.toString()) as { payload: { seq: number } }).payload.seq).sort((a, b) => a - b)
+
+const upTo = (n: number, skip: readonly number[] = []) =>
+  Array.from({ length: n }, (_, i) => i).filter((i) => !skip.includes(i))
+
+test('batch handlers: a failed batch publishes nothing; its retry publishes each output once, with the offsets', async (t) => {
+  const { input, output, Happened, Echoed, catalog } = await setup(t, 1)
+  await produce(t, input, 40, 5)
+  let failures = 0
+  const consumer = consumerOf(t, { catalog, retry: { maxAttempts: 3, initialBackoff: 10 } })
+  consumer.onBatch(
+    Happened,
+    async (events, ctx) => {
+      for (const event of events) {
+        const staged = await ctx.publish(Echoed, event.payload)
+        assert.equal(staged.status, 'staged')
+      }
+      if (events.some((e) => e.payload.seq === 15) && ctx.attempt < 3) {
+        failures++
+        throw new Error('fails twice after publishing')
+      }
+    },
+    { maxSize: 10, maxWait: 50 },
   )
+  await consumer.start()
+  await waitFor(async () => (await committedOffsets(t, consumer.group, input)) === 40n, 'every input offset committed')
+  assert.equal(failures, 2)
+  assert.deepEqual(seqsOf(await readCommitted(t, output)), upTo(40))
+  // What the failed tries published was never written, not even as aborted records.
+  assert.deepEqual(seqsOf(await readCommitted(t, output, { isolation: 'read_uncommitted' })), upTo(40))
+})
+
+test('batch handlers: a split stages the outputs of the records that finished, and the poison record’s DLQ record', async (t) => {
+  const { input, output, Happened, Echoed, catalog } = await setup(t, 1)
+  await ensureTopics({ brokers: brokers() }, topicSpecsFor(catalog, { dlq: true }), { logger: silentLogger() })
+  deleteAfter(t, () => [`${input}.dlq`, `${output}.dlq`])
+  await produce(t, input, 20, 5)
+  const calls: number[] = []
+  const consumer = consumerOf(t, { catalog, retry: { maxAttempts: 2, initialBackoff: 10 } })
+  consumer.onBatch(
+    Happened,
+    async (events, ctx) => {
+      calls.push(events.length)
+      for (const event of events) await ctx.publish(Echoed, event.payload)
+      if (events.some((e) => e.payload.seq === 7)) throw new Error('poison')
+    },
+    { maxSize: 10, maxWait: 50 },
+  )
+  await consumer.start()
+  await waitFor(async () => (await committedOffsets(t, consumer.group, input)) === 20n, 'every input offset committed')
+  // The batch with 7 was tried whole (twice), then split: each record alone.
+  assert.ok(calls.filter((n) => n === 1).length >= 10, `calls: ${calls.join(',')}`)
+  assert.deepEqual(seqsOf(await readCommitted(t, output)), upTo(20, [7]))
+  assert.deepEqual(seqsOf(await readCommitted(t, output, { isolation: 'read_uncommitted' })), upTo(20, [7]))
+  const dlq = await readCommitted(t, `${input}.dlq`)
+  assert.equal(dlq.length, 1)
+})
+
+test('batch handlers: outputs of a transaction that aborts are never visible to read_committed readers', async (t) => {
+  const { input, output, Happened, Echoed } = await setup(t, 1)
+  // A second output topic whose broker limit refuses the records staged for it: every transaction
+  // carrying one fails and aborts.
+  const tiny = await createTopic(t, 'tx-tiny', { partitions: 1, configs: { 'max.message.bytes': '2048' } })
+  const Oversized = defineEvent({
+    type: 'test.oversized',
+    version: '1.0',
+    topic: defineTopic({ name: tiny, key: 'entity', partitions: 1 }),
+    schema: z.object({ entity: z.string(), blob: z.string() }),
+  })
+  await produce(t, input, 5, 5)
+  let handled = 0
+  const consumer = consumerOf(t, {
+    catalog: createCatalog([Happened, Echoed, Oversized]),
+    commitInterval: 50,
+    transactional: { id: uniqueName('tx'), timeout: '10s' },
+  })
+  consumer.onBatch(
+    Happened,
+    async (events, ctx) => {
+      for (const event of events) await ctx.publish(Echoed, event.payload)
+      await ctx.publish(Oversized, { entity: 'k0', blob: 'x'.repeat(4096) })
+      handled += events.length
+    },
+    { maxSize: 10, maxWait: 50 },
+  )
+  await consumer.start()
+  await waitFor(() => handled === 5, 'the batch handled')
+  // The transaction was tried (its outputs reached the log, aborted) …
+  await waitFor(
+    async () => (await readCommitted(t, output, { isolation: 'read_uncommitted' })).length >= 5,
+    'the aborted outputs in the log',
+  )
+  await consumer.stop()
+  // … and never committed: no output for read_committed readers, no input offset.
+  assert.deepEqual(await readCommitted(t, output), [])
+  assert.equal(await committedOffsets(t, consumer.group, input), 0n)
 })

@@ -307,11 +307,11 @@ test('ctx.publish resolves with the delivery result, or with the staged event in
     // @ts-expect-error a staged event has no offset yet: narrow first
     void result.offset
   })
-  // Batch handlers never run in a transaction: their publishes are sent at once.
+  // Batch handlers too: a transactional consumer stages their publishes.
   c.onBatch(PlacedV2, async (_events, ctx) => {
     const sent = await ctx.publish(Captured, { order_id: 'o1', cents: 1 })
-    assertType<Equal<typeof sent, PublishResult>>()
-    void sent
+    assertType<Equal<typeof sent, HandlerPublishResult>>()
+    if (sent.status === 'published') assertType<Equal<typeof sent.offset, bigint>>()
   })
 })
 

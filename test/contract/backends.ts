@@ -3,7 +3,7 @@
 // condition, to read a topic's raw records, to read a group's committed offsets, and to crash a
 // consumer. The suite's assertions are the same on both: a difference is a bug in the in-memory Kafka.
 import type { TestContext } from 'node:test'
-import { Admin } from '@platformatic/kafka'
+import { Admin, FetchIsolationLevels } from '@platformatic/kafka'
 import { Catalog } from '../../src/catalog/catalog.ts'
 import type { AnyEvent } from '../../src/catalog/event.ts'
 import type { Consumer } from '../../src/consumer/consumer.ts'
@@ -40,6 +40,8 @@ export interface World<E extends AnyEvent> {
   readAs(topic: string, isolation: Isolation, done: (records: RawRecord[]) => boolean): Promise<RawRecord[]>
   /** The group's committed offset of a partition. */
   committed(group: string, topic: string, partition: number): Promise<bigint | undefined>
+  /** A partition's log end offset (ListOffsets, latest): one past its last record or transaction marker. */
+  endOffset(topic: string, partition: number): Promise<bigint>
   /** The consumer's process dies: it commits nothing more and its partitions go to the others. */
   crash(consumer: Consumer<E>): Promise<void>
 }
@@ -86,6 +88,7 @@ export const inMemory: Backend = {
         return read()
       },
       committed: (group, topic, partition) => Promise.resolve(kit.broker.committed(group, topic, partition)),
+      endOffset: (topic, partition) => Promise.resolve(kit.broker.endOffset(topic, partition)),
       crash: (consumer) => {
         // The members this consumer's runners hold now (its source group and its tier groups).
         const group = consumer.group
@@ -166,6 +169,15 @@ export const kafka: Backend = {
           .find((x) => x.name === topic)
           ?.partitions.find((p) => p.partitionIndex === partition)
         return found && found.committedOffset >= 0n ? found.committedOffset : undefined
+      },
+      endOffset: async (topic, partition) => {
+        const [found] = await admin.listOffsets({
+          topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }],
+          isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+        })
+        const offset = found?.partitions.find((p) => p.partitionIndex === partition)?.offset
+        if (offset === undefined) throw new Error(`no end offset for ${topic}[${partition}]`)
+        return offset
       },
       crash: async (consumer) => {
         await Promise.all((crashable.get(consumer) ?? []).map((m) => m.crash()))

@@ -90,6 +90,43 @@ for (const backend of backends) {
       )
     })
 
+    test('a batch handler’s outputs commit with its records’ offsets, each once across a failed try and a split', async (t) => {
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const consumer = world.consumer({ ...TX, retry: { maxAttempts: 2, initialBackoff: 10, maxBackoff: 20 } }).onBatch(
+        e.Placed,
+        async (batch, ctx) => {
+          for (const event of batch) await ctx.publish(e.Shipped, event.payload)
+          // 4 fails its batch's first try only; 7 fails every try: its batch is split, 7 is dead-lettered.
+          if (batch.some((x) => x.payload.seq === 4) && ctx.attempt === 1) throw new Error('fails once')
+          if (batch.some((x) => x.payload.seq === 7)) throw new Error('poison')
+        },
+        { maxSize: 3, maxWait: 20 },
+      )
+      t.after(() => consumer.close())
+      await consumer.start()
+      for (let seq = 0; seq < 9; seq++) await world.kafkit.publish(e.Placed, { order_id: `o${seq}`, seq })
+      await world.waitFor(
+        async () => (await world.committed(consumer.group, e.input.name, 0)) === 9n,
+        'every input offset committed',
+      )
+      await consumer.close()
+      await world.kafkit.publish(e.Shipped, { order_id: 'end', seq: -1 })
+      const seqs = (records: RawRecord[]) => payloads(records).map((p) => p.seq)
+      const expected = [-1, 0, 1, 2, 3, 4, 5, 6, 8]
+      const committed = seqs(await world.readAs(e.output.name, 'read_committed', upTo('end')))
+      assert.deepEqual(
+        committed.sort((a, b) => a - b),
+        expected,
+      )
+      // The failed tries' publishes were dropped before any transaction: not even aborted records.
+      const all = seqs(await world.readAs(e.output.name, 'read_uncommitted', upTo('end')))
+      assert.deepEqual(
+        all.sort((a, b) => a - b),
+        expected,
+      )
+    })
+
     test('an aborted transaction: its outputs never reach read_committed readers, its offsets are not committed', async (t) => {
       const e = events()
       const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
@@ -136,6 +173,80 @@ for (const backend of backends) {
         async () => (await world.committed(downstream.group, e.output.name, 0)) === after.offset + 1n,
         'the offset after the record handled committed',
       )
+    })
+
+    test('a read_committed kafkit consumer commits past an aborted transaction that ends a partition', async (t) => {
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const producer = world.consumer(TX).on(e.Placed, async (event, ctx) => {
+        await ctx.publish(e.Shipped, event.payload)
+        if (event.payload.order_id === 'doomed')
+          await ctx.publish(e.Oversized, { order_id: 'doomed', blob: 'x'.repeat(4096) })
+      })
+      t.after(() => producer.close())
+      await producer.start()
+      for (let seq = 0; seq < 3; seq++) await world.kafkit.publish(e.Placed, { order_id: `ok${seq}`, seq })
+      await world.readAs(e.output.name, 'read_committed', (records) => records.length === 3)
+      await world.kafkit.publish(e.Placed, { order_id: 'doomed', seq: 3 })
+      await world.readAs(e.output.name, 'read_uncommitted', upTo('doomed'))
+      await producer.close()
+      // The partition now ends with the doomed transaction's records and ABORT marker (once its
+      // transactions have ended: the last stable offset is then the end offset).
+      const handled: string[] = []
+      const downstream = world
+        .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
+        .on(e.Shipped, (event) => void handled.push(event.payload.order_id))
+      t.after(() => downstream.close())
+      await downstream.start()
+      await world.waitFor(() => handled.length === 3, 'the committed records handled')
+      const end = await world.endOffset(e.output.name, 0)
+      const written = await world.readAs(e.output.name, 'read_uncommitted', upTo('doomed'))
+      assert.ok(written.at(-1)!.offset + 1n < end, 'the partition ends with a transaction marker')
+      await world.waitFor(
+        async () => (await world.committed(downstream.group, e.output.name, 0)) === end,
+        `the group's offset committed up to the end offset ${end}`,
+      )
+      assert.deepEqual(handled, ['ok0', 'ok1', 'ok2'])
+    })
+
+    test('a kafkit consumer commits past the COMMIT marker that ends a partition', async (t) => {
+      const e = events()
+      const world = await backend.world(t, [e.Placed, e.Shipped, e.Oversized])
+      const producer = world.consumer(TX).on(e.Placed, async (event, ctx) => {
+        await ctx.publish(e.Shipped, event.payload)
+      })
+      t.after(() => producer.close())
+      await producer.start()
+      for (let seq = 0; seq < 3; seq++) await world.kafkit.publish(e.Placed, { order_id: `ok${seq}`, seq })
+      await world.readAs(e.output.name, 'read_committed', (records) => records.length === 3)
+      await producer.close()
+      const end = await world.endOffset(e.output.name, 0)
+      const written = await world.readAs(e.output.name, 'read_uncommitted', (records) => records.length === 3)
+      assert.equal(written.at(-1)!.offset + 2n, end, 'the partition ends with a COMMIT marker')
+      // The last record's handler is held: the commit stops below it, marker or not.
+      let release = () => undefined as void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      const handled: string[] = []
+      const downstream = world
+        .consumer({ ...TX, transactional: false, group: uniqueName('downstream') })
+        .on(e.Shipped, async (event) => {
+          if (event.payload.order_id === 'ok2') await held
+          handled.push(event.payload.order_id)
+        })
+      t.after(() => downstream.close())
+      t.after(() => release())
+      await downstream.start()
+      await world.waitFor(
+        async () => (await world.committed(downstream.group, e.output.name, 0)) === written.at(-1)!.offset,
+        'the offsets before the held record committed',
+      )
+      assert.deepEqual(handled, ['ok0', 'ok1'])
+      release()
+      await world.waitFor(
+        async () => (await world.committed(downstream.group, e.output.name, 0)) === end,
+        `the group's offset committed up to the end offset ${end}`,
+      )
+      assert.deepEqual(handled, ['ok0', 'ok1', 'ok2'])
     })
   })
 }
