@@ -50,6 +50,8 @@ export function partProfile(file: string | undefined): { start(): void; stop(): 
         const session = new inspector.Session()
         session.connect()
         await session.post('Profiler.enable')
+        // Every 100 µs (V8's default is 1 ms): enough samples to apportion a few seconds.
+        await session.post('Profiler.setSamplingInterval', { interval: 100 })
         await session.post('Profiler.start')
         return session
       })()

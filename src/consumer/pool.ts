@@ -15,6 +15,11 @@ import { Queue } from './queue.ts'
  */
 export type StepOutcome = number | undefined | 'abandoned'
 
+/** A step that ends later: a promise, or a thenable that calls back once (handle.ts's Pending). */
+export interface PendingStep {
+  then(onFulfilled: (outcome: StepOutcome) => unknown, onRejected: (error: unknown) => unknown): unknown
+}
+
 /** Who a lane's records belong to (their partition). */
 export interface LaneOwner {
   /** The records queued behind this owner's retrying lanes changed by `delta`. */
@@ -24,8 +29,8 @@ export interface LaneOwner {
 export interface Job {
   readonly lane: string
   readonly owner: LaneOwner
-  /** Runs one attempt, directly or through a promise that must not reject. */
-  step(): StepOutcome | Promise<StepOutcome>
+  /** Runs one attempt, directly or through a promise (or a thenable: handle.ts's Pending) that must not reject. */
+  step(): StepOutcome | PendingStep
   /** The pool dropped the job unfinished (revoked partition, shutdown). */
   abandon(): void
   /** Ends the attempt running now, with `reason`. */
@@ -83,6 +88,10 @@ interface Lane {
   retrying: boolean
   /** Records behind the head reported to the owner as stalled. */
   stalled: number
+  /** The job whose step runs now (the lane's head when it started). */
+  running: Job | undefined
+  /** Takes the running step's outcome: made once per lane, not once per asynchronous step. */
+  readonly afterStep: (outcome: unknown) => void
 }
 
 export interface PoolOptions {
@@ -94,8 +103,16 @@ export interface PoolOptions {
   clock?: Clock
 }
 
+/** Lanes the pool's map may hold before idle ones are swept out (at least; see #sweepAt). */
+export const MIN_LANE_BOUND = 1024
+
 export class WorkerPool {
+  /**
+   * Every lane with a job, and idle lanes (no job) until the map grows past #sweepAt: a key that
+   * comes back soon (most keys, on a busy topic) finds its lane rather than delete and insert one.
+   */
   readonly #lanes = new Map<string, Lane>()
+  #sweepAt: number
   readonly #ready = new Queue<Lane>()
   readonly #concurrency: number
   readonly #maxInFlight: number
@@ -119,6 +136,12 @@ export class WorkerPool {
     this.#resumeAt = Math.max(1, Math.floor(this.#maxInFlight * 0.75))
     this.#onCapacity = options.onCapacity
     this.#clock = options.clock ?? systemClock
+    this.#sweepAt = Math.max(MIN_LANE_BOUND, 2 * this.#maxInFlight)
+  }
+
+  /** Lanes in the map, idle ones included (bounded: see #sweep). */
+  get lanes(): number {
+    return this.#lanes.size
   }
 
   get inFlight(): number {
@@ -142,19 +165,12 @@ export class WorkerPool {
     this.#inFlight++
     let lane = this.#lanes.get(job.lane)
     if (!lane) {
-      lane = this.#spareLanes.pop() ?? {
-        key: '',
-        jobs: new LaneJobs(),
-        state: 'idle',
-        timer: undefined,
-        owner: undefined,
-        retrying: false,
-        stalled: 0,
-      }
+      if (this.#lanes.size >= this.#sweepAt) this.#sweep()
+      lane = this.#spareLanes.pop() ?? this.#newLane()
       lane.key = job.lane
-      lane.owner = job.owner
       this.#lanes.set(job.lane, lane)
     }
+    if (lane.jobs.head === undefined) lane.owner = job.owner
     lane.jobs.push(job)
     if (lane.retrying || lane.jobs.head?.escalating === true) this.#restall(lane)
     if (lane.state === 'idle') this.#makeReady(lane)
@@ -176,6 +192,39 @@ export class WorkerPool {
   release(count: number): void {
     if (this.#closed || count === 0) return
     this.#finished(count)
+  }
+
+  #newLane(): Lane {
+    const lane: Lane = {
+      key: '',
+      jobs: new LaneJobs(),
+      state: 'idle',
+      timer: undefined,
+      owner: undefined,
+      retrying: false,
+      stalled: 0,
+      running: undefined,
+      afterStep: (outcome) => {
+        const job = lane.running!
+        lane.running = undefined
+        this.#afterStep(lane, job, outcome as StepOutcome)
+      },
+    }
+    return lane
+  }
+
+  /**
+   * Deletes the idle lanes from the map. At most one lane per record held is not idle, so past the
+   * bound (twice `maxInFlight`, or twice what a sweep left) a sweep deletes at least half the map:
+   * its cost per new lane stays constant, and the map stays within twice the lanes in use.
+   */
+  #sweep() {
+    for (const lane of this.#lanes.values()) {
+      if (lane.state !== 'idle' || lane.jobs.head !== undefined) continue
+      this.#lanes.delete(lane.key)
+      if (this.#spareLanes.length < 1024) this.#spareLanes.push(lane)
+    }
+    this.#sweepAt = Math.max(MIN_LANE_BOUND, 2 * this.#maxInFlight, 2 * this.#lanes.size)
   }
 
   #makeReady(lane: Lane) {
@@ -200,16 +249,16 @@ export class WorkerPool {
         lane.state = 'active'
         this.#active++
         if (this.#active > this.peakActive) this.peakActive = this.#active
-        let outcome: StepOutcome | Promise<StepOutcome>
+        let outcome: StepOutcome | PendingStep
         try {
           outcome = job.step()
         } catch {
           outcome = undefined // step() must not throw; if it does, the attempt is over rather than the lane stuck
         }
-        if (outcome instanceof Promise) {
+        if (typeof outcome === 'object') {
           // A step's promise must not reject; if it does, its rejection reads as "finished".
-          const after = (result: unknown) => this.#afterStep(lane, job, result as StepOutcome)
-          void outcome.then(after, after)
+          lane.running = job
+          void outcome.then(lane.afterStep, lane.afterStep)
         } else this.#afterStep(lane, job, outcome)
       }
     } finally {
@@ -261,13 +310,12 @@ export class WorkerPool {
     }
   }
 
+  /** The lane has no job ready: it stays in the map, idle, until its key comes back or a sweep. */
   #retire(lane: Lane) {
     lane.state = 'idle'
-    if (lane.jobs.length === 0 && this.#lanes.get(lane.key) === lane) {
-      this.#lanes.delete(lane.key)
+    if (lane.jobs.head === undefined) {
       lane.owner = undefined
       lane.retrying = false
-      if (this.#spareLanes.length < 1024) this.#spareLanes.push(lane)
     }
   }
 
