@@ -152,8 +152,9 @@ export class HandlerRun implements Expiring, Pending<unknown> {
   /** Who waits for the attempt (the pool, or an await): usually one. */
   #onFulfilled: ((value: unknown) => unknown) | undefined
   #onRejected: ((error: unknown) => unknown) | undefined
-  /** Once over: what the attempt resolved with (`failed`: rejected with). */
-  #result: { value: unknown; failed: boolean } | undefined
+  /** Once over: 'fulfilled' or 'rejected', with #value. */
+  #state: 'running' | 'fulfilled' | 'rejected' = 'running'
+  #value: unknown
 
   constructor(
     pipeline: Pipeline,
@@ -186,9 +187,9 @@ export class HandlerRun implements Expiring, Pending<unknown> {
   }
 
   then(onFulfilled: (value: unknown) => unknown, onRejected: (error: unknown) => unknown): void {
-    const result = this.#result
-    if (result) {
-      queueMicrotask(() => (result.failed ? onRejected(result.value) : onFulfilled(result.value)))
+    if (this.#state !== 'running') {
+      const [failed, value] = [this.#state === 'rejected', this.#value]
+      queueMicrotask(() => (failed ? onRejected(value) : onFulfilled(value)))
     } else if (!this.#onFulfilled) {
       this.#onFulfilled = onFulfilled
       this.#onRejected = onRejected
@@ -226,7 +227,8 @@ export class HandlerRun implements Expiring, Pending<unknown> {
   }
 
   #deliver(value: unknown, failed: boolean, later: boolean): void {
-    this.#result = { value, failed }
+    this.#state = failed ? 'rejected' : 'fulfilled'
+    this.#value = value
     const waiter = failed ? this.#onRejected : this.#onFulfilled
     this.#onFulfilled = this.#onRejected = undefined
     if (!waiter) return
