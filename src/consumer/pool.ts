@@ -103,16 +103,8 @@ export interface PoolOptions {
   clock?: Clock
 }
 
-/** Lanes the pool's map may hold before idle ones are swept out (at least; see #sweepAt). */
-export const MIN_LANE_BOUND = 1024
-
 export class WorkerPool {
-  /**
-   * Every lane with a job, and idle lanes (no job) until the map grows past #sweepAt: a key that
-   * comes back soon (most keys, on a busy topic) finds its lane rather than delete and insert one.
-   */
   readonly #lanes = new Map<string, Lane>()
-  #sweepAt: number
   readonly #ready = new Queue<Lane>()
   readonly #concurrency: number
   readonly #maxInFlight: number
@@ -136,12 +128,6 @@ export class WorkerPool {
     this.#resumeAt = Math.max(1, Math.floor(this.#maxInFlight * 0.75))
     this.#onCapacity = options.onCapacity
     this.#clock = options.clock ?? systemClock
-    this.#sweepAt = Math.max(MIN_LANE_BOUND, 2 * this.#maxInFlight)
-  }
-
-  /** Lanes in the map, idle ones included (bounded: see #sweep). */
-  get lanes(): number {
-    return this.#lanes.size
   }
 
   get inFlight(): number {
@@ -165,12 +151,11 @@ export class WorkerPool {
     this.#inFlight++
     let lane = this.#lanes.get(job.lane)
     if (!lane) {
-      if (this.#lanes.size >= this.#sweepAt) this.#sweep()
       lane = this.#spareLanes.pop() ?? this.#newLane()
       lane.key = job.lane
+      lane.owner = job.owner
       this.#lanes.set(job.lane, lane)
     }
-    if (lane.jobs.head === undefined) lane.owner = job.owner
     lane.jobs.push(job)
     if (lane.retrying || lane.jobs.head?.escalating === true) this.#restall(lane)
     if (lane.state === 'idle') this.#makeReady(lane)
@@ -211,20 +196,6 @@ export class WorkerPool {
       },
     }
     return lane
-  }
-
-  /**
-   * Deletes the idle lanes from the map. At most one lane per record held is not idle, so past the
-   * bound (twice `maxInFlight`, or twice what a sweep left) a sweep deletes at least half the map:
-   * its cost per new lane stays constant, and the map stays within twice the lanes in use.
-   */
-  #sweep() {
-    for (const lane of this.#lanes.values()) {
-      if (lane.state !== 'idle' || lane.jobs.head !== undefined) continue
-      this.#lanes.delete(lane.key)
-      if (this.#spareLanes.length < 1024) this.#spareLanes.push(lane)
-    }
-    this.#sweepAt = Math.max(MIN_LANE_BOUND, 2 * this.#maxInFlight, 2 * this.#lanes.size)
   }
 
   #makeReady(lane: Lane) {
@@ -310,12 +281,13 @@ export class WorkerPool {
     }
   }
 
-  /** The lane has no job ready: it stays in the map, idle, until its key comes back or a sweep. */
   #retire(lane: Lane) {
     lane.state = 'idle'
-    if (lane.jobs.head === undefined) {
+    if (lane.jobs.length === 0 && this.#lanes.get(lane.key) === lane) {
+      this.#lanes.delete(lane.key)
       lane.owner = undefined
       lane.retrying = false
+      if (this.#spareLanes.length < 1024) this.#spareLanes.push(lane)
     }
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { MIN_LANE_BOUND, WorkerPool, type Job, type LaneOwner, type StepOutcome } from '../../src/consumer/pool.ts'
+import { WorkerPool, type Job, type LaneOwner, type StepOutcome } from '../../src/consumer/pool.ts'
 import { ManualClock, settle } from '../support/clock.ts'
 
 const noOwner: LaneOwner = { stalled() {} }
@@ -160,66 +160,4 @@ test('dropWaiting gives back every lane waiting to retry, with what queues behin
   pool.submit(afterClose)
   assert.equal(afterClose.abandoned, true, 'a job submitted after close is abandoned, never run')
   await pool.idle()
-})
-
-test('idle lanes stay in the map up to a bound, then are swept; every key keeps its order across sweeps', async () => {
-  const maxInFlight = 300
-  const bound = Math.max(MIN_LANE_BOUND, 2 * maxInFlight)
-  const pool = new WorkerPool({ concurrency: 50, maxInFlight })
-  // Records of 5,000 keys, each key coming back 3 times far apart: most lanes go idle and are swept
-  // before their key returns; 200 hot keys come back every round and may keep their lane.
-  const order = new Map<string, number[]>()
-  let peakLanes = 0
-  const submitted: ReturnType<typeof scripted>[] = []
-  for (let round = 0; round < 3; round++) {
-    for (let k = 0; k < 5000; k++) {
-      for (const key of [`cold${k}`, `hot${k % 200}`]) {
-        const seq = submitted.length
-        const j = scripted(key, noOwner, [undefined])
-        const step = j.step
-        j.step = () => {
-          const seen = order.get(key) ?? []
-          seen.push(seq)
-          order.set(key, seen)
-          return step()
-        }
-        submitted.push(j)
-        if (!pool.submit(j)) await pool.idle()
-        peakLanes = Math.max(peakLanes, pool.lanes)
-      }
-    }
-  }
-  await pool.idle()
-  assert.ok(peakLanes <= bound, `the map held ${peakLanes} lanes, bound ${bound}`)
-  assert.ok(peakLanes > maxInFlight, 'idle lanes were kept (the map outgrew the records held)')
-  assert.equal(
-    submitted.every((j) => j.steps === 1 && !j.abandoned),
-    true,
-  )
-  for (const [key, seqs] of order) {
-    assert.deepEqual(
-      seqs,
-      [...seqs].sort((a, b) => a - b),
-      `key ${key} ran out of order`,
-    )
-    assert.equal(seqs.length, key.startsWith('hot') ? 75 : 3)
-  }
-})
-
-test("a kept idle lane takes its next job's owner: a retry's stalled records go to the new owner", async () => {
-  const clock = new ManualClock()
-  const pool = new WorkerPool({ concurrency: 1, maxInFlight: 10, clock })
-  let before = 0
-  let after = 0
-  pool.submit(scripted('k', { stalled: (d) => (before += d) }, [undefined]))
-  await pool.idle()
-  assert.equal(pool.lanes, 1, 'the idle lane stayed in the map')
-  const owner: LaneOwner = { stalled: (d) => (after += d) }
-  pool.submit(scripted('k', owner, [1000, undefined]))
-  await settle()
-  pool.submit(scripted('k', owner, [undefined]))
-  assert.deepEqual([before, after], [0, 1])
-  await clock.advance(1000)
-  await pool.idle()
-  assert.deepEqual([before, after], [0, 0])
 })
