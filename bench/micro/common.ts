@@ -1,6 +1,7 @@
 // What the micro-benchmarks share: their numeric flags, and a producer transport's view of one topic
 // whose partitions all live on a broker that is never dialled (requests go to the script's own wire).
 import type { Broker, ClusterTopicMetadata } from '@platformatic/kafka'
+import type { Session } from 'node:inspector/promises'
 import type { TransportView } from '../../src/producer/transport.ts'
 
 /** `--name=value` from the command line, as a number. */
@@ -32,5 +33,36 @@ export function offlineView(topic: string, partitions: number): TransportView {
     suspect: () => undefined,
     refresh: () => Promise.resolve(),
     close: () => Promise.resolve(),
+  }
+}
+
+/**
+ * A CPU profile of part of a run (the measured pass, not the start and warm-up), written to `file`
+ * as a .cpuprofile when `stop` is called. Both are no-ops when `file` is undefined.
+ */
+export function partProfile(file: string | undefined): { start(): void; stop(): Promise<void> } {
+  if (file === undefined) return { start() {}, stop: async () => {} }
+  let started: Promise<Session> | undefined
+  return {
+    start() {
+      started ??= (async () => {
+        const inspector = await import('node:inspector/promises')
+        const session = new inspector.Session()
+        session.connect()
+        await session.post('Profiler.enable')
+        // Every 100 µs (V8's default is 1 ms): enough samples to apportion a few seconds.
+        await session.post('Profiler.setSamplingInterval', { interval: 100 })
+        await session.post('Profiler.start')
+        return session
+      })()
+    },
+    async stop() {
+      if (!started) return
+      const session = await started
+      const { profile } = await session.post('Profiler.stop')
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    },
   }
 }

@@ -3,10 +3,13 @@
 // and how many records the pool holds, with the process's CPU time per record.
 //   KAFKA_BROKERS=127.0.0.1:9092 node --conditions=kafkit-source bench/micro/pool-diag.ts prefill <records> [partitions]
 //   KAFKA_BROKERS=127.0.0.1:9092 node --conditions=kafkit-source bench/micro/pool-diag.ts run <topic> <partitions> <records> <concurrency> [maxInFlight]
+// POOL_DIAG_PROFILE=<file.cpuprofile> profiles the pass from the POOL_DIAG_PROFILE_FROM-th handler (20,000)
+// to the last record (bench/micro/pool-profile.ts apportions it); bench/micro/pool-floor.ts is the floor.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { benchKafkit, reached } from '../lib/kafkit.ts'
 import { createTopic, uniqueName } from '../lib/kafka.ts'
 import { tasks as prefillTasks } from '../scenarios/prefill.ts'
+import { partProfile } from './common.ts'
 
 const [mode, ...args] = process.argv.slice(2)
 
@@ -37,8 +40,11 @@ if (mode === 'prefill') {
   let handlerTime = 0
   let cpuAtFirst: NodeJS.CpuUsage | undefined
   let cpuAtEnd: NodeJS.CpuUsage | undefined
+  const profile = partProfile(process.env['POOL_DIAG_PROFILE'])
+  const profileFrom = Number(process.env['POOL_DIAG_PROFILE_FROM'] ?? 20_000)
   consumer.on(event, async () => {
     const begin = performance.now()
+    if (started === profileFrom) profile.start()
     if (started++ === 0) {
       first = begin
       cpuAtFirst = process.cpuUsage()
@@ -72,6 +78,7 @@ if (mode === 'prefill') {
   await consumer.start()
   await reached(() => finished, records, 300_000)
   clearInterval(sampler)
+  await profile.stop()
   await sleep(10)
   await kafkit.close()
   const seconds = (lastEnd - first) / 1000

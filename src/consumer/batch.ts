@@ -279,7 +279,7 @@ class QueuedRecord implements Job {
 
   step(): StepOutcome | Promise<StepOutcome> {
     const outcome = this.job.step()
-    return outcome instanceof Promise ? outcome.then((o) => this.#after(o)) : this.#after(outcome)
+    return typeof outcome === 'object' ? Promise.resolve(outcome).then((o) => this.#after(o)) : this.#after(outcome)
   }
 
   #after(outcome: StepOutcome): StepOutcome {

@@ -34,6 +34,23 @@ export interface AttemptOf {
  */
 export type AfterAttempt<O extends AttemptOf, T> = (of: O, match: RouteMatch, error: unknown) => T | PromiseLike<T>
 
+/**
+ * An asynchronous attempt's result: a thenable that calls its callbacks once the attempt is over
+ * (await and Promise.resolve take it as a promise). It is the attempt itself, so an attempt costs no
+ * promise of its own and no extra turn of the microtask queue before the pool hears of it.
+ */
+export interface Pending<T> {
+  then(onFulfilled: (value: T) => unknown, onRejected: (error: unknown) => unknown): void
+}
+
+/**
+ * A Pending where the promise API wants a PromiseLike: resolving a promise with it, or awaiting it,
+ * calls its then(resolve, reject) and nothing else (its return value is never read).
+ */
+export function adopt<T>(pending: Pending<T>): PromiseLike<T> {
+  return pending as unknown as PromiseLike<T>
+}
+
 /** The attempt's promise rejects with the handler's error, resolves when it succeeded. */
 export function rejectOnFailure(_of: AttemptOf, _match: RouteMatch, error: unknown): void {
   // Whatever the handler threw goes on as is: retry classification reads it.
@@ -53,18 +70,18 @@ export function runHandler<O extends AttemptOf, T>(
   envelope: Envelope,
   attempt: number,
   after: AfterAttempt<O, T>,
-): Promise<T> | undefined {
+): Pending<T> | undefined {
   const decoded = payloadFor(envelope, match.target)
   if (!(decoded instanceof Promise)) return call(pipeline, of, match, envelope, decoded, attempt, after)
   return decoded.then(
     (d) => {
-      let pending: Promise<T> | undefined
+      let pending: Pending<T> | undefined
       try {
         pending = call(pipeline, of, match, envelope, d, attempt, after)
       } catch (error) {
         return after(of, match, error)
       }
-      return pending ?? after(of, match, undefined)
+      return pending ? adopt(pending) : after(of, match, undefined)
     },
     // A rejection without an error is still a failure (undefined tells `after` the attempt succeeded).
     (error: unknown) => after(of, match, error ?? new Error('the payload could not be read')),
@@ -79,7 +96,7 @@ function call<O extends AttemptOf, T>(
   decoded: Decoded<unknown>,
   attempt: number,
   after: AfterAttempt<O, T>,
-): Promise<T> | undefined {
+): Pending<T> | undefined {
   const trace = of.trace
   if (decoded.upcastedFrom.length > 0) trace?.upcast(decoded.upcastedFrom, match.target.version)
   let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
@@ -121,7 +138,7 @@ function call<O extends AttemptOf, T>(
 }
 
 /** An asynchronous attempt: it ends when the handler settles, times out, or is interrupted. */
-export class HandlerRun implements Expiring {
+export class HandlerRun implements Expiring, Pending<unknown> {
   readonly deadline: number
   readonly #pipeline: Pipeline
   readonly #of: AttemptOf
@@ -132,8 +149,12 @@ export class HandlerRun implements Expiring {
   readonly #stage: AttemptStage | undefined
   /** Set while the attempt runs: what it resolves with, once settled. */
   #after: AfterAttempt<AttemptOf, unknown> | undefined
-  #resolve: ((value: unknown) => void) | undefined
-  #reject: ((error: unknown) => void) | undefined
+  /** Who waits for the attempt (the pool, or an await): usually one. */
+  #onFulfilled: ((value: unknown) => unknown) | undefined
+  #onRejected: ((error: unknown) => unknown) | undefined
+  /** Once over: 'fulfilled' or 'rejected', with #value. */
+  #state: 'running' | 'fulfilled' | 'rejected' = 'running'
+  #value: unknown
 
   constructor(
     pipeline: Pipeline,
@@ -153,35 +174,66 @@ export class HandlerRun implements Expiring {
     this.deadline = this.#timeoutMs === undefined ? Infinity : pipeline.clock.now() + this.#timeoutMs
   }
 
-  until<O extends AttemptOf, T>(result: PromiseLike<unknown>, after: AfterAttempt<O, T>): Promise<T> {
-    const settled = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve as (value: unknown) => void
-      this.#reject = reject
-    })
+  until<O extends AttemptOf, T>(result: PromiseLike<unknown>, after: AfterAttempt<O, T>): Pending<T> {
     // `of` is the O that `after` was given for (call() passes both).
     this.#after = after as unknown as AfterAttempt<AttemptOf, unknown>
     this.#of.running = this
     if (this.deadline !== Infinity) this.#pipeline.deadlines.started(this.deadline)
     result.then(
-      () => this.#settle(undefined),
-      (error: unknown) => this.#settle(error ?? new Error('the handler failed without an error')),
+      () => this.#settle(undefined, false),
+      (error: unknown) => this.#settle(error ?? new Error('the handler failed without an error'), false),
     )
-    return settled
+    return this as Pending<T>
   }
 
-  /** Settled once: a handler interrupted (timed out) and still running publishes nothing more. */
-  #settle(error: unknown): void {
+  then(onFulfilled: (value: unknown) => unknown, onRejected: (error: unknown) => unknown): void {
+    if (this.#state !== 'running') {
+      const [failed, value] = [this.#state === 'rejected', this.#value]
+      queueMicrotask(() => (failed ? onRejected(value) : onFulfilled(value)))
+    } else if (!this.#onFulfilled) {
+      this.#onFulfilled = onFulfilled
+      this.#onRejected = onRejected
+    } else {
+      const [fulfilled, rejected] = [this.#onFulfilled, this.#onRejected!]
+      this.#onFulfilled = (value) => (fulfilled(value), onFulfilled(value))
+      this.#onRejected = (error) => (rejected(error), onRejected(error))
+    }
+  }
+
+  /**
+   * Settled once: a handler interrupted (timed out) and still running publishes nothing more. From
+   * the handler's own settling (a microtask) the waiter is called at once; from an interrupt (a timer,
+   * shutdown) on a microtask, as a promise would, so that no pool work runs inside the caller.
+   */
+  #settle(error: unknown, interrupted: boolean): void {
     const after = this.#after
     if (!after) return
     this.#after = undefined
     this.#stage?.settled(error)
     if (this.#of.running === this) this.#of.running = undefined
     this.#of.trace?.handlerDone(this.#started, this.#match.route.name, error)
+    let value: unknown
     try {
-      this.#resolve!(after(this.#of, this.#match, error))
+      value = after(this.#of, this.#match, error)
     } catch (failure) {
-      this.#reject!(failure)
+      return this.#deliver(failure, true, interrupted)
     }
+    if (isThenable(value))
+      value.then(
+        (v) => this.#deliver(v, false, false),
+        (e: unknown) => this.#deliver(e, true, false),
+      )
+    else this.#deliver(value, false, interrupted)
+  }
+
+  #deliver(value: unknown, failed: boolean, later: boolean): void {
+    this.#state = failed ? 'rejected' : 'fulfilled'
+    this.#value = value
+    const waiter = failed ? this.#onRejected : this.#onFulfilled
+    this.#onFulfilled = this.#onRejected = undefined
+    if (!waiter) return
+    if (later) queueMicrotask(() => waiter(value))
+    else waiter(value)
   }
 
   /** The handler's time is up: its signal fires and the attempt fails with a timeout. */
@@ -193,7 +245,7 @@ export class HandlerRun implements Expiring {
   interrupt(reason: Error): void {
     if (!this.#after) return
     this.#ctx.abort(reason)
-    this.#settle(reason)
+    this.#settle(reason, true)
   }
 }
 

@@ -10,11 +10,11 @@ import type { RecordTrace } from '../observability/consumer.ts'
 import type { RecordOutcome } from '../observability/names.ts'
 import { recordLogFields, type RecordFacts } from './context.ts'
 import { decodeRecord, registryOutage } from './decode.ts'
-import { rejectOnFailure, runHandler, type AttemptOf, type HandlerRun } from './handle.ts'
+import { rejectOnFailure, runHandler, type AttemptOf, type HandlerRun, type Pending, adopt } from './handle.ts'
 import type { FetchedRecord } from './member.ts'
 import type { AssignedPartition } from './partitions.ts'
 import type { Pipeline } from './pipeline.ts'
-import type { Job, StepOutcome } from './pool.ts'
+import type { Job, PendingStep, StepOutcome } from './pool.ts'
 import { UNAVAILABLE_BACKOFF, backoffDelay, shouldRetry } from './retry.ts'
 import type { Route, RouteMatch } from './router.ts'
 import { payloadFor, type Decoded } from '../catalog/upcast.ts'
@@ -84,7 +84,7 @@ export class RecordJob implements Job, AttemptOf {
   }
 
   /** One attempt; synchronous when the handler was, else a single promise. Never rejects. */
-  step(): StepOutcome | Promise<StepOutcome> {
+  step(): StepOutcome | PendingStep {
     if (this.owner.revoked) return this.#giveUp()
     const telemetry = this.#pipeline.telemetry
     if (telemetry) this.#trace ??= telemetry.startRecord(this.facts, this.facts.tier)
@@ -104,13 +104,18 @@ export class RecordJob implements Job, AttemptOf {
     }
     return decoded instanceof Promise
       ? decoded.then(
-          (e) => this.#decoded(e),
+          (e) => this.#adopted(this.#decoded(e)),
           (error: unknown) => this.#undecodable(error),
         )
       : this.#decoded(decoded)
   }
 
-  #decoded(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
+  /** A step's outcome where a promise's callback returns it (a Pending is adopted like a promise). */
+  #adopted(outcome: StepOutcome | PendingStep): StepOutcome | PromiseLike<StepOutcome> {
+    return typeof outcome === 'object' ? adopt(outcome) : outcome
+  }
+
+  #decoded(envelope: Envelope): StepOutcome | PendingStep {
     this.#envelope = envelope
     this.#trace?.decoded(envelope)
     return this.#route(envelope)
@@ -132,7 +137,7 @@ export class RecordJob implements Job, AttemptOf {
   }
 
   /** Route, then upcast, validate and handle for each matching route. */
-  #route(envelope: Envelope): StepOutcome | Promise<StepOutcome> {
+  #route(envelope: Envelope): StepOutcome | PendingStep {
     const routing = this.#pipeline.router.route(envelope.type, envelope.version)
     if (routing.kind !== 'routes') return this.#unrouted(routing.kind, envelope)
     const first = routing.matches[0]!
@@ -217,8 +222,8 @@ export class RecordJob implements Job, AttemptOf {
    * The common case, one handler: no await, and a promise only if the handler returned one; that
    * promise resolves with the step's outcome (RecordJob.#afterOne), with no promise chained to it.
    */
-  #runOne(match: RouteMatch, envelope: Envelope): StepOutcome | Promise<StepOutcome> {
-    let pending: Promise<StepOutcome> | undefined
+  #runOne(match: RouteMatch, envelope: Envelope): StepOutcome | PendingStep {
+    let pending: Pending<StepOutcome> | undefined
     try {
       pending = runHandler(this.#pipeline, this, match, envelope, this.#attempt, RecordJob.#afterOne)
     } catch (error) {

@@ -15,6 +15,11 @@ import { Queue } from './queue.ts'
  */
 export type StepOutcome = number | undefined | 'abandoned'
 
+/** A step that ends later: a promise, or a thenable that calls back once (handle.ts's Pending). */
+export interface PendingStep {
+  then(onFulfilled: (outcome: StepOutcome) => unknown, onRejected: (error: unknown) => unknown): unknown
+}
+
 /** Who a lane's records belong to (their partition). */
 export interface LaneOwner {
   /** The records queued behind this owner's retrying lanes changed by `delta`. */
@@ -24,8 +29,8 @@ export interface LaneOwner {
 export interface Job {
   readonly lane: string
   readonly owner: LaneOwner
-  /** Runs one attempt, directly or through a promise that must not reject. */
-  step(): StepOutcome | Promise<StepOutcome>
+  /** Runs one attempt, directly or through a promise (or a thenable: handle.ts's Pending) that must not reject. */
+  step(): StepOutcome | PendingStep
   /** The pool dropped the job unfinished (revoked partition, shutdown). */
   abandon(): void
   /** Ends the attempt running now, with `reason`. */
@@ -83,6 +88,10 @@ interface Lane {
   retrying: boolean
   /** Records behind the head reported to the owner as stalled. */
   stalled: number
+  /** The job whose step runs now (the lane's head when it started). */
+  running: Job | undefined
+  /** Takes the running step's outcome: made once per lane, not once per asynchronous step. */
+  readonly afterStep: (outcome: unknown) => void
 }
 
 export interface PoolOptions {
@@ -142,15 +151,7 @@ export class WorkerPool {
     this.#inFlight++
     let lane = this.#lanes.get(job.lane)
     if (!lane) {
-      lane = this.#spareLanes.pop() ?? {
-        key: '',
-        jobs: new LaneJobs(),
-        state: 'idle',
-        timer: undefined,
-        owner: undefined,
-        retrying: false,
-        stalled: 0,
-      }
+      lane = this.#spareLanes.pop() ?? this.#newLane()
       lane.key = job.lane
       lane.owner = job.owner
       this.#lanes.set(job.lane, lane)
@@ -178,6 +179,25 @@ export class WorkerPool {
     this.#finished(count)
   }
 
+  #newLane(): Lane {
+    const lane: Lane = {
+      key: '',
+      jobs: new LaneJobs(),
+      state: 'idle',
+      timer: undefined,
+      owner: undefined,
+      retrying: false,
+      stalled: 0,
+      running: undefined,
+      afterStep: (outcome) => {
+        const job = lane.running!
+        lane.running = undefined
+        this.#afterStep(lane, job, outcome as StepOutcome)
+      },
+    }
+    return lane
+  }
+
   #makeReady(lane: Lane) {
     lane.state = 'ready'
     this.#ready.push(lane)
@@ -200,16 +220,16 @@ export class WorkerPool {
         lane.state = 'active'
         this.#active++
         if (this.#active > this.peakActive) this.peakActive = this.#active
-        let outcome: StepOutcome | Promise<StepOutcome>
+        let outcome: StepOutcome | PendingStep
         try {
           outcome = job.step()
         } catch {
           outcome = undefined // step() must not throw; if it does, the attempt is over rather than the lane stuck
         }
-        if (outcome instanceof Promise) {
+        if (typeof outcome === 'object') {
           // A step's promise must not reject; if it does, its rejection reads as "finished".
-          const after = (result: unknown) => this.#afterStep(lane, job, result as StepOutcome)
-          void outcome.then(after, after)
+          lane.running = job
+          void outcome.then(lane.afterStep, lane.afterStep)
         } else this.#afterStep(lane, job, outcome)
       }
     } finally {
