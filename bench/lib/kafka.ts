@@ -1,6 +1,14 @@
 // Broker address and fresh topics for a run (created with their leaders ready, deleted at the end).
 import { randomUUID } from 'node:crypto'
-import { Admin, ProduceAcks, Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka'
+import {
+  Admin,
+  Consumer,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+  compatibilityPartitioner,
+  stringSerializer,
+} from '@platformatic/kafka'
 import { COMMON } from './settings.ts'
 
 export function brokers(): string[] {
@@ -63,4 +71,26 @@ export async function deleteTopics(names: string[]): Promise<void> {
   } finally {
     await client.close()
   }
+}
+
+/**
+ * A raw @platformatic/kafka consumer reading `topic` from its start in a new group, with the fetch
+ * settings every consumer in the bench shares, and its stream; closing it is the caller's.
+ */
+export async function rawConsumerStream(prefix: string, topic: string) {
+  const consumer = new Consumer({
+    clientId: uniqueName(prefix),
+    groupId: uniqueName(prefix),
+    bootstrapBrokers: brokers(),
+  })
+  const stream = await consumer.consume({
+    topics: [topic],
+    autocommit: false,
+    mode: MessagesStreamModes.EARLIEST,
+    maxWaitTime: COMMON.fetchMaxWaitMs,
+    maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
+    maxBytes: COMMON.fetchMaxBytes,
+    highWaterMark: COMMON.maxPollRecords,
+  })
+  return { consumer, stream }
 }

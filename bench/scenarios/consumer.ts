@@ -2,11 +2,10 @@
 // payload, route) vs raw @platformatic/kafka with JSON.parse vs kafkajs with JSON.parse vs Kafka's
 // ConsumerPerformance. Node figures run from the first record to the last (group join excluded),
 // as ConsumerPerformance's fetch.* columns do.
-import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import kafkajs from 'kafkajs'
 import type { RunContext } from '../lib/context.ts'
 import { consumerPerformance, type ConsumerPerfResult } from '../lib/java.ts'
-import { brokers, uniqueName } from '../lib/kafka.ts'
+import { brokers, rawConsumerStream, uniqueName } from '../lib/kafka.ts'
 import { benchKafkit, reached } from '../lib/kafkit.ts'
 import { COMMON } from '../lib/settings.ts'
 import { spread, type Spread } from '../lib/stats.ts'
@@ -165,20 +164,7 @@ async function kafkitBatch(params: ConsumerParams): Promise<ConsumerRun> {
 
 async function raw(params: ConsumerParams): Promise<ConsumerRun> {
   return passes(params, async (counter) => {
-    const consumer = new Consumer({
-      clientId: uniqueName('bench-raw'),
-      groupId: uniqueName('bench-raw'),
-      bootstrapBrokers: brokers(),
-    })
-    const stream = await consumer.consume({
-      topics: [params.topic],
-      autocommit: false,
-      mode: MessagesStreamModes.EARLIEST,
-      maxWaitTime: COMMON.fetchMaxWaitMs,
-      maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
-      maxBytes: COMMON.fetchMaxBytes,
-      highWaterMark: COMMON.maxPollRecords,
-    })
+    const { consumer, stream } = await rawConsumerStream('bench-raw', params.topic)
     stream.on('data', (message: { value: Buffer }) => {
       JSON.parse(message.value.toString('utf8'))
       counter.hit()

@@ -7,12 +7,12 @@
 // once as kafkit's `publish`, its consumer with kafkit's fetch settings), and so does the
 // Java client (bench/java/OpenLoopLatency.java: kafka-clients producer and consumer in one JVM, the
 // same record size, acks, idempotence, batching and linger).
-import { Consumer, MessagesStreamModes, ProducerStreamReportModes } from '@platformatic/kafka'
+import { ProducerStreamReportModes } from '@platformatic/kafka'
 import type { RunContext } from '../lib/context.ts'
 import { startChild } from '../lib/child.ts'
 import { handMadeRecord, padding, payload, type BenchPayloadType } from '../lib/events.ts'
 import { producerPerformance, type ProducerPerfResult } from '../lib/java.ts'
-import { brokers, rawProducer, uniqueName } from '../lib/kafka.ts'
+import { rawConsumerStream, rawProducer, uniqueName } from '../lib/kafka.ts'
 import { latencyTrace } from '../lib/latency-trace.ts'
 import { benchKafkit, reached } from '../lib/kafkit.ts'
 import { javaLatencyAvailable, runJavaLatency, type JavaLatencyRun } from '../lib/peers.ts'
@@ -343,20 +343,7 @@ async function consume(params: ConsumeParams, ctx: TaskContext): Promise<Latency
 /** The raw client's consumer with kafkit's fetch settings, parsing each value as a user would. */
 async function consumeRaw(params: ConsumeParams, ctx: TaskContext): Promise<LatencySummary> {
   const seen = received(params, 'raw')
-  const consumer = new Consumer({
-    clientId: uniqueName('bench-latency-raw'),
-    groupId: uniqueName('bench-latency-raw'),
-    bootstrapBrokers: brokers(),
-  })
-  const stream = await consumer.consume({
-    topics: [params.topic],
-    autocommit: false,
-    mode: MessagesStreamModes.EARLIEST,
-    maxWaitTime: COMMON.fetchMaxWaitMs,
-    maxBytesPerPartition: COMMON.fetchMaxBytesPerPartition,
-    maxBytes: COMMON.fetchMaxBytes,
-    highWaterMark: COMMON.maxPollRecords,
-  })
+  const { consumer, stream } = await rawConsumerStream('bench-latency-raw', params.topic)
   stream.on('data', (message: { value: Buffer }) => {
     seen.hit((JSON.parse(message.value.toString('utf8')) as { payload: BenchPayloadType }).payload)
   })
