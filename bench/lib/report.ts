@@ -220,7 +220,7 @@ function latencySection(l: LatencyResults): string[] {
   const rows = [
     '## 3. Latency (open loop, ms)',
     '',
-    "kafkit, the raw @platformatic/kafka client (its producer stream batching by kafkit's linger and batch size, its consumer with kafkit's fetch settings) and the plain Java client (kafka-clients, producer and consumer in one JVM, the same schedule, record size and producer settings), from the time each send was due.",
+    "kafkit, the raw @platformatic/kafka client (its producer stream sending at once as kafkit's `publish` does, its consumer with kafkit's fetch settings) and the plain Java client (kafka-clients, producer and consumer in one JVM, the same schedule, record size and producer settings), from the time each send was due.",
     '',
     '| rate | client | offered/s | publish→ack p50 | p99 | p99.9 | max | end-to-end p50 | p99 | p99.9 | max | harness lag | failures |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
