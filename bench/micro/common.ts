@@ -2,6 +2,7 @@
 // whose partitions all live on a broker that is never dialled (requests go to the script's own wire).
 import type { Broker, ClusterTopicMetadata } from '@platformatic/kafka'
 import type { Session } from 'node:inspector/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { TransportView } from '../../src/producer/transport.ts'
 
 /** `--name=value` from the command line, as a number. */
@@ -65,4 +66,57 @@ export function partProfile(file: string | undefined): { start(): void; stop(): 
       session.disconnect()
     },
   }
+}
+
+/**
+ * The pool micro-benchmarks' handler: a `handlerMs` timer per record, timed from the first handler's
+ * start to the last record's end (with the process's CPU time over that span), a CPU profile started
+ * at the `POOL_DIAG_PROFILE_FROM`-th handler when `POOL_DIAG_PROFILE` names a file.
+ */
+export function timedHandler(records: number, handlerMs: number) {
+  const profile = partProfile(process.env['POOL_DIAG_PROFILE'])
+  const profileFrom = Number(process.env['POOL_DIAG_PROFILE_FROM'] ?? 20_000)
+  let first = 0
+  let lastEnd = 0
+  let handlerTime = 0
+  let cpuAtFirst: NodeJS.CpuUsage | undefined
+  let cpuAtEnd: NodeJS.CpuUsage | undefined
+  const timing = {
+    running: 0,
+    started: 0,
+    finished: 0,
+    profile,
+    handler: async (): Promise<void> => {
+      const begin = performance.now()
+      if (timing.started === profileFrom) profile.start()
+      if (timing.started++ === 0) {
+        first = begin
+        cpuAtFirst = process.cpuUsage()
+      }
+      timing.running++
+      await sleep(handlerMs)
+      timing.running--
+      const now = performance.now()
+      handlerTime += now - begin
+      if (++timing.finished === records) {
+        lastEnd = now
+        cpuAtEnd = process.cpuUsage()
+      }
+    },
+    /** Rate, efficiency against `concurrency` handlers of `handlerMs`, mean handler time, CPU per record. */
+    summary(concurrency: number) {
+      const seconds = (lastEnd - first) / 1000
+      const cpu = cpuAtEnd && cpuAtFirst ? cpuAtEnd.user + cpuAtEnd.system - cpuAtFirst.user - cpuAtFirst.system : 0
+      const rate = records / seconds
+      const ideal = Math.min(concurrency, 1000) / (handlerMs / 1000)
+      return {
+        rate: Math.round(rate),
+        efficiency: +(rate / ideal).toFixed(3),
+        meanHandlerMs: +(handlerTime / timing.finished).toFixed(2),
+        cpuUsPerRecord: +(cpu / records).toFixed(1),
+        cpuShare: +(cpu / 1e6 / seconds).toFixed(2),
+      }
+    },
+  }
+  return timing
 }

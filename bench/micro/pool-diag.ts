@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { benchKafkit, reached } from '../lib/kafkit.ts'
 import { createTopic, uniqueName } from '../lib/kafka.ts'
 import { tasks as prefillTasks } from '../scenarios/prefill.ts'
-import { partProfile } from './common.ts'
+import { timedHandler } from './common.ts'
 
 const [mode, ...args] = process.argv.slice(2)
 
@@ -32,33 +32,8 @@ if (mode === 'prefill') {
     ...(JSON.parse(process.env['POOL_DIAG_OPTIONS'] ?? '{}') as object),
   })
   const handlerMs = Number(process.env['POOL_DIAG_HANDLER_MS'] ?? 10)
-  let running = 0
-  let started = 0
-  let finished = 0
-  let first = 0
-  let lastEnd = 0
-  let handlerTime = 0
-  let cpuAtFirst: NodeJS.CpuUsage | undefined
-  let cpuAtEnd: NodeJS.CpuUsage | undefined
-  const profile = partProfile(process.env['POOL_DIAG_PROFILE'])
-  const profileFrom = Number(process.env['POOL_DIAG_PROFILE_FROM'] ?? 20_000)
-  consumer.on(event, async () => {
-    const begin = performance.now()
-    if (started === profileFrom) profile.start()
-    if (started++ === 0) {
-      first = begin
-      cpuAtFirst = process.cpuUsage()
-    }
-    running++
-    await sleep(handlerMs)
-    running--
-    const now = performance.now()
-    handlerTime += now - begin
-    if (++finished === records) {
-      lastEnd = now
-      cpuAtEnd = process.cpuUsage()
-    }
-  })
+  const timing = timedHandler(records, handlerMs)
+  consumer.on(event, timing.handler)
   // Samples: running handlers, records held, RSS.
   let samples = 0
   let runningSum = 0
@@ -67,36 +42,28 @@ if (mode === 'prefill') {
   let rssPeak = 0
   const status = () => consumer.status().runners[0]?.inFlight ?? 0
   const sampler = setInterval(() => {
-    if (started === 0 || finished >= records) return
+    if (timing.started === 0 || timing.finished >= records) return
     if (samples % 10 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage.rss())
     samples++
-    runningSum += running
+    runningSum += timing.running
     const held = status()
     heldSum += held
     if (held > maxHeld) maxHeld = held
   }, 1)
   await consumer.start()
-  await reached(() => finished, records, 300_000)
+  await reached(() => timing.finished, records, 300_000)
   clearInterval(sampler)
-  await profile.stop()
+  await timing.profile.stop()
   await sleep(10)
   await kafkit.close()
-  const seconds = (lastEnd - first) / 1000
-  const cpu = cpuAtEnd && cpuAtFirst ? cpuAtEnd.user + cpuAtEnd.system - cpuAtFirst.user - cpuAtFirst.system : 0
-  const rate = records / seconds
-  const ideal = Math.min(concurrency, 1000) / (handlerMs / 1000)
   console.log(
     JSON.stringify({
       concurrency,
       maxInFlight: m ?? 'default',
-      rate: Math.round(rate),
-      efficiency: +(rate / ideal).toFixed(3),
-      meanHandlerMs: +(handlerTime / finished).toFixed(2),
+      ...timing.summary(concurrency),
       meanRunning: +(runningSum / samples).toFixed(1),
       meanHeld: +(heldSum / samples).toFixed(1),
       maxHeld,
-      cpuUsPerRecord: +(cpu / records).toFixed(1),
-      cpuShare: +(cpu / 1e6 / seconds).toFixed(2),
       rssPeakMB: Math.round(rssPeak / 1e6),
     }),
   )

@@ -6,11 +6,10 @@
 // consumer pays for the client, the timers and the promises. Measured as pool-diag.ts measures
 // (CPU from the first handler's start to the last record's end, the same 1 ms sampler).
 //   KAFKA_BROKERS=127.0.0.1:9092 node --conditions=kafkit-source bench/micro/pool-floor.ts <topic> <records> <concurrency> [maxInFlight]
-import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { reached } from '../lib/kafkit.ts'
-import { brokers, uniqueName } from '../lib/kafka.ts'
-import { partProfile } from './common.ts'
+import { rawConsumerStream } from '../lib/kafka.ts'
+import { timedHandler } from './common.ts'
 
 const [topic, r, c, m] = process.argv.slice(2)
 if (topic === undefined) throw new Error('usage: pool-floor.ts <topic> <records> <concurrency> [maxInFlight]')
@@ -24,49 +23,8 @@ interface Message {
   value: Buffer
 }
 
-const consumer = new Consumer({
-  clientId: uniqueName('pool-floor'),
-  groupId: uniqueName('pool-floor'),
-  bootstrapBrokers: brokers(),
-})
-const stream = await consumer.consume({
-  topics: [topic],
-  autocommit: false,
-  mode: MessagesStreamModes.EARLIEST,
-  maxWaitTime: 500,
-  maxBytesPerPartition: 256 * 1024,
-  maxBytes: 1024 * 1024,
-  highWaterMark: 100,
-})
-
-let running = 0
-let started = 0
-let finished = 0
-let first = 0
-let lastEnd = 0
-let handlerTime = 0
-let cpuAtFirst: NodeJS.CpuUsage | undefined
-let cpuAtEnd: NodeJS.CpuUsage | undefined
-const profile = partProfile(process.env['POOL_DIAG_PROFILE'])
-const profileFrom = Number(process.env['POOL_DIAG_PROFILE_FROM'] ?? 20_000)
-
-async function handler(_payload: unknown): Promise<void> {
-  const begin = performance.now()
-  if (started === profileFrom) profile.start()
-  if (started++ === 0) {
-    first = begin
-    cpuAtFirst = process.cpuUsage()
-  }
-  running++
-  await sleep(handlerMs)
-  running--
-  const now = performance.now()
-  handlerTime += now - begin
-  if (++finished === records) {
-    lastEnd = now
-    cpuAtEnd = process.cpuUsage()
-  }
-}
+const { consumer, stream } = await rawConsumerStream('pool-floor', topic)
+const timing = timedHandler(records, handlerMs)
 
 // The dispatcher: a key's queue lives in `lanes` while it holds records; `ready` is a FIFO of keys
 // with a record waiting and none running.
@@ -77,15 +35,15 @@ let held = 0
 let paused = false
 
 function pump(): void {
-  while (running < concurrency && readyHead < ready.length) {
+  while (timing.running < concurrency && readyHead < ready.length) {
     const key = ready[readyHead++]!
     if (readyHead > 4096 && readyHead * 2 > ready.length) {
       ready.splice(0, readyHead)
       readyHead = 0
     }
     const queue = lanes.get(key)!
-    const payload = queue.shift()
-    void handler(payload).then(() => done(key))
+    queue.shift()
+    void timing.handler().then(() => done(key))
   }
 }
 
@@ -121,33 +79,25 @@ let samples = 0
 let runningSum = 0
 let heldSum = 0
 const sampler = setInterval(() => {
-  if (started === 0 || finished >= records) return
+  if (timing.started === 0 || timing.finished >= records) return
   samples++
-  runningSum += running
+  runningSum += timing.running
   heldSum += held
 }, 1)
 
-await reached(() => finished, records, 300_000)
+await reached(() => timing.finished, records, 300_000)
 clearInterval(sampler)
-await profile.stop()
+await timing.profile.stop()
 await sleep(10)
 await stream.close()
 await consumer.close(true)
-const seconds = (lastEnd - first) / 1000
-const cpu = cpuAtEnd && cpuAtFirst ? cpuAtEnd.user + cpuAtEnd.system - cpuAtFirst.user - cpuAtFirst.system : 0
-const rate = records / seconds
-const ideal = Math.min(concurrency, 1000) / (handlerMs / 1000)
 console.log(
   JSON.stringify({
     client: 'floor',
     concurrency,
     maxInFlight,
-    rate: Math.round(rate),
-    efficiency: +(rate / ideal).toFixed(3),
-    meanHandlerMs: +(handlerTime / finished).toFixed(2),
+    ...timing.summary(concurrency),
     meanRunning: +(runningSum / samples).toFixed(1),
     meanHeld: +(heldSum / samples).toFixed(1),
-    cpuUsPerRecord: +(cpu / records).toFixed(1),
-    cpuShare: +(cpu / 1e6 / seconds).toFixed(2),
   }),
 )
