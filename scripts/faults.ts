@@ -71,6 +71,7 @@ try {
       '--test',
       '--test-concurrency=1',
       '--test-timeout=900000',
+      '--test-force-exit',
       ...flags,
       ...files.map((f) => (f.includes('/') ? f : join('test/faults', f))),
     ],

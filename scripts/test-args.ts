@@ -35,6 +35,9 @@ export function nodeTestArgs(run: TestRun, concurrency: number): string[] {
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-timeout=300000',
+    // A test past its timeout fails, but without this its file's process lives on while anything it
+    // left open (a client never closed) keeps the event loop busy: one such test held CI for 90 min.
+    '--test-force-exit',
     ...(run.coverage
       ? [
           '--experimental-test-coverage',
