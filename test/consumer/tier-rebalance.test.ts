@@ -82,6 +82,10 @@ async function join(t: TestContext, wire: WireConsumer, topic: string, who: stri
     wire.consume({ topics: [topic], autocommit: false, mode: MessagesStreamModes.COMMITTED }),
     `${who} joining`,
   )
+  // The stream is never read. A request of it that fails (a connection closed under load) destroys
+  // it with an 'error' that, unheard, would fail the test as an uncaught exception. The member stays
+  // in the group, so the test goes on; if the member broke, a waitFor below names what did not happen.
+  joined.stream.on('error', (error: Error) => t.diagnostic(`${who}'s stream failed: ${error.message}`))
   return leave
 }
 
