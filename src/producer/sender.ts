@@ -301,7 +301,9 @@ export class Sender {
       if (live.length > 0) {
         flight.sent = true
         // The records are the wire messages (see OutgoingRecord).
-        result = await wire.withDeadline(flight.latest, () => wire.send({ messages: live as never[], acks: this.#o.acks }))
+        result = await wire.withDeadline(flight.latest, () =>
+          wire.send({ messages: live as never[], acks: this.#o.acks }),
+        )
       }
     } catch (err) {
       error = err ?? new Error('the wire client failed without an error')

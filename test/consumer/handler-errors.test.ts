@@ -69,7 +69,10 @@ test('misuse is KAFKIT_CONSUMER_STATE: on() after start(), start() with nothing 
   const { Happened, catalog } = happenedEvent('handler-errors-state.v1', 1)
   const kit = createTestKafkit({ catalog })
   const state = (e: unknown) => KafkitError.is(e) && e.code === ErrorCodes.CONSUMER_STATE
-  await assert.rejects(kit.consumer({ group: 'empty' }).start(), (e) => state(e) && /nothing to consume/.test(String(e)))
+  await assert.rejects(
+    kit.consumer({ group: 'empty' }).start(),
+    (e) => state(e) && /nothing to consume/.test(String(e)),
+  )
   const consumer = kit.consumer({ group: 'g' }).on(Happened, () => undefined)
   await consumer.start()
   assert.throws(() => consumer.on(Happened, () => undefined), state)
