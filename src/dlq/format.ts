@@ -346,16 +346,26 @@ function describeError(error: unknown): { message: string; type: string; code: s
     if (error.code === 'KAFKIT_HANDLER_FAILED' && cause !== undefined)
       return {
         message: errorMessage(cause),
-        type: cause instanceof Error ? cause.name : typeof cause,
+        type: cause instanceof Error ? errorClass(cause) : typeof cause,
         code: error.code,
       }
     return { message: error.message, type: error.name, code: error.code }
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
-    return { message: error.message, type: error.name, code: typeof code === 'string' ? code : undefined }
+    return { message: error.message, type: errorClass(error), code: typeof code === 'string' ? code : undefined }
   }
   return { message: errorMessage(error), type: typeof error, code: undefined }
+}
+
+/**
+ * An error's class: its `name`, unless that is the `Error` a subclass inherits without setting its
+ * own (`class CardDeclined extends Error {}`), then its constructor's name.
+ */
+function errorClass(error: Error): string {
+  if (error.name !== 'Error') return error.name
+  const constructorName = (error.constructor as { name?: unknown } | undefined)?.name
+  return typeof constructorName === 'string' && constructorName.length > 0 ? constructorName : error.name
 }
 
 function isoTime(value: DeadLetterInput['timestamp']): string | undefined {

@@ -105,6 +105,7 @@ export class Producer {
       view: this.#view,
       idempotent: this.#o.idempotent,
       acknowledged: this.#o.acks !== 'none',
+      acks: wireAcks(this.#o.acks),
       lingerMs: this.#o.lingerMs,
       batchSizeBytes: this.#o.batchSizeBytes,
       maxRequestBytes: this.#o.maxRecordBytes,

@@ -45,6 +45,12 @@ export interface SenderOptions {
   view: TransportView
   /** Whether the broker returns offsets (acks != none). */
   acknowledged: boolean
+  /**
+   * The acks each request asks for (the wire client's numbers). Given with every send: the wire
+   * client ignores the `acks` it was constructed with and asks for the leader's alone (acks=1) when
+   * not idempotent.
+   */
+  acks: number
   idempotent: boolean
   lingerMs: number
   batchSizeBytes: number
@@ -295,7 +301,9 @@ export class Sender {
       if (live.length > 0) {
         flight.sent = true
         // The records are the wire messages (see OutgoingRecord).
-        result = await wire.withDeadline(flight.latest, () => wire.send({ messages: live as never[] }))
+        result = await wire.withDeadline(flight.latest, () =>
+          wire.send({ messages: live as never[], acks: this.#o.acks }),
+        )
       }
     } catch (err) {
       error = err ?? new Error('the wire client failed without an error')

@@ -23,7 +23,7 @@ export interface TransportWire {
   withDeadline<T>(deadline: number, call: () => T): T
   initIdempotentProducer(options: Record<string, never>): Promise<unknown>
   /** `messages` are OutgoingRecords (typed as the wire client's messages, which they are). */
-  send(options: { messages: never[] }): Promise<ProduceResult>
+  send(options: { messages: never[]; acks: number }): Promise<ProduceResult>
   dropConnection(host: string, port: number): boolean
   close(): Promise<void>
 }

@@ -138,3 +138,22 @@ test('after stop(), nothing the consumer started keeps the process alive (no pro
   assert.ok(await settlesWithin(child.exited, 15_000), 'the process exited by itself after stop()')
   assert.equal(await child.exited, 0)
 })
+
+test('close() returns within shutdownTimeout when a handler ignores its signal and never settles', async (t) => {
+  const { Happened, producer, consumer, committed } = await setup(t)
+  await producer.publish(Happened, { entity: 'deaf', seq: 0 })
+  let started = 0
+  const c = consumer({ shutdownTimeout: 2000 })
+  c.on(Happened, () => {
+    started++
+    return new Promise<void>(() => undefined)
+  })
+  await c.start()
+  await waitFor(() => started === 1, 'the handler running')
+  const closing = performance.now()
+  await c.close()
+  const took = performance.now() - closing
+  // shutdownTimeout, and a margin for a loaded machine's timers: far below the 30 s handlerTimeout.
+  assert.ok(took < 2000 + 1000, `close() took ${Math.round(took)} ms with shutdownTimeout 2000`)
+  assert.ok((await committed()) < 1n, 'the interrupted record is not committed')
+})

@@ -18,6 +18,8 @@ test("the defaults are txova's, plus a 30 s deadline", () => {
   assert.equal(o.retries, undefined, 'retries go on until the deadline unless capped')
   assert.equal(o.maxRecordBytes, 1024 * 1024)
   assert.equal(o.deadLetter, false)
+  assert.equal(o.maxBufferedRecords, 100_000)
+  assert.equal(o.closeTimeoutMs, 5_000)
 })
 
 test('retry delays double from retryBackoffMs, ±20 %, never above retryBackoffMaxMs', () => {

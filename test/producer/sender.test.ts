@@ -27,6 +27,7 @@ test('records settle, as not sent, when the producer id cannot be had', async (t
     wire,
     view,
     acknowledged: true,
+    acks: -1,
     idempotent: true,
     lingerMs: 5,
     batchSizeBytes: 16_384,
