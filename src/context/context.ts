@@ -1,5 +1,5 @@
 // The flow an event belongs to, carried across awaits: correlation and causation ids, actor, trace.
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks'
 import { newEventId } from '../envelope/create.ts'
 import type { TraceHeaders } from '../envelope/headers.ts'
 import type { Actor, Envelope } from '../envelope/types.ts'
@@ -81,10 +81,19 @@ class HandledEventContext implements EventContext {
  * the record's trace context. The consumer's per-record entry point (no merging with an enclosing context).
  */
 export function runInEventContext<T>(envelope: Envelope, headers: ReadonlyMap<string, string>, fn: () => T): T {
-  return storage.run(new HandledEventContext(envelope, headers), fn)
+  return callInEventContext(envelope, headers, fn, undefined, undefined)
 }
 
-/** runInEventContext calling `fn(a, b)`: the consumer's hot path, without a closure per record. */
+/**
+ * runInEventContext calling `fn(a, b)`: the consumer's hot path, without a closure per record.
+ *
+ * As `storage.run` would, but cheaper. Node 24's `run` enters the context by copying the caller's
+ * context frame (every AsyncLocalStorage's value: an OpenTelemetry span entered just before, too)
+ * and leaves it by copying it again. Here an AsyncResource remembers the caller's frame, the copy
+ * that enters the event's context is made inside its scope, and leaving the scope restores the
+ * caller's frame itself: one copy per call instead of two. What `fn` starts (promises, timers)
+ * keeps the copy, so its async continuations run in the event's context as before.
+ */
 export function callInEventContext<A, B, T>(
   envelope: Envelope,
   headers: ReadonlyMap<string, string>,
@@ -92,7 +101,20 @@ export function callInEventContext<A, B, T>(
   a: A,
   b: B,
 ): T {
-  return storage.run(new HandledEventContext(envelope, headers), fn, a, b)
+  return new AsyncResource('kafkit.handler').runInAsyncScope(
+    enterAndCall,
+    undefined,
+    new HandledEventContext(envelope, headers),
+    fn,
+    a,
+    b,
+  ) as T
+}
+
+/** Enters `context` in the current frame (a copy of it, made here) and calls `fn(a, b)` there. */
+function enterAndCall<A, B, T>(context: EventContext, fn: (a: A, b: B) => T, a: A, b: B): T {
+  storage.enterWith(context)
+  return fn(a, b)
 }
 
 export const CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id', 'correlation-id'] as const

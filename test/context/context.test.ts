@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { test } from 'node:test'
 import {
   contextFromHttpHeaders,
@@ -7,6 +8,7 @@ import {
   runWithContext,
   type EventContext,
 } from '../../src/context/index.ts'
+import { callInEventContext, runInEventContext } from '../../src/context/context.ts'
 import { createEnvelope } from '../../src/envelope/index.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -131,4 +133,117 @@ test('contextFromHttpHeaders reads W3C trace context, and header names in any ca
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
   const context = contextFromHttpHeaders({ 'X-Correlation-ID': 'req-1', Traceparent: traceparent, tracestate: 'v=1' })
   assert.deepEqual(context, { correlationId: 'req-1', traceparent, tracestate: 'v=1' })
+})
+
+// ---- the consumer's entry point: a handler in its event's context ------------------------------
+
+/** Another AsyncLocalStorage, as OpenTelemetry's context manager keeps the active span in one. */
+const spans = new AsyncLocalStorage<string>()
+
+function handled(correlationId: string) {
+  const envelope = createEnvelope({ type: 'ride.completed', version: '1.0', source: 's', payload: {}, correlationId })
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+  return { envelope, headers: new Map([['traceparent', traceparent]]), traceparent }
+}
+
+test('a handler runs in its event’s context and in the caller’s other contexts, also after awaits', async () => {
+  const { envelope, headers, traceparent } = handled('h1')
+  const seen: unknown[] = []
+  const look = (where: string) => {
+    const c = currentContext()
+    seen.push([where, c?.correlationId, c?.causationId, c?.traceparent, spans.getStore()])
+  }
+  const done = await spans.run('record-span', () =>
+    callInEventContext(
+      envelope,
+      headers,
+      async (a: number, b: string) => {
+        look(`sync ${a} ${b}`)
+        await Promise.resolve()
+        look('after await')
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        look('after a turn of the loop')
+        return 'result'
+      },
+      1,
+      'b',
+    ),
+  )
+  assert.equal(done, 'result')
+  const expected = (where: string) => [where, 'h1', envelope.id, traceparent, 'record-span']
+  assert.deepEqual(seen, [expected('sync 1 b'), expected('after await'), expected('after a turn of the loop')])
+})
+
+test('after a handler returns or throws, the caller’s contexts are back, and its continuations see them', async () => {
+  const { envelope, headers } = handled('h2')
+  const after: unknown[] = []
+  await runWithContext({ correlationId: 'caller' }, () =>
+    spans.run('caller-span', async () => {
+      const pending = callInEventContext(
+        envelope,
+        headers,
+        () => Promise.resolve(currentContext()?.correlationId),
+        0,
+        0,
+      )
+      after.push([currentContext()?.correlationId, spans.getStore()])
+      assert.equal(await pending, 'h2')
+      // A continuation the caller registered after the handler returned runs in the caller's context.
+      after.push([currentContext()?.correlationId, spans.getStore()])
+      assert.throws(() =>
+        callInEventContext(
+          envelope,
+          headers,
+          () => {
+            throw new Error('handler failed')
+          },
+          0,
+          0,
+        ),
+      )
+      after.push([currentContext()?.correlationId, spans.getStore()])
+    }),
+  )
+  assert.deepEqual(after, [
+    ['caller', 'caller-span'],
+    ['caller', 'caller-span'],
+    ['caller', 'caller-span'],
+  ])
+  assert.equal(currentContext(), undefined)
+  assert.equal(spans.getStore(), undefined)
+})
+
+test('a context entered inside a handler (a middleware’s span) is seen there, over the event’s', async () => {
+  const { envelope, headers } = handled('h3')
+  const seen = await runInEventContext(envelope, headers, () =>
+    spans.run('middleware-span', async () => {
+      await Promise.resolve()
+      return [currentContext()?.correlationId, spans.getStore()]
+    }),
+  )
+  assert.deepEqual(seen, ['h3', 'middleware-span'])
+  assert.equal(spans.getStore(), undefined)
+})
+
+test('interleaved handlers keep their own event contexts across awaits', async () => {
+  const flows = Array.from({ length: 50 }, (_, i) => handled(`f${i}`))
+  const results = await Promise.all(
+    flows.map(({ envelope, headers }, i) =>
+      callInEventContext(
+        envelope,
+        headers,
+        async (steps: number, id: string) => {
+          const ids: string[] = []
+          for (let step = 0; step < steps; step++) {
+            await Promise.resolve()
+            ids.push(currentContext()!.causationId!)
+          }
+          return ids.every((seen) => seen === id)
+        },
+        (i % 5) + 1,
+        envelope.id,
+      ),
+    ),
+  )
+  assert.equal(results.filter(Boolean).length, 50)
 })
