@@ -1,6 +1,7 @@
 // Turns a consumed envelope's payload into the payload a definition expects: validate as produced,
 // then upcast step by step, validating after each step.
 import { ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Envelope } from '../envelope/types.ts'
 import { resolveVersion, type Resolution } from './catalog.ts'
 import { parseVersion, type AnyEvent } from './event.ts'
@@ -32,6 +33,27 @@ export function payloadFor<T>(envelope: Envelope, target: AnyEvent): Decoded<T> 
     })
   }
   return run<T>(envelope, resolution)
+}
+
+/**
+ * The validated payload of a record read at its own major version by a synchronous validator (the
+ * common case), with nothing allocated beyond what the validator returns: its success result.
+ * Undefined when that is not the case (no resolution, an upcast, an asynchronous validator) or the
+ * payload is invalid: payloadFor then does the whole work and says why. Starts nothing that could
+ * reject unobserved.
+ */
+export function payloadAtOnce(
+  envelope: Envelope,
+  resolution: Resolution | undefined,
+): StandardSchemaV1.SuccessResult<unknown> | undefined {
+  if (resolution === undefined || resolution.steps.length > 0) return undefined
+  const result = resolution.source.schema['~standard'].validate(envelope.payload)
+  if (result instanceof Promise) {
+    // An asynchronous validator: its answer is not used here (payloadFor asks again), so a failure of its own is not reported twice.
+    result.catch(() => undefined)
+    return undefined
+  }
+  return result.issues === undefined ? result : undefined
 }
 
 /** Shared by every payload read at its own version (most records): one array less per record. */

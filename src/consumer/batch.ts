@@ -10,7 +10,7 @@
 // retried whole by the route's retry policy, then split (each record tried alone, so that only the
 // poison ones are written to a retry tier or the DLQ) or, with onFailure "whole", all written away.
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
-import { payloadFor, type Decoded } from '../catalog/upcast.ts'
+import { payloadAtOnce } from '../catalog/upcast.ts'
 import { ReplayHeaders } from '../dlq/headers.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, HandlerError, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
@@ -167,14 +167,18 @@ export class Batcher implements BatchIntake {
     if (routing.kind !== 'routes') return false
     const match = routing.matches[0]!
     if (!match.route.batch) return false
-    let decoded: Decoded<unknown> | Promise<Decoded<unknown>>
-    try {
-      decoded = payloadFor(envelope, match.target)
-    } catch {
-      return false // its job tries again under the route's retry policy, then writes it away
+    // Validated at its own version, synchronously; anything else (an upcast, an asynchronous or a
+    // failed validation) goes through its job, which tries again under the route's retry policy.
+    const valid = payloadAtOnce(envelope, match.resolution)
+    if (valid === undefined) return false
+    let event = envelope
+    if (valid.value !== envelope.payload) {
+      // A built-in codec's envelope was parsed here and nothing else holds it: the validator's
+      // payload replaces the parsed one in place (no copy of the envelope per record). A codec of
+      // the application's may hand out an object it keeps: that one is copied.
+      if (pipeline.registry.builtInOnly) (envelope as { payload: unknown }).payload = valid.value
+      else event = { ...envelope, payload: valid.value }
     }
-    if (decoded instanceof Promise) return false
-    let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
     const fields = match.route.options.fields
     if (fields) event = project(event, fields)
     this.#join(owner, match.route, new Member(record, event, undefined))

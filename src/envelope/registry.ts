@@ -18,6 +18,14 @@ export class CodecRegistry {
     this.#extra = extra
   }
 
+  /**
+   * Whether only the built-in codecs decode: each decoded value is then a new object of the
+   * consumer's own (parsed from the record's bytes), which it may complete in place.
+   */
+  get builtInOnly(): boolean {
+    return this.#extra.length === 0
+  }
+
   forRecord(headers: ReadonlyMap<string, string>): EnvelopeCodec {
     for (const codec of this.#extra) if (codec.matches(headers)) return codec
     // The built-in formats, told apart with two header lookups (this runs for every record).

@@ -15,10 +15,28 @@ type Check = (value: unknown) => string | undefined
 
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string')
 const checkId: Check = (v) => (typeof v === 'string' && UUID.test(v) ? undefined : 'must be a UUID')
+/**
+ * The last type and version that matched: a topic's records repeat a few of them, and comparing a
+ * string with the last one costs less than matching it (this runs for every record consumed).
+ */
+let matchedType: string | undefined
+let matchedVersion: string | undefined
+function isType(v: string): boolean {
+  if (v === matchedType) return true
+  if (!EVENT_TYPE.test(v)) return false
+  matchedType = v
+  return true
+}
+function isVersion(v: string): boolean {
+  if (v === matchedVersion) return true
+  if (!VERSION.test(v)) return false
+  matchedVersion = v
+  return true
+}
 const checkType: Check = (v) =>
-  typeof v === 'string' && EVENT_TYPE.test(v) ? undefined : 'must be "domain.action" (e.g. "user.registered")'
+  typeof v === 'string' && isType(v) ? undefined : 'must be "domain.action" (e.g. "user.registered")'
 const checkVersion: Check = (v) =>
-  typeof v === 'string' && VERSION.test(v) ? undefined : 'must be "major.minor" (e.g. "1.0")'
+  typeof v === 'string' && isVersion(v) ? undefined : 'must be "major.minor" (e.g. "1.0")'
 const checkTimestamp: Check = (v) =>
   typeof v === 'string' && UTC_TIMESTAMP.test(v) && isCalendarTime(v)
     ? undefined

@@ -93,3 +93,69 @@ test('a record that needs its own job joins its batch before the records read af
   )
   assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
 })
+
+test('a record whose upcast fails is dead-lettered through its job, and nothing else rejects', async () => {
+  const Bad = defineEvent({
+    type: 'direct.happened',
+    version: '2.0',
+    topic,
+    schema: z.object({ id: z.string(), n: z.number() }),
+    upcast: {
+      from: V1,
+      up: () => {
+        throw new Error('cannot upcast')
+      },
+    },
+  })
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const router = new Router(createCatalog([V1, Bad]))
+    const handled: string[] = []
+    router.add(
+      Bad,
+      () => undefined,
+      { retry: { maxAttempts: 1 } },
+      {
+        spec: { maxSize: 2, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+        handler: (events) => {
+          handled.push(...events.map((e) => (e.payload as { id: string }).id))
+        },
+      },
+    )
+    const escalated: string[] = []
+    const pipeline = testPipeline(router, {
+      escalate: (failure) => {
+        escalated.push(`${failure.record.offset}: ${(failure.error as { code?: string }).code}`)
+        return Promise.resolve({ to: 'dlq' as const, topic: 'direct.v1.dlq' })
+      },
+    })
+    const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
+    assignment.add([{ topic: topic.name, partition: 0 }], 1)
+    const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
+    const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
+    const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+      facts: (record, headers) => sourceFacts(record, headers, 'test'),
+      direct: true,
+    })
+    runner.batches = batcher
+    for (const record of [fetched(0, '1.0'), fetched(1, '2.0'), fetched(2, '2.0')]) {
+      const headers = new RecordHeaders(record.headerEntries)
+      const partition = assignment.admit(record, 1, undefined)!
+      partition.offsets.dispatched(record.offset, 0)
+      if (batcher.take(record, headers, partition)) continue
+      const facts = sourceFacts(record, headers, 'test')
+      pool.submit(batcher.queue(new RecordJob(pipeline, runner, record, headers, facts, 'p0', partition)))
+    }
+    await pool.idle()
+    // A rejection is reported after the microtasks of the turn it happened in.
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(escalated, ['0: KAFKIT_UPCAST_FAILED'], 'the record that cannot be upcast is written away')
+    assert.deepEqual(handled, ['r1', 'r2'], 'the others are handled in one batch')
+    assert.deepEqual(unhandled, [], 'no promise was left to reject unhandled')
+    assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+})
