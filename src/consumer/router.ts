@@ -186,8 +186,7 @@ export class Router {
     }
     if (asProduced) {
       for (const route of this.#routes) {
-        if (route.pattern !== undefined && matchesPattern(route.pattern, type))
-          matches.push(match(route, asProduced))
+        if (route.pattern !== undefined && matchesPattern(route.pattern, type)) matches.push(match(route, asProduced))
       }
     }
     if (matches.length > 0) return { kind: 'routes', matches: matches.sort((a, b) => a.route.id - b.route.id) }

@@ -15,7 +15,13 @@ import { WorkerPool } from '../../src/consumer/pool.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import type { BatchRecord } from '../../src/consumer/types.ts'
-import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
+import {
+  CodecRegistry,
+  createEnvelope,
+  envelopeHeaders,
+  jsonCodec,
+  type EnvelopeCodec,
+} from '../../src/envelope/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
 import { testPipeline } from '../support/pipeline.ts'
 
@@ -157,5 +163,55 @@ test('a record whose upcast fails is dead-lettered through its job, and nothing 
     assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
   } finally {
     process.off('unhandledRejection', onUnhandled)
+  }
+})
+
+test("an envelope an application's codec hands out is not changed when its record joins a batch", async () => {
+  const kept = new Map<string, unknown>()
+  // A codec that keeps what it decoded (a cache), frozen: the batch must not write into it.
+  const caching: EnvelopeCodec = {
+    name: 'caching',
+    contentType: 'application/json',
+    encode: (envelope) => jsonCodec.encode(envelope),
+    decode: (value) => {
+      const text = value.toString()
+      if (!kept.has(text)) kept.set(text, Object.freeze(JSON.parse(text) as object))
+      return kept.get(text)
+    },
+    matches: () => true,
+  }
+  const router = new Router(createCatalog([V1, V2]))
+  const seen: unknown[] = []
+  router.add(
+    V2,
+    () => undefined,
+    {},
+    {
+      spec: { maxSize: 2, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+      handler: (events) => {
+        seen.push(...events)
+      },
+    },
+  )
+  const pipeline = testPipeline(router, { registry: new CodecRegistry([caching]) })
+  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
+  assignment.add([{ topic: topic.name, partition: 0 }], 1)
+  const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
+  const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
+  const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+    facts: (record, headers) => sourceFacts(record, headers, 'test'),
+    direct: true,
+  })
+  runner.batches = batcher
+  for (const record of [fetched(0, '2.0'), fetched(1, '2.0')]) {
+    const partition = assignment.admit(record, 1, undefined)!
+    partition.offsets.dispatched(record.offset, 0)
+    assert.equal(batcher.take(record, new RecordHeaders(record.headerEntries), partition), true, 'taken directly')
+  }
+  await pool.idle()
+  assert.equal(seen.length, 2)
+  for (const [i, event] of seen.entries()) {
+    assert.deepEqual((event as { payload: unknown }).payload, { id: `r${i}`, n: i })
+    assert.ok(![...kept.values()].includes(event), 'the handler gets a copy, not the codec’s object')
   }
 })

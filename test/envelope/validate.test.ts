@@ -64,6 +64,37 @@ test('type must be "domain.action" in lower case', () => {
   }
 })
 
+test('a type or version that passed before does not let a different one through', () => {
+  // The check remembers the last type and version that matched; records alternate here.
+  for (const [type, version] of [
+    ['user.registered', '1.0'],
+    ['user.registered ', '1.0 '],
+    ['user.registered', '1.0'],
+    ['User.registered', '1.0.0'],
+    ['user.registered', '1.0'],
+    ['', ''],
+  ] as const) {
+    const valid = type === 'user.registered'
+    const issues = envelopeIssues({ ...fullEnvelope(), type, version })
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      valid ? [] : ['type', 'version'],
+      `${type} ${version}`,
+    )
+    assert.equal(
+      (() => {
+        try {
+          validateEnvelope({ ...fullEnvelope(), type, version })
+          return true
+        } catch {
+          return false
+        }
+      })(),
+      valid,
+    )
+  }
+})
+
 test('version must be "major.minor"', () => {
   for (const version of ['1', '1.0.0', 'v1.0', '1.x', '', 1]) {
     assert.match(issueFor(withField('version', version), 'version'), /major\.minor/, String(version))
