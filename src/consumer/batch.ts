@@ -12,6 +12,7 @@
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
 import { payloadAtOnce } from '../catalog/upcast.ts'
 import { ReplayHeaders } from '../dlq/headers.ts'
+import { decodesFresh } from '../envelope/registry.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, HandlerError, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -105,6 +106,8 @@ export class Batcher implements BatchIntake {
   readonly #direct: boolean
   /** Records of a partition going through jobs of their own: until they are in, later ones queue behind. */
   readonly #queued = new Map<object, number>()
+  /** Whether the decoded envelopes are new objects of the batcher's own (decodesFresh). */
+  readonly #fresh: boolean
 
   constructor(
     pool: WorkerPool,
@@ -121,6 +124,7 @@ export class Batcher implements BatchIntake {
     this.#maxInFlight = maxInFlight
     this.#factsOf = options.facts
     this.#direct = options.direct
+    this.#fresh = decodesFresh(pipeline.registry)
   }
 
   get openCount(): number {
@@ -176,7 +180,7 @@ export class Batcher implements BatchIntake {
       // A built-in codec's envelope was parsed here and nothing else holds it: the validator's
       // payload replaces the parsed one in place (no copy of the envelope per record). A codec of
       // the application's may hand out an object it keeps: that one is copied.
-      if (pipeline.registry.builtInOnly) (envelope as { payload: unknown }).payload = valid.value
+      if (this.#fresh) (envelope as { payload: unknown }).payload = valid.value
       else event = { ...envelope, payload: valid.value }
     }
     const fields = match.route.options.fields
