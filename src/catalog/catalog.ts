@@ -94,7 +94,8 @@ const resolutions = new WeakMap<AnyEvent, Map<string, Resolution | undefined>>()
 export function resolveVersion(target: AnyEvent, version: string): Resolution | undefined {
   let known = resolutions.get(target)
   if (!known) resolutions.set(target, (known = new Map<string, Resolution | undefined>()))
-  if (known.has(version)) return known.get(version)
+  const found = known.get(version)
+  if (found !== undefined || known.has(version)) return found
   const resolution = computeResolution(target, version)
   // Versions come from records; bound the cache so odd ones cannot grow it without limit.
   if (known.size < 64) known.set(version, resolution)

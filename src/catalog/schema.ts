@@ -19,7 +19,12 @@ export function validateSchema<T>(
 
 function toValidated<T>(result: StandardSchemaV1.Result<T>): Validated<T> {
   if (result.issues === undefined) return { ok: true, value: result.value }
-  return { ok: false, issues: result.issues.map((issue) => ({ path: issuePath(issue), message: issue.message })) }
+  return { ok: false, issues: validationIssues(result.issues) }
+}
+
+/** A validator's issues as kafkit reports them (dotted paths). */
+export function validationIssues(issues: readonly StandardSchemaV1.Issue[]): ValidationIssue[] {
+  return issues.map((issue) => ({ path: issuePath(issue), message: issue.message }))
 }
 
 function issuePath(issue: StandardSchemaV1.Issue): string {

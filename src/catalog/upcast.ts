@@ -1,10 +1,11 @@
 // Turns a consumed envelope's payload into the payload a definition expects: validate as produced,
 // then upcast step by step, validating after each step.
 import { ErrorCodes, KafkitError, PayloadError, errorMessage } from '../errors.ts'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Envelope } from '../envelope/types.ts'
 import { resolveVersion, type Resolution } from './catalog.ts'
 import { parseVersion, type AnyEvent } from './event.ts'
-import { validateSchema, type Validated } from './schema.ts'
+import { validateSchema, validationIssues, type Validated } from './schema.ts'
 
 export class UpcastError extends KafkitError {
   constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
@@ -34,16 +35,40 @@ export function payloadFor<T>(envelope: Envelope, target: AnyEvent): Decoded<T> 
   return run<T>(envelope, resolution)
 }
 
+/**
+ * The validated payload of a record read at its own major version by a synchronous validator (the
+ * common case), with nothing allocated beyond what the validator returns: its success result.
+ * Undefined when that is not the case (no resolution, an upcast, an asynchronous validator) or the
+ * payload is invalid: payloadFor then does the whole work and says why. Starts nothing that could
+ * reject unobserved.
+ */
+export function payloadAtOnce(
+  envelope: Envelope,
+  resolution: Resolution | undefined,
+): StandardSchemaV1.SuccessResult<unknown> | undefined {
+  if (resolution === undefined || resolution.steps.length > 0) return undefined
+  const result = resolution.source.schema['~standard'].validate(envelope.payload)
+  if (result instanceof Promise) {
+    // An asynchronous validator: its answer is not used here (payloadFor asks again), so a failure of its own is not reported twice.
+    result.catch(() => undefined)
+    return undefined
+  }
+  return result.issues === undefined ? result : undefined
+}
+
 /** Shared by every payload read at its own version (most records): one array less per record. */
 const NOT_UPCAST: string[] = Object.freeze([]) as unknown as string[]
 
 function run<T>(envelope: Envelope, resolution: Resolution): Decoded<T> | Promise<Decoded<T>> {
-  const first = check(resolution.source, envelope.version, validateSchema(resolution.source.schema, envelope.payload))
   if (resolution.steps.length === 0) {
-    return first instanceof Promise
-      ? first.then((payload) => ({ payload: payload as T, upcastedFrom: NOT_UPCAST }))
-      : { payload: first as T, upcastedFrom: NOT_UPCAST }
+    // The common case, read at its own major: nothing of kafkit's per record but the answer.
+    const { source } = resolution
+    const result = source.schema['~standard'].validate(envelope.payload)
+    return result instanceof Promise
+      ? result.then((r) => ({ payload: validOrThrow<T>(source, envelope.version, r), upcastedFrom: NOT_UPCAST }))
+      : { payload: validOrThrow<T>(source, envelope.version, result), upcastedFrom: NOT_UPCAST }
   }
+  const first = check(resolution.source, envelope.version, validateSchema(resolution.source.schema, envelope.payload))
   return (async () => {
     let payload = await first
     const upcastedFrom = [envelope.version]
@@ -62,6 +87,11 @@ function run<T>(envelope: Envelope, resolution: Resolution): Decoded<T> | Promis
     upcastedFrom.pop()
     return { payload: payload as T, upcastedFrom }
   })()
+}
+
+function validOrThrow<T>(def: AnyEvent, version: string, result: StandardSchemaV1.Result<unknown>): T {
+  if (result.issues === undefined) return result.value as T
+  throw new PayloadError(def.type, version, validationIssues(result.issues), { retryable: false })
 }
 
 function check(def: AnyEvent, version: string, result: Validated<unknown> | Promise<Validated<unknown>>): unknown {

@@ -10,8 +10,9 @@
 // retried whole by the route's retry policy, then split (each record tried alone, so that only the
 // poison ones are written to a retry tier or the DLQ) or, with onFailure "whole", all written away.
 import type { AnyEvent, InputOf } from '../catalog/event.ts'
-import { payloadFor, type Decoded } from '../catalog/upcast.ts'
+import { payloadAtOnce } from '../catalog/upcast.ts'
 import { ReplayHeaders } from '../dlq/headers.ts'
+import { decodesFresh } from '../envelope/registry.ts'
 import type { Envelope } from '../envelope/types.ts'
 import { ErrorCodes, HandlerError, HandlerTimeoutError, KafkitError, errorMessage } from '../errors.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -105,6 +106,8 @@ export class Batcher implements BatchIntake {
   readonly #direct: boolean
   /** Records of a partition going through jobs of their own: until they are in, later ones queue behind. */
   readonly #queued = new Map<object, number>()
+  /** Whether the decoded envelopes are new objects of the batcher's own (decodesFresh). */
+  readonly #fresh: boolean
 
   constructor(
     pool: WorkerPool,
@@ -121,6 +124,7 @@ export class Batcher implements BatchIntake {
     this.#maxInFlight = maxInFlight
     this.#factsOf = options.facts
     this.#direct = options.direct
+    this.#fresh = decodesFresh(pipeline.registry)
   }
 
   get openCount(): number {
@@ -167,14 +171,18 @@ export class Batcher implements BatchIntake {
     if (routing.kind !== 'routes') return false
     const match = routing.matches[0]!
     if (!match.route.batch) return false
-    let decoded: Decoded<unknown> | Promise<Decoded<unknown>>
-    try {
-      decoded = payloadFor(envelope, match.target)
-    } catch {
-      return false // its job tries again under the route's retry policy, then writes it away
+    // Validated at its own version, synchronously; anything else (an upcast, an asynchronous or a
+    // failed validation) goes through its job, which tries again under the route's retry policy.
+    const valid = payloadAtOnce(envelope, match.resolution)
+    if (valid === undefined) return false
+    let event = envelope
+    if (valid.value !== envelope.payload) {
+      // A built-in codec's envelope was parsed here and nothing else holds it: the validator's
+      // payload replaces the parsed one in place (no copy of the envelope per record). A codec of
+      // the application's may hand out an object it keeps: that one is copied.
+      if (this.#fresh) (envelope as { payload: unknown }).payload = valid.value
+      else event = { ...envelope, payload: valid.value }
     }
-    if (decoded instanceof Promise) return false
-    let event: Envelope = decoded.payload === envelope.payload ? envelope : { ...envelope, payload: decoded.payload }
     const fields = match.route.options.fields
     if (fields) event = project(event, fields)
     this.#join(owner, match.route, new Member(record, event, undefined))

@@ -1,8 +1,8 @@
 // A record's headers as a read-only Map of strings over the wire client's Buffers. Nothing is
 // decoded up front: a lookup compares bytes (most names differ in length and are skipped at once)
 // and a value is decoded when read. kafkit reads a handful of headers per record; users may read more.
-// The names kafkit looks up for every record (usually absent) are located in one pass over the
-// headers, on the first lookup of any of them: a lookup of an absent one then costs a bit test.
+// The names kafkit looks up for every record are located in one pass over the headers, on the first
+// lookup of any of them: a lookup of one of them then reads its position from a small integer.
 
 /** Header names as bytes, made once per name. */
 const nameBytes = new Map<string, Buffer>()
@@ -21,8 +21,8 @@ type Entry = readonly [Buffer, Buffer | null | undefined]
 
 /**
  * Names kafkit reads for every record: the content type and the CloudEvents marker (codec choice),
- * the DLQ replay group, the retry bookkeeping. At most 30, one bit each. Only a speed-up: a name
- * missing here is looked up the general way.
+ * the DLQ replay group, the retry bookkeeping. At most 6 (five bits of position each, in one small
+ * integer). Only a speed-up: a name missing here is looked up the general way.
  */
 const KNOWN = [
   'content-type',
@@ -50,14 +50,28 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return true
 }
 
-/** Bits of the KNOWN names among `entries`. */
+const SLOT_BITS = 5
+const SLOT_MASK = (1 << SLOT_BITS) - 1
+/** A slot's value for a name found at an index it cannot hold: looked up the general way. */
+const FAR = SLOT_MASK
+
+/**
+ * Where the KNOWN names are among `entries`: for name k, bits 5k..5k+4 hold 0 when it is absent,
+ * else its last index + 1 (FAR from index 30 on). 30 bits: a small integer, nothing allocated.
+ */
 function scanKnown(entries: readonly Entry[]): number {
   let found = 0
   for (let i = 0; i < entries.length; i++) {
     const key = entries[i]![0]
     const candidates = knownByLength[key.length]
     if (candidates === undefined) continue
-    for (const k of candidates) if (sameBytes(key, knownBytes[k]!)) found |= 1 << k
+    for (let c = 0; c < candidates.length; c++) {
+      const k = candidates[c]!
+      if (!sameBytes(key, knownBytes[k]!)) continue
+      const shift = k * SLOT_BITS
+      // The last one wins, as in a Map built from the headers in order.
+      found = (found & ~(SLOT_MASK << shift)) | (Math.min(i + 1, FAR) << shift)
+    }
   }
   return found
 }
@@ -74,7 +88,7 @@ const CACHED_VALUE_MAX = 64
 export class RecordHeaders implements ReadonlyMap<string, string> {
   readonly #entries: readonly Entry[]
   #decoded: (string | undefined)[] | undefined
-  /** Bits of the KNOWN names present; -1 until the first lookup of one of them. */
+  /** Where the KNOWN names are (scanKnown); -1 until the first lookup of one of them. */
   #known = -1
 
   /** `entries`: the record's headers in order, duplicates included (the last one wins). */
@@ -91,12 +105,12 @@ export class RecordHeaders implements ReadonlyMap<string, string> {
     return -1
   }
 
-  /** Whether `name` may be present: false when it is a KNOWN name the record does not carry. */
-  #mayHave(name: string): boolean {
-    const k = knownIndex(name)
-    if (k < 0) return true
+  /** The index of the KNOWN name `k` (its last one), -1 when the record does not carry it. */
+  #knownAt(k: number, name: string): number {
     if (this.#known < 0) this.#known = scanKnown(this.#entries)
-    return (this.#known & (1 << k)) !== 0
+    const slot = (this.#known >>> (k * SLOT_BITS)) & SLOT_MASK
+    if (slot === 0) return -1
+    return slot === FAR ? this.#index(name) : slot - 1
   }
 
   #value(index: number): string {
@@ -126,15 +140,15 @@ export class RecordHeaders implements ReadonlyMap<string, string> {
   }
 
   get(name: string): string | undefined {
-    if (!this.#mayHave(name)) return undefined
-    const index = this.#index(name)
-    if (index < 0) return undefined
     const k = knownIndex(name)
+    const index = k < 0 ? this.#index(name) : this.#knownAt(k, name)
+    if (index < 0) return undefined
     return k < 0 ? this.#value(index) : this.#knownValue(k, index)
   }
 
   has(name: string): boolean {
-    return this.#mayHave(name) && this.#index(name) >= 0
+    const k = knownIndex(name)
+    return (k < 0 ? this.#index(name) : this.#knownAt(k, name)) >= 0
   }
 
   *entries(): MapIterator<[string, string]> {

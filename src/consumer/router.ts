@@ -1,7 +1,6 @@
 // Which handlers an event goes to: exact registrations (by definition or type, picking the version
 // the record can reach by upcasting) and wildcard registrations ("user.*", "*").
-import { resolveVersion } from '../catalog/catalog.ts'
-import type { Catalog } from '../catalog/catalog.ts'
+import { resolveVersion, type Catalog, type Resolution } from '../catalog/catalog.ts'
 import type { AnyEvent } from '../catalog/event.ts'
 import { assertPattern, isPattern, matchesPattern } from '../catalog/pattern.ts'
 import { CatalogError, ConfigError, formatIssues, type ValidationIssue } from '../errors.ts'
@@ -31,6 +30,8 @@ export interface Route {
 export interface RouteMatch {
   route: Route
   target: AnyEvent
+  /** How the record's version reaches `target` (resolveVersion), found once per type and version. */
+  resolution: Resolution | undefined
 }
 
 export type Routing = { kind: 'routes'; matches: RouteMatch[] } | { kind: 'unknown' } | { kind: 'unhandled' }
@@ -40,6 +41,10 @@ export class Router {
   /** By type, then version: no string is made per record to look a routing up. */
   readonly #cache = new Map<string, Map<string, Routing>>()
   readonly #catalog: Catalog
+  /** The last routing looked up: records come in runs of one type and version, compared without hashing. */
+  #lastType: string | undefined
+  #lastVersion: string | undefined
+  #last: Routing | undefined
 
   constructor(catalog: Catalog) {
     this.#catalog = catalog
@@ -94,6 +99,7 @@ export class Router {
     }
     this.#routes.push(route)
     this.#cache.clear()
+    this.#last = this.#lastType = this.#lastVersion = undefined
     return route
   }
 
@@ -134,6 +140,16 @@ export class Router {
   }
 
   route(type: string, version: string): Routing {
+    const last = this.#last
+    if (last !== undefined && type === this.#lastType && version === this.#lastVersion) return last
+    const routing = this.#lookup(type, version)
+    this.#lastType = type
+    this.#lastVersion = version
+    this.#last = routing
+    return routing
+  }
+
+  #lookup(type: string, version: string): Routing {
     let byVersion = this.#cache.get(type)
     if (!byVersion) {
       byVersion = new Map()
@@ -157,16 +173,20 @@ export class Router {
       (m, r) => (m === undefined || r.event!.major < m ? r.event!.major : m),
       undefined,
     )
-    for (const route of reachable) if (route.event!.major === best) matches.push({ route, target: route.event! })
+    const match = (route: Route, target: AnyEvent): RouteMatch => ({
+      route,
+      target,
+      resolution: resolveVersion(target, version),
+    })
+    for (const route of reachable) if (route.event!.major === best) matches.push(match(route, route.event!))
     if (exact.length > 0 && reachable.length === 0) {
       // A version no handler can read (e.g. a newer major): routed anyway so that payloadFor
       // explains the failure and the record goes to the DLQ instead of being silently skipped.
-      for (const route of exact) matches.push({ route, target: route.event! })
+      for (const route of exact) matches.push(match(route, route.event!))
     }
     if (asProduced) {
       for (const route of this.#routes) {
-        if (route.pattern !== undefined && matchesPattern(route.pattern, type))
-          matches.push({ route, target: asProduced })
+        if (route.pattern !== undefined && matchesPattern(route.pattern, type)) matches.push(match(route, asProduced))
       }
     }
     if (matches.length > 0) return { kind: 'routes', matches: matches.sort((a, b) => a.route.id - b.route.id) }

@@ -50,7 +50,8 @@ export const jsonCodec: EnvelopeCodec = {
  * their JSON text, so valid Series messages are valid envelopes.
  */
 function fromSeriesShape(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || !('event_id' in value) || 'id' in value) return value
+  // The canonical envelope (with an id) is the common case: one lookup that succeeds, before the one that fails.
+  if (typeof value !== 'object' || value === null || 'id' in value || !('event_id' in value)) return value
   const { event_id, event_type, schema_version, source_service, ...rest } = value as Record<string, unknown>
   const envelope: Record<string, unknown> = {
     ...rest,

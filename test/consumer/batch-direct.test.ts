@@ -15,7 +15,13 @@ import { WorkerPool } from '../../src/consumer/pool.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import type { BatchRecord } from '../../src/consumer/types.ts'
-import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
+import {
+  CodecRegistry,
+  createEnvelope,
+  envelopeHeaders,
+  jsonCodec,
+  type EnvelopeCodec,
+} from '../../src/envelope/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
 import { testPipeline } from '../support/pipeline.ts'
 
@@ -92,4 +98,120 @@ test('a record that needs its own job joins its batch before the records read af
     'ctx.records describes each record, taken directly or through its job',
   )
   assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
+})
+
+test('a record whose upcast fails is dead-lettered through its job, and nothing else rejects', async () => {
+  const Bad = defineEvent({
+    type: 'direct.happened',
+    version: '2.0',
+    topic,
+    schema: z.object({ id: z.string(), n: z.number() }),
+    upcast: {
+      from: V1,
+      up: () => {
+        throw new Error('cannot upcast')
+      },
+    },
+  })
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const router = new Router(createCatalog([V1, Bad]))
+    const handled: string[] = []
+    router.add(
+      Bad,
+      () => undefined,
+      { retry: { maxAttempts: 1 } },
+      {
+        spec: { maxSize: 2, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+        handler: (events) => {
+          handled.push(...events.map((e) => (e.payload as { id: string }).id))
+        },
+      },
+    )
+    const escalated: string[] = []
+    const pipeline = testPipeline(router, {
+      escalate: (failure) => {
+        escalated.push(`${failure.record.offset}: ${(failure.error as { code?: string }).code}`)
+        return Promise.resolve({ to: 'dlq' as const, topic: 'direct.v1.dlq' })
+      },
+    })
+    const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
+    assignment.add([{ topic: topic.name, partition: 0 }], 1)
+    const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
+    const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
+    const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+      facts: (record, headers) => sourceFacts(record, headers, 'test'),
+      direct: true,
+    })
+    runner.batches = batcher
+    for (const record of [fetched(0, '1.0'), fetched(1, '2.0'), fetched(2, '2.0')]) {
+      const headers = new RecordHeaders(record.headerEntries)
+      const partition = assignment.admit(record, 1, undefined)!
+      partition.offsets.dispatched(record.offset, 0)
+      if (batcher.take(record, headers, partition)) continue
+      const facts = sourceFacts(record, headers, 'test')
+      pool.submit(batcher.queue(new RecordJob(pipeline, runner, record, headers, facts, 'p0', partition)))
+    }
+    await pool.idle()
+    // A rejection is reported after the microtasks of the turn it happened in.
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(escalated, ['0: KAFKIT_UPCAST_FAILED'], 'the record that cannot be upcast is written away')
+    assert.deepEqual(handled, ['r1', 'r2'], 'the others are handled in one batch')
+    assert.deepEqual(unhandled, [], 'no promise was left to reject unhandled')
+    assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+})
+
+test("an envelope an application's codec hands out is not changed when its record joins a batch", async () => {
+  const kept = new Map<string, unknown>()
+  // A codec that keeps what it decoded (a cache), frozen: the batch must not write into it.
+  const caching: EnvelopeCodec = {
+    name: 'caching',
+    contentType: 'application/json',
+    encode: (envelope) => jsonCodec.encode(envelope),
+    decode: (value) => {
+      const text = value.toString()
+      if (!kept.has(text)) kept.set(text, Object.freeze(JSON.parse(text) as object))
+      return kept.get(text)
+    },
+    matches: () => true,
+  }
+  const router = new Router(createCatalog([V1, V2]))
+  const seen: unknown[] = []
+  router.add(
+    V2,
+    () => undefined,
+    {},
+    {
+      spec: { maxSize: 2, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+      handler: (events) => {
+        seen.push(...events)
+      },
+    },
+  )
+  const pipeline = testPipeline(router, { registry: new CodecRegistry([caching]) })
+  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
+  assignment.add([{ topic: topic.name, partition: 0 }], 1)
+  const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
+  const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
+  const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
+    facts: (record, headers) => sourceFacts(record, headers, 'test'),
+    direct: true,
+  })
+  runner.batches = batcher
+  for (const record of [fetched(0, '2.0'), fetched(1, '2.0')]) {
+    const partition = assignment.admit(record, 1, undefined)!
+    partition.offsets.dispatched(record.offset, 0)
+    assert.equal(batcher.take(record, new RecordHeaders(record.headerEntries), partition), true, 'taken directly')
+  }
+  await pool.idle()
+  assert.equal(seen.length, 2)
+  for (const [i, event] of seen.entries()) {
+    assert.deepEqual((event as { payload: unknown }).payload, { id: `r${i}`, n: i })
+    assert.ok(![...kept.values()].includes(event), 'the handler gets a copy, not the codec’s object')
+  }
 })

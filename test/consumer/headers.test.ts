@@ -49,3 +49,27 @@ test('a header value cached for its bytes does not change when the fetched buffe
   bytes.write('application/xson')
   assert.equal(new RecordHeaders([[Buffer.from('content-type'), bytes]]).get('content-type'), 'application/xson')
 })
+
+test('a known name found past the 30th header, or several times across it, is found as the last one', () => {
+  const filler = Array.from({ length: 40 }, (_, i) => entry(`x-filler-${i}`, String(i)))
+  const late = new RecordHeaders([...filler, entry('content-type', 'application/json')])
+  assert.equal(late.get('content-type'), 'application/json')
+  assert.equal(late.has('content-type'), true)
+  const across = new RecordHeaders([
+    entry('kafkit-replay-group', 'early'),
+    ...filler,
+    entry('kafkit-replay-group', 'late'),
+    entry('content-type', 'text/plain'),
+  ])
+  assert.equal(across.get('kafkit-replay-group'), 'late')
+  assert.equal(across.get('content-type'), 'text/plain')
+  assert.equal(across.get('ce_specversion'), undefined)
+  const early = new RecordHeaders([entry('kafkit-retry-due', '5'), ...filler, entry('kafkit-retry-due', '9')])
+  assert.equal(early.get('kafkit-retry-due'), '9', 'a later one past the 30th header wins over an earlier one')
+  const each = new RecordHeaders([
+    ...filler.slice(0, 29),
+    entry('kafkit-retry-tier', '1'),
+    entry('kafkit-retry-tier', '2'),
+  ])
+  assert.equal(each.get('kafkit-retry-tier'), '2', 'at index 29, then at index 30')
+})

@@ -50,6 +50,30 @@ test('an exact handler gets older majors upcast to its version; wildcards get th
   )
 })
 
+test('each match carries how the version reaches its target; a handler added later changes the routing', () => {
+  const router = new Router(catalog)
+  router.add(RegisteredV2, noop)
+  const before = router.route('user.registered', '1.0')
+  assert.ok(before.kind === 'routes')
+  assert.deepEqual(
+    before.matches.map((m) => [m.resolution?.source.version, m.resolution?.steps.map((s) => s.version)]),
+    [['1.0', ['2.0']]],
+    'a v1 record reaches v2 through one upcast',
+  )
+  assert.equal(router.route('user.registered', '1.0'), before, 'the same type and version: the same routing')
+  const wildcard = router.add('user.*', noop)
+  const after = router.route('user.registered', '1.0')
+  assert.ok(after.kind === 'routes')
+  assert.deepEqual(
+    after.matches.map((m) => m.route.id),
+    [0, wildcard.id],
+    'the routing looked up last is not reused once the routes change',
+  )
+  assert.deepEqual(after.matches[1]!.resolution, { source: RegisteredV1, steps: [] })
+  assert.equal(router.route('invoice.charged', '1.0').kind, 'unhandled')
+  assert.equal(router.route('user.registered', '1.0'), after)
+})
+
 test('among handlers of several versions, the one of the same major wins', () => {
   const router = new Router(catalog)
   router.add(RegisteredV1, noop)

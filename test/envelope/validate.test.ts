@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { envelopeIssues, validateEnvelope } from '../../src/envelope/index.ts'
+import { UTC_TIMESTAMP, UUID, isUtcTimestamp, isUuid } from '../../src/envelope/validate.ts'
 import { EnvelopeError, ErrorCodes } from '../../src/errors.ts'
 import { fullEnvelope, minimalEnvelope } from './fixtures.ts'
 
@@ -61,6 +62,37 @@ test('type must be "domain.action" in lower case', () => {
   }
   for (const type of ['user.registered', 'driver.location_updated', 'a.b.c', 'payment2.done']) {
     assert.deepEqual(envelopeIssues(withField('type', type)), [], type)
+  }
+})
+
+test('a type or version that passed before does not let a different one through', () => {
+  // The check remembers the last type and version that matched; records alternate here.
+  for (const [type, version] of [
+    ['user.registered', '1.0'],
+    ['user.registered ', '1.0 '],
+    ['user.registered', '1.0'],
+    ['User.registered', '1.0.0'],
+    ['user.registered', '1.0'],
+    ['', ''],
+  ] as const) {
+    const valid = type === 'user.registered'
+    const issues = envelopeIssues({ ...fullEnvelope(), type, version })
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      valid ? [] : ['type', 'version'],
+      `${type} ${version}`,
+    )
+    assert.equal(
+      (() => {
+        try {
+          validateEnvelope({ ...fullEnvelope(), type, version })
+          return true
+        } catch {
+          return false
+        }
+      })(),
+      valid,
+    )
   }
 })
 
@@ -180,4 +212,53 @@ test('validateEnvelope refuses exactly what envelopeIssues finds a problem with 
     }
     assert.equal(refused, invalid, `${JSON.stringify(candidate)}: refused ${refused}, issues ${String(invalid)}`)
   }
+})
+
+test('the hand-written id and timestamp checks answer as their regular expressions, on valid and mutated strings', () => {
+  // A deterministic generator: the same strings on every run.
+  let seed = 42
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+    return seed % n
+  }
+  const alphabet = '0123456789abcdefABCDEFgGzZT:-.+ \u00e9\u0660'
+  const mutate = (s: string): string => {
+    const at = next(s.length + 1)
+    const c = alphabet[next(alphabet.length)]!
+    switch (next(4)) {
+      case 0:
+        return s.slice(0, at) + c + s.slice(at + 1)
+      case 1:
+        return s.slice(0, at) + c + s.slice(at)
+      case 2:
+        return s.slice(0, at) + s.slice(at + 1)
+      default:
+        return s.slice(0, at)
+    }
+  }
+  const ids = ['0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b', '0190A5B2-7C3D-7E4F-8A9B-0C1D2E3F4A5B', '']
+  const times = [
+    '2026-01-31T12:00:00Z',
+    '2026-01-31T12:00:00.123Z',
+    '2026-01-31T12:00:00.123456789+00:00',
+    '2026-01-31T12:00:00+00:00',
+    '2026-01-31T12:00:00.1234567890Z',
+    '2026-01-31T12:00:00.Z',
+    '2026-01-31T12:00:00',
+  ]
+  let valid = 0
+  for (const [check, rule, seeds] of [
+    [isUuid, UUID, ids],
+    [isUtcTimestamp, UTC_TIMESTAMP, times],
+  ] as const) {
+    for (const start of seeds) {
+      let s = start
+      for (let i = 0; i < 4_000; i++) {
+        assert.equal(check(s), rule.test(s), JSON.stringify(s))
+        if (rule.test(s)) valid++
+        s = i % 5 === 4 ? start : mutate(s)
+      }
+    }
+  }
+  assert.ok(valid > 1_000, `valid strings among those compared: ${valid}`)
 })
