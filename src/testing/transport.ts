@@ -108,19 +108,19 @@ class InMemoryWire implements TransportWire {
     return Promise.resolve({ producerId: this.#producerId, producerEpoch: 0 })
   }
 
-  send(options: { messages: never[] }): Promise<ProduceResult> {
+  send(options: { messages: never[]; acks: number }): Promise<ProduceResult> {
     const records = options.messages as OutgoingRecord[]
     const deadline = this.#deadline ?? Number.MAX_SAFE_INTEGER
-    return this.#attempt(records, deadline)
+    return this.#attempt(records, deadline, options.acks !== 0)
   }
 
-  async #attempt(records: OutgoingRecord[], deadline: number): Promise<ProduceResult> {
+  async #attempt(records: OutgoingRecord[], deadline: number, answered: boolean): Promise<ProduceResult> {
     for (;;) {
       // The request reaches the broker a turn later, as a network request would.
       await Promise.resolve()
       if (this.#closed) throw new Error('the in-memory producer transport is closed')
       const fault = this.#broker.takeProduceFault()
-      if (!fault) return this.#write(records)
+      if (!fault) return answered ? this.#write(records) : this.#writeUnanswered(records)
       const retriable = (fault as { canRetry?: boolean }).canRetry === true
       if (!retriable || Date.now() + RETRY_DELAY_MS >= deadline) throw fault
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS))
@@ -149,6 +149,19 @@ class InMemoryWire implements TransportWire {
     }
     if (results.some((r) => r.error !== undefined)) throw produceResponseError(results)
     return { offsets: results.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.baseOffset })) }
+  }
+
+  /**
+   * acks=0: the broker sends no answer, so the wire client reports no offsets and hears of no
+   * refusal (a record the broker refuses is lost without an error, as on a real broker).
+   */
+  #writeUnanswered(records: OutgoingRecord[]): ProduceResult {
+    try {
+      this.#write(records)
+    } catch {
+      // No answer comes back for a refused partition either.
+    }
+    return { unwritableNodes: [] }
   }
 
   dropConnection(): boolean {

@@ -64,3 +64,24 @@ test('each request asks the broker for the acks of the producer, idempotent or n
     assert.deepEqual(asked, [expected], JSON.stringify(options))
   }
 })
+
+test("the in-memory Kafka answers acks 'none' as the broker does: no offset (-1n), the record written", async () => {
+  const broker = new InMemoryKafka()
+  const { UserRegistered } = userEvents('acks-none', 1)
+  broker.createTopic('acks-none', { partitions: 1 })
+  const producer = new Producer({
+    client: { brokers: ['in-memory:9092'] },
+    service: 'acks-svc',
+    logger: silentLogger(),
+    acks: 'none',
+    idempotent: false,
+    transport: broker.transport(),
+  })
+  const result = await producer.publish(UserRegistered, { user_id: 'u1', email: 'a@b.co' })
+  await producer.close()
+  assert.equal(result.offset, -1n, 'no answer: no offset')
+  assert.deepEqual(
+    broker.records('acks-none').map((r) => r.offset),
+    [0n],
+  )
+})
