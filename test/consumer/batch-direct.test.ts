@@ -6,14 +6,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
-import { Batcher } from '../../src/consumer/batch.ts'
-import { RecordHeaders } from '../../src/consumer/headers.ts'
-import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
-import { Assignment } from '../../src/consumer/partitions.ts'
-import { WorkerPool } from '../../src/consumer/pool.ts'
 import { Router } from '../../src/consumer/router.ts'
-import { sourceFacts } from '../../src/consumer/tiers.ts'
 import type { BatchRecord } from '../../src/consumer/types.ts'
 import {
   CodecRegistry,
@@ -22,7 +16,7 @@ import {
   jsonCodec,
   type EnvelopeCodec,
 } from '../../src/envelope/index.ts'
-import { systemClock } from '../../src/util/clock.ts'
+import { batchIntake } from '../support/batcher.ts'
 import { testPipeline } from '../support/pipeline.ts'
 
 const topic = defineTopic({ name: 'direct.v1', key: 'id' })
@@ -67,25 +61,8 @@ test('a record that needs its own job joins its batch before the records read af
       },
     },
   )
-  const pipeline = testPipeline(router)
-  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
-  assignment.add([{ topic: topic.name, partition: 0 }], 1)
-  const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
-  const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
-  const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
-    facts: (record, headers) => sourceFacts(record, headers, 'test'),
-    direct: true,
-  })
-  runner.batches = batcher
-  const records = [fetched(0, '2.0'), fetched(1, '1.0'), fetched(2, '2.0'), fetched(3, '2.0')]
-  for (const record of records) {
-    const headers = new RecordHeaders(record.headerEntries)
-    const partition = assignment.admit(record, 1, undefined)!
-    partition.offsets.dispatched(record.offset, 0)
-    if (batcher.take(record, headers, partition)) continue
-    const facts = sourceFacts(record, headers, 'test')
-    pool.submit(batcher.queue(new RecordJob(pipeline, runner, record, headers, facts, 'p0', partition)))
-  }
+  const { pool, dispatch, partition } = batchIntake(testPipeline(router), topic.name)
+  for (const record of [fetched(0, '2.0'), fetched(1, '1.0'), fetched(2, '2.0'), fetched(3, '2.0')]) dispatch(record)
   await pool.idle()
   assert.deepEqual(
     batches.map((b) => b.ids),
@@ -97,7 +74,7 @@ test('a record that needs its own job joins its batch before the records read af
     [0n, 1n, 2n, 3n].map((offset) => [topic.name, 0, offset, 'k']),
     'ctx.records describes each record, taken directly or through its job',
   )
-  assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
+  assert.equal(partition().offsets.pending, 0, 'every offset is done')
 })
 
 test('a record whose upcast fails is dead-lettered through its job, and nothing else rejects', async () => {
@@ -137,30 +114,15 @@ test('a record whose upcast fails is dead-lettered through its job, and nothing 
         return Promise.resolve({ to: 'dlq' as const, topic: 'direct.v1.dlq' })
       },
     })
-    const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
-    assignment.add([{ topic: topic.name, partition: 0 }], 1)
-    const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
-    const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
-    const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
-      facts: (record, headers) => sourceFacts(record, headers, 'test'),
-      direct: true,
-    })
-    runner.batches = batcher
-    for (const record of [fetched(0, '1.0'), fetched(1, '2.0'), fetched(2, '2.0')]) {
-      const headers = new RecordHeaders(record.headerEntries)
-      const partition = assignment.admit(record, 1, undefined)!
-      partition.offsets.dispatched(record.offset, 0)
-      if (batcher.take(record, headers, partition)) continue
-      const facts = sourceFacts(record, headers, 'test')
-      pool.submit(batcher.queue(new RecordJob(pipeline, runner, record, headers, facts, 'p0', partition)))
-    }
+    const { pool, dispatch, partition } = batchIntake(pipeline, topic.name)
+    for (const record of [fetched(0, '1.0'), fetched(1, '2.0'), fetched(2, '2.0')]) dispatch(record)
     await pool.idle()
     // A rejection is reported after the microtasks of the turn it happened in.
     await new Promise((resolve) => setImmediate(resolve))
     assert.deepEqual(escalated, ['0: KAFKIT_UPCAST_FAILED'], 'the record that cannot be upcast is written away')
     assert.deepEqual(handled, ['r1', 'r2'], 'the others are handled in one batch')
     assert.deepEqual(unhandled, [], 'no promise was left to reject unhandled')
-    assert.equal(assignment.get(topic.name, 0)!.offsets.pending, 0, 'every offset is done')
+    assert.equal(partition().offsets.pending, 0, 'every offset is done')
   } finally {
     process.off('unhandledRejection', onUnhandled)
   }
@@ -193,21 +155,8 @@ test("an envelope an application's codec hands out is not changed when its recor
       },
     },
   )
-  const pipeline = testPipeline(router, { registry: new CodecRegistry([caching]) })
-  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
-  assignment.add([{ topic: topic.name, partition: 0 }], 1)
-  const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
-  const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
-  const batcher = new Batcher(pool, pipeline, runner, systemClock, 1000, {
-    facts: (record, headers) => sourceFacts(record, headers, 'test'),
-    direct: true,
-  })
-  runner.batches = batcher
-  for (const record of [fetched(0, '2.0'), fetched(1, '2.0')]) {
-    const partition = assignment.admit(record, 1, undefined)!
-    partition.offsets.dispatched(record.offset, 0)
-    assert.equal(batcher.take(record, new RecordHeaders(record.headerEntries), partition), true, 'taken directly')
-  }
+  const { pool, dispatch } = batchIntake(testPipeline(router, { registry: new CodecRegistry([caching]) }), topic.name)
+  for (const record of [fetched(0, '2.0'), fetched(1, '2.0')]) assert.equal(dispatch(record), true, 'taken directly')
   await pool.idle()
   assert.equal(seen.length, 2)
   for (const [i, event] of seen.entries()) {

@@ -6,18 +6,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
-import { Batcher } from '../../src/consumer/batch.ts'
-import { RecordHeaders } from '../../src/consumer/headers.ts'
-import { RecordJob } from '../../src/consumer/job.ts'
 import type { FetchedRecord, GroupMember, MemberEvents, MemberOptions } from '../../src/consumer/member.ts'
-import { Assignment } from '../../src/consumer/partitions.ts'
-import { WorkerPool } from '../../src/consumer/pool.ts'
 import { GroupRunner } from '../../src/consumer/runner.ts'
 import { Router } from '../../src/consumer/router.ts'
 import { sourceFacts } from '../../src/consumer/tiers.ts'
 import { createEnvelope, envelopeHeaders, jsonCodec } from '../../src/envelope/index.ts'
 import { silentLogger } from '../../src/logging/index.ts'
 import { systemClock } from '../../src/util/clock.ts'
+import { batchIntake } from '../support/batcher.ts'
 import { testPipeline } from '../support/pipeline.ts'
 
 const topic = defineTopic({ name: 'release.v1', key: 'id' })
@@ -52,7 +48,7 @@ function fetched(offset: number): FetchedRecord {
   } as unknown as FetchedRecord
 }
 
-/** A pool, a batcher and a way to dispatch records as the runner does (one lane per partition). */
+/** A batch handler's intake, records dispatched as the runner does (one lane per partition). */
 function harness(handler: (events: readonly unknown[]) => void | Promise<void>, maxSize: number) {
   const router = new Router(createCatalog([Event]))
   router.add(
@@ -61,25 +57,7 @@ function harness(handler: (events: readonly unknown[]) => void | Promise<void>, 
     {},
     { spec: { maxSize, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' }, handler },
   )
-  const pipeline = testPipeline(router)
-  const assignment = new Assignment({ pause: () => undefined, resume: () => undefined }, systemClock, 1000)
-  assignment.add([{ topic: topic.name, partition: 0 }], 1)
-  const pool = new WorkerPool({ concurrency: 10, maxInFlight: 1000 })
-  const runner: { stopping: boolean; batches?: Batcher } = { stopping: false }
-  const batches = new Batcher(pool, pipeline, runner, systemClock, 1000, {
-    facts: (record, headers) => sourceFacts(record, headers, 'test'),
-    direct: true,
-  })
-  runner.batches = batches
-  const dispatch = (record: FetchedRecord) => {
-    const headers = new RecordHeaders(record.headerEntries)
-    const partition = assignment.admit(record, 1, undefined)!
-    partition.offsets.dispatched(record.offset, 0)
-    if (batches.take(record, headers, partition)) return
-    const facts = sourceFacts(record, headers, 'test')
-    pool.submit(batches.queue(new RecordJob(pipeline, runner, record, headers, facts, `${partition.epoch}`, partition)))
-  }
-  return { pool, dispatch, partition: () => assignment.get(topic.name, 0)! }
+  return batchIntake(testPipeline(router), topic.name)
 }
 
 test('a batch whose handler returns without a promise gives its records back before the next record is read', () => {
