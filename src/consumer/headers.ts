@@ -54,6 +54,8 @@ const SLOT_BITS = 5
 const SLOT_MASK = (1 << SLOT_BITS) - 1
 /** A slot's value for a name found at an index it cannot hold: looked up the general way. */
 const FAR = SLOT_MASK
+// The slots must fit in a small integer (bitwise operators work on 32 bits, the sign bit left alone).
+if (KNOWN.length * SLOT_BITS > 30) throw new Error('headers.ts: KNOWN holds more names than its slots can place')
 
 /**
  * Where the KNOWN names are among `entries`: for name k, bits 5k..5k+4 hold 0 when it is absent,
