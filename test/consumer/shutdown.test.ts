@@ -153,7 +153,9 @@ test('close() returns within shutdownTimeout when a handler ignores its signal a
   const closing = performance.now()
   await c.close()
   const took = performance.now() - closing
-  // shutdownTimeout, and a margin for a loaded machine's timers: far below the 30 s handlerTimeout.
-  assert.ok(took < 2000 + 1000, `close() took ${Math.round(took)} ms with shutdownTimeout 2000`)
+  // shutdownTimeout, and a margin for a loaded machine's timers (CI shares two cores with the broker):
+  // far below the 30 s handlerTimeout the handler would otherwise hold it to. The exact deadline is
+  // checked in virtual time (shutdown-deadline.test.ts).
+  assert.ok(took < 2000 + 5000, `close() took ${Math.round(took)} ms with shutdownTimeout 2000`)
   assert.ok((await committed()) < 1n, 'the interrupted record is not committed')
 })
