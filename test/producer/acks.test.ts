@@ -65,10 +65,10 @@ test('each request asks the broker for the acks of the producer, idempotent or n
   }
 })
 
-test("the in-memory Kafka answers acks 'none' as the broker does: no offset (-1n), the record written", async () => {
+test("the in-memory Kafka answers acks 'none' as the broker does: no offset (-1n), the record written, no refusal heard", async () => {
   const broker = new InMemoryKafka()
   const { UserRegistered } = userEvents('acks-none', 1)
-  broker.createTopic('acks-none', { partitions: 1 })
+  broker.createTopic('acks-none', { partitions: 1, maxMessageBytes: 4096 })
   const producer = new Producer({
     client: { brokers: ['in-memory:9092'] },
     service: 'acks-svc',
@@ -78,8 +78,11 @@ test("the in-memory Kafka answers acks 'none' as the broker does: no offset (-1n
     transport: broker.transport(),
   })
   const result = await producer.publish(UserRegistered, { user_id: 'u1', email: 'a@b.co' })
+  // Over the topic's max.message.bytes: the broker drops it, and with no answer nobody hears of it.
+  const refused = await producer.publish(UserRegistered, { user_id: 'u2', email: `${'x'.repeat(5000)}@b.co` })
   await producer.close()
   assert.equal(result.offset, -1n, 'no answer: no offset')
+  assert.equal(refused.offset, -1n, 'a refused record resolves like any other')
   assert.deepEqual(
     broker.records('acks-none').map((r) => r.offset),
     [0n],
