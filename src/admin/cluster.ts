@@ -2,7 +2,7 @@
 // one admin client in a few batched requests (metadata, ListOffsets earliest + latest, log dirs), so
 // that a cluster of a thousand topics is read in one round, not a thousand.
 import type { Admin, ClusterMetadata } from '@platformatic/kafka'
-import { ErrorCodes, KafkitError } from '../errors.ts'
+import { ErrorCodes, errorMessage, KafkitError } from '../errors.ts'
 
 export interface BrokerState {
   id: number
@@ -64,31 +64,34 @@ export async function readCluster(admin: Admin, options: ReadClusterOptions = {}
     offsetsAt(admin, metadata.topics, known, LATEST),
     options.sizes === false ? undefined : partitionSizes(admin, metadata.topics, known),
   ])
-  const topics = known.map((name): TopicState => {
-    const topic = metadata.topics.get(name)!
-    const partitions = topic.partitions.map((p, index): PartitionState => {
-      const key = `${name}/${index}`
+  // A topic deleted during the read has no offsets: it is left out, as if listed a moment later.
+  const topics = known
+    .filter((name) => latest.has(`${name}/0`) && earliest.has(`${name}/0`))
+    .map((name): TopicState => {
+      const topic = metadata.topics.get(name)!
+      const partitions = topic.partitions.map((p, index): PartitionState => {
+        const key = `${name}/${index}`
+        return {
+          partition: index,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+          earliest: earliest.get(key) ?? 0n,
+          latest: latest.get(key) ?? 0n,
+          bytes: sizes?.get(key),
+        }
+      })
+      const sum = (f: (p: PartitionState) => bigint) => partitions.reduce((s, p) => s + f(p), 0n)
       return {
-        partition: index,
-        leader: p.leader,
-        replicas: p.replicas,
-        isr: p.isr,
-        earliest: earliest.get(key) ?? 0n,
-        latest: latest.get(key) ?? 0n,
-        bytes: sizes?.get(key),
+        name,
+        internal: name.startsWith('__'),
+        partitions,
+        replicationFactor: partitions[0]?.replicas.length ?? 0,
+        records: sum((p) => p.latest - p.earliest),
+        written: sum((p) => p.latest),
+        bytes: sizes ? partitions.reduce((s, p) => s + (p.bytes ?? 0), 0) : undefined,
       }
     })
-    const sum = (f: (p: PartitionState) => bigint) => partitions.reduce((s, p) => s + f(p), 0n)
-    return {
-      name,
-      internal: name.startsWith('__'),
-      partitions,
-      replicationFactor: partitions[0]?.replicas.length ?? 0,
-      records: sum((p) => p.latest - p.earliest),
-      written: sum((p) => p.latest),
-      bytes: sizes ? partitions.reduce((s, p) => s + (p.bytes ?? 0), 0) : undefined,
-    }
-  })
   topics.sort((a, b) => a.name.localeCompare(b.name))
   return {
     clusterId: metadata.id,
@@ -108,32 +111,65 @@ export async function readCluster(admin: Admin, options: ReadClusterOptions = {}
  * Metadata of the named topics that exist. Topics come and go while a tool reads (a group's
  * offsets outlive its topic; a test deletes its topics): a name that is gone is left out, not fatal.
  */
-export async function metadataOfExisting(admin: Admin, names: readonly string[]): Promise<ClusterMetadata> {
-  try {
-    return await admin.metadata({ topics: [...names], forceUpdate: true })
-  } catch {
-    const existing = new Set(await admin.listTopics({ includeInternals: true }))
-    return admin.metadata({ topics: names.filter((n) => existing.has(n)), forceUpdate: true })
+export function metadataOfExisting(admin: Admin, names: readonly string[]): Promise<ClusterMetadata> {
+  return withoutDeleted(admin, names, (existing) => admin.metadata({ topics: [...existing], forceUpdate: true }))
+}
+
+/**
+ * `read(names)`, asked again without the topics deleted meanwhile when it fails on an unknown
+ * topic. The wire client's message may name the wrong topic of a batch, so the cluster is asked
+ * which are left; the read fails when none has gone.
+ */
+async function withoutDeleted<T>(
+  admin: Admin,
+  names: readonly string[],
+  read: (names: readonly string[]) => Promise<T>,
+): Promise<T> {
+  let asked = names
+  for (;;) {
+    try {
+      return await read(asked)
+    } catch (error) {
+      if (!/^Unknown topic/.test(errorMessage(error))) throw error
+      const existing = new Set(await admin.listTopics({ includeInternals: true }))
+      const left = asked.filter((name) => existing.has(name))
+      if (left.length === asked.length) throw error
+      asked = left
+    }
   }
 }
 
 /** The topic's state; fails with a message that names the topic when it does not exist. */
 export async function requireTopic(admin: Admin, name: string, options: { sizes?: boolean } = {}): Promise<TopicState> {
   const all = await admin.listTopics({ includeInternals: true })
-  if (!all.includes(name)) {
-    const near = all.filter((t) => t.includes(name) || name.includes(t)).slice(0, 5)
-    throw new KafkitError(
-      ErrorCodes.TOPIC_NOT_FOUND,
-      `topic ${name} does not exist${near.length > 0 ? ` (similar: ${near.join(', ')})` : ''}`,
-      { details: { topic: name } },
-    )
-  }
-  const state = await readCluster(admin, { topics: [name], sizes: options.sizes ?? false, internal: true })
-  return state.topics[0]!
+  const state = all.includes(name)
+    ? await readCluster(admin, { topics: [name], sizes: options.sizes ?? false, internal: true })
+    : undefined
+  // Absent from the read too when it was deleted after the listing.
+  const topic = state?.topics[0]
+  if (topic) return topic
+  const near = all.filter((t) => t !== name && (t.includes(name) || name.includes(t))).slice(0, 5)
+  throw new KafkitError(
+    ErrorCodes.TOPIC_NOT_FOUND,
+    `topic ${name} does not exist${near.length > 0 ? ` (similar: ${near.join(', ')})` : ''}`,
+    { details: { topic: name } },
+  )
 }
 
-/** Offsets of every partition at a time (ms since the epoch) or EARLIEST/LATEST, keyed `topic/partition`. */
+/**
+ * Offsets of every partition at a time (ms since the epoch) or EARLIEST/LATEST, keyed `topic/partition`.
+ * A topic deleted since its metadata was read has no entries: the read is asked again without it.
+ */
 export async function offsetsAt(
+  admin: Admin,
+  metadata: ReadonlyMap<string, { partitionsCount: number }>,
+  topics: readonly string[],
+  timestamp: bigint,
+): Promise<Map<string, bigint>> {
+  return withoutDeleted(admin, topics, (existing) => listOffsets(admin, metadata, existing, timestamp))
+}
+
+async function listOffsets(
   admin: Admin,
   metadata: ReadonlyMap<string, { partitionsCount: number }>,
   topics: readonly string[],
