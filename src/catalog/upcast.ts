@@ -40,21 +40,28 @@ export function payloadFor<T>(envelope: Envelope, target: AnyEvent): Decoded<T> 
  * common case), with nothing allocated beyond what the validator returns: its success result.
  * Undefined when that is not the case (no resolution, an upcast, an asynchronous validator) or the
  * payload is invalid: payloadFor then does the whole work and says why. Starts nothing that could
- * reject unobserved.
+ * reject unobserved. A validator that answered asynchronously once is not asked here again.
  */
 export function payloadAtOnce(
   envelope: Envelope,
   resolution: Resolution | undefined,
 ): StandardSchemaV1.SuccessResult<unknown> | undefined {
   if (resolution === undefined || resolution.steps.length > 0) return undefined
-  const result = resolution.source.schema['~standard'].validate(envelope.payload)
+  const schema = resolution.source.schema
+  if (answersLater.has(schema)) return undefined
+  const result = schema['~standard'].validate(envelope.payload)
   if (result instanceof Promise) {
-    // An asynchronous validator: its answer is not used here (payloadFor asks again), so a failure of its own is not reported twice.
+    // An asynchronous validator: its answer is not used here (payloadFor asks again), so a failure
+    // of its own is not reported twice. It is not asked here again: one validation per record after this one.
+    answersLater.add(schema)
     result.catch(() => undefined)
     return undefined
   }
   return result.issues === undefined ? result : undefined
 }
+
+/** Schemas whose validator answered with a promise: payloadAtOnce leaves them to payloadFor. */
+const answersLater = new WeakSet<object>()
 
 /** Shared by every payload read at its own version (most records): one array less per record. */
 const NOT_UPCAST: string[] = Object.freeze([]) as unknown as string[]

@@ -4,6 +4,7 @@
 // as the micro-benchmark drives it, over records held in memory.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { z } from 'zod'
 import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
@@ -163,4 +164,40 @@ test("an envelope an application's codec hands out is not changed when its recor
     assert.deepEqual((event as { payload: unknown }).payload, { id: `r${i}`, n: i })
     assert.ok(![...kept.values()].includes(event), 'the handler gets a copy, not the codec’s object')
   }
+})
+
+test('an asynchronous payload validator is asked once per record of a batch topic, after the first record', async () => {
+  let validations = 0
+  // A Standard Schema whose validator always answers asynchronously (a lookup, say).
+  const checked: StandardSchemaV1<{ id: string; n: number }> = {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      validate: (value) => {
+        validations++
+        return Promise.resolve({ value: value as { id: string; n: number } })
+      },
+    },
+  }
+  const Async = defineEvent({ type: 'direct.happened', version: '2.0', topic, schema: checked })
+  const router = new Router(createCatalog([Async]))
+  const handled: string[] = []
+  router.add(
+    Async,
+    () => undefined,
+    {},
+    {
+      spec: { maxSize: 5, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+      handler: (events) => {
+        handled.push(...events.map((e) => (e.payload as { id: string }).id))
+      },
+    },
+  )
+  const { pool, dispatch } = batchIntake(testPipeline(router), topic.name)
+  for (let offset = 0; offset < 5; offset++) assert.equal(dispatch(fetched(offset, '2.0')), false, 'through its job')
+  await pool.idle()
+  assert.deepEqual(handled, ['r0', 'r1', 'r2', 'r3', 'r4'])
+  // The direct path learns from the first record that the validator answers later (it cannot know
+  // before asking); that record's job asks again. The others go straight to their jobs.
+  assert.equal(validations, 6, 'one validation per record, and one more for the first')
 })
