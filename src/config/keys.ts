@@ -397,7 +397,21 @@ const CONSUMER_KEYS: ConfigKey[] = [
     ...bool,
     example: 'true',
     default: false,
-    doc: "Consume-transform-produce in one Kafka transaction (exactly-once between topics). The transactional id's prefix and timeout are options in code.",
+    doc: 'Consume-transform-produce in one Kafka transaction (exactly-once between topics).',
+  },
+  {
+    path: 'consumer.transactionalId',
+    env: 'KAFKA_CONSUMER_TRANSACTIONAL_ID',
+    ...text,
+    example: 'billing-0',
+    doc: "Prefix of a transactional consumer's transactional ids (`{id}.{group}`): stable per instance (a pod name) and never shared by two live instances, so that a restarted instance aborts its predecessor's open transaction at once. Default: unique per process. Needs `consumer.transactional: true`.",
+  },
+  {
+    path: 'consumer.transactionTimeout',
+    env: 'KAFKA_CONSUMER_TRANSACTION_TIMEOUT',
+    ...positiveDuration,
+    example: '30s',
+    doc: "A transactional consumer's transaction timeout: the broker aborts a transaction open longer. Default 60 s. Needs `consumer.transactional: true`.",
   },
   {
     path: 'consumer.isolation',

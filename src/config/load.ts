@@ -18,7 +18,7 @@ import {
   type Origin,
   type RawValues,
 } from './sources.ts'
-import type { ConfigSetting, KafkitConfig } from './types.ts'
+import type { ConfigSetting, ConsumerSettings, KafkitConfig } from './types.ts'
 import { crossCheck, describeOrigin, validateValues, valueOf, type Settings } from './validate.ts'
 
 export type { ConfigSetting, ConsumerSettings, KafkitConfig, ProducerSettings, TopicNaming } from './types.ts'
@@ -99,7 +99,10 @@ function build(settings: Settings, tls: TlsOptions | undefined, file: string | u
       shutdownTimeout: get('consumer.shutdownTimeout')!,
       ...defined('startTimeout', get<Duration>('consumer.startTimeout')),
       rebalanceProtocol: get('consumer.rebalanceProtocol')!,
-      transactional: get('consumer.transactional')!,
+      transactional: transactions(get<boolean>('consumer.transactional')!, {
+        ...defined('id', get<string>('consumer.transactionalId')),
+        ...defined('timeout', get<Duration>('consumer.transactionTimeout')),
+      }),
       isolation: get('consumer.isolation')!,
     },
     topics: {
@@ -216,4 +219,9 @@ function readTlsFiles(settings: Settings, cwd: string, issues: string[]): TlsOpt
 
 function defined<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V }
+}
+
+/** `true`, or the transactional id and timeout when either is set (both need `transactional: true`). */
+function transactions(on: boolean, given: { id?: string; timeout?: Duration }): ConsumerSettings['transactional'] {
+  return on && Object.keys(given).length > 0 ? given : on
 }

@@ -38,7 +38,8 @@ export interface ConsumerSettings {
   shutdownTimeout: Duration
   startTimeout?: Duration
   rebalanceProtocol: 'eager' | 'cooperative' | 'consumer'
-  transactional: boolean
+  /** `true`, or `{ id, timeout }` when `consumer.transactionalId` or `consumer.transactionTimeout` is set. */
+  transactional: boolean | { id?: string; timeout?: Duration }
   isolation: 'read_committed' | 'read_uncommitted'
 }
 

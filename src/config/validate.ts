@@ -117,6 +117,7 @@ export function crossCheck({ settings, invalid }: Validated): string[] {
       )
     }
   }
+  issues.push(...transactionChecks(settings))
   const username = settings.has('registry.username') || invalid.has('registry.username')
   const password = settings.has('registry.password') || invalid.has('registry.password')
   if (username !== password) {
@@ -125,6 +126,17 @@ export function crossCheck({ settings, invalid }: Validated): string[] {
     issues.push(`registry.${lacking} is required when registry.${given} is set: ${howToSet(key)}`)
   }
   return issues
+}
+
+// A transactional id or timeout for a consumer that is not transactional would be ignored: say so.
+function transactionChecks(settings: Settings): string[] {
+  if (valueOf<boolean>(settings, 'consumer.transactional') === true) return []
+  return ['consumer.transactionalId', 'consumer.transactionTimeout']
+    .filter((path) => settings.has(path))
+    .map(
+      (path) =>
+        `${describeOrigin(path, settings.get(path)!.origin)} is set but consumer.transactional is not true: ${howToSet(KEYS_BY_PATH.get('consumer.transactional')!)}`,
+    )
 }
 
 function securityChecks(settings: Settings, invalid: Set<string>): string[] {

@@ -173,12 +173,16 @@ export class Kafkit<E extends AnyEvent = AnyEvent> {
   }
 }
 
-/** Options over defaults; the retry policy is merged field by field. */
+/** Options over defaults; the retry policy and the transactional settings are merged field by field. */
 function mergeConsumerOptions(base: KafkitConsumerOptions, over: KafkitConsumerOptions): KafkitConsumerOptions {
   const merged = { ...base, ...over }
   // Former names renamed first, so that `initialBackoffMs` here wins over `initialBackoff` there.
   const retry = (given: KafkitConsumerOptions['retry']) => given && renamed(given, RETRY_RENAMES, 'retry')
   if (base.retry && over.retry) merged.retry = { ...retry(base.retry), ...retry(over.retry) }
+  // `transactional: true` in code keeps the id and timeout the configuration gives.
+  if (typeof base.transactional === 'object' && over.transactional !== undefined && over.transactional !== false)
+    merged.transactional =
+      over.transactional === true ? base.transactional : { ...base.transactional, ...over.transactional }
   return merged
 }
 

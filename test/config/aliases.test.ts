@@ -201,3 +201,19 @@ test('rebalanceProtocol, transactional, isolation, startTimeout and autoOffsetRe
     /KAFKA_CONSUMER_REBALANCE_PROTOCOL \(environment variable\) must be one of eager, cooperative, consumer, e\.g\. cooperative \(got "sticky"\)/,
   )
 })
+
+test("a transactional consumer's id and timeout come from the file or variables, and need transactional: true", async (t) => {
+  const { config } = await load({
+    cwd: workdir(t, { 'kafkit.yaml': 'consumer:\n  transactional: true\n  transactionTimeout: 30s\n' }),
+    env: { KAFKA_CONSUMER_TRANSACTIONAL_ID: 'billing-0' },
+  })
+  assert.deepEqual(config.consumer.transactional, { id: 'billing-0', timeout: '30s' })
+  assert.throws(
+    () => loadConfig({ argv: [], cwd: workdir(t), env: { KAFKA_CONSUMER_TRANSACTIONAL_ID: 'billing-0' } }),
+    /KAFKA_CONSUMER_TRANSACTIONAL_ID \(environment variable\) is set but consumer\.transactional is not true: set KAFKA_CONSUMER_TRANSACTIONAL/,
+  )
+  assert.throws(
+    () => loadConfig({ argv: [], cwd: workdir(t), env: { KAFKA_CONSUMER_TRANSACTION_TIMEOUT: '0s' } }),
+    /KAFKA_CONSUMER_TRANSACTION_TIMEOUT .*must be a positive duration/,
+  )
+})

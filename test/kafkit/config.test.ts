@@ -8,7 +8,9 @@ import { LOCAL_SASL_USER } from '../../scripts/kafka/index.ts'
 import { captureKafkitLogs } from '../logging/capture.ts'
 import { deprecationsDuring } from '../support/deprecations.ts'
 import { brokers, defer, deleteAfter, uniqueName, waitFor } from '../support/kafka.ts'
+import { wireTransactionalProducers } from '../../src/consumer/transaction-producer.ts'
 import { workdir } from '../config/workdir.ts'
+import { readCommitted } from '../support/committed.ts'
 import { saslBroker, saslEnv as localSaslEnv, skipWithoutLocalSasl } from '../support/sasl.ts'
 
 const skipExternal = skipWithoutLocalSasl
@@ -165,4 +167,63 @@ test('without client or config, createKafkit still loads the environment, with a
   assert.deepEqual(warnings, [
     'createKafkit() without config or client is deprecated: use createKafkit({ config: loadConfig() })',
   ])
+})
+
+test('a transactional consumer from variables alone uses the configured transactional id and timeout', async (t) => {
+  const topic = defineTopic({ name: uniqueName('config-tx-in'), key: 'id', partitions: 1 })
+  const In = defineEvent({ type: 'tx.asked', version: '1.0', topic, schema: z.object({ id: z.string() }) })
+  const outTopic = defineTopic({ name: uniqueName('config-tx-out'), key: 'id', partitions: 1 })
+  const Out = defineEvent({
+    type: 'tx.answered',
+    version: '1.0',
+    topic: outTopic,
+    schema: z.object({ id: z.string() }),
+  })
+  deleteAfter(t, () => [topic.name, `${topic.name}.dlq`, outTopic.name, `${outTopic.name}.dlq`])
+  const id = uniqueName('billing')
+  const config = loadConfig({
+    argv: [],
+    cwd: workdir(t),
+    env: {
+      KAFKA_BROKERS: brokers().join(','),
+      KAFKA_CONSUMER_TRANSACTIONAL: 'true',
+      KAFKA_CONSUMER_TRANSACTIONAL_ID: id,
+      KAFKA_CONSUMER_TRANSACTION_TIMEOUT: '30s',
+    },
+  })
+  const kafkit = createKafkit({ service: 'config-tx', catalog: [In, Out], config })
+  defer(t, () => kafkit.close())
+  await kafkit.provision()
+  // What kafkit asks the wire client for, recorded on the way: the producers are the real ones.
+  const asked: [string, number][] = []
+  const producers = wireTransactionalProducers(kafkit.client)
+  const consumer = kafkit.consumer({
+    group: uniqueName('config-tx-group'),
+    transactional: true,
+    transactionalProducer: (transactionalId, timeoutMs) => {
+      asked.push([transactionalId, timeoutMs])
+      return producers(transactionalId, timeoutMs)
+    },
+  })
+  const answered: string[] = []
+  consumer.on(In, async (event, ctx) => {
+    await ctx.publish(Out, { id: event.payload.id })
+    answered.push(event.payload.id)
+  })
+  await consumer.start()
+  await kafkit.publish(In, { id: 'a' })
+  await waitFor(() => answered.length === 1, 'the handler ran', { timeoutMs: 60_000 })
+  // Outputs become visible when their transaction commits (every commitInterval).
+  let outputs: string[] = []
+  await waitFor(
+    async () => {
+      const committed = await readCommitted(t, outTopic.name)
+      outputs = committed.map((r) => (JSON.parse(r.value.toString()) as { payload: { id: string } }).payload.id)
+      return outputs.length > 0
+    },
+    'the output committed in its transaction',
+    { timeoutMs: 60_000 },
+  )
+  assert.deepEqual(outputs, ['a'])
+  assert.deepEqual(asked, [[`${id}.${consumer.group}`, 30_000]])
 })
