@@ -1,11 +1,12 @@
 // Records of topics read without a consumer group: following a topic as records arrive (the Tail
-// page's stream), and collecting one correlation id's events across topics (its path).
+// page's stream), and collecting one correlation id's events across topics (its path). A topic
+// deleted during the path's walk is left out of it.
 import type { Admin } from '@platformatic/kafka'
 import { metadataOfExisting, offsetsAt } from '../admin/cluster.ts'
 import { matchesRecord, showRecord, type RecordFilter, type ShownRecord } from '../cli/records.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
 import type { RegistryDecoder } from '../registry/decoder.ts'
-import type { PartitionReader } from './partition-reader.ts'
+import type { PartitionChunk, PartitionReader } from './partition-reader.ts'
 
 const POLL_MS = 300
 
@@ -76,7 +77,8 @@ export async function correlationPath(
           partial = true
           return
         }
-        const chunk = await reader.read(topic, partition, offset)
+        const chunk = await readUnlessDeleted(admin, reader, topic, partition, offset)
+        if (chunk === undefined) return
         for (const message of chunk.messages) {
           const record = await showRecord(registry, message, options.framed)
           if (matchesRecord(record, { correlationId: options.correlationId })) records.push(record)
@@ -92,4 +94,20 @@ export async function correlationPath(
       (a.envelope?.timestamp ?? '').localeCompare(b.envelope?.timestamp ?? ''),
   )
   return { records, partial }
+}
+
+/** A chunk of the partition, or undefined when its topic was deleted since the walk began. */
+async function readUnlessDeleted(
+  admin: Admin,
+  reader: PartitionReader,
+  topic: string,
+  partition: number,
+  offset: bigint,
+): Promise<PartitionChunk | undefined> {
+  try {
+    return await reader.read(topic, partition, offset)
+  } catch (error) {
+    if ((await admin.listTopics({ includeInternals: true })).includes(topic)) throw error
+    return undefined
+  }
 }
