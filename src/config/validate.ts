@@ -117,7 +117,7 @@ export function crossCheck({ settings, invalid }: Validated): string[] {
       )
     }
   }
-  issues.push(...transactionChecks(settings))
+  if (!invalid.has('consumer.transactional')) issues.push(...transactionChecks(settings))
   const username = settings.has('registry.username') || invalid.has('registry.username')
   const password = settings.has('registry.password') || invalid.has('registry.password')
   if (username !== password) {
