@@ -108,7 +108,7 @@ export interface HandlerContextOptions {
 const DEFAULT_WAIT_MS = 5000
 /** Turns of the event loop with nothing new before virtual time is moved to the next timer. */
 const QUIET_TURNS = 3
-/** Timers fired in a row without a full turn of the event loop, while none makes progress. */
+/** Timers fired in a row, while none makes progress, before the wait looks again for quiet. */
 const SKIP_BURST = 200
 /** Promise reactions let run after each of them. */
 const MICROTASK_TURNS = 8
@@ -286,14 +286,23 @@ export class TestKafkit<E extends AnyEvent = AnyEvent> {
 
   /**
    * Nothing happens: fires the virtual clock's timers one by one (letting the promise reactions each
-   * starts run) until one of them makes progress or the condition holds. Timers that find nothing to
-   * do (a periodic commit with nothing to commit) cost no turn of the event loop. False when no
+   * starts run) until one of them makes progress or the condition holds. Timers due at the same
+   * instant cost no turn of the event loop; time moves past an instant only after one. False when no
    * timer is pending.
    */
   async #skipAhead(clock: VirtualClock, condition: () => boolean): Promise<boolean> {
     const seen = this.#progress
     for (let fired = 0; fired < SKIP_BURST; fired++) {
-      if (!clock.fireNext()) return fired > 0
+      const at = clock.nextAt
+      if (at === undefined) return fired > 0
+      if (fired > 0 && at > clock.now()) {
+        // Time is about to move past an instant: the work its timers started gets a turn of the
+        // event loop first (immediates and I/O, not only promise reactions), or it would finish
+        // reading a later time than the one it finished at.
+        await settle(1)
+        if (this.#progress !== seen || condition()) return true
+      }
+      clock.fireNext()
       for (let i = 0; i < MICROTASK_TURNS; i++) await Promise.resolve()
       if (this.#progress !== seen || condition()) return true
     }

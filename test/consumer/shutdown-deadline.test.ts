@@ -12,8 +12,8 @@ type Kit = ReturnType<typeof createTestKafkit>
 
 /**
  * Calls close() and moves the virtual clock on 100 ms at a time, letting the runtime settle after
- * each step (waitFor's own skipping fires timers in bursts, which would pass the instant close()
- * returns). Gives the virtual times close() was called and returned.
+ * each step, so that the test itself says how time passes. Gives the virtual times close() was
+ * called and returned.
  */
 async function closeStepping(kit: Kit, consumer: { close(): Promise<void> }) {
   const closing = kit.clock.now()

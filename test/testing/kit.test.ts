@@ -113,3 +113,25 @@ test('several services share one broker: a flow across them', async () => {
   await second.close()
   await first.close()
 })
+
+test('waitFor does not move virtual time on while the work of a timer is finishing', async () => {
+  // close() past a handler that ignores its signal: the drain ends at 6 s, and close() returns
+  // within shutdownTimeout (8 s). Its last steps take turns of the event loop; a wait that fired the
+  // next timer (the handler's 30-s timeout) meanwhile would see close() return at 30 s.
+  const kit = createTestKafkit({ catalog: [OrderPlaced] })
+  let started = false
+  const consumer = kit.consumer({ shutdownTimeout: '8s' }).on(OrderPlaced, () => {
+    started = true
+    return new Promise<void>(() => undefined)
+  })
+  await consumer.start()
+  await kit.publish(OrderPlaced, { order_id: 'o-deaf', total: 1 })
+  await kit.waitFor(() => started)
+  const closing = kit.clock.now()
+  let closedAt: number | undefined
+  const closed = consumer.close().then(() => (closedAt = kit.clock.now()))
+  await kit.waitFor(() => closedAt !== undefined)
+  await closed
+  assert.ok(closedAt! - closing <= 8_000, `close() returned ${closedAt! - closing} ms after it was called`)
+  await kit.close()
+})
