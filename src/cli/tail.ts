@@ -11,6 +11,7 @@ import type { CliContext } from './context.ts'
 import { toJson } from './io.ts'
 import { matchesRecord, showRecord, type RecordFilter } from './records.ts'
 import { registryFrom } from './registry.ts'
+import { endReadOnClientError } from '../cluster/group-stream.ts'
 
 interface TailFlags extends RecordFilter {
   fromBeginning?: boolean
@@ -44,6 +45,7 @@ export function tailCommand(ctx: CliContext): Command {
         mode: flags.fromBeginning ? MessagesStreamModes.EARLIEST : MessagesStreamModes.LATEST,
         maxWaitTime: 200,
       })
+      endReadOnClientError(consumer, stream)
       const stop = () => void stream.close().catch(() => undefined)
       process.once('SIGINT', stop)
       const registry = new CodecRegistry()

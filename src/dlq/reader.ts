@@ -6,6 +6,7 @@ import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { errorMessage } from '../errors.ts'
 import { timeoutOf, type TimeoutOption } from '../util/timeout.ts'
 import { readDeadLetterRecord, type DeadLetterRecord, type OriginalRecord } from './format.ts'
+import { endReadOnClientError } from '../cluster/group-stream.ts'
 
 export interface DeadLetterEntry {
   topic: string
@@ -106,6 +107,7 @@ export async function readDeadLetters(
     mode: MessagesStreamModes.EARLIEST,
     maxWaitTime: 200,
   })
+  endReadOnClientError(consumer, stream)
   // Ends the loop below; a close that fails is retried in `finally`, never left unhandled.
   const timer = setTimeout(() => void stream.close().catch(() => undefined), timeoutMs)
   // Everything is read once the fetch position passed every end and no fetched record waits: a DLQ

@@ -8,6 +8,7 @@ import { wireConnectionOptions, type ClientOptions } from '../config/client.ts'
 import { Headers } from '../envelope/headers.ts'
 import type { Duration } from '../util/duration.ts'
 import { timeoutOf } from '../util/timeout.ts'
+import { endReadOnClientError } from '../cluster/group-stream.ts'
 
 export interface PublishedEvidence {
   /** Records of the version found at or after `since`. */
@@ -64,6 +65,7 @@ async function scanTopic(
     offsets: [...ranges].map(([partition, range]) => ({ topic, partition, offset: range.from })),
     maxWaitTime: 200,
   })
+  endReadOnClientError(consumer, stream)
   const timer = setTimeout(
     () => void stream.close().catch(() => undefined),
     timeoutOf(options, 60_000, 'scanPublished'),

@@ -86,6 +86,9 @@ async function join(t: TestContext, wire: WireConsumer, topic: string, who: stri
   // it with an 'error' that, unheard, would fail the test as an uncaught exception. The member stays
   // in the group, so the test goes on; if the member broke, a waitFor below names what did not happen.
   joined.stream.on('error', (error: Error) => t.diagnostic(`${who}'s stream failed: ${error.message}`))
+  // The wire consumer itself emits 'error' when a heartbeat's rejoin fails (a connection closed under
+  // load during one of the test's rebalances); unheard, that too is an uncaught exception.
+  wire.on('error', (error: Error) => t.diagnostic(`${who} lost its membership: ${error.message}`))
   return leave
 }
 

@@ -8,6 +8,7 @@ import { ensureTopics, topicSpecsFor } from '../../src/admin/index.ts'
 import { silentLogger, type Logger } from '../../src/logging/index.ts'
 import { Producer, type ProducerOptions } from '../../src/producer/index.ts'
 import { brokers, track, uniqueName, waitFor } from '../support/kafka.ts'
+import { endReadOnClientError } from '../../src/cluster/group-stream.ts'
 
 /** Events on a topic keyed by user_id; the topic name is the test's own. */
 export function userEvents(
@@ -82,6 +83,7 @@ export async function readRecords(
     fallbackMode: MessagesStreamFallbackModes.EARLIEST,
     maxWaitTime: 200,
   })
+  endReadOnClientError(consumer, stream)
   const records: ReadRecord[] = []
   const timer = setTimeout(() => void stream.close(), options.timeoutMs ?? 30_000)
   try {

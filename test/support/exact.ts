@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { brokers, track, uniqueName } from './kafka.ts'
+import { endReadOnClientError } from '../../src/cluster/group-stream.ts'
 
 export interface ExactRecord {
   partition: number
@@ -75,6 +76,7 @@ export async function readExact(t: TestContext, topic: string, count: number, ti
     mode: MessagesStreamModes.EARLIEST,
     maxWaitTime: 200,
   })
+  endReadOnClientError(consumer, stream)
   const records: ExactRecord[] = []
   const timer = setTimeout(() => void stream.close().catch(() => undefined), timeoutMs)
   try {

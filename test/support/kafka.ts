@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import { Admin, Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka'
+import { endReadOnClientError } from '../../src/cluster/group-stream.ts'
 
 export function brokers(): string[] {
   const value = process.env['KAFKA_BROKERS']
@@ -121,6 +122,7 @@ export async function readTopic(t: TestContext, topic: string, count: number, ti
     mode: MessagesStreamModes.EARLIEST,
     maxWaitTime: 200,
   })
+  endReadOnClientError(consumer, stream)
   const records: {
     key: Buffer | undefined
     value: Buffer
