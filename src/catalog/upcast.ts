@@ -48,12 +48,13 @@ export function payloadAtOnce(
 ): StandardSchemaV1.SuccessResult<unknown> | undefined {
   if (resolution === undefined || resolution.steps.length > 0) return undefined
   const schema = resolution.source.schema
-  if (answersLater.has(schema)) return undefined
+  if (someAnswerLater && answersLater.has(schema)) return undefined
   const result = schema['~standard'].validate(envelope.payload)
   if (result instanceof Promise) {
     // An asynchronous validator: its answer is not used here (payloadFor asks again), so a failure
     // of its own is not reported twice. It is not asked here again: one validation per record after this one.
     answersLater.add(schema)
+    someAnswerLater = true
     result.catch(() => undefined)
     return undefined
   }
@@ -62,6 +63,8 @@ export function payloadAtOnce(
 
 /** Schemas whose validator answered with a promise: payloadAtOnce leaves them to payloadFor. */
 const answersLater = new WeakSet<object>()
+/** Whether any has: until then, no lookup per record. */
+let someAnswerLater = false
 
 /** Shared by every payload read at its own version (most records): one array less per record. */
 const NOT_UPCAST: string[] = Object.freeze([]) as unknown as string[]
