@@ -5,12 +5,17 @@ import type { Admin } from '@platformatic/kafka'
 import { metadataOfExisting, offsetsAt } from '../admin/cluster.ts'
 import { matchesRecord, showRecord, type RecordFilter, type ShownRecord } from '../cli/records.ts'
 import { CodecRegistry } from '../envelope/registry.ts'
+import { errorMessage } from '../errors.ts'
 import type { RegistryDecoder } from '../registry/decoder.ts'
 import type { PartitionChunk, PartitionReader } from './partition-reader.ts'
 
 const POLL_MS = 300
 
-/** Calls `onRecord` for every matching record from `start` on, until `signal` aborts. */
+/**
+ * Calls `onRecord` for every matching record from `start` on, until `signal` aborts. A read that
+ * fails is tried again (`onRetry` is told why), with a growing pause; only a topic that is gone
+ * ends the follow, with its error.
+ */
 export async function followTopic(
   reader: PartitionReader,
   topic: string,
@@ -19,23 +24,50 @@ export async function followTopic(
   onRecord: (record: ShownRecord) => void,
   signal: AbortSignal,
   framed?: RegistryDecoder,
+  onRetry: (error: unknown) => void = () => undefined,
 ): Promise<void> {
   const registry = new CodecRegistry()
   const next = new Map(start)
+  let failures = 0
   while (!signal.aborted) {
     let got = 0
-    for (const [partition, offset] of next) {
-      if (signal.aborted) return
-      const chunk = await reader.read(topic, partition, offset, 256 * 1024)
-      next.set(partition, chunk.next)
-      for (const message of chunk.messages) {
-        got++
-        const record = await showRecord(registry, message, framed)
-        if (matchesRecord(record, filter)) onRecord(record)
+    try {
+      for (const [partition, offset] of next) {
+        if (signal.aborted) return
+        const chunk = await reader.read(topic, partition, offset, 256 * 1024)
+        next.set(partition, chunk.next)
+        for (const message of chunk.messages) {
+          got++
+          const record = await showRecord(registry, message, framed)
+          if (matchesRecord(record, filter)) onRecord(record)
+        }
       }
+      failures = 0
+    } catch (error) {
+      if (GONE.test(errorMessage(error))) throw error
+      onRetry(error)
+      failures++
     }
-    if (got === 0) await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    if (got === 0 || failures > 0)
+      await pause(failures === 0 ? POLL_MS : Math.min(POLL_MS * 2 ** failures, MAX_RETRY_MS), signal)
   }
+}
+
+/** What PartitionReader#read and the wire client say of a topic or partition that does not exist. */
+const GONE = /has no partition|^Unknown topic/
+const MAX_RETRY_MS = 5_000
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 export interface PathOptions {

@@ -262,6 +262,7 @@ export async function serveConsole(options: ResolvedConsoleOptions): Promise<Ser
       (record) => event('record', recordRow(record).text),
       abort.signal,
       framed,
+      (error) => event('status', `reading failed, trying again: ${errorMessage(error)}`),
     ).catch((error: unknown) => event('status', `stopped: ${errorMessage(error)}`))
     streams.delete(abort)
     out.end()

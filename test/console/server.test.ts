@@ -164,7 +164,15 @@ test('the Tail stream sends the matching records; a correlation id shows its pat
     },
     { correlationId },
   )
-  await waitFor(() => received.includes('inventory.reserved@1.0'), 'the reserved event streamed')
+  await waitFor(
+    () => {
+      if (received.includes('inventory.reserved@1.0')) return true
+      // On a timeout, the last error says what the stream sent (its status lines say why it stopped).
+      throw new Error(`the stream sent: ${JSON.stringify(received)}`)
+    },
+    'the reserved event streamed',
+    { timeoutMs: 60_000 },
+  )
   assert.ok(!received.includes('inventory.reservation_failed'), 'filtered by type')
   abort.abort()
   await reading
