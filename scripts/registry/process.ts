@@ -69,8 +69,20 @@ export async function stopRegistryProcess(files: RegistryFiles, graceMs = 15_000
     process.kill(pid, 'SIGKILL')
     while (registryPid(files) !== undefined) await sleep(100)
   }
+  // Its command line is gone early in its exit, while its threads still end: stopped means ended.
+  const ended = Date.now() + 5_000
+  while (exiting(pid) && Date.now() < ended) await sleep(50)
   rmSync(files.pid, { force: true })
   return pid
+}
+
+/** Whether the process has not ended yet (a zombie has: only its parent's wait is left). */
+function exiting(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false // gone, or no /proc (macOS)
+  }
 }
 
 export function tailRegistryLog(files: RegistryFiles, lines = 30): string {
