@@ -7,6 +7,7 @@ import { matchesRecord, showRecord, type RecordFilter, type ShownRecord } from '
 import { CodecRegistry } from '../envelope/registry.ts'
 import { errorMessage } from '../errors.ts'
 import type { RegistryDecoder } from '../registry/decoder.ts'
+import { backoffDelay, type Backoff } from '../util/backoff.ts'
 import type { PartitionChunk, PartitionReader } from './partition-reader.ts'
 
 const POLL_MS = 300
@@ -48,14 +49,13 @@ export async function followTopic(
       onRetry(error)
       failures++
     }
-    if (got === 0 || failures > 0)
-      await pause(failures === 0 ? POLL_MS : Math.min(POLL_MS * 2 ** failures, MAX_RETRY_MS), signal)
+    if (got === 0 || failures > 0) await pause(failures === 0 ? POLL_MS : backoffDelay(RETRY, failures), signal)
   }
 }
 
 /** What PartitionReader#read and the wire client say of a topic or partition that does not exist. */
 const GONE = /has no partition|^Unknown topic/
-const MAX_RETRY_MS = 5_000
+const RETRY: Backoff = { initialBackoffMs: 600, maxBackoffMs: 5_000, multiplier: 2 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
