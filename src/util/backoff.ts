@@ -1,7 +1,7 @@
 // The one formula for waiting after a failure, shared by the consumer (handler retries, retry-topic
 // and DLQ writes, member restarts), the producer (metadata and leader retries), the schema registry
-// client, the outbox relay and the console's Tail stream. They differ only in their numbers and in how
-// much randomness they add.
+// client, the outbox relay and the console's Tail stream. They differ only in their numbers and in
+// how much randomness they add.
 
 /** How waits grow: initial × multiplier^(failure−1), never more than the maximum. */
 export interface Backoff {
