@@ -104,7 +104,6 @@ export class Producer {
       wire: this.#wire,
       view: this.#view,
       idempotent: this.#o.idempotent,
-      acknowledged: this.#o.acks !== 'none',
       acks: wireAcks(this.#o.acks),
       lingerMs: this.#o.lingerMs,
       batchSizeBytes: this.#o.batchSizeBytes,

@@ -43,12 +43,10 @@ export type SettleHandler = (
 export interface SenderOptions {
   wire: TransportWire
   view: TransportView
-  /** Whether the broker returns offsets (acks != none). */
-  acknowledged: boolean
   /**
-   * The acks each request asks for (the wire client's numbers). Given with every send: the wire
-   * client ignores the `acks` it was constructed with and asks for the leader's alone (acks=1) when
-   * not idempotent.
+   * The acks each request asks for (the wire client's numbers; 0: the broker answers nothing, so no
+   * offsets). Given with every send: the wire client ignores the `acks` it was constructed with and
+   * asks for the leader's alone (acks=1) when not idempotent.
    */
   acks: number
   idempotent: boolean
@@ -346,7 +344,7 @@ export class Sender {
 
   /** Settles what the broker wrote of the records sent; splits batches it refused as too large; fails the rest. */
   #complete(records: OutgoingRecord[], outcome: SendOutcome, error: unknown): void {
-    settleSent(records, outcome, error, this.#o.acknowledged, {
+    settleSent(records, outcome, error, this.#o.acks !== 0, {
       succeed: (record, offset) => this.#succeed(record, offset),
       fail: (record, failure) => this.#fail(record, failure),
       expired: (record) => this.#expired(record, true, error),

@@ -26,7 +26,6 @@ test('records settle, as not sent, when the producer id cannot be had', async (t
   const sender = new Sender({
     wire,
     view,
-    acknowledged: true,
     acks: -1,
     idempotent: true,
     lingerMs: 5,
