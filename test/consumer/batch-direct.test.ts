@@ -6,10 +6,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { z } from 'zod'
-import { createCatalog, defineEvent, defineTopic } from '../../src/catalog/index.ts'
+import { createCatalog, defineEvent, defineTopic, type AnyEvent } from '../../src/catalog/index.ts'
 import type { FetchedRecord } from '../../src/consumer/member.ts'
 import { Router } from '../../src/consumer/router.ts'
-import type { BatchRecord } from '../../src/consumer/types.ts'
+import type { BatchHandler, BatchRecord, HandlerOptions } from '../../src/consumer/types.ts'
 import {
   CodecRegistry,
   createEnvelope,
@@ -48,20 +48,26 @@ function fetched(offset: number, version: '1.0' | '2.0'): FetchedRecord {
   }
 }
 
+/** Routes `event` to `handler` in batches of up to `maxSize` (closed by size only), split on failure. */
+function routeBatches(
+  router: Router,
+  event: AnyEvent,
+  maxSize: number,
+  handler: BatchHandler,
+  options: HandlerOptions = {},
+): void {
+  router.add(event, () => undefined, options, {
+    spec: { maxSize, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
+    handler,
+  })
+}
+
 test('a record that needs its own job joins its batch before the records read after it', async () => {
   const batches: { ids: string[]; records: readonly BatchRecord[] }[] = []
   const router = new Router(createCatalog([V1, V2]))
-  router.add(
-    V2,
-    () => undefined,
-    {},
-    {
-      spec: { maxSize: 4, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
-      handler: (events, ctx) => {
-        batches.push({ ids: events.map((e) => (e.payload as { id: string }).id), records: ctx.records })
-      },
-    },
-  )
+  routeBatches(router, V2, 4, (events, ctx) => {
+    batches.push({ ids: events.map((e) => (e.payload as { id: string }).id), records: ctx.records })
+  })
   const { pool, dispatch, partition } = batchIntake(testPipeline(router), topic.name)
   for (const record of [fetched(0, '2.0'), fetched(1, '1.0'), fetched(2, '2.0'), fetched(3, '2.0')]) dispatch(record)
   await pool.idle()
@@ -97,16 +103,14 @@ test('a record whose upcast fails is dead-lettered through its job, and nothing 
   try {
     const router = new Router(createCatalog([V1, Bad]))
     const handled: string[] = []
-    router.add(
+    routeBatches(
+      router,
       Bad,
-      () => undefined,
-      { retry: { maxAttempts: 1 } },
-      {
-        spec: { maxSize: 2, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
-        handler: (events) => {
-          handled.push(...events.map((e) => (e.payload as { id: string }).id))
-        },
+      2,
+      (events) => {
+        handled.push(...events.map((e) => (e.payload as { id: string }).id))
       },
+      { retry: { maxAttempts: 1 } },
     )
     const escalated: string[] = []
     const pipeline = testPipeline(router, {
@@ -145,17 +149,9 @@ test("an envelope an application's codec hands out is not changed when its recor
   }
   const router = new Router(createCatalog([V1, V2]))
   const seen: unknown[] = []
-  router.add(
-    V2,
-    () => undefined,
-    {},
-    {
-      spec: { maxSize: 2, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
-      handler: (events) => {
-        seen.push(...events)
-      },
-    },
-  )
+  routeBatches(router, V2, 2, (events) => {
+    seen.push(...events)
+  })
   const { pool, dispatch } = batchIntake(testPipeline(router, { registry: new CodecRegistry([caching]) }), topic.name)
   for (const record of [fetched(0, '2.0'), fetched(1, '2.0')]) assert.equal(dispatch(record), true, 'taken directly')
   await pool.idle()
@@ -182,17 +178,9 @@ test('an asynchronous payload validator is asked once per record of a batch topi
   const Async = defineEvent({ type: 'direct.happened', version: '2.0', topic, schema: checked })
   const router = new Router(createCatalog([Async]))
   const handled: string[] = []
-  router.add(
-    Async,
-    () => undefined,
-    {},
-    {
-      spec: { maxSize: 5, maxWaitMs: 60_000, by: 'partition', onFailure: 'split' },
-      handler: (events) => {
-        handled.push(...events.map((e) => (e.payload as { id: string }).id))
-      },
-    },
-  )
+  routeBatches(router, Async, 5, (events) => {
+    handled.push(...events.map((e) => (e.payload as { id: string }).id))
+  })
   const { pool, dispatch } = batchIntake(testPipeline(router), topic.name)
   for (let offset = 0; offset < 5; offset++) assert.equal(dispatch(fetched(offset, '2.0')), false, 'through its job')
   await pool.idle()
